@@ -1,0 +1,34 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+ORAND = SHARED / "datasets" / "orand-car-a"
+
+
+def chromium_path() -> str | None:
+    env = os.environ.get("CHROMIUM_PATH")
+    if env:
+        return env
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Path to a Chromium for Playwright. In CI a missing browser is a failure, not a skip."""
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Chromium for the browser tests (make test installs it as root)")
+        pytest.skip("no Chromium: install Debian's chromium or set CHROMIUM_PATH")
+    return path
+
+
+@pytest.fixture(scope="session")
+def orand_dir():
+    if not (ORAND / "labels.jsonl").exists():
+        pytest.skip(f"real-data tests need {ORAND} (../shared beside the checkout)")
+    return ORAND
