@@ -1,0 +1,1 @@
+"""Offline training of the digit classifier. Only train_*.py scripts import TensorFlow."""
