@@ -3,6 +3,7 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+TRAIN_VENV := .venv-train
 
 .PHONY: run test bench train lint
 
@@ -19,7 +20,14 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/.app-insta
 run: $(VENV)/.app-installed
 	$(PY) -m streamlit run stream_app.py
 
-test: $(VENV)/.dev-installed
+# TensorFlow lives in its own venv: the tests run the training script's smoke mode with it.
+$(TRAIN_VENV)/.installed: training/requirements.txt
+	@test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install -q --upgrade pip
+	$(TRAIN_VENV)/bin/python -m pip install -q -r training/requirements.txt
+	@touch $@
+
+test: $(VENV)/.dev-installed $(TRAIN_VENV)/.installed
 	@bash scripts/ensure_browser.sh
 	$(PY) -m pytest
 
@@ -30,7 +38,5 @@ lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
 
 # Rebuilds models/digits_int8.tflite offline (TensorFlow goes in its own venv, never the app's).
-train:
-	@test -x .venv-train/bin/python || $(PYTHON) -m venv .venv-train
-	.venv-train/bin/python -m pip install -q -r training/requirements.txt
-	.venv-train/bin/python training/train_classifier.py
+train: $(TRAIN_VENV)/.installed
+	$(TRAIN_VENV)/bin/python training/train_classifier.py
