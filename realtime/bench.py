@@ -1,0 +1,787 @@
+"""One command that measures the reader and writes the report:
+
+    python -m realtime.bench            # full run (<= 15 min on 2 cores) -> docs/benchmarks.md, docs/bench/
+    python -m realtime.bench --quick    # small subsets for CI (~1 min) -> a temp dir unless --out
+
+Sections: the classifier (MNIST test, float vs int8, rejects on non-digits, latency vs batch),
+the engine on ORAND-CAR-A and on synthetic camera pages beside a naive tutorial pipeline and
+Tesseract (same images, same run), error analysis, time per stage and scaling, and the live path.
+Every number in the report is measured by this run; the report carries the date and machine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from realtime import bench_data, bench_plots
+from realtime.baselines import NaiveReader, TesseractReader, tesseract_path, tesseract_version
+from realtime.bench_data import LabelledImage
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT / "models"
+REJECT = -1
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """How much work each section does. FULL fits 15 minutes on 2 cores; QUICK about one."""
+
+    mnist_n: int | None = None  # None: all 10,000 test digits
+    nondigit_n: int = 3000
+    batch_sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+    latency_min_s: float = 0.4  # keep calling a batch size at least this long
+    orand_n: int | None = None  # None: all 1,080 images
+    synth_pages: int = 40
+    synth_seed: int = 1000  # first page seed; pages are seed, seed+1, ...
+    tesseract: bool = True
+    scaling_widths: tuple[int, ...] = (320, 640, 960, 1280, 1920, 2560)
+    scaling_counts: tuple[int, ...] = (0, 5, 10, 20, 40, 80, 160)
+    scaling_repeats: int = 5
+    live_frames: int = 5000
+    live_sizes: tuple[tuple[int, int], ...] = ((640, 480), (1280, 720))
+    worst_n: int = 16
+
+
+FULL = BenchConfig()
+QUICK = BenchConfig(mnist_n=1000, nondigit_n=300, batch_sizes=(1, 16, 256), latency_min_s=0.05,
+                    orand_n=40, synth_pages=3, scaling_widths=(320, 1280), scaling_counts=(0, 20),
+                    scaling_repeats=1, live_frames=200, worst_n=8)
+
+
+@dataclass
+class Components:
+    """What is benchmarked. `load_components` gives the real ones; tests pass small fakes."""
+
+    classifiers: dict[str, object]  # display name -> DigitClassifier-like; the first is the shipped one
+    reader: object  # DigitReader-like: .read(image) -> Reading
+    make_page: Callable | None = None  # realtime.synth.make_page
+    live: Callable | None = None  # (config, out_dir) -> list of per-resolution dicts
+    tesseract: object | None = None  # TesseractReader-like with .read_many
+    notes: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+# --- machine and set-up -----------------------------------------------------------------------
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info() -> dict:
+    versions = {}
+    for pkg in ("numpy", "opencv-python-headless", "ai-edge-litert", "matplotlib"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = "not installed"
+    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "cores": os.cpu_count(), "cpu": cpu_model(), "os": platform.platform(terse=True),
+            "python": platform.python_version(), "packages": versions}
+
+
+def find_models(models_dir: Path = MODELS) -> dict[str, Path]:
+    """The shipped int8 model first, then any float model beside it."""
+    found = {}
+    int8 = models_dir / "digits_int8.tflite"
+    if int8.exists():
+        found["int8"] = int8
+    for path in sorted(models_dir.glob("*.tflite")):
+        if path != int8 and "int8" not in path.name:
+            found["float" if "float" in path.name else path.stem] = path
+    return found
+
+
+def load_components(config: BenchConfig) -> Components:
+    """The real classifier(s), engine, synthetic pages, live processor and Tesseract."""
+    from realtime.classifier import DigitClassifier
+    from realtime.reader import DigitReader
+
+    notes = []
+    models = find_models()
+    if "int8" not in models:
+        raise FileNotFoundError(f"no models/digits_int8.tflite in {MODELS}: train or pull the model first")
+    classifiers = {name: DigitClassifier(str(path), num_threads=1) for name, path in models.items()}
+    if len(classifiers) == 1:
+        notes.append("No float model in models/: the float-vs-int8 comparison shows int8 only.")
+    reader = DigitReader(classifier=classifiers["int8"])
+    try:
+        from realtime.synth import make_page
+    except ImportError:
+        make_page = None
+        notes.append("realtime.synth is not in this checkout: synthetic pages skipped.")
+    live = load_live(notes)
+    tess, versions = None, {}
+    binary = tesseract_path() if config.tesseract else None
+    if binary:
+        tess = TesseractReader(psm=6, binary=binary)
+        versions["tesseract"] = tesseract_version(binary)
+    elif config.tesseract:
+        notes.append("Tesseract is not installed (Debian: apt-get install tesseract-ocr): its column is skipped.")
+    return Components(classifiers, reader, make_page, live, tess, notes, versions)
+
+
+def load_live(notes: list[str]) -> Callable | None:
+    try:
+        from realtime import bench_live
+    except ImportError:
+        notes.append("realtime/bench_live.py (the live-path benchmark) is not in this checkout: live section skipped.")
+        return None
+    if not hasattr(bench_live, "measure"):
+        notes.append("realtime.bench_live has no measure(): live section skipped.")
+        return None
+    return bench_live.measure
+
+
+# --- small measuring helpers ------------------------------------------------------------------
+
+def timed_reads(reader, images: list[np.ndarray], desc: str) -> tuple[list, list[float]]:
+    """Read each image once (after one warm-up read); wall ms per image."""
+    if images:
+        reader.read(images[0])
+    readings, times = [], []
+    for image in tqdm(images, desc=desc, unit="img", leave=False):
+        t0 = time.perf_counter()
+        readings.append(reader.read(image))
+        times.append(1e3 * (time.perf_counter() - t0))
+    return readings, times
+
+
+def median_ms(fn: Callable[[], object], repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        fn()
+        times.append(1e3 * (time.perf_counter() - t0))
+    return statistics.median(times)
+
+
+def mean(values) -> float:
+    values = list(values)
+    return float(sum(values) / len(values)) if values else float("nan")
+
+
+def pct(x: float) -> str:
+    return "n/a" if x is None or x != x else f"{100 * x:.1f} %"
+
+
+def ms(x: float) -> str:
+    if x is None or x != x:
+        return "n/a"
+    return f"{x:.3f} ms" if x < 1 else f"{x:.1f} ms"
+
+
+def ratio(x: float) -> str:
+    return "n/a" if x is None or x != x else f"{x:.1f}×"
+
+
+# --- scoring (one place, for all three readers) -----------------------------------------------
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def iou(a: tuple, b: tuple) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = ix * iy
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0
+
+
+def match_digits(truth: list[tuple[int, tuple]], read: list[tuple[int, tuple]], min_iou: float = 0.5) -> int:
+    """Greedy one-to-one matching (best IoU first) of read to true digits with the same label."""
+    pairs = sorted(((iou(tb, rb), i, j) for i, (tl, tb) in enumerate(truth)
+                    for j, (rl, rb) in enumerate(read) if tl == rl), reverse=True)
+    used_t, used_r, matched = set(), set(), 0
+    for score, i, j in pairs:
+        if score < min_iou:
+            break
+        if i not in used_t and j not in used_r:
+            used_t.add(i)
+            used_r.add(j)
+            matched += 1
+    return matched
+
+
+def comparable_lines(lines: list[str]) -> list[str]:
+    """Spaces mark gaps, not characters: compare digit strings only; drop empty lines."""
+    out = ["".join(ch for ch in line if ch.isdigit()) for line in lines]
+    return [line for line in out if line]
+
+
+def score_item(item: LabelledImage, reading) -> dict:
+    """One image's truth vs one reading: exact match, edit errors, line count, matched digits."""
+    truth = comparable_lines(item.lines)
+    read = comparable_lines(list(reading.lines))
+    truth_text, read_text = "\n".join(truth), "\n".join(read)
+    has_boxes = bool(item.digits)
+    read_digits = [(int(d.label), tuple(d.box)) for d in getattr(reading, "digits", [])]
+    return {"exact": truth == read, "errors": edit_distance(truth_text, read_text),
+            "chars": max(1, len(truth_text)), "lines_ok": len(truth) == len(read),
+            "matched": match_digits(item.digits, read_digits) if has_boxes and read_digits else 0,
+            "n_true": len(item.digits) if has_boxes else 0,
+            "n_read": len(read_digits) if has_boxes else 0,
+            "has_boxes": has_boxes}
+
+
+def summarize_scores(scores: list[dict], times_ms: list[float], with_boxes: bool = True) -> dict:
+    n = len(scores)
+    out = {"images": n,
+           "exact_match": mean(s["exact"] for s in scores) if n else float("nan"),
+           "cer": sum(s["errors"] for s in scores) / max(1, sum(s["chars"] for s in scores)),
+           "line_count_acc": mean(s["lines_ok"] for s in scores) if n else float("nan"),
+           "ms_per_image": mean(times_ms), "ms_median": statistics.median(times_ms) if times_ms else float("nan")}
+    if with_boxes:
+        matched = sum(s["matched"] for s in scores)
+        n_read, n_true = sum(s["n_read"] for s in scores), sum(s["n_true"] for s in scores)
+        out["digit_precision"] = matched / n_read if n_read else float("nan")
+        out["digit_recall"] = matched / n_true if n_true else float("nan")
+    return out
+
+
+# --- section: classifier ----------------------------------------------------------------------
+
+def classify_all(clf, crops: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    labels, confs = [], []
+    for start in tqdm(range(0, len(crops), batch), desc="classify", unit="batch", leave=False):
+        lab, conf = clf.classify(crops[start:start + batch])
+        labels.append(np.asarray(lab))
+        confs.append(np.asarray(conf))
+    if not labels:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return np.concatenate(labels), np.concatenate(confs)
+
+
+def confusion(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """10 x 11 counts: true digit vs predicted digit, last column = rejected."""
+    m = np.zeros((10, 11), np.int64)
+    cols = np.where(pred == REJECT, 10, pred)
+    np.add.at(m, (truth.astype(np.int64), cols.astype(np.int64)), 1)
+    return m
+
+
+def per_digit_latency(clf, crops: np.ndarray, batch_sizes, min_s: float) -> list[float]:
+    """ms per digit for each batch size, calling classify repeatedly for at least min_s."""
+    out = []
+    for b in tqdm(batch_sizes, desc="latency vs batch", leave=False):
+        batch = np.resize(crops, (b, 28, 28)) if len(crops) < b else crops[:b]
+        clf.classify(batch)
+        calls, t0 = 0, time.perf_counter()
+        while True:
+            clf.classify(batch)
+            calls += 1
+            elapsed = time.perf_counter() - t0
+            if elapsed >= min_s and calls >= 3:
+                break
+        out.append(1e3 * elapsed / (calls * b))
+    return out
+
+
+def bench_classifier(cfg: BenchConfig, comp: Components, out: Path) -> dict:
+    from training import mnist
+
+    images, labels = mnist.load("test")
+    if cfg.mnist_n is not None:
+        images, labels = images[:cfg.mnist_n], labels[:cfg.mnist_n]
+    nondigit_sets = bench_data.heldout_nondigits(cfg.nondigit_n, images, labels)
+    res = {"mnist_images": int(len(images)), "models": {},
+           "nondigit_sets": {k: len(v[0]) for k, v in nondigit_sets.items()}}
+    latency = {}
+    for name, clf in comp.classifiers.items():
+        pred, _ = classify_all(clf, images)
+        matrix = confusion(labels, pred)
+        probs = np.asarray(clf.probabilities(images[:2000]))
+        digit_argmax = probs[:, :10].argmax(axis=1)
+        rejects = {}
+        for set_name, (crops, kinds) in nondigit_sets.items():
+            rejected = classify_all(clf, crops)[0] == REJECT
+            kinds = np.asarray(kinds)
+            rejects[set_name] = {"all": float(rejected.mean()) if len(rejected) else float("nan"),
+                                 **{k: float(rejected[kinds == k].mean()) for k in sorted(set(kinds))}}
+        res["models"][name] = {
+            "accuracy": float((pred == labels).mean()),
+            "reject_rate_on_digits": float((pred == REJECT).mean()),
+            "accuracy_digits_only_argmax": float((digit_argmax == labels[:len(probs)]).mean()),
+            "per_class_accuracy": [float(matrix[d, d] / max(1, matrix[d].sum())) for d in range(10)],
+            "nondigit_reject": rejects,
+            "confusion": matrix.tolist()}
+        latency[name] = per_digit_latency(clf, images[:256], cfg.batch_sizes, cfg.latency_min_s)
+        res["models"][name]["ms_per_digit_by_batch"] = dict(zip(map(str, cfg.batch_sizes), latency[name], strict=True))
+    shipped = next(iter(comp.classifiers))
+    cols = [str(d) for d in range(10)] + ["reject"]
+    res["plots"] = {
+        "confusion": bench_plots.confusion_plot(
+            np.array(res["models"][shipped]["confusion"]), cols,
+            f"MNIST test, {shipped} model ({len(images):,} digits)", out / "confusion.png").name,
+        "latency": bench_plots.latency_plot(list(cfg.batch_sizes), latency, out / "latency_batch.png").name}
+    return res
+
+
+# --- section: engine vs baselines -------------------------------------------------------------
+
+def synth_items(cfg: BenchConfig, make_page: Callable) -> list[LabelledImage]:
+    items = []
+    for seed in tqdm(range(cfg.synth_seed, cfg.synth_seed + cfg.synth_pages), desc="synth pages", leave=False):
+        image, lines = make_page(seed)
+        items.append(synth_item(seed, image, lines))
+    return items
+
+
+def synth_item(seed: int, image: np.ndarray, lines) -> LabelledImage:
+    """make_page's truth (strings, or objects with .text/.digits) -> LabelledImage."""
+    texts, digits = [], []
+    for line in lines:
+        if isinstance(line, str):
+            texts.append(line)
+            continue
+        text = line.get("text") if isinstance(line, dict) else getattr(line, "text", None)
+        texts.append(str(text))
+        boxes = line.get("digits", []) if isinstance(line, dict) else getattr(line, "digits", [])
+        for d in boxes:
+            if isinstance(d, dict):
+                digits.append((int(d.get("digit", d.get("label"))), tuple(int(v) for v in d["box"])))
+            else:
+                digits.append((int(getattr(d, "label", getattr(d, "digit", -1))), tuple(int(v) for v in d.box)))
+    return LabelledImage(f"synth_{seed}", image, texts, digits)
+
+
+def compare_readers(name: str, items: list[LabelledImage], comp: Components, psm: int) -> dict:
+    """Ours, naive and Tesseract on the same images: scores, times, the per-image details."""
+    images = [it.image for it in items]
+    readers = {"ours": comp.reader, "naive": NaiveReader(next(iter(comp.classifiers.values())))}
+    res = {"readers": {}, "per_image": {}}
+    for rname, reader in readers.items():
+        readings, times = timed_reads(reader, images, f"{name}: {rname}")
+        scores = [score_item(it, r) for it, r in zip(items, readings, strict=True)]
+        res["readers"][rname] = summarize_scores(scores, times, with_boxes=any(it.digits for it in items))
+        res["per_image"][rname] = [{"lines": list(r.lines), **s, "ms": t}
+                                   for r, s, t in zip(readings, scores, times, strict=True)]
+        if rname == "ours":
+            stages = {}
+            for r in readings:
+                for k, v in r.timings_ms.items():
+                    stages.setdefault(k, []).append(v)
+            res["stage_ms"] = {k: mean(v) for k, v in stages.items()}
+    if comp.tesseract is not None and items:
+        tess = replace_psm(comp.tesseract, psm)
+        tess.read_many(images[:1])  # warm the page cache and the binary
+        readings, elapsed = tess.read_many(images)
+        per = 1e3 * elapsed / len(images)
+        scores = [score_item(it, r) for it, r in zip(items, readings, strict=True)]
+        res["readers"]["tesseract"] = summarize_scores(scores, [per] * len(images), with_boxes=False)
+        res["readers"]["tesseract"]["psm"] = psm
+        res["per_image"]["tesseract"] = [{"lines": list(r.lines), **s, "ms": per}
+                                         for r, s in zip(readings, scores, strict=True)]
+    ours_ms = res["readers"]["ours"]["ms_per_image"]
+    for r in res["readers"].values():
+        r["time_vs_ours"] = r["ms_per_image"] / ours_ms if ours_ms > 0 else float("nan")
+    return res
+
+
+def replace_psm(tess, psm: int):
+    if hasattr(tess, "psm"):
+        try:
+            clone = replace(tess, psm=psm)  # dataclass fakes
+        except TypeError:
+            import copy
+
+            clone = copy.copy(tess)
+            clone.psm = psm
+        return clone
+    return tess
+
+
+def worst_misreads(items: list[LabelledImage], res: dict, n: int, out: Path, fname: str,
+                   title: str) -> tuple[str, list[dict]]:
+    """Contact sheet of our n worst misreads (most edit errors per truth character)."""
+    ours = res["per_image"]["ours"]
+    wrong = [i for i, s in enumerate(ours) if not s["exact"]]
+    wrong.sort(key=lambda i: (-ours[i]["errors"] / ours[i]["chars"], items[i].name))
+    picked = wrong[:n]
+    tiles, rows = [], []
+    for i in picked:
+        caption = f"{items[i].name}\ntrue : {' / '.join(items[i].lines)}\nours : {' / '.join(ours[i]['lines']) or '-'}"
+        for other in ("naive", "tesseract"):
+            if other in res["per_image"]:
+                caption += f"\n{other[:5]:5}: {' / '.join(res['per_image'][other][i]['lines']) or '-'}"
+        tiles.append((items[i].image, caption))
+        rows.append({"name": items[i].name, "truth": items[i].text, "ours": "\n".join(ours[i]["lines"])})
+    path = bench_plots.contact_sheet(tiles, out / fname, title=title)
+    return path.name, rows
+
+
+def bench_engine(cfg: BenchConfig, comp: Components, out: Path) -> dict:
+    res = {"datasets": {}, "plots": {}}
+    datasets: list[tuple[str, list[LabelledImage], int]] = []
+    if bench_data.ORAND_DIR.joinpath("labels.jsonl").exists():
+        datasets.append(("ORAND-CAR-A", bench_data.load_orand(limit=cfg.orand_n), 7))
+    else:
+        comp.notes.append(f"ORAND-CAR-A not found at {bench_data.ORAND_DIR}: real-data rows skipped.")
+    if comp.make_page is not None and cfg.synth_pages:
+        datasets.append(("synthetic pages", synth_items(cfg, comp.make_page), 6))
+    for name, items, psm in tqdm(datasets, desc="engine datasets"):
+        r = compare_readers(name, items, comp, psm)
+        key = "orand" if name.startswith("ORAND") else "synth"
+        sheet, worst = worst_misreads(items, r, cfg.worst_n, out, f"worst_{key}.png",
+                                      f"{name}: our worst misreads")
+        r["plots"] = {"worst": sheet}
+        r["worst"] = worst
+        r["name"] = name
+        pixels = [it.image.shape[0] * it.image.shape[1] for it in items]
+        r["size_range"] = [items[int(np.argmin(pixels))].image.shape[1::-1],
+                           items[int(np.argmax(pixels))].image.shape[1::-1]]
+        res["datasets"][key] = r
+    if res["datasets"]:
+        res["plots"]["stages"] = bench_plots.stage_bar_plot(
+            {r["name"]: r.get("stage_ms", {}) for r in res["datasets"].values()
+             if r.get("stage_ms")}, out / "stages.png").name
+        table = {r["name"]: {k: 100 * v["exact_match"] for k, v in r["readers"].items()}
+                 for r in res["datasets"].values()}
+        res["plots"]["exact"] = bench_plots.accuracy_bars(
+            table, "exact match (%)", out / "exact_match.png", "Strings read exactly, same images").name
+    return res
+
+
+def stage_split(reading) -> dict[str, float]:
+    return {k: v for k, v in reading.timings_ms.items() if k != "total"}
+
+
+def bench_scaling(cfg: BenchConfig, comp: Components, out: Path) -> dict:
+    """Time vs image size (one page resized) and vs number of digits (fixed-size pages)."""
+    from training import mnist
+
+    mnist_images, _ = mnist.load("test")
+    readers = {"ours": comp.reader, "naive": NaiveReader(next(iter(comp.classifiers.values())))}
+    if comp.make_page is not None:
+        base, _ = comp.make_page(cfg.synth_seed)
+        base_note = f"synthetic page seed {cfg.synth_seed}"
+    else:
+        base = bench_data.digits_page(40, mnist_images)
+        base_note = "a 1280x720 page of 40 MNIST digits"
+    res = {"size": {"widths": list(cfg.scaling_widths), "base": base_note, "ms": {}, "stages": {}},
+           "count": {"counts": list(cfg.scaling_counts), "ms": {}, "stages": {}}}
+    size_images = [bench_data.resize_to_width(base, w) for w in cfg.scaling_widths]
+    res["size"]["pixels"] = [int(im.shape[0] * im.shape[1]) for im in size_images]
+    count_images = [bench_data.digits_page(n, mnist_images) for n in cfg.scaling_counts]
+    for axis, images in (("size", size_images), ("count", count_images)):
+        for rname, reader in readers.items():
+            res[axis]["ms"][rname] = [median_ms(lambda im=im, reader=reader: reader.read(im), cfg.scaling_repeats)
+                                      for im in tqdm(images, desc=f"scaling {axis}: {rname}", leave=False)]
+        per_stage: dict[str, list[float]] = {}
+        for im in images:
+            split = stage_split(comp.reader.read(im))
+            for k in split:
+                per_stage.setdefault(k, [])
+            for k in per_stage:
+                per_stage[k].append(split.get(k, 0.0))
+        res[axis]["stages"] = {k: v for k, v in per_stage.items() if len(v) == len(images)}
+    res["plots"] = {
+        "size": bench_plots.scaling_plot(
+            [p / 1e6 for p in res["size"]["pixels"]], res["size"]["ms"], "megapixels",
+            "Time vs image size", out / "scaling_size.png", res["size"]["stages"]).name,
+        "count": bench_plots.scaling_plot(
+            list(cfg.scaling_counts), res["count"]["ms"], "digits on a 1280x720 page",
+            "Time vs number of digits", out / "scaling_digits.png", res["count"]["stages"]).name}
+    return res
+
+
+def bench_live(cfg: BenchConfig, comp: Components, out: Path) -> dict:
+    if comp.live is None:
+        return {"skipped": True}
+    results = comp.live(cfg.live_sizes, cfg.live_frames)
+    return {"skipped": False, "results": results,
+            "plots": {"live": bench_plots.live_plot(results, out / "live.png").name}}
+
+
+# --- report -----------------------------------------------------------------------------------
+
+READER_NAMES = {"ours": "ours (DigitReader)", "naive": "naive pipeline + our classifier",
+                "tesseract": "Tesseract 5"}
+
+
+def md_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def machine_line(machine: dict) -> str:
+    return (f"{machine['date']} on {machine['cores']} cores ({machine['cpu']}), "
+            f"{machine['os']}, Python {machine['python']}")
+
+
+def classifier_md(res: dict) -> str:
+    out = ["## Classifier", "",
+           f"MNIST test set: {res['mnist_images']:,} digits (never trained on). A digit counts as "
+           "right only when the label is right; a reject is an error here. *Digits-only argmax* "
+           "ignores the reject class (first 2,000 digits). Non-digit crops are held out: "
+           + "; ".join(f"{k}: {v:,}" for k, v in res["nondigit_sets"].items()) + ".", ""]
+    set_names = list(res["nondigit_sets"])
+    rows = []
+    for name, m in res["models"].items():
+        rows.append([name, pct(m["accuracy"]), pct(m["reject_rate_on_digits"]),
+                     pct(m["accuracy_digits_only_argmax"])]
+                    + [pct(m["nondigit_reject"][s]["all"]) for s in set_names])
+    out += [md_table(["model", "MNIST accuracy", "MNIST digits rejected", "digits-only argmax"]
+                     + [f"non-digits rejected: {s}" for s in set_names], rows), ""]
+    out += ["Per-class accuracy on MNIST test:", "",
+            md_table(["model"] + [str(d) for d in range(10)],
+                     [[n] + [pct(a) for a in m["per_class_accuracy"]] for n, m in res["models"].items()]),
+            ""]
+    shipped = next(iter(res["models"]))
+    for s in set_names:
+        by_kind = {k: v for k, v in res["models"][shipped]["nondigit_reject"][s].items() if k != "all"}
+        out += [f"Reject rate by kind ({shipped}), {s}:", "",
+                md_table(list(by_kind), [[pct(v) for v in by_kind.values()]]), ""]
+    out += [f"![confusion matrix](bench/{res['plots']['confusion']})", "",
+            "Latency per digit vs batch size (one thread, `classify` on N crops per call):", ""]
+    batches = list(next(iter(res["models"].values()))["ms_per_digit_by_batch"])
+    out += [md_table(["batch"] + list(res["models"]),
+                     [[b] + [ms(m["ms_per_digit_by_batch"][b]) for m in res["models"].values()]
+                      for b in batches]), "",
+            f"![latency vs batch](bench/{res['plots']['latency']})", ""]
+    return "\n".join(out)
+
+
+def engine_rows(r: dict) -> list[list[str]]:
+    rows = []
+    for rname, s in r["readers"].items():
+        rows.append([READER_NAMES.get(rname, rname), pct(s["exact_match"]), pct(s["cer"]),
+                     pct(s["line_count_acc"]), pct(s.get("digit_precision", float("nan"))),
+                     pct(s.get("digit_recall", float("nan"))), ms(s["ms_per_image"]),
+                     ms(s["ms_median"]), ratio(s["time_vs_ours"])])
+    return rows
+
+
+def engine_md(res: dict, notes: list[str]) -> str:
+    out = ["## Engine beside the alternatives", "",
+           "Same images, same run. *naive*: Gaussian blur, global Otsu, external contours, each box "
+           "squashed to 28×28 without keeping its aspect, rows by `y // 50`, then OUR classifier "
+           "(rejects dropped), so the gap to *ours* is what the engine adds. *Tesseract 5*: one "
+           "`tesseract` process per dataset on a list of the images (model loaded once), "
+           "`-c tessedit_char_whitelist=0123456789`, `OMP_THREAD_LIMIT=1`; its time per image is "
+           "that run's wall time (PNG writing included) over the image count. Exact match and CER "
+           "compare digit strings line by line (spaces ignored); digit precision/recall count a read "
+           "digit as right when its box overlaps a labelled box of the same digit with IoU ≥ 0.5 "
+           "(Tesseract gives no per-digit boxes here). *time vs ours*: that reader's mean time per "
+           "image over ours (above 1 means ours is faster).", ""]
+    header = ["reader", "exact match", "CER", "line count right", "digit precision",
+              "digit recall", "mean time / image", "median", "time vs ours"]
+    for r in res["datasets"].values():
+        (w0, h0), (w1, h1) = r["size_range"]
+        psm = r["readers"].get("tesseract", {}).get("psm")
+        out += [f"### {r['name']} ({r['readers']['ours']['images']:,} images, "
+                f"{w0}×{h0} to {w1}×{h1} px)" + (f", Tesseract `--psm {psm}`" if psm else ""), "",
+                md_table(header, engine_rows(r)), ""]
+        out += ["Our worst misreads (most edit errors per character; captions give truth and "
+                "each reader's output):", "", f"![worst misreads](bench/{r['plots']['worst']})", ""]
+    stages = {r["name"]: r.get("stage_ms", {}) for r in res["datasets"].values()}
+    if any(stages.values()):
+        names = list(dict.fromkeys(k for v in stages.values() for k in v))  # pipeline order
+        out += ["### Time per stage (ours, mean ms per image)", "",
+                md_table(["dataset"] + names, [[d] + [ms(v.get(k, float("nan"))) for k in names]
+                                               for d, v in stages.items()]), "",
+                f"![time per stage](bench/{res['plots']['stages']})", ""]
+    if "exact" in res.get("plots", {}):
+        out += [f"![exact match](bench/{res['plots']['exact']})", ""]
+    return "\n".join(out)
+
+
+def scaling_md(res: dict) -> str:
+    size, count = res["size"], res["count"]
+    out = ["## How cost grows with work", "",
+           f"Time vs image size: {size['base']} resized to each width; median of repeated reads.", "",
+           md_table(["width", "megapixels"] + [READER_NAMES[r] for r in size["ms"]],
+                    [[w, f"{p / 1e6:.2f}"] + [ms(v[i]) for v in size["ms"].values()]
+                     for i, (w, p) in enumerate(zip(size["widths"], size["pixels"], strict=True))]), "",
+           f"![time vs size](bench/{res['plots']['size']})", "",
+           "Time vs number of digits: 1280×720 white pages with N MNIST test digits (40 px) in rows.", "",
+           md_table(["digits"] + [READER_NAMES[r] for r in count["ms"]],
+                    [[n] + [ms(v[i]) for v in count["ms"].values()]
+                     for i, n in enumerate(count["counts"])]), "",
+           f"![time vs digits](bench/{res['plots']['count']})", ""]
+    return "\n".join(out)
+
+
+def live_md(res: dict) -> str:
+    if res.get("skipped"):
+        return "## Live path\n\nSkipped: the live-path benchmark is not in this checkout.\n"
+    rows = [[r["resolution"], r.get("frames", ""), f"{r['fps']:.1f}",
+             f"{r.get('detections_per_s', float('nan')):.1f}",
+             f"{r.get('rss_mb_after', float('nan')):.0f} MB"] for r in res["results"]]
+    note = res["results"][0].get("note", "") if res["results"] else ""
+    return "\n".join(["## Live path", "", note, "",
+                      md_table(["resolution", "frames", "frames / s", "detection refreshes / s",
+                                "RSS after the frames"], rows), "",
+                      f"![live](bench/{res['plots']['live']})", ""])
+
+
+def headline_rows(results: dict) -> tuple[list[str], list[list[str]]]:
+    engine = results.get("engine", {}).get("datasets", {})
+    readers = ["ours", "naive", "tesseract"]
+    present = [r for r in readers if any(r in d["readers"] for d in engine.values())]
+    header = ["", *[READER_NAMES[r] for r in present]]
+    rows = []
+    for d in engine.values():
+        n = d["readers"]["ours"]["images"]
+        rows.append([f"{d['name']}: strings read exactly ({n:,} images)"]
+                    + [pct(d["readers"].get(r, {}).get("exact_match", float("nan"))) for r in present])
+        rows.append([f"{d['name']}: character error rate"]
+                    + [pct(d["readers"].get(r, {}).get("cer", float("nan"))) for r in present])
+        rows.append([f"{d['name']}: time per image"]
+                    + [ms(d["readers"].get(r, {}).get("ms_per_image", float("nan"))) for r in present])
+        rows.append([f"{d['name']}: time per image relative to ours"]
+                    + [ratio(d["readers"].get(r, {}).get("time_vs_ours", float("nan"))) for r in present])
+    return header, rows
+
+
+def headline_md(results: dict) -> str:
+    machine = results["machine"]
+    out = [f"Measured {machine_line(machine)} by `python -m realtime.bench"
+           f"{' --quick' if results['mode'] == 'quick' else ''}`; full report: "
+           "[docs/benchmarks.md](docs/benchmarks.md).", ""]
+    header, rows = headline_rows(results)
+    if rows:
+        out += [md_table(header, rows), ""]
+    facts = []
+    clf = results.get("classifier")
+    if clf:
+        shipped, m = next(iter(clf["models"].items()))
+        facts.append(f"MNIST test accuracy ({shipped} model): {pct(m['accuracy'])}")
+        for s, v in m["nondigit_reject"].items():
+            facts.append(f"non-digits rejected, {s}: {pct(v['all'])}")
+        b = m["ms_per_digit_by_batch"]
+        facts.append(f"classifier: {ms(b[next(iter(b))])} per digit alone, "
+                     f"{ms(b[list(b)[-1]])} per digit in batches of {list(b)[-1]} (1 thread)")
+    live = results.get("live")
+    if live and not live.get("skipped"):
+        for r in live["results"]:
+            facts.append(f"live {r['resolution']}: {r['fps']:.1f} frames/s, "
+                         f"{r.get('detections_per_s', float('nan')):.1f} detection refreshes/s")
+    out += [f"- {f}" for f in facts]
+    return "\n".join(out) + "\n"
+
+
+def report_md(results: dict) -> str:
+    machine = results["machine"]
+    pk = ", ".join(f"{k} {v}" for k, v in machine["packages"].items())
+    tess = results.get("versions", {}).get("tesseract")
+    out = ["# Benchmarks", "",
+           f"Measured {machine_line(machine)}; {pk}" + (f"; {tess}" if tess else "") + ".",
+           f"Written by `python -m realtime.bench{' --quick' if results['mode'] == 'quick' else ''}` "
+           f"in {results['wall_s'] / 60:.1f} min. Every number below comes from that run; "
+           "rerun the command to measure your machine.", ""]
+    if results["notes"]:
+        out += ["Notes:", ""] + [f"- {n}" for n in results["notes"]] + [""]
+    out += ["## Headline", "", headline_md(results)]
+    if "classifier" in results:
+        out.append(classifier_md(results["classifier"]))
+    if "engine" in results:
+        out.append(engine_md(results["engine"], results["notes"]))
+    if "scaling" in results:
+        out.append(scaling_md(results["scaling"]))
+    if "live" in results:
+        out.append(live_md(results["live"]))
+    return "\n".join(out)
+
+
+def strip_details(results: dict) -> dict:
+    """Results for results.json: everything but the per-image lists."""
+    slim = json.loads(json.dumps(results, default=str))
+    for d in slim.get("engine", {}).get("datasets", {}).values():
+        d.pop("per_image", None)
+    return slim
+
+
+# --- the command ------------------------------------------------------------------------------
+
+SECTIONS = ("classifier", "engine", "scaling", "live")
+
+
+def run(config: BenchConfig, out_dir: Path, comp: Components | None = None,
+        sections: tuple[str, ...] = SECTIONS, mode: str = "full") -> dict:
+    """Measure, then write out_dir/benchmarks.md, out_dir/bench/*.png, headline.md, results.json."""
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    plots = out_dir / "bench"
+    plots.mkdir(parents=True, exist_ok=True)
+    comp = comp or load_components(config)
+    results: dict = {"mode": mode, "machine": machine_info(), "config": asdict(config),
+                     "versions": comp.versions}
+    steps = {"classifier": bench_classifier, "engine": bench_engine, "scaling": bench_scaling,
+             "live": bench_live}
+    for name in tqdm([s for s in SECTIONS if s in sections], desc="benchmark sections"):
+        results[name] = steps[name](config, comp, plots)
+    results["notes"] = list(comp.notes)
+    results["wall_s"] = time.perf_counter() - t0
+    (out_dir / "benchmarks.md").write_text(report_md(results))
+    (plots / "headline.md").write_text(headline_md(results))
+    (plots / "results.json").write_text(json.dumps(strip_details(results), indent=1))
+    return results
+
+
+def summary_text(results: dict) -> str:
+    header, rows = headline_rows(results)
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))] if rows else []
+    lines = [f"measured {machine_line(results['machine'])}"]
+    for row in ([header] + rows) if rows else []:
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)))
+    lines += ["- " + line[2:] for line in headline_md(results).splitlines() if line.startswith("- ")]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m realtime.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small subsets (CI, ~1 min)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for benchmarks.md and bench/ (default: docs, or a temp dir with --quick)")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to run (default: all of {','.join(SECTIONS)})")
+    args = parser.parse_args(argv)
+    sections = tuple(s.strip() for s in args.only.split(",") if s.strip())
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    out = args.out or (Path(tempfile.mkdtemp(prefix="bench-")) if args.quick else ROOT / "docs")
+    config = QUICK if args.quick else FULL
+    try:
+        results = run(config, out, sections=sections, mode="quick" if args.quick else "full")
+    except FileNotFoundError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        return 2
+    print(summary_text(results))
+    print(f"\nreport: {out / 'benchmarks.md'}   plots: {out / 'bench'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
