@@ -202,3 +202,12 @@ def test_cli_rejects_unknown_section(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--quick", "--only", "nonsense"])
     assert "unknown section" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("realtime.live") is None, reason="realtime.live not here")
+def test_live_measurement_through_the_processor():
+    rows = bench.measure_live(((160, 120), (320, 240)), 30, NaiveReader(InkClassifier()), fake_make_page)
+    assert [r["resolution"] for r in rows] == ["160x120", "320x240"]
+    for r in rows:
+        assert r["frames"] == 30 and r["fps"] > 0 and r["detections_per_s"] >= 0
+        assert r["rss_mb_after"] > 0
