@@ -1,0 +1,330 @@
+"""The live path: tracking/voting, line grouping, and the processor's never-lag contract.
+
+The processor is driven with synthetic frames and fake readers whose speed the test controls
+(gates, not clocks), so "frames never wait for detection" is checked without timing assertions.
+"""
+import threading
+import time
+
+import av
+import numpy as np
+import pytest
+
+from realtime.live import (
+    DigitTracker,
+    LiveProcessor,
+    confidence_colour,
+    draw_digits,
+    greedy_match,
+    group_lines,
+    iou_matrix,
+)
+from realtime.reading import Digit, Reading
+
+
+def digit(label, box, confidence=0.95, line=0):
+    return Digit(label, confidence, box, line)
+
+
+def frame_with_id(frame_id: int, width=320, height=240) -> np.ndarray:
+    """A grey BGR frame whose top-left pixel carries its id (the fake readers read it back)."""
+    frame = np.full((height, width, 3), 200, np.uint8)
+    frame[0, 0] = (frame_id % 256, frame_id // 256, 0)
+    return frame
+
+
+def id_of(frame: np.ndarray) -> int:
+    return int(frame[0, 0, 0]) + 256 * int(frame[0, 0, 1])
+
+
+class GatedReader:
+    """Reads frames only when the test opens the gate; records which frame ids it read."""
+
+    def __init__(self, box=(40, 40, 30, 50)):
+        self.box = box
+        self.seen: list[int] = []
+        self.gate = threading.Semaphore(0)
+        self.started = threading.Event()
+
+    def open_for_good(self):
+        self.gate.release(100)
+
+    def read(self, image):
+        self.started.set()
+        self.seen.append(id_of(image))
+        assert self.gate.acquire(timeout=10), "test never released the reader"
+        frame_id = id_of(image)
+        return Reading(lines=[str(frame_id % 10)],
+                       digits=[digit(frame_id % 10, self.box)], image_size=image.shape[1::-1])
+
+
+class SlowReader:
+    """Takes `delay` seconds per read, like a detector slower than the camera."""
+
+    def __init__(self, delay=0.1, box=(40, 40, 30, 50)):
+        self.delay = delay
+        self.box = box
+        self.seen: list[int] = []
+
+    def read(self, image):
+        self.seen.append(id_of(image))
+        time.sleep(self.delay)
+        return Reading(lines=["7"], digits=[digit(7, self.box)], image_size=image.shape[1::-1])
+
+
+def wait_until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.fixture
+def processors():
+    made = []
+    yield made
+    for p in made:
+        p.stop()
+
+
+# ---------------------------------------------------------------- geometry and tracking
+
+def test_iou_matrix_values():
+    a = np.array([[0, 0, 10, 10], [100, 100, 10, 10]], float)
+    b = np.array([[0, 0, 10, 10], [5, 0, 10, 10]], float)
+    iou = iou_matrix(a, b)
+    assert iou.shape == (2, 2)
+    assert iou[0, 0] == pytest.approx(1.0)
+    assert iou[0, 1] == pytest.approx(50 / 150)
+    assert iou[1].max() == 0
+    assert iou_matrix(np.zeros((0, 4)), b).shape == (0, 2)
+
+
+def test_greedy_match_takes_best_pairs_once():
+    iou = np.array([[0.9, 0.8], [0.85, 0.1]])
+    assert greedy_match(iou, 0.3) == [(0, 0)]  # 0.9 first; row 1's best (col 0) is then taken
+    assert greedy_match(np.array([[0.2]]), 0.3) == []
+
+
+def test_tracker_votes_out_a_single_misread():
+    tracker = DigitTracker(min_hits=1)
+    for label in (3, 3, 8, 3, 3):  # one detection misreads 3 as 8
+        stable = tracker.update([digit(label, (10, 10, 20, 30))])
+        assert len(stable) == 1
+    assert stable[0].label == 3
+    assert tracker.update([digit(8, (11, 10, 20, 30))])[0].label == 3  # one 8 cannot outvote
+
+
+def test_tracker_follows_a_persistent_change():
+    tracker = DigitTracker(min_hits=1, decay=0.5)
+    for _ in range(3):
+        tracker.update([digit(1, (10, 10, 20, 30))])
+    labels = [tracker.update([digit(7, (10, 10, 20, 30))])[0].label for _ in range(4)]
+    assert labels[-1] == 7  # a real change wins within a few detections
+
+
+def test_tracker_needs_min_hits_and_survives_short_misses():
+    tracker = DigitTracker(min_hits=2, max_misses=2)
+    box = (50, 50, 20, 30)
+    assert tracker.update([digit(4, box)]) == []          # a one-off is not shown yet
+    assert len(tracker.update([digit(4, box)])) == 1      # confirmed
+    assert len(tracker.update([])) == 1                   # one missed detection: still there
+    assert len(tracker.update([])) == 1
+    assert tracker.update([]) == []                       # gone after max_misses
+
+
+def test_tracker_confidence_drops_when_labels_disagree():
+    steady, flaky = DigitTracker(min_hits=1), DigitTracker(min_hits=1)
+    for i in range(6):
+        steady.update([digit(5, (0, 0, 20, 30), 0.9)])
+        flaky.update([digit(5 if i % 2 else 6, (0, 0, 20, 30), 0.9)])
+    assert steady.stable_digits()[0].confidence == pytest.approx(0.9, abs=0.02)
+    assert flaky.stable_digits()[0].confidence < 0.6
+
+
+def test_tracker_keeps_separate_digits_apart():
+    tracker = DigitTracker(min_hits=1)
+    row = [digit(i, (10 + 30 * i, 10, 20, 30)) for i in range(5)]
+    for _ in range(3):
+        stable = tracker.update(row)
+    assert sorted(d.label for d in stable) == [0, 1, 2, 3, 4]
+
+
+def test_group_lines_orders_lines_and_spaces():
+    digits = [
+        digit(2, (40, 100, 20, 30)), digit(1, (10, 100, 20, 30)),     # line 2: "12 3"
+        digit(3, (120, 102, 20, 30)),
+        digit(9, (10, 10, 20, 30)), digit(8, (35, 12, 20, 30)),       # line 1: "98"
+    ]
+    lines, ordered = group_lines(digits)
+    assert lines == ["98", "12 3"]
+    assert [d.label for d in ordered] == [9, 8, 1, 2, 3]
+    assert [d.line for d in ordered] == [0, 0, 1, 1, 1]
+    assert group_lines([]) == ([], [])
+
+
+def test_confidence_colours_are_banded():
+    assert confidence_colour(0.99) != confidence_colour(0.7) != confidence_colour(0.2)
+    assert confidence_colour(0.99) == confidence_colour(0.86)
+
+
+def test_draw_digits_draws_in_place_only_when_asked():
+    image = np.full((100, 100, 3), 255, np.uint8)
+    d = [digit(1, (20, 20, 30, 40))]
+    assert draw_digits(image.copy(), d, show_boxes=False, show_labels=False).min() == 255
+    boxed = draw_digits(image.copy(), d, show_boxes=True, show_labels=False)
+    assert (boxed[20, 20:50] != 255).any() and (boxed[40, 35] == 255).all()  # outline, not fill
+
+
+# ---------------------------------------------------------------- processor contract
+
+def test_frames_never_wait_for_detection(processors):
+    """With the reader blocked, every pushed frame still comes straight back out."""
+    reader = GatedReader()
+    proc = LiveProcessor(reader, DigitTracker(min_hits=1))
+    processors.append(proc)
+    outs = [proc.process(frame_with_id(i)) for i in range(1, 31)]
+    assert len(outs) == 30 and all(o.shape == (240, 320, 3) for o in outs)
+    assert reader.started.wait(5)
+    assert len(reader.seen) == 1  # one detection in flight, nothing queued behind it
+    reader.gate.release()
+    proc.stop()
+
+
+def test_detection_reads_latest_frame_only_and_overlay_is_newest(processors):
+    reader = GatedReader()
+    proc = LiveProcessor(reader, DigitTracker(min_hits=1))
+    processors.append(proc)
+    proc.process(frame_with_id(1))
+    assert reader.started.wait(5) and reader.seen == [1]
+    for i in range(2, 21):              # 19 frames arrive while detection 1 runs
+        proc.process(frame_with_id(i))
+    reader.gate.release()               # detection 1 finishes ...
+    assert wait_until(lambda: proc.overlay.detection == 1)
+    assert proc.overlay.source_frame == 1
+    assert wait_until(lambda: len(reader.seen) == 2)
+    assert reader.seen[1] == 20         # ... and the next one reads the NEWEST frame, not frame 2
+    out = proc.process(frame_with_id(21))
+    assert proc.overlay.detection == 1  # frame 21 is drawn with detection 1, the newest finished
+    x, y, w, h = reader.box
+    assert (out[y, x:x + w] != 200).any(), "overlay box missing from the outgoing frame"
+    reader.gate.release()
+    assert wait_until(lambda: proc.overlay.detection == 2)
+    assert proc.overlay.source_frame == 20
+    # frame 20 reads as 0; its vote (0.95) beats frame 1's decayed vote for 1 (0.95 * 0.8)
+    assert [d.label for d in proc.overlay.digits] == [0]
+    reader.open_for_good()
+
+
+def test_raw_frame_stays_unannotated(processors):
+    reader = SlowReader(delay=0.01)
+    proc = LiveProcessor(reader, DigitTracker(min_hits=1))
+    processors.append(proc)
+    proc.process(frame_with_id(1))
+    assert wait_until(lambda: proc.overlay.detection >= 1)
+    out = proc.process(frame_with_id(2))
+    raw = proc.latest_frame()
+    assert (out != 200).sum() > 10            # boxes drawn on the output ...
+    assert (raw[1:] == 200).all()             # ... never into the frame the detector reads
+
+
+def test_av_frames_flow_at_input_rate_with_a_slow_detector(processors):
+    """30 fps in for 2 s with a detector at ~7 Hz: every frame comes out, each gets the newest
+    overlay, and detection only ever reads recent frames."""
+    reader = SlowReader(delay=0.15)
+    proc = LiveProcessor(reader, DigitTracker(min_hits=1))
+    processors.append(proc)
+    drawn_detection = []
+    n_frames = 60
+    for i in range(1, n_frames + 1):
+        frame = av.VideoFrame.from_ndarray(frame_with_id(i), format="bgr24")
+        frame.pts = i
+        out = proc.recv(frame)
+        assert isinstance(out, av.VideoFrame) and out.pts == i
+        assert (out.width, out.height) == (320, 240)
+        drawn_detection.append(proc.overlay.detection)
+        time.sleep(1 / 30)
+    assert len(drawn_detection) == n_frames
+    assert drawn_detection == sorted(drawn_detection)       # the overlay only moves forward
+    assert len(reader.seen) < n_frames / 2                  # frames were skipped, not queued
+    gaps = np.diff(reader.seen)
+    assert (gaps >= 1).all()                                # always a newer frame than last time
+
+
+def test_worker_ends_after_frames_stop_and_restarts(processors):
+    reader = SlowReader(delay=0.0)
+    proc = LiveProcessor(reader, idle_stop_s=0.2)
+    processors.append(proc)
+    proc.process(frame_with_id(1))
+    assert proc.running
+    assert wait_until(lambda: not proc.running, timeout=5)   # no thread left behind
+    proc.process(frame_with_id(2))
+    assert proc.running
+    proc.stop()
+    assert not proc.running
+
+
+def test_start_stop_cycles_leave_no_threads(processors):
+    before = threading.active_count()
+    for i in range(20):
+        proc = LiveProcessor(SlowReader(delay=0.0))
+        proc.process(frame_with_id(i))
+        proc.stop()
+    assert wait_until(lambda: threading.active_count() <= before, timeout=5)
+
+
+def test_sessions_are_isolated(processors):
+    """Two processors (two browser sessions) never share frames, overlays or settings."""
+    a = LiveProcessor(SlowReader(delay=0.0, box=(10, 10, 20, 30)), DigitTracker(min_hits=1))
+    b = LiveProcessor(SlowReader(delay=0.0, box=(200, 100, 40, 60)), DigitTracker(min_hits=1))
+    processors.extend([a, b])
+    a.show_labels = False
+    a.process(frame_with_id(5))
+    b.process(frame_with_id(9))
+    assert wait_until(lambda: a.overlay.detection >= 1 and b.overlay.detection >= 1)
+    assert id_of(a.latest_frame()) == 5 and id_of(b.latest_frame()) == 9
+    assert a.overlay.digits[0].box == (10, 10, 20, 30)
+    assert b.overlay.digits[0].box == (200, 100, 40, 60)
+    assert b.show_labels is True
+
+
+def test_reader_errors_keep_video_flowing(processors):
+    class Broken:
+        def read(self, image):
+            raise RuntimeError("model exploded")
+
+    proc = LiveProcessor(Broken())
+    processors.append(proc)
+    out = proc.process(frame_with_id(1))
+    assert out.shape == (240, 320, 3)
+    assert wait_until(lambda: proc.stats().error is not None)
+    assert "model exploded" in proc.stats().error
+    assert proc.process(frame_with_id(2)).shape == (240, 320, 3)
+
+
+def test_pause_stops_detection_but_not_video(processors):
+    reader = SlowReader(delay=0.0)
+    proc = LiveProcessor(reader)
+    processors.append(proc)
+    proc.set_paused(True)
+    for i in range(10):
+        assert proc.process(frame_with_id(i)).shape == (240, 320, 3)
+    time.sleep(0.2)
+    assert reader.seen == []
+    proc.set_paused(False)
+    assert wait_until(lambda: len(reader.seen) >= 1)
+    assert reader.seen[0] == 9
+
+
+def test_stats_report_rates(processors):
+    proc = LiveProcessor(SlowReader(delay=0.0), DigitTracker(min_hits=1))
+    processors.append(proc)
+    for i in range(20):
+        proc.process(frame_with_id(i))
+        time.sleep(0.01)
+    assert wait_until(lambda: proc.overlay.detection >= 1)
+    stats = proc.stats()
+    assert stats.playing and stats.input_fps > 0 and stats.detections >= 1
+    assert stats.text == "7"
