@@ -137,8 +137,9 @@ def live_plot(results: list[dict], path: Path) -> Path:
     refresh = [r.get("detections_per_s", np.nan) for r in results]
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     x = np.arange(len(names))
-    b1 = ax.bar(x - 0.2, fps, 0.4, label="frames / s")
-    b2 = ax.bar(x + 0.2, refresh, 0.4, label="detection refreshes / s")
+    b1 = ax.bar(x - 0.2, fps, 0.4, label="frames / s through the processor")
+    b2 = ax.bar(x + 0.2, refresh, 0.4, label="box refreshes / s at camera rate")
+    ax.set_yscale("log")
     ax.bar_label(b1, fmt="%.1f", fontsize=8)
     ax.bar_label(b2, fmt="%.1f", fontsize=8)
     ax.set_xticks(x, names)

@@ -24,7 +24,7 @@ from realtime.reading import Digit, Reading
 ROOT = Path(__file__).resolve().parents[1]
 TINY = bench.BenchConfig(mnist_n=120, nondigit_n=40, batch_sizes=(1, 8), latency_min_s=0.0,
                          orand_n=6, synth_pages=2, scaling_widths=(160, 320), scaling_counts=(0, 3),
-                         scaling_repeats=1, live_frames=5, worst_n=4)
+                         scaling_repeats=1, live_frames=5, live_camera_s=0.2, worst_n=4)
 
 
 class InkClassifier:
@@ -206,8 +206,10 @@ def test_cli_rejects_unknown_section(capsys):
 
 @pytest.mark.skipif(importlib.util.find_spec("realtime.live") is None, reason="realtime.live not here")
 def test_live_measurement_through_the_processor():
-    rows = bench.measure_live(((160, 120), (320, 240)), 30, NaiveReader(InkClassifier()), fake_make_page)
+    rows = bench.measure_live(((160, 120), (320, 240)), 30, NaiveReader(InkClassifier()), fake_make_page,
+                              camera_fps=30, camera_s=0.3)
     assert [r["resolution"] for r in rows] == ["160x120", "320x240"]
     for r in rows:
-        assert r["frames"] == 30 and r["fps"] > 0 and r["detections_per_s"] >= 0
+        assert r["frames"] == 30 and r["fps"] > 0 and r["camera_frames"] == 9
+        assert r["detections_per_s"] > 0  # the worker read at least one paced frame
         assert r["rss_mb_after"] > 0
