@@ -98,7 +98,15 @@ def machine_info() -> dict:
             versions[pkg] = "not installed"
     return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "cores": os.cpu_count(), "cpu": cpu_model(), "os": platform.platform(terse=True),
-            "python": platform.python_version(), "packages": versions}
+            "python": platform.python_version(), "packages": versions, "load_avg_start": load_avg()}
+
+
+def load_avg() -> list[float]:
+    """1/5/15-minute load averages: other work on the machine skews timings, so we record it."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
 
 
 def find_models(models_dir: Path = MODELS) -> dict[str, Path]:
@@ -236,14 +244,18 @@ def timed_reads(reader, images: list[np.ndarray], desc: str) -> tuple[list, list
     return readings, times
 
 
-def median_ms(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def median_read(reader, image: np.ndarray, repeats: int) -> tuple[float, dict[str, float]]:
+    """(median wall ms, median ms of each stage the reader reports) over `repeats` reads."""
+    reader.read(image)  # warm-up
+    walls, stages = [], {}
     for _ in range(max(1, repeats)):
         t0 = time.perf_counter()
-        fn()
-        times.append(1e3 * (time.perf_counter() - t0))
-    return statistics.median(times)
+        reading = reader.read(image)
+        walls.append(1e3 * (time.perf_counter() - t0))
+        for k, v in reading.timings_ms.items():
+            if k != "total":
+                stages.setdefault(k, []).append(v)
+    return statistics.median(walls), {k: statistics.median(v) for k, v in stages.items()}
 
 
 def mean(values) -> float:
@@ -496,7 +508,7 @@ def replace_psm(tess, psm: int):
 
 
 def worst_misreads(items: list[LabelledImage], res: dict, n: int, out: Path, fname: str,
-                   title: str) -> tuple[str, list[dict]]:
+                   title: str, cols: int = 4) -> tuple[str, list[dict]]:
     """Contact sheet of our n worst misreads (most edit errors per truth character)."""
     ours = res["per_image"]["ours"]
     wrong = [i for i, s in enumerate(ours) if not s["exact"]]
@@ -510,7 +522,7 @@ def worst_misreads(items: list[LabelledImage], res: dict, n: int, out: Path, fna
                 caption += f"\n{other[:5]:5}: {' / '.join(res['per_image'][other][i]['lines']) or '-'}"
         tiles.append((items[i].image, caption))
         rows.append({"name": items[i].name, "truth": items[i].text, "ours": "\n".join(ours[i]["lines"])})
-    path = bench_plots.contact_sheet(tiles, out / fname, title=title)
+    path = bench_plots.contact_sheet(tiles, out / fname, cols=cols, title=title)
     return path.name, rows
 
 
@@ -527,7 +539,7 @@ def bench_engine(cfg: BenchConfig, comp: Components, out: Path) -> dict:
         r = compare_readers(name, items, comp, psm)
         key = "orand" if name.startswith("ORAND") else "synth"
         sheet, worst = worst_misreads(items, r, cfg.worst_n, out, f"worst_{key}.png",
-                                      f"{name}: our worst misreads")
+                                      f"{name}: our worst misreads", cols=4 if key == "orand" else 3)
         r["plots"] = {"worst": sheet}
         r["worst"] = worst
         r["name"] = name
@@ -544,10 +556,6 @@ def bench_engine(cfg: BenchConfig, comp: Components, out: Path) -> dict:
         res["plots"]["exact"] = bench_plots.accuracy_bars(
             table, "exact match (%)", out / "exact_match.png", "Strings read exactly, same images").name
     return res
-
-
-def stage_split(reading) -> dict[str, float]:
-    return {k: v for k, v in reading.timings_ms.items() if k != "total"}
 
 
 def bench_scaling(cfg: BenchConfig, comp: Components, out: Path) -> dict:
@@ -569,16 +577,12 @@ def bench_scaling(cfg: BenchConfig, comp: Components, out: Path) -> dict:
     count_images = [bench_data.digits_page(n, mnist_images) for n in cfg.scaling_counts]
     for axis, images in (("size", size_images), ("count", count_images)):
         for rname, reader in readers.items():
-            res[axis]["ms"][rname] = [median_ms(lambda im=im, reader=reader: reader.read(im), cfg.scaling_repeats)
-                                      for im in tqdm(images, desc=f"scaling {axis}: {rname}", leave=False)]
-        per_stage: dict[str, list[float]] = {}
-        for im in images:
-            split = stage_split(comp.reader.read(im))
-            for k in split:
-                per_stage.setdefault(k, [])
-            for k in per_stage:
-                per_stage[k].append(split.get(k, 0.0))
-        res[axis]["stages"] = {k: v for k, v in per_stage.items() if len(v) == len(images)}
+            reads = [median_read(reader, im, cfg.scaling_repeats)
+                     for im in tqdm(images, desc=f"scaling {axis}: {rname}", leave=False)]
+            res[axis]["ms"][rname] = [total for total, _ in reads]
+            if rname == "ours":
+                names = list(dict.fromkeys(k for _, st in reads for k in st))
+                res[axis]["stages"] = {k: [st.get(k, 0.0) for _, st in reads] for k in names}
     res["plots"] = {
         "size": bench_plots.scaling_plot(
             [p / 1e6 for p in res["size"]["pixels"]], res["size"]["ms"], "megapixels",
@@ -793,7 +797,9 @@ def report_md(results: dict) -> str:
            f"Measured {machine_line(machine)}; {pk}" + (f"; {tess}" if tess else "") + ".",
            f"Written by `python -m realtime.bench{' --quick' if results['mode'] == 'quick' else ''}` "
            f"in {results['wall_s'] / 60:.1f} min. Every number below comes from that run; "
-           "rerun the command to measure your machine.", ""]
+           "rerun the command to measure your machine. Load average (1/5/15 min) at the start: "
+           f"{machine.get('load_avg_start')}, at the end: {machine.get('load_avg_end')} "
+           "(other work on the machine slows the timings).", ""]
     if results["notes"]:
         out += ["Notes:", ""] + [f"- {n}" for n in results["notes"]] + [""]
     out += ["## Headline", "", headline_md(results)]
@@ -837,6 +843,7 @@ def run(config: BenchConfig, out_dir: Path, comp: Components | None = None,
         results[name] = steps[name](config, comp, plots)
     results["notes"] = list(comp.notes)
     results["wall_s"] = time.perf_counter() - t0
+    results["machine"]["load_avg_end"] = load_avg()
     (out_dir / "benchmarks.md").write_text(report_md(results))
     (plots / "headline.md").write_text(headline_md(results))
     (plots / "results.json").write_text(json.dumps(strip_details(results), indent=1))

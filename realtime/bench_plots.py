@@ -119,7 +119,12 @@ def contact_sheet(tiles: list[tuple[np.ndarray, str]], path: Path, cols: int = 4
     """Grid of images, each with a caption (truth vs readings) under it."""
     n = max(1, len(tiles))
     rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 1.9 * rows), squeeze=False)
+    # tile size from the images' mean aspect, so strip-like ORAND crops and pages both fill it
+    aspect = np.mean([im.shape[0] / im.shape[1] for im, _ in tiles]) if tiles else 0.5
+    tile_w = 13.6 / cols
+    caption_h = 0.24 * max((c.count("\n") + 1 for _, c in tiles), default=1)
+    fig, axes = plt.subplots(rows, cols, figsize=(13.6, rows * (tile_w * aspect + caption_h + 0.1)),
+                             squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for ax, (image, caption) in zip(axes.ravel(), tiles, strict=False):
