@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -327,7 +328,9 @@ def score_item(item: LabelledImage, reading) -> dict:
     truth_text, read_text = "\n".join(truth), "\n".join(read)
     has_boxes = bool(item.digits)
     read_digits = [(int(d.label), tuple(d.box)) for d in getattr(reading, "digits", [])]
+    common = Counter(truth) & Counter(read)
     return {"exact": truth == read, "errors": edit_distance(truth_text, read_text),
+            "lines_exact": sum(common.values()), "n_lines": len(truth),
             "chars": max(1, len(truth_text)), "lines_ok": len(truth) == len(read),
             "matched": match_digits(item.digits, read_digits) if has_boxes and read_digits else 0,
             "n_true": len(item.digits) if has_boxes else 0,
@@ -341,6 +344,7 @@ def summarize_scores(scores: list[dict], times_ms: list[float], with_boxes: bool
            "exact_match": mean(s["exact"] for s in scores) if n else float("nan"),
            "cer": sum(s["errors"] for s in scores) / max(1, sum(s["chars"] for s in scores)),
            "line_count_acc": mean(s["lines_ok"] for s in scores) if n else float("nan"),
+           "lines_exact": sum(s["lines_exact"] for s in scores) / max(1, sum(s["n_lines"] for s in scores)),
            "ms_per_image": mean(times_ms), "ms_median": statistics.median(times_ms) if times_ms else float("nan")}
     if with_boxes:
         matched = sum(s["matched"] for s in scores)
@@ -659,7 +663,8 @@ def classifier_md(res: dict) -> str:
 def engine_rows(r: dict) -> list[list[str]]:
     rows = []
     for rname, s in r["readers"].items():
-        rows.append([READER_NAMES.get(rname, rname), pct(s["exact_match"]), pct(s["cer"]),
+        rows.append([READER_NAMES.get(rname, rname), pct(s["exact_match"]), pct(s["lines_exact"]),
+                     pct(s["cer"]),
                      pct(s["line_count_acc"]), pct(s.get("digit_precision", float("nan"))),
                      pct(s.get("digit_recall", float("nan"))), ms(s["ms_per_image"]),
                      ms(s["ms_median"]), ratio(s["time_vs_ours"])])
@@ -676,9 +681,11 @@ def engine_md(res: dict, notes: list[str]) -> str:
            "that run's wall time (PNG writing included) over the image count. Exact match and CER "
            "compare digit strings line by line (spaces ignored); digit precision/recall count a read "
            "digit as right when its box overlaps a labelled box of the same digit with IoU ≥ 0.5 "
-           "(Tesseract gives no per-digit boxes here). *time vs ours*: that reader's mean time per "
+           "(Tesseract gives no per-digit boxes here). *images read exactly*: every line of the image "
+           "right and no extra line; *lines read exactly*: true lines found verbatim among the lines "
+           "read. *time vs ours*: that reader's mean time per "
            "image over ours (above 1 means ours is faster).", ""]
-    header = ["reader", "exact match", "CER", "line count right", "digit precision",
+    header = ["reader", "images read exactly", "lines read exactly", "CER", "line count right", "digit precision",
               "digit recall", "mean time / image", "median", "time vs ours"]
     for r in res["datasets"].values():
         (w0, h0), (w1, h1) = r["size_range"]

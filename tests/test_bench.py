@@ -127,6 +127,7 @@ def test_score_item_counts_errors_lines_and_box_matches():
     s = bench.score_item(item, read)
     assert (s["exact"], s["errors"], s["chars"], s["lines_ok"]) == (False, 1, 3, True)
     assert (s["matched"], s["n_true"], s["n_read"]) == (1, 3, 3)
+    assert (s["lines_exact"], s["n_lines"]) == (0, 1)
     perfect = bench.score_item(item, Reading(lines=["1 2 3"], digits=[]))
     assert perfect["exact"] and perfect["errors"] == 0
 
