@@ -1,0 +1,277 @@
+"""Streamlit pieces of the app: settings, per-session reader/processor, views, result panel.
+
+Everything per browser session lives in `st.session_state` (the LiveProcessor, the reader with
+this session's settings, the frozen frame, the decoded upload). The only thing shared between
+sessions is the digit classifier (`st.cache_resource`): it holds a lock around its interpreter,
+so concurrent sessions are safe. Frames and uploads stay in memory; nothing is written to disk.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, fields
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from realtime import app_logic as logic
+from realtime.imageio import DEFAULT_MAX_PIXELS, UPLOAD_EXTENSIONS, ImageLoadError, load_image
+from realtime.live import LiveProcessor
+from realtime.reading import Reading
+
+MAX_UPLOAD_MB = 25            # matches server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_PIXELS = DEFAULT_MAX_PIXELS
+MAX_DISPLAY_SIDE = 1600       # annotated images are shown at most this big (downloads: full size)
+READING_REFRESH_S = 0.5       # live text refresh while playing
+MODEL_ENV_VAR = "DIGITS_MODEL"
+POLARITIES = {"auto": "Auto", "dark_on_light": "Dark ink on light paper",
+              "light_on_dark": "Light ink on a dark board"}
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    min_confidence: float = 0.5
+    polarity: str = "auto"
+    show_boxes: bool = True
+    show_labels: bool = True
+    show_stats: bool = False
+
+
+# --------------------------------------------------------------------------- the reader
+
+def engine_settings_names() -> set[str]:
+    from realtime.reader import Settings
+
+    return {f.name for f in fields(Settings)}
+
+
+def reader_kwargs(settings: AppSettings, known: set[str]) -> dict:
+    """The app's settings as DigitReader keyword arguments (only the ones the engine knows)."""
+    kwargs = {"min_confidence": float(settings.min_confidence), "polarity": settings.polarity}
+    return {k: v for k, v in kwargs.items() if k in known}
+
+
+@st.cache_resource(show_spinner="Loading the digit model...")
+def shared_classifier(model_path: str | None):
+    """One classifier for all sessions: its interpreter is guarded by a lock (thread-safe)."""
+    from realtime.classifier import DigitClassifier
+
+    return DigitClassifier(model_path)
+
+
+def model_path_setting() -> str | None:
+    return os.environ.get(MODEL_ENV_VAR) or None
+
+
+def session_reader(settings: AppSettings):
+    """This session's DigitReader for its settings, or (None, message) when the engine or
+    model cannot be loaded. Rebuilt only when the settings change."""
+    try:
+        from realtime.reader import DigitReader
+
+        classifier = shared_classifier(model_path_setting())
+        known = engine_settings_names()
+    except ImportError as e:
+        return None, f"The reading engine is not installed correctly ({e})."
+    except Exception as e:  # noqa: BLE001 - ModelLoadError and whatever LiteRT raises
+        return None, (f"The digit model could not be loaded: {e}. Restore "
+                      f"`models/digits_int8.tflite` from git or rebuild it with `make train`"
+                      f" (or point {MODEL_ENV_VAR} at a model file).")
+    kwargs = reader_kwargs(settings, known)
+    key = tuple(sorted(kwargs.items()))
+    state = st.session_state
+    if state.get("reader_key") != key or state.get("reader") is None:
+        state["reader"] = DigitReader(classifier=classifier, **kwargs)
+        state["reader_key"] = key
+    return state["reader"], None
+
+
+def session_processor(reader) -> LiveProcessor:
+    """This session's live processor (created once; told about new readers/settings)."""
+    state = st.session_state
+    processor = state.get("live_processor")
+    if processor is None:
+        processor = state["live_processor"] = LiveProcessor(reader)
+    elif state.get("live_reader") is not reader:
+        processor.set_reader(reader)
+    state["live_reader"] = reader
+    return processor
+
+
+# --------------------------------------------------------------------------- sidebar
+
+def sidebar_settings(known: set[str] | None) -> AppSettings:
+    with st.sidebar:
+        st.header("Settings")
+        min_confidence = st.slider(
+            "Confidence threshold", 0.0, 1.0, AppSettings.min_confidence, 0.05,
+            help="Digits read with less confidence than this are left out.")
+        polarity_ok = known is None or "polarity" in known
+        polarity = st.radio(
+            "Ink", list(POLARITIES), format_func=POLARITIES.get, disabled=not polarity_ok,
+            help="Auto decides per image whether the ink is darker or lighter than the paper."
+            if polarity_ok else "This engine version always decides the ink polarity itself.")
+        show_boxes = st.checkbox("Show boxes", value=True)
+        show_labels = st.checkbox("Show labels", value=True)
+        show_stats = st.checkbox("Show live stats (fps, detection time)", value=False)
+        st.caption("Box colour = confidence: :green[green] ≥ 0.85, :orange[orange] ≥ 0.6, "
+                   ":red[red] below.")
+        st.caption("Private by default: frames and uploads stay in this server's memory and "
+                   "are never written to disk.")
+    return AppSettings(min_confidence, polarity, show_boxes, show_labels, show_stats)
+
+
+# --------------------------------------------------------------------------- result panel
+
+def to_display(bgr: np.ndarray, max_side: int = MAX_DISPLAY_SIDE) -> np.ndarray:
+    """BGR -> RGB, shrunk so the browser is not sent a 40-megapixel PNG."""
+    import cv2
+
+    h, w = bgr.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    if scale < 1.0:
+        bgr = cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))),
+                         interpolation=cv2.INTER_AREA)
+    return bgr[:, :, ::-1]
+
+
+def choose_region(image: np.ndarray, key: str) -> tuple[int, int, int, int]:
+    """Whole image, or the box the user drags on it (streamlit-cropper)."""
+    height, width = image.shape[:2]
+    if not st.toggle("Select a region", key=f"{key}-use-crop",
+                     help="Drag and resize the box on the image; only that part is read."):
+        return logic.full_box(image)
+    from streamlit_cropper import st_cropper
+
+    scale = logic.display_scale(width, height)
+    shown = Image.fromarray(to_display(image, max(logic.display_size(width, height))))
+    box = st_cropper(shown, realtime_update=True, box_color="#ff4b4b", return_type="box",
+                     should_resize_image=False, key=f"{key}-cropper")
+    return logic.box_to_image(box or {}, scale, width, height)
+
+
+def read_region(reader, image: np.ndarray, region, cache_key: str) -> Reading:
+    """Read a region once per (image, region, reader); downloads and reruns reuse the result."""
+    state = st.session_state
+    key = (cache_key, tuple(region), id(reader))
+    cached = state.get("still_reading")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    reading = reader.read(logic.crop(image, region))
+    state["still_reading"] = (key, reading)
+    return reading
+
+
+def result_panel(reader, image: np.ndarray, source: str, settings: AppSettings, key: str) -> None:
+    """Region choice, annotated image, text, confidences and downloads for one still image."""
+    region = choose_region(image, key)
+    try:
+        reading = read_region(reader, image, region, key)
+    except Exception as e:  # noqa: BLE001 - a reading bug must not show a traceback
+        st.error(f"Could not read this image: {type(e).__name__}: {e}")
+        return
+    part = logic.crop(image, region)
+    annotated = logic.annotate(part, reading, settings.show_boxes, settings.show_labels)
+    left, right = st.columns([3, 2])
+    with left:
+        x, y, w, h = region
+        st.image(to_display(annotated), caption=f"{source}: region {w} x {h} at ({x}, {y})",
+                 width="stretch")
+    with right:
+        st.markdown("**Reading**")
+        st.code(reading.text if reading.lines else "(no digits found)", language=None)
+        if reading.digits:
+            st.dataframe(logic.confidence_rows(reading), hide_index=True, width="stretch")
+        stem = logic.download_stem(source)
+        st.download_button("Annotated PNG", logic.png_bytes(annotated), f"{stem}_digits.png",
+                           "image/png", key=f"{key}-dl-png", on_click="ignore", icon=":material/image:")
+        st.download_button("JSON", logic.result_json(reading, source, region), f"{stem}_digits.json",
+                           "application/json", key=f"{key}-dl-json", on_click="ignore",
+                           icon=":material/data_object:")
+        st.download_button("Text", logic.result_text(reading), f"{stem}_digits.txt", "text/plain",
+                           key=f"{key}-dl-txt", on_click="ignore", icon=":material/notes:")
+        total = reading.timings_ms.get("total")
+        if total is not None:
+            st.caption(f"Read in {total:.0f} ms")
+
+
+# --------------------------------------------------------------------------- live view
+
+def live_reading_panel(processor: LiveProcessor, playing: bool, show_stats: bool) -> None:
+    """The current reading as text, refreshed while the camera plays (a Streamlit fragment)."""
+
+    def panel():
+        stats = processor.stats()
+        st.markdown("**Reading**")
+        if stats.error:
+            st.warning(f"Detection failed: {stats.error}")
+        if stats.lines:
+            st.code(stats.text, language=None)
+        elif playing:
+            st.code("(looking for digits...)", language=None)
+        else:
+            st.info("Press **START** to read from your camera, or switch to *Upload a photo*.")
+        if show_stats and playing:
+            st.caption(f"{stats.input_fps:.0f} fps · detection {stats.detection_hz:.1f}/s, "
+                       f"{stats.detection_ms:.0f} ms · overlay {stats.overlay_ms:.2f} ms/frame")
+
+    st.fragment(panel, run_every=READING_REFRESH_S if playing else None)()
+
+
+def freeze(processor: LiveProcessor) -> None:
+    frame = processor.latest_frame()
+    if frame is None:
+        st.session_state["freeze_error"] = "No camera frame yet: press START first."
+        return
+    st.session_state["frozen"] = (frame, time.strftime("camera_%Y%m%d_%H%M%S"))
+    processor.set_paused(True)  # the CPU goes to the still while it is on screen
+
+
+def back_to_live(processor: LiveProcessor) -> None:
+    st.session_state.pop("frozen", None)
+    st.session_state.pop("still_reading", None)
+    processor.set_paused(False)
+
+
+# --------------------------------------------------------------------------- upload view
+
+def decoded_upload(uploaded) -> tuple[np.ndarray | None, str | None]:
+    """The uploaded file as BGR (decoded once per file), or (None, one-line message)."""
+    state = st.session_state
+    cached = state.get("upload")
+    if cached is not None and cached[0] == uploaded.file_id:
+        return cached[1], None
+    state.pop("upload", None)
+    if uploaded.size > MAX_UPLOAD_MB * 1024 * 1024:
+        return None, f"{uploaded.name}: the file is larger than {MAX_UPLOAD_MB} MB."
+    try:
+        image = load_image(uploaded.getvalue(), max_pixels=MAX_UPLOAD_PIXELS, name=uploaded.name)
+    except ImageLoadError as e:
+        return None, str(e)
+    state["upload"] = (uploaded.file_id, image)
+    return image, None
+
+
+def upload_view(reader, settings: AppSettings) -> None:
+    uploaded = st.file_uploader(
+        "A photo or scan with handwritten digits", type=list(UPLOAD_EXTENSIONS),
+        max_upload_size=MAX_UPLOAD_MB,
+        help=f"PNG, JPEG, WebP, BMP or TIFF up to {MAX_UPLOAD_MB} MB and "
+             f"{MAX_UPLOAD_PIXELS // 1_000_000} megapixels. Kept in memory only.")
+    if uploaded is None:
+        st.session_state.pop("upload", None)
+        return
+    image, error = decoded_upload(uploaded)
+    if error:
+        st.error(error)
+        return
+    result_panel(reader, image, uploaded.name, settings, key="upload")
+
+
+def has_secrets() -> bool:
+    """st.secrets raises when no secrets.toml exists; treat that as 'no secrets'."""
+    try:
+        return len(st.secrets) >= 0 and bool(st.secrets)
+    except Exception:  # noqa: BLE001 - FileNotFoundError / StreamlitSecretNotFoundError
+        return False
