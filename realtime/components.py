@@ -1,0 +1,65 @@
+"""Connected components of the stroke mask with their statistics, and the page's usual digit size."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass
+class Components:
+    """Connected ink components. Index i describes label value `ids[i]` in `labels`."""
+
+    labels: np.ndarray   # int32 label image (0 = background)
+    ids: np.ndarray      # label value of each kept component
+    boxes: np.ndarray    # N x 4 int (x, y, w, h)
+    areas: np.ndarray    # N ink pixels
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def centres(self) -> np.ndarray:
+        """N x 2 float box centres (x, y)."""
+        b = self.boxes.astype(np.float64)
+        return np.stack([b[:, 0] + b[:, 2] / 2, b[:, 1] + b[:, 3] / 2], axis=1)
+
+    def subset(self, keep: np.ndarray) -> Components:
+        return Components(self.labels, self.ids[keep], self.boxes[keep], self.areas[keep])
+
+
+def find_components(mask: np.ndarray, min_area: int = 3) -> Components:
+    """Bool mask -> 8-connected components with at least `min_area` pixels."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8,
+                                                           ltype=cv2.CV_32S)
+    ids = np.arange(1, n)
+    stats = stats[1:]
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
+    return Components(labels, ids[keep], stats[keep, :4].astype(np.int64),
+                      stats[keep, cv2.CC_STAT_AREA].astype(np.int64))
+
+
+def typical_height(boxes: np.ndarray, areas: np.ndarray) -> float:
+    """The page's usual digit height: an upper quantile of component heights.
+
+    Punctuation and specks are many and small, so the median would be too low; the 75th
+    percentile of the components that are not specks sits on the digits.
+    """
+    if len(boxes) == 0:
+        return 0.0
+    h = boxes[:, 3]
+    solid = (h >= 4) & (areas >= 10)
+    if not solid.any():
+        return float(np.max(h))
+    return float(np.percentile(h[solid], 75))
+
+
+def drop_specks(comps: Components, typical_h: float) -> Components:
+    """Remove components far too small to be a digit or even a full stop of these digits."""
+    if len(comps) == 0:
+        return comps
+    w, h = comps.boxes[:, 2], comps.boxes[:, 3]
+    small = max(2.0, 0.12 * typical_h)
+    keep = (np.maximum(w, h) >= small) & (comps.areas >= max(3, 0.004 * typical_h ** 2))
+    return comps.subset(keep)

@@ -1,0 +1,178 @@
+"""Scoring a reader: exact match, character error rate (edit distance), line-count accuracy, on
+ORAND-CAR-A (real bank-check amounts) and on synthetic camera pages.
+
+    python -m realtime.evaluate --orand --synth 200        # prints the numbers
+
+Reusable pieces: `edit_distance`, `Score` (accumulates exact / CER / line count), and the runners
+`evaluate_orand(reader, dir)` and `evaluate_synth(reader, n, seed)`, which return a `Result`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_ORAND = ROOT.parent / "shared" / "datasets" / "orand-car-a"
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions all cost 1)."""
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+@dataclass
+class Score:
+    """Running totals over (predicted, truth) pairs of line lists."""
+
+    n: int = 0
+    exact: int = 0
+    edits: int = 0
+    chars: int = 0
+    line_count_ok: int = 0
+
+    def add(self, predicted: list[str], truth: list[str]) -> bool:
+        """Add one item; returns whether it was read exactly."""
+        p, t = "\n".join(predicted), "\n".join(truth)
+        self.n += 1
+        ok = p == t
+        self.exact += ok
+        self.edits += edit_distance(p, t)
+        self.chars += max(1, len(t))
+        self.line_count_ok += len(predicted) == len(truth)
+        return ok
+
+    @property
+    def exact_rate(self) -> float:
+        return self.exact / self.n if self.n else 0.0
+
+    @property
+    def cer(self) -> float:
+        """Character error rate: total edits / total truth characters."""
+        return self.edits / self.chars if self.chars else 0.0
+
+    @property
+    def line_count_rate(self) -> float:
+        return self.line_count_ok / self.n if self.n else 0.0
+
+    def as_dict(self) -> dict:
+        return {"n": self.n, "exact": round(self.exact_rate, 4), "cer": round(self.cer, 4),
+                "line_count": round(self.line_count_rate, 4)}
+
+
+@dataclass
+class Result:
+    name: str
+    score: Score
+    times_ms: list[float] = field(default_factory=list)
+    errors: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # (id, truth, read)
+
+    @property
+    def median_ms(self) -> float:
+        return float(np.median(self.times_ms)) if self.times_ms else 0.0
+
+    def summary(self) -> str:
+        s = self.score
+        return (f"{self.name}: n={s.n} exact={s.exact_rate:.1%} CER={s.cer:.2%} "
+                f"line-count={s.line_count_rate:.1%} median={self.median_ms:.1f} ms")
+
+
+def _progress(items, desc: str, total: int | None = None, show: bool = True):
+    if not show:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, total=total, file=sys.stderr, leave=False)
+
+
+def orand_items(orand_dir: Path | str = DEFAULT_ORAND, limit: int | None = None):
+    """(image path, truth digits string) for ORAND-CAR-A, in file order."""
+    orand_dir = Path(orand_dir)
+    items = []
+    with open(orand_dir / "labels.jsonl") as f:
+        for line in f:
+            rec = json.loads(line)
+            items.append((orand_dir / rec["file"], rec["text"]))
+    return items[:limit] if limit else items
+
+
+def evaluate_orand(reader, orand_dir: Path | str = DEFAULT_ORAND, limit: int | None = None,
+                   progress: bool = True) -> Result:
+    """Read every ORAND-CAR-A amount; one line each, punctuation is not a digit, spaces ignored."""
+    from realtime.imageio import load_image
+
+    result = Result("orand-car-a", Score())
+    items = orand_items(orand_dir, limit)
+    for path, truth in _progress(items, "orand", len(items), progress):
+        image = load_image(path)
+        t0 = time.perf_counter()
+        reading = reader.read(image)
+        result.times_ms.append((time.perf_counter() - t0) * 1000)
+        read = "".join(reading.lines).replace(" ", "")
+        predicted = [read] if read else []
+        if not result.score.add(predicted, [truth]):
+            result.errors.append((path.name, [truth], predicted))
+    return result
+
+
+def evaluate_synth(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
+    """Read `n` synthetic camera pages (seeds seed .. seed+n-1) and compare with their truth."""
+    from realtime.synth import make_page
+
+    result = Result("synthetic pages", Score())
+    for s in _progress(range(seed, seed + n), "synth", n, progress):
+        image, truth = make_page(s)
+        t0 = time.perf_counter()
+        reading = reader.read(image)
+        result.times_ms.append((time.perf_counter() - t0) * 1000)
+        if not result.score.add(reading.lines, truth):
+            result.errors.append((str(s), truth, reading.lines))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m realtime.evaluate", description=__doc__.split("\n")[0])
+    ap.add_argument("--orand", action="store_true", help="evaluate on ORAND-CAR-A")
+    ap.add_argument("--orand-dir", default=str(DEFAULT_ORAND))
+    ap.add_argument("--limit", type=int, default=None, help="only the first N ORAND images")
+    ap.add_argument("--synth", type=int, default=0, metavar="N", help="evaluate on N synthetic pages")
+    ap.add_argument("--seed", type=int, default=0, help="first synthetic page seed")
+    ap.add_argument("--model", default=None, help="model path (default: the committed model)")
+    ap.add_argument("--errors", type=int, default=0, metavar="K", help="print the first K errors")
+    ap.add_argument("--json", action="store_true", help="print results as JSON")
+    args = ap.parse_args(argv)
+    if not args.orand and not args.synth:
+        args.orand, args.synth = True, 200
+    from realtime.reader import DigitReader
+
+    reader = DigitReader(args.model)
+    results = []
+    if args.orand:
+        results.append(evaluate_orand(reader, args.orand_dir, args.limit))
+    if args.synth:
+        results.append(evaluate_synth(reader, args.synth, args.seed))
+    for r in results:
+        if args.json:
+            print(json.dumps({"name": r.name, **r.score.as_dict(), "median_ms": round(r.median_ms, 2)}))
+        else:
+            print(r.summary())
+        for item, truth, read in r.errors[:args.errors]:
+            print(f"  {item}: truth={truth} read={read}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

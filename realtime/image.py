@@ -1,0 +1,88 @@
+"""Input stage: any ndarray (gray, BGR, BGRA; uint8, uint16, float, bool) -> gray uint8 at a
+bounded working size.
+
+Odd but valid arrays (empty, NaN, 16-bit, bool) never raise; they come out as something the later
+stages can read (possibly blank). Only a non-array (TypeError) or a shape that is no image
+(ValueError) is refused.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Longest side the engine works at. A 1280x720 camera frame is read at full resolution (digits can
+# be 15 px tall); bigger photos are shrunk so the cost stays bounded.
+DEFAULT_MAX_SIDE = 1600
+
+
+def check_image(image) -> np.ndarray:
+    """Raise TypeError / ValueError for what cannot be an image; return it as an ndarray."""
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"read() expects a numpy ndarray image (H x W gray or H x W x 3/4 colour), "
+                        f"got {type(image).__name__}")
+    if image.ndim == 3 and image.shape[2] not in (1, 3, 4):
+        raise ValueError(f"expected an image with 1, 3 (BGR) or 4 (BGRA) channels, "
+                         f"got shape {image.shape}")
+    if image.ndim not in (2, 3):
+        raise ValueError(f"expected a 2-D (H x W) or 3-D (H x W x C) image, got {image.ndim}-D "
+                         f"array of shape {image.shape}")
+    if image.dtype.kind not in "biuf":
+        raise ValueError(f"expected a numeric image (uint8, uint16, float, bool), got dtype {image.dtype}")
+    return image
+
+
+def to_uint8(values: np.ndarray) -> np.ndarray:
+    """Any numeric dtype -> uint8 0..255 (bool -> 0/255; float 0..1 -> 0..255; 16-bit -> /257)."""
+    if values.dtype == np.uint8:
+        return values
+    if values.dtype == bool:
+        return values.astype(np.uint8) * 255
+    if values.dtype == np.uint16:
+        return (values >> 8).astype(np.uint8)
+    if values.dtype.kind == "f":
+        v = np.nan_to_num(values.astype(np.float32, copy=False), nan=0.0, posinf=0.0, neginf=0.0)
+        finite_max = float(v.max()) if v.size else 0.0
+        if finite_max <= 1.0:  # the usual 0..1 float image
+            v = v * 255.0
+        elif finite_max > 255.0:  # some other range: stretch it
+            lo = float(v.min())
+            v = (v - lo) * (255.0 / max(finite_max - lo, 1e-6))
+        return np.clip(v, 0, 255).astype(np.uint8)
+    # other integers: keep 0..255 as is, stretch wider ranges
+    v = values.astype(np.int64, copy=False)
+    hi, lo = (int(v.max()), int(v.min())) if v.size else (0, 0)
+    if lo >= 0 and hi <= 255:
+        return v.astype(np.uint8)
+    return ((v - lo) * 255 // max(hi - lo, 1)).astype(np.uint8)
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Checked image -> 2-D gray uint8 (alpha is composited onto white paper)."""
+    image = check_image(image)
+    if image.size == 0:
+        return np.zeros(image.shape[:2], np.uint8)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    img = to_uint8(image)
+    if img.ndim == 2:
+        return np.ascontiguousarray(img)
+    if img.shape[2] == 4:
+        alpha = img[:, :, 3:4].astype(np.uint16)
+        bgr = img[:, :, :3].astype(np.uint16)
+        img = ((bgr * alpha + 255 * (255 - alpha)) // 255).astype(np.uint8)
+    return cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_BGR2GRAY)
+
+
+def working_scale(shape: tuple[int, int], max_side: int = DEFAULT_MAX_SIDE) -> float:
+    """Factor from input pixels to working pixels (<= 1: only shrink)."""
+    longest = max(shape[:2]) if len(shape) >= 2 else 0
+    return 1.0 if longest <= max_side else max_side / longest
+
+
+def to_working(gray: np.ndarray, scale: float) -> np.ndarray:
+    """Shrink gray to the working size (area interpolation keeps thin strokes as grey)."""
+    if scale >= 1.0:
+        return gray
+    h, w = gray.shape
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)

@@ -1,0 +1,100 @@
+"""Lines: estimate the page tilt from the components, group them into text lines in the
+de-rotated frame, order lines top to bottom and items left to right, and place spaces.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MAX_TILT_DEG = 15.0
+
+
+def estimate_tilt(centres: np.ndarray, heights: np.ndarray) -> float:
+    """Page tilt (radians, positive = lines fall to the right in image coordinates).
+
+    Each component votes with the direction to its nearest similar-sized neighbour on its right
+    (within the tilt range); the median vote is the tilt. No neighbours -> 0.
+    """
+    n = len(centres)
+    if n < 2:
+        return 0.0
+    dx = centres[None, :, 0] - centres[:, None, 0]
+    dy = centres[None, :, 1] - centres[:, None, 1]
+    hi = heights[:, None].astype(np.float64)
+    hj = heights[None, :].astype(np.float64)
+    similar = (np.minimum(hi, hj) >= 0.5 * np.maximum(hi, hj))
+    limit = math.tan(math.radians(MAX_TILT_DEG + 5))
+    ok = (dx > 0) & (np.abs(dy) <= dx * limit) & similar & (dx <= 4 * np.maximum(hi, hj))
+    dist = np.where(ok, dx * dx + dy * dy, np.inf)
+    nearest = np.argmin(dist, axis=1)
+    has = np.isfinite(dist[np.arange(n), nearest])
+    if not has.any():
+        return 0.0
+    i = np.nonzero(has)[0]
+    j = nearest[i]
+    angles = np.arctan2(dy[i, j], dx[i, j])
+    # weight by size: big digits give reliable directions, specks do not
+    w = np.minimum(heights[i], heights[j]).astype(np.float64)
+    order = np.argsort(angles)
+    cum = np.cumsum(w[order])
+    tilt = float(angles[order][np.searchsorted(cum, cum[-1] / 2)])
+    return float(np.clip(tilt, -math.radians(MAX_TILT_DEG), math.radians(MAX_TILT_DEG)))
+
+
+def derotate(points: np.ndarray, tilt: float) -> np.ndarray:
+    """(x, y) -> coordinates in the frame where lines are horizontal."""
+    c, s = math.cos(tilt), math.sin(tilt)
+    x, y = points[:, 0], points[:, 1]
+    return np.stack([x * c + y * s, -x * s + y * c], axis=1)
+
+
+def group_lines(centres: np.ndarray, heights: np.ndarray, tilt: float,
+                min_overlap: float = 0.35) -> list[np.ndarray]:
+    """Cluster items into lines; returns index arrays, lines top to bottom, items left to right.
+
+    Items are placed biggest first (digits before punctuation); each joins the line whose nearest
+    member (along the line) overlaps it most vertically in the de-rotated frame, which follows
+    wavy baselines and copes with small and large digits on one line.
+    """
+    n = len(centres)
+    if n == 0:
+        return []
+    p = derotate(centres, tilt)
+    xs, ys = p[:, 0], p[:, 1]
+    hs = heights.astype(np.float64)
+    lines: list[list[int]] = []
+    for i in np.argsort(-hs, kind="stable"):
+        best, best_score = -1, min_overlap
+        for k, members in enumerate(lines):
+            m = np.asarray(members)
+            near = m[np.argmin(np.abs(xs[m] - xs[i]))]
+            top = max(ys[i] - hs[i] / 2, ys[near] - hs[near] / 2)
+            bottom = min(ys[i] + hs[i] / 2, ys[near] + hs[near] / 2)
+            score = (bottom - top) / max(1.0, min(hs[i], hs[near]))
+            # a far-away member says less about where the line is now
+            far = abs(xs[near] - xs[i]) / max(1.0, hs[near])
+            score -= 0.02 * max(0.0, far - 3)
+            if score > best_score:
+                best, best_score = k, score
+        if best < 0:
+            lines.append([int(i)])
+        else:
+            lines[best].append(int(i))
+    out = [np.asarray(sorted(m, key=lambda j: xs[j])) for m in lines]
+    out.sort(key=lambda m: float(np.median(ys[m])))
+    return out
+
+
+def space_after(lefts: np.ndarray, rights: np.ndarray, line_height: float,
+                space_factor: float = 0.75) -> np.ndarray:
+    """Bool per gap (len n-1): is the gap after item i a word space?
+
+    A gap is a space when it is wider than `space_factor` digit heights and clearly wider than
+    the line's usual spacing.
+    """
+    if len(lefts) < 2:
+        return np.zeros(0, bool)
+    gaps = lefts[1:] - rights[:-1]
+    usual = float(np.median(gaps))
+    return (gaps > space_factor * line_height) & (gaps > 2.0 * max(usual, 0.0) + 0.1 * line_height)

@@ -1,0 +1,189 @@
+"""DigitReader: image -> Reading. Wires the pure stages together and times each one.
+
+    input -> light & polarity -> binarize (+ ruled lines out) -> components -> lines ->
+    segment (merge broken, split touching) -> classify (one batch) -> assemble lines
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+
+from realtime import binarize as bz
+from realtime import components as cp
+from realtime import image as im
+from realtime import light
+from realtime import lines as ln
+from realtime import segment as sg
+from realtime.reading import Digit, Reading
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Engine knobs. Sizes are relative to the line's digit height unless they say px."""
+
+    max_side: int = im.DEFAULT_MAX_SIDE  # working size bound (px)
+    min_confidence: float = 0.5          # drop digits read with less confidence
+    min_digit_px: int = 7                # digits smaller than this (working px) are unreadable
+    min_rel_height: float = 0.4          # drop items shorter than this x line height (dots, dashes)
+    space_factor: float = 0.75           # a gap wider than this x line height may be a space
+    split_ratio: float = 0.9             # try splitting groups wider than this x line height
+    remove_lines: bool = True            # erase ruled lines / underlines / box sides
+    num_threads: int = 1                 # classifier threads
+
+
+class DigitReader:
+    """Reads handwritten digits in any image, line by line.
+
+    `classifier` is any object with `probabilities(crops N x 28 x 28 uint8) -> N x 11` (digits
+    0-9 then non-digit); by default the LiteRT model at `model_path` is loaded.
+    """
+
+    def __init__(self, model_path=None, classifier=None, **settings):
+        names = {f.name for f in fields(Settings)}
+        unknown = set(settings) - names
+        if unknown:
+            raise TypeError(f"unknown DigitReader setting(s): {', '.join(sorted(unknown))} "
+                            f"(known: {', '.join(sorted(names))})")
+        self.settings = replace(Settings(), **settings)
+        if classifier is None:
+            from realtime.classifier import DigitClassifier
+
+            classifier = DigitClassifier(model_path, num_threads=self.settings.num_threads)
+        self.classifier = classifier
+
+    def read(self, image) -> Reading:
+        """Any ndarray image -> Reading (never raises for odd pixel values or sizes)."""
+        s = self.settings
+        timings: dict[str, float] = {}
+        clock = _Clock(timings)
+
+        gray = im.to_gray(image)  # TypeError / ValueError for non-images
+        size = (int(gray.shape[1]), int(gray.shape[0]))
+        if min(gray.shape) < 4:
+            return Reading(image_size=size, timings_ms=clock.total())
+        scale = im.working_scale(gray.shape, s.max_side)
+        work = im.to_working(gray, scale)
+        clock.lap("input")
+
+        bg = light.estimate_background(work)
+        dark = light.ink_is_dark(work, bg)
+        ink, noise = light.contrast_maps(work, bg, dark)
+        clock.lap("light")
+
+        mask = bz.binarize(ink, noise)
+        comps = cp.find_components(mask)
+        typical = cp.typical_height(comps.boxes, comps.areas)
+        if s.remove_lines and len(comps):
+            cleaned = bz.remove_long_lines(mask, typical)
+            if cleaned.sum() != mask.sum():
+                comps = cp.find_components(cleaned)
+                typical = cp.typical_height(comps.boxes, comps.areas)
+        clock.lap("binarize")
+
+        comps = cp.drop_specks(comps, typical)
+        heights = comps.boxes[:, 3].astype(np.float64)
+        centres = comps.centres
+        tilt = ln.estimate_tilt(centres, heights)
+        line_items = ln.group_lines(centres, heights, tilt)
+        along = ln.derotate(centres, tilt)[:, 0] if len(comps) else np.zeros(0)
+        clock.lap("lines")
+
+        book = sg.PieceBook(comps)
+        planned = []  # (line_h, groups) per line
+        for items in line_items:
+            line_h = sg.line_height(heights[items])
+            if line_h < s.min_digit_px:
+                continue
+            groups = []
+            for members in sg.merge_broken(items, along, comps.boxes[:, 2].astype(np.float64),
+                                           comps.boxes, line_h):
+                g = sg.Group(members, sg.union_box(comps.boxes[members]))
+                if g.box[3] < s.min_rel_height * line_h or max(g.box[2], g.box[3]) < s.min_digit_px:
+                    continue  # full stops, commas, dashes, specks: too small to be a digit here
+                sg.plan_group(book, g, line_h, s.split_ratio)
+                groups.append(g)
+            planned.append((line_h, groups))
+        clock.lap("segment")
+
+        crops = (np.stack([p.crop for p in book.pieces]) if book.pieces
+                 else np.zeros((0, 28, 28), np.uint8))
+        probs = (np.asarray(self.classifier.probabilities(crops), np.float32) if len(crops)
+                 else np.zeros((0, 11), np.float32))
+        clock.lap("classify")
+
+        lines, digits = self._assemble(planned, book, probs, tilt, scale, gray.shape)
+        clock.lap("assemble")
+        return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size)
+
+    def _assemble(self, planned, book, probs, tilt, scale, shape):
+        """Chosen pieces -> Digit objects (input pixels) and line strings with spaces."""
+        s = self.settings
+        scores = sg.digit_scores(probs)
+        lines: list[str] = []
+        digits: list[Digit] = []
+        line_records = []
+        for line_h, groups in planned:
+            kept = []
+            for g in groups:
+                for p in sg.choose_segmentation(g, scores):
+                    label = int(np.argmax(probs[p]))
+                    conf = float(probs[p, label])
+                    piece = book.pieces[p]
+                    if label == sg.NON_DIGIT or conf < s.min_confidence:
+                        continue
+                    if piece.box[3] < s.min_rel_height * line_h and piece.box[2] < 0.6 * line_h:
+                        continue
+                    kept.append((label, conf, piece.box))
+            if kept:
+                line_records.append((line_h, kept))
+        # order lines top to bottom by their digits' de-rotated centres (pieces may have moved)
+        def centre_of(box):
+            x, y, w, h = box
+            return np.array([[x + w / 2, y + h / 2]])
+        line_records.sort(key=lambda r: float(np.median(
+            [ln.derotate(centre_of(b), tilt)[0, 1] for _, _, b in r[1]])))
+        for li, (line_h, kept) in enumerate(line_records):
+            pts = np.array([[b[0] + b[2] / 2, b[1] + b[3] / 2] for _, _, b in kept])
+            along = ln.derotate(pts, tilt)[:, 0]
+            order = np.argsort(along, kind="stable")
+            kept = [kept[i] for i in order]
+            along = along[order]
+            widths = np.array([b[2] for _, _, b in kept], np.float64)
+            spaces = ln.space_after(along - widths / 2, along + widths / 2, line_h, s.space_factor)
+            text = []
+            for j, (label, conf, box) in enumerate(kept):
+                if j and spaces[j - 1]:
+                    text.append(" ")
+                text.append(str(label))
+                digits.append(Digit(label, conf, _to_input(box, scale, shape), li))
+            lines.append("".join(text))
+        return lines, digits
+
+
+def _to_input(box, scale: float, shape) -> tuple[int, int, int, int]:
+    """Working-pixel box -> input-pixel box, clipped to the image."""
+    x, y, w, h = box
+    if scale != 1.0:
+        x0, y0 = int(np.floor(x / scale)), int(np.floor(y / scale))
+        x1, y1 = int(np.ceil((x + w) / scale)), int(np.ceil((y + h) / scale))
+        x0, y0 = max(0, x0), max(0, y0)
+        x1, y1 = min(shape[1], x1), min(shape[0], y1)
+        return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
+    return int(x), int(y), int(w), int(h)
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+        self.start = self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = (now - self.last) * 1000.0
+        self.last = now
+
+    def total(self) -> dict[str, float]:
+        self.timings["total"] = (time.perf_counter() - self.start) * 1000.0
+        return self.timings

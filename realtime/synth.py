@@ -1,0 +1,341 @@
+"""Synthetic camera pages of handwritten numbers, with their ground truth, for tests and benchmarks.
+
+Real MNIST *test* digits (never train digits) written on paper in 1-5 lines: random sizes
+(15-120 px), spacing, group gaps (a space in the truth), touching pairs, punctuation that is not
+part of the truth (full stops, commas, dashes), ruled lines and underlines, ink colours (pencil
+and blackboard too), uneven light and hard shadows, page tilt up to +-12 deg, mild perspective,
+blur, noise and JPEG.
+
+    from realtime.synth import make_page
+    bgr, lines = make_page(seed)        # deterministic in the seed
+
+`python -m realtime.synth N OUT.png` saves a contact sheet of pages 0..N-1.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+PAGE_SIZES = ((1280, 720),) * 6 + ((1024, 768), (800, 600), (720, 960), (1280, 960))
+MIN_DIGIT_H, MAX_DIGIT_H = 15, 120
+MAX_TILT_DEG = 12.0
+
+_MNIST: dict[str, object] = {}
+
+
+def mnist_test_digits() -> tuple[np.ndarray, list[np.ndarray]]:
+    """MNIST test images and, per label, the indices of its images (cached)."""
+    if "images" not in _MNIST:
+        from training import mnist
+
+        images, labels = mnist.load("test")
+        _MNIST["images"] = images
+        _MNIST["by_label"] = [np.nonzero(labels == d)[0] for d in range(10)]
+    return _MNIST["images"], _MNIST["by_label"]
+
+
+@dataclass
+class Page:
+    image: np.ndarray           # H x W x 3 BGR uint8
+    lines: list[str]            # ground truth, top to bottom, groups separated by one space
+    tilt_deg: float
+
+
+def digit_glyph(rng: np.random.Generator, label: int, height: int) -> np.ndarray:
+    """A random MNIST test image of `label` cropped to its ink and scaled to `height` px (0..1)."""
+    images, by_label = mnist_test_digits()
+    img = images[by_label[label][rng.integers(len(by_label[label]))]]
+    ys, xs = np.nonzero(img > 40)
+    img = img[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255.0
+    scale = height / img.shape[0]
+    w = max(1, round(img.shape[1] * scale))
+    glyph = cv2.resize(img, (w, height), interpolation=cv2.INTER_CUBIC)
+    if height > 50 and rng.random() < 0.5:  # thinner pen on big digits
+        k = max(1, round(height / 45))
+        glyph = cv2.erode(glyph, np.ones((k, k), np.uint8))
+    # crisp the soft upscaled edges into a pen stroke
+    return np.clip((glyph - 0.25) * 2.0, 0, 1)
+
+
+def punctuation_glyph(rng: np.random.Generator, kind: str, h: float) -> tuple[np.ndarray, float]:
+    """A full stop, comma or dash for digits `h` px tall -> (alpha, vertical offset of its top
+    below the digits' top, as a fraction of h)."""
+    stroke = max(2, round(h * rng.uniform(0.07, 0.12)))
+    if kind == "-":
+        w = max(4, round(h * rng.uniform(0.3, 0.55)))
+        g = np.zeros((stroke + 2, w + 2), np.float32)
+        cv2.line(g, (1, stroke // 2 + 1), (w, stroke // 2 + 1 + int(rng.integers(-1, 2))), 1.0,
+                 stroke, cv2.LINE_AA)
+        return g, rng.uniform(0.4, 0.6)
+    if kind == ".":
+        r = max(1, round(stroke * rng.uniform(0.6, 1.0)))
+        g = np.zeros((2 * r + 3, 2 * r + 3), np.float32)
+        cv2.circle(g, (r + 1, r + 1), r, 1.0, -1, cv2.LINE_AA)
+        return g, 1.0 - g.shape[0] / h
+    # comma: a dot with a short tail
+    r = max(1, round(stroke * 0.8))
+    tail = max(3, round(h * rng.uniform(0.12, 0.2)))
+    g = np.zeros((2 * r + tail + 3, 2 * r + 4), np.float32)
+    cv2.circle(g, (r + 2, r + 1), r, 1.0, -1, cv2.LINE_AA)
+    cv2.line(g, (r + 2, r + 1), (r, 2 * r + tail), 1.0, max(1, stroke // 2), cv2.LINE_AA)
+    return g, 1.0 - (2 * r + 2) / h
+
+
+def paste_max(canvas: np.ndarray, glyph: np.ndarray, x: int, y: int) -> None:
+    """canvas = max(canvas, glyph) at (x, y), clipped to the canvas."""
+    H, W = canvas.shape
+    h, w = glyph.shape
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    region = canvas[y0:y1, x0:x1]
+    np.maximum(region, glyph[y0 - y:y1 - y, x0 - x:x1 - x], out=region)
+
+
+def layout_line(rng: np.random.Generator, h: float, max_width: float) -> list:
+    """Plan one line: returns [('digit', label, height, gap_before) | ('punct', kind, gap_before)]
+    and the truth string; groups separated by wide gaps."""
+    n_digits = int(rng.integers(1, 13))
+    group_sizes = []
+    while sum(group_sizes) < n_digits:
+        group_sizes.append(int(rng.integers(1, 6)))
+    group_sizes[-1] -= sum(group_sizes) - n_digits
+    if group_sizes[-1] <= 0:
+        group_sizes.pop()
+    items, width = [], 0.0
+    for g, size in enumerate(group_sizes):
+        for k in range(size):
+            if k == 0:
+                gap = 0.0 if g == 0 else rng.uniform(1.1, 2.0) * h
+            elif rng.random() < 0.12:
+                gap = -rng.uniform(0.02, 0.1) * h  # touching pair
+            else:
+                gap = rng.uniform(0.06, 0.3) * h
+            if k > 0 and rng.random() < 0.08:  # thousands separator inside the group
+                items.append(("punct", rng.choice([".", ","]), rng.uniform(0.04, 0.12) * h))
+                gap = rng.uniform(0.04, 0.12) * h
+            dh = h * rng.uniform(0.88, 1.08)
+            items.append(("digit", int(rng.integers(10)), dh, gap))
+            width += gap + 0.7 * dh
+        if width > max_width:
+            break
+    if rng.random() < 0.12:
+        items.append(("punct", rng.choice(["-", "."]), rng.uniform(0.15, 0.4) * h))
+    # trim to the width available
+    while True:
+        est = sum(it[-1] + (0.7 * it[2] if it[0] == "digit" else 0.3 * h) for it in items)
+        n_dig = sum(1 for it in items if it[0] == "digit")
+        if est <= max_width or n_dig <= 1:
+            break
+        items.pop()
+    while items and items[-1][0] == "punct" and items[-1][1] in ".,":
+        items.pop()  # a trailing separator would only be a full stop; keep it simple
+    return items
+
+
+def render_ink(rng: np.random.Generator, W: int, H: int):
+    """Ink alpha, ruled-line alpha and truth lines on an upright W x H canvas."""
+    ink = np.zeros((H, W), np.float32)
+    rules = np.zeros((H, W), np.float32)
+    n_lines = int(rng.integers(1, 6))
+    margin_x, margin_y = 0.08 * W, 0.08 * H
+    avail_h = H - 2 * margin_y
+    while True:
+        max_h = min(MAX_DIGIT_H, avail_h / (n_lines * 2.0))
+        if max_h >= MIN_DIGIT_H or n_lines == 1:
+            break
+        n_lines -= 1
+    heights = np.exp(rng.uniform(math.log(MIN_DIGIT_H), math.log(max(MIN_DIGIT_H + 1, max_h)),
+                                 n_lines))
+    # blank space between lines: relative to the taller neighbour, as people write
+    gaps = [rng.uniform(0.5, 1.0) * max(heights[i - 1], heights[i]) for i in range(1, n_lines)]
+    total = float(heights.sum() + sum(gaps))
+    y = margin_y + rng.uniform(0, max(0.0, avail_h - total))
+    pitches = [heights[i] + gaps[i] for i in range(n_lines - 1)] + [2 * heights[-1]]
+    truth, baselines = [], []
+    ruled = rng.random() < 0.35
+    for li, h in enumerate(heights):
+        max_width = W - 2 * margin_x
+        items = layout_line(rng, h, max_width * 0.95)
+        est = sum(it[-1] + (0.7 * it[2] if it[0] == "digit" else 0.3 * h) for it in items)
+        x = margin_x + rng.uniform(0, max(0.0, max_width - est))
+        baseline = y + h
+        text, started = [], False
+        wave_amp, wave_len = rng.uniform(0, 0.06) * h, rng.uniform(4, 12) * h
+        for it in items:
+            x += it[-1] if started else 0.0
+            started = True
+            if it[0] == "digit":
+                _, label, dh, gap = it
+                glyph = digit_glyph(rng, label, max(MIN_DIGIT_H - 3, round(dh)))
+                jitter = rng.normal(0, 0.03) * h + wave_amp * math.sin(x / wave_len * 2 * math.pi)
+                paste_max(ink, glyph, round(x), round(baseline - glyph.shape[0] + jitter))
+                if text and gap > 0.9 * h:
+                    text.append(" ")
+                text.append(str(label))
+                x += glyph.shape[1]
+            else:
+                glyph, top = punctuation_glyph(rng, it[1], h)
+                paste_max(ink, glyph, round(x), round(baseline - h + top * h))
+                x += glyph.shape[1]
+        truth.append("".join(text))
+        baselines.append(baseline)
+        if not ruled and rng.random() < 0.1:  # an underline in the ink itself
+            u = np.zeros_like(ink)
+            yy = round(baseline + rng.uniform(0.05, 0.2) * h)
+            cv2.line(u, (round(margin_x * 0.5), yy), (round(x + 0.3 * h), yy), 1.0,
+                     max(1, round(h * 0.06)), cv2.LINE_AA)
+            np.maximum(ink, u, out=ink)
+        y += pitches[li]
+    if ruled:
+        pitch = float(np.median(pitches)) if len(pitches) > 1 else 1.7 * heights[0]
+        thickness = int(rng.integers(1, 4))
+        offset = rng.uniform(-0.02, 0.08) * heights.min()
+        ys = set()
+        for b in baselines:
+            ys.add(round(b + offset))
+        yy = min(ys) - pitch
+        while yy > 0:
+            ys.add(round(yy))
+            yy -= pitch
+        yy = max(ys) + pitch
+        while yy < H:
+            ys.add(round(yy))
+            yy += pitch
+        for yy in ys:
+            cv2.line(rules, (0, yy), (W - 1, yy), 1.0, thickness, cv2.LINE_AA)
+    return ink, rules, truth
+
+
+def page_transform(rng: np.random.Generator, W: int, H: int, ink: np.ndarray) -> tuple[np.ndarray, float]:
+    """Rotation + mild perspective homography that keeps all ink inside the frame."""
+    tilt = rng.uniform(-MAX_TILT_DEG, MAX_TILT_DEG)
+    ys, xs = np.nonzero(ink > 0.1)
+    if xs.size:
+        box = np.float32([[xs.min(), ys.min()], [xs.max(), ys.min()],
+                          [xs.max(), ys.max()], [xs.min(), ys.max()]])
+    else:
+        box = np.float32([[0, 0], [W, 0], [W, H], [0, H]])
+    corners = np.float32([[0, 0], [W, 0], [W, H], [0, H]])
+    jitter = rng.uniform(-0.03, 0.03, (4, 2)).astype(np.float32) * np.float32([W, H])
+    persp = cv2.getPerspectiveTransform(corners, corners + jitter)
+    cx, cy = W / 2, H / 2
+    for shrink in (1.0, 0.92, 0.85, 0.78, 0.7, 0.62, 0.55):
+        rot = cv2.getRotationMatrix2D((cx, cy), tilt, shrink)
+        M = persp @ np.vstack([rot, [0, 0, 1]])
+        moved = cv2.perspectiveTransform(box[None], M)[0]
+        if (moved[:, 0].min() >= 4 and moved[:, 1].min() >= 4 and moved[:, 0].max() <= W - 5
+                and moved[:, 1].max() <= H - 5):
+            return M, tilt
+    return M, tilt
+
+
+def lighting(rng: np.random.Generator, W: int, H: int) -> np.ndarray:
+    """Illumination field: gradient + soft blob + (sometimes) a hard shadow."""
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    gx, gy = rng.uniform(-1, 1, 2)
+    field = 1.0 + 0.25 * (gx * (xx / W - 0.5) + gy * (yy / H - 0.5))
+    bx, by = rng.uniform(0, W), rng.uniform(0, H)
+    field += 0.15 * np.exp(-((xx - bx) ** 2 + (yy - by) ** 2) / (2 * (0.4 * W) ** 2))
+    field *= rng.uniform(0.65, 1.0) / field.max()
+    if rng.random() < 0.35:  # a hard shadow: one side of a random line
+        angle = rng.uniform(0, 2 * math.pi)
+        px, py = rng.uniform(0.2 * W, 0.8 * W), rng.uniform(0.2 * H, 0.8 * H)
+        side = (xx - px) * math.cos(angle) + (yy - py) * math.sin(angle)
+        edge = rng.uniform(0.5, 4.0)
+        shade = 1.0 - rng.uniform(0.3, 0.55) / (1.0 + np.exp(np.clip(-side / edge, -50, 50)))
+        field *= shade.astype(np.float32)
+    return field
+
+
+INK_COLOURS = {  # BGR
+    "black": (30, 30, 30), "blue": (140, 50, 20), "dark blue": (90, 30, 10),
+    "red": (40, 40, 170), "green": (40, 110, 30), "pencil": (95, 95, 95),
+}
+
+
+def make_page(seed: int) -> tuple[np.ndarray, list[str]]:
+    """Deterministic synthetic camera page -> (BGR uint8 image, truth lines)."""
+    page = render_page(seed)
+    return page.image, page.lines
+
+
+def render_page(seed: int) -> Page:
+    rng = np.random.default_rng([seed, 20261125])
+    W, H = PAGE_SIZES[rng.integers(len(PAGE_SIZES))]
+    ink, rules, truth = render_ink(rng, W, H)
+
+    blackboard = rng.random() < 0.08
+    if blackboard:
+        paper = np.float32([rng.uniform(30, 60), rng.uniform(50, 80), rng.uniform(30, 50)])
+        ink_col = np.float32([rng.uniform(210, 250)] * 3)
+        rule_col = paper + 40
+        ink_alpha = rng.uniform(0.75, 0.95)
+    else:
+        tint = rng.uniform(-12, 6, 3)
+        base = rng.uniform(215, 250)
+        if rng.random() < 0.15:  # yellow notepad
+            tint = np.array([-45, -5, 0])
+        paper = np.float32(np.clip(base + tint, 0, 255))
+        name = list(INK_COLOURS)[rng.integers(len(INK_COLOURS))]
+        ink_col = np.float32(INK_COLOURS[name]) + rng.uniform(-15, 15, 3).astype(np.float32)
+        ink_alpha = rng.uniform(0.45, 0.7) if name == "pencil" else rng.uniform(0.85, 1.0)
+        rule_col = np.float32([rng.uniform(150, 210), rng.uniform(140, 190), rng.uniform(110, 170)])
+    canvas = np.empty((H, W, 3), np.float32)
+    canvas[:] = paper
+    canvas += rng.normal(0, 2.0, (H, W, 1)).astype(np.float32)  # paper grain
+    r = rules[:, :, None]
+    canvas = canvas * (1 - r) + rule_col * r
+    a = (ink * ink_alpha)[:, :, None]
+    canvas = canvas * (1 - a) + ink_col * a
+
+    M, tilt = page_transform(rng, W, H, ink)
+    canvas = cv2.warpPerspective(canvas, M, (W, H), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)
+    canvas *= lighting(rng, W, H)[:, :, None]
+    if rng.random() < 0.6:
+        sigma = rng.uniform(0.3, 1.2)
+        canvas = cv2.GaussianBlur(canvas, (0, 0), sigma)
+    canvas += rng.normal(0, rng.uniform(1.0, 6.0), canvas.shape).astype(np.float32)
+    img = np.clip(canvas, 0, 255).astype(np.uint8)
+    if rng.random() < 0.8:
+        q = int(rng.integers(35, 91))
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, q])
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return Page(img, truth, float(tilt))
+
+
+def contact_sheet(seeds, tile_w: int = 480, cols: int = 3, annotate=None) -> np.ndarray:
+    """Pages side by side with their truth (and `annotate(page_image) -> image` if given)."""
+    tiles = []
+    for seed in seeds:
+        img, lines = make_page(seed)
+        if annotate is not None:
+            img = annotate(img)
+        th = round(img.shape[0] * tile_w / img.shape[1])
+        tile = cv2.resize(img, (tile_w, th), interpolation=cv2.INTER_AREA)
+        label = np.full((20 * max(1, len(lines)) + 8, tile_w, 3), 255, np.uint8)
+        for i, line in enumerate(lines):
+            cv2.putText(label, f"{seed}: {line}", (4, 18 + 20 * i), cv2.FONT_HERSHEY_SIMPLEX,
+                        0.5, (0, 0, 200), 1, cv2.LINE_AA)
+        tiles.append(np.vstack([tile, label]))
+    rows = []
+    for i in range(0, len(tiles), cols):
+        row = tiles[i:i + cols]
+        h = max(t.shape[0] for t in row)
+        row = [np.vstack([t, np.full((h - t.shape[0], tile_w, 3), 255, np.uint8)]) for t in row]
+        row += [np.full((h, tile_w, 3), 255, np.uint8)] * (cols - len(row))
+        rows.append(np.hstack(row))
+    return np.vstack(rows)
+
+
+if __name__ == "__main__":
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 12
+    out = sys.argv[2] if len(sys.argv) > 2 else "synth_pages.png"
+    first = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    cv2.imwrite(out, contact_sheet(range(first, first + n)))
+    print(out)
