@@ -47,19 +47,25 @@ if mode == "Live camera":
         ice_servers = []
     video_col, text_col = st.columns([3, 2], vertical_alignment="top")
     with video_col:
-        ctx = webrtc_streamer(
-            key="live",
-            mode=WebRtcMode.SENDRECV,
-            rtc_configuration=logic.rtc_configuration(ice_servers),
-            media_stream_constraints={"video": {"width": {"ideal": 1280},
-                                                "height": {"ideal": 720}}, "audio": False},
-            video_frame_callback=video_frame_callback,
-            async_processing=True,
-        )
+        try:
+            ctx = webrtc_streamer(
+                key="live",
+                mode=WebRtcMode.SENDRECV,
+                rtc_configuration=logic.rtc_configuration(ice_servers),
+                media_stream_constraints={"video": {"width": {"ideal": 1280},
+                                                    "height": {"ideal": 720}}, "audio": False},
+                video_frame_callback=video_frame_callback,
+                async_processing=True,
+            )
+            playing = bool(ctx.state.playing)
+        except Exception as e:  # noqa: BLE001 - no WebRTC runtime: say so, keep Upload working
+            st.error(f"The live camera cannot start here ({type(e).__name__}: {e}). "
+                     "Use *Upload a photo* instead.")
+            playing = False
         frozen = st.session_state.get("frozen")
         if frozen is None:
             st.button("Freeze", icon=":material/photo_camera:", on_click=ui.freeze,
-                      args=(processor,), disabled=not ctx.state.playing, type="primary",
+                      args=(processor,), disabled=not playing, type="primary",
                       help="Keep this moment: select a region of it and read it at leisure.")
         else:
             st.button("Back to live", icon=":material/videocam:", on_click=ui.back_to_live,
@@ -68,7 +74,7 @@ if mode == "Live camera":
         if freeze_error:
             st.warning(freeze_error)
     with text_col:
-        ui.live_reading_panel(processor, ctx.state.playing and frozen is None, settings.show_stats)
+        ui.live_reading_panel(processor, playing and frozen is None, settings.show_stats)
     if frozen is not None:
         st.subheader("Frozen frame")
         image, source = frozen

@@ -231,6 +231,10 @@ def test_check_pixel_count_rejects_zero_size():
 
 
 def write_png_bomb(path, width: int, height: int) -> None:
+    path.write_bytes(png_bomb_bytes(width, height))
+
+
+def png_bomb_bytes(width: int, height: int) -> bytes:
     """A valid 1-bit PNG of width x height zeros, streamed so making it needs little memory."""
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
@@ -243,8 +247,8 @@ def write_png_bomb(path, width: int, height: int) -> None:
         parts.append(compressor.compress(row * min(rows_per_block, height - start)))
     parts.append(compressor.flush())
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-                     + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b""))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b""))
 
 
 @pytest.fixture(scope="module")
