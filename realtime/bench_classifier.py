@@ -1,0 +1,58 @@
+"""Classifier speed: ms per digit on ONE thread for batch sizes 1/10/40/100 (LiteRT, int8).
+
+    python -m realtime.bench_classifier [--model PATH] [--seconds 1.0]
+
+Uses real MNIST test digits (training/mnist.py cache) when available, else random crops.
+The full benchmark report (accuracy, rejects, engine) is `python -m realtime.bench`.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from realtime.classifier import DEFAULT_MODEL, DigitClassifier
+
+BATCH_SIZES = (1, 10, 40, 100)
+
+
+def sample_crops(n: int = 256) -> np.ndarray:
+    try:
+        from training import mnist
+        return mnist.load("test")[0][:n]
+    except Exception:  # noqa: BLE001 - speed does not depend on the pixels much
+        return np.random.default_rng(0).integers(0, 256, (n, 28, 28), dtype=np.uint8)
+
+
+def ms_per_digit(clf: DigitClassifier, crops: np.ndarray, batch: int, seconds: float) -> float:
+    """Median over repeated calls of one batched classify, divided by the batch size."""
+    x = np.resize(crops, (batch, 28, 28))
+    for _ in range(5):
+        clf.classify(x)
+    times, t_end = [], time.perf_counter() + seconds
+    while time.perf_counter() < t_end or len(times) < 10:
+        t0 = time.perf_counter()
+        clf.classify(x)
+        times.append(time.perf_counter() - t0)
+    return 1e3 * float(np.median(times)) / batch
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", default=str(DEFAULT_MODEL))
+    p.add_argument("--seconds", type=float, default=1.0, help="time per batch size")
+    args = p.parse_args(argv)
+    clf = DigitClassifier(args.model, num_threads=1)
+    crops = sample_crops()
+    print(f"{args.model}: one thread, median of repeated calls")
+    print("| batch | ms per call | ms per digit |")
+    print("| ---: | ---: | ---: |")
+    for b in BATCH_SIZES:
+        per_digit = ms_per_digit(clf, crops, b, args.seconds)
+        print(f"| {b} | {per_digit * b:.3f} | {per_digit:.4f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

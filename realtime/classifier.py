@@ -1,0 +1,123 @@
+"""Digit classifier at run time: the committed int8 LiteRT model, batched and thread-safe.
+
+    clf = DigitClassifier()                       # models/digits_int8.tflite
+    labels, conf = clf.classify(crops)            # crops: N x 28 x 28 uint8 from normalize_digit
+
+Labels are 0-9, or REJECT (-1) when the model's "not a digit" class wins (dots, dashes, ruled
+lines, noise, half or touching digits). No TensorFlow here: LiteRT only.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+try:  # LiteRT, the TensorFlow Lite runtime package
+    from ai_edge_litert.interpreter import Interpreter
+except ImportError:  # pragma: no cover - older installs
+    from tflite_runtime.interpreter import Interpreter
+
+REJECT = -1
+NUM_DIGITS = 10
+NUM_CLASSES = 11          # 0-9, then "not a digit"
+NONDIGIT_CLASS = 10
+CROP_SIZE = 28
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "digits_int8.tflite"
+
+
+class ModelLoadError(RuntimeError):
+    """The model file is missing or is not a usable digit model; the message names the path."""
+
+
+def _load_interpreter(path: Path, num_threads: int) -> Interpreter:
+    if not path.is_file():
+        raise ModelLoadError(f"digit model not found: {path}")
+    try:
+        interp = Interpreter(model_path=str(path), num_threads=num_threads)
+        interp.allocate_tensors()
+    except Exception as e:  # LiteRT raises ValueError/RuntimeError for a bad flatbuffer
+        raise ModelLoadError(f"cannot load digit model {path}: {e}") from e
+    inp = interp.get_input_details()[0]
+    out = interp.get_output_details()[0]
+    if tuple(inp["shape"][1:]) != (CROP_SIZE, CROP_SIZE, 1) or out["shape"][-1] != NUM_CLASSES:
+        raise ModelLoadError(
+            f"{path} is not a digit model: input {tuple(inp['shape'])}, output {tuple(out['shape'])}"
+            f" (expected N x {CROP_SIZE} x {CROP_SIZE} x 1 -> N x {NUM_CLASSES})")
+    return interp
+
+
+def _check_crops(crops) -> np.ndarray:
+    """N x 28 x 28 (a single 28 x 28 crop is not accepted: be explicit about the batch)."""
+    arr = np.asarray(crops)
+    if arr.ndim != 3 or arr.shape[1:] != (CROP_SIZE, CROP_SIZE):
+        raise ValueError(f"crops must be N x {CROP_SIZE} x {CROP_SIZE} (uint8), got shape {arr.shape}")
+    if arr.dtype != np.uint8:
+        arr = np.clip(arr, 0, 255).astype(np.uint8)
+    return arr
+
+
+class DigitClassifier:
+    """One LiteRT interpreter guarded by a lock; the input is resized to each batch size."""
+
+    def __init__(self, model_path: str | Path | None = None, num_threads: int = 1,
+                 min_confidence: float = 0.0):
+        """`min_confidence`: also REJECT digits whose probability is below it (0 = never)."""
+        self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL
+        self.min_confidence = float(min_confidence)
+        self._interp = _load_interpreter(self.model_path, num_threads)
+        self._in = self._interp.get_input_details()[0]
+        self._out = self._interp.get_output_details()[0]
+        self._batch = int(self._in["shape"][0])
+        self._lock = threading.Lock()
+
+    def _quantize_input(self, crops: np.ndarray) -> np.ndarray:
+        x = crops[..., None]
+        dtype = self._in["dtype"]
+        scale, zero = self._in["quantization"]
+        if dtype == np.float32:
+            return x.astype(np.float32)
+        if scale and (abs(scale - 1.0) > 1e-6 or zero != 0):
+            info = np.iinfo(dtype)
+            x = np.clip(np.round(x / scale + zero), info.min, info.max)
+        return x.astype(dtype)
+
+    def _dequantize_output(self, raw: np.ndarray) -> np.ndarray:
+        scale, zero = self._out["quantization"]
+        if self._out["dtype"] == np.float32 or not scale:
+            return raw.astype(np.float32)
+        return ((raw.astype(np.float32) - zero) * scale).astype(np.float32)
+
+    def probabilities(self, crops) -> np.ndarray:
+        """N x 11 float32: probabilities of digits 0-9, then of "not a digit". One invoke."""
+        crops = _check_crops(crops)
+        n = len(crops)
+        if n == 0:
+            return np.zeros((0, NUM_CLASSES), np.float32)
+        x = self._quantize_input(crops)
+        with self._lock:
+            if n != self._batch:
+                self._interp.resize_tensor_input(self._in["index"], [n, CROP_SIZE, CROP_SIZE, 1])
+                self._interp.allocate_tensors()
+                self._batch = n
+            self._interp.set_tensor(self._in["index"], x)
+            self._interp.invoke()
+            raw = self._interp.get_tensor(self._out["index"]).copy()
+        return self._dequantize_output(raw.reshape(n, NUM_CLASSES))
+
+    def classify(self, crops) -> tuple[np.ndarray, np.ndarray]:
+        """N x 28 x 28 uint8 (white on black, MNIST-normalized) -> (labels int64, confidences float32).
+
+        A label is 0-9 or REJECT; its confidence is the probability of the winning class (for
+        REJECT, that of "not a digit", or the low digit probability under `min_confidence`).
+        """
+        probs = self.probabilities(crops)
+        if len(probs) == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        winner = probs.argmax(axis=1)
+        conf = np.clip(probs[np.arange(len(probs)), winner], 0.0, 1.0).astype(np.float32)
+        labels = winner.astype(np.int64)
+        labels[winner == NONDIGIT_CLASS] = REJECT
+        if self.min_confidence > 0:
+            labels[conf < self.min_confidence] = REJECT
+        return labels, conf

@@ -1,0 +1,197 @@
+"""The committed digit classifier through realtime.classifier (LiteRT, no TensorFlow)."""
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+import pytest
+
+from realtime.classifier import (
+    DEFAULT_MODEL,
+    NUM_CLASSES,
+    REJECT,
+    DigitClassifier,
+    ModelLoadError,
+)
+from realtime.normalize import normalize_digit
+
+MNIST_SAMPLE = 2000          # first N MNIST test digits: a fixed, cached sample
+MNIST_FLOOR = 0.99           # the committed model measures ~99.5 % here; a regression fails
+REJECT_FLOOR = 0.8           # share of obvious non-digits that must be rejected
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return DigitClassifier()
+
+
+@pytest.fixture(scope="module")
+def mnist_sample():
+    mnist = pytest.importorskip("training.mnist")
+    try:
+        x, y = mnist.load("test")
+    except mnist.MnistUnavailable as e:
+        pytest.skip(f"MNIST unavailable offline: {e}")
+    return x[:MNIST_SAMPLE], y[:MNIST_SAMPLE].astype(np.int64)
+
+
+# ---------------------------------------------------------------- loader
+
+def test_default_model_is_committed():
+    assert DEFAULT_MODEL.is_file(), f"{DEFAULT_MODEL} missing: run `make train`"
+    assert DEFAULT_MODEL.stat().st_size <= 200 * 1024
+
+
+def test_missing_model_names_path(tmp_path):
+    path = tmp_path / "nope.tflite"
+    with pytest.raises(ModelLoadError, match="nope.tflite"):
+        DigitClassifier(path)
+
+
+def test_corrupt_model_names_path(tmp_path):
+    path = tmp_path / "corrupt.tflite"
+    path.write_bytes(b"this is not a flatbuffer" * 10)
+    with pytest.raises(ModelLoadError, match="corrupt.tflite"):
+        DigitClassifier(path)
+
+
+def test_truncated_model_names_path(tmp_path):
+    path = tmp_path / "truncated.tflite"
+    path.write_bytes(DEFAULT_MODEL.read_bytes()[:2000])
+    with pytest.raises(ModelLoadError, match="truncated.tflite"):
+        DigitClassifier(path)
+
+
+# ---------------------------------------------------------------- input checks & batching
+
+@pytest.mark.parametrize("shape", [(28, 28), (3, 28, 27), (2, 28, 28, 1), (0,)])
+def test_bad_shape_is_a_value_error(clf, shape):
+    with pytest.raises(ValueError, match="28"):
+        clf.classify(np.zeros(shape, np.uint8))
+
+
+def test_empty_batch(clf):
+    labels, conf = clf.classify(np.zeros((0, 28, 28), np.uint8))
+    assert labels.shape == (0,) and labels.dtype == np.int64
+    assert conf.shape == (0,) and conf.dtype == np.float32
+    assert clf.probabilities(np.zeros((0, 28, 28), np.uint8)).shape == (0, NUM_CLASSES)
+
+
+def test_output_types_and_ranges(clf, mnist_sample):
+    x, _ = mnist_sample
+    labels, conf = clf.classify(x[:40])
+    assert labels.dtype == np.int64 and conf.dtype == np.float32
+    assert set(labels.tolist()) <= set(range(10)) | {REJECT}
+    assert np.all((conf >= 0) & (conf <= 1))
+    probs = clf.probabilities(x[:40])
+    assert probs.shape == (40, NUM_CLASSES) and probs.dtype == np.float32
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=0.05)
+
+
+def test_batch_equals_one_by_one(clf, mnist_sample):
+    x, _ = mnist_sample
+    batch = x[100:140]
+    labels, conf = clf.classify(batch)
+    single = [clf.classify(batch[i:i + 1]) for i in range(len(batch))]
+    np.testing.assert_array_equal(labels, np.concatenate([s[0] for s in single]))
+    np.testing.assert_allclose(conf, np.concatenate([s[1] for s in single]), atol=1e-6)
+    # and back to a big batch after the small ones (the input tensor is resized each time)
+    np.testing.assert_array_equal(clf.classify(batch)[0], labels)
+
+
+def test_threads_agree_with_serial(mnist_sample):
+    clf = DigitClassifier()
+    x, _ = mnist_sample
+    batches = [x[i * 37:(i + 1) * 37 + i] for i in range(8)]   # different batch sizes
+    serial = [clf.classify(b)[0] for b in batches]
+    results: dict[int, list] = {}
+    errors = []
+
+    def work(k):
+        try:
+            results[k] = [clf.classify(b)[0] for b in batches[k:] + batches[:k]]
+        except Exception as e:  # noqa: BLE001 - surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for k, got in results.items():
+        for got_labels, want in zip(got, serial[k:] + serial[:k], strict=True):
+            np.testing.assert_array_equal(got_labels, want)
+
+
+# ---------------------------------------------------------------- accuracy & reject
+
+def test_mnist_sample_accuracy(clf, mnist_sample):
+    x, y = mnist_sample
+    labels, _ = clf.classify(x)
+    acc = float((labels == y).mean())
+    assert acc >= MNIST_FLOOR, f"committed model reads {acc:.4f} of {len(y)} MNIST test digits"
+    assert float((labels == REJECT).mean()) <= 0.01
+
+
+def test_normalized_digits_are_read(clf, mnist_sample):
+    """A digit rendered big and binarized, then through the shared normalization, is still read."""
+    x, y = mnist_sample
+    crops = []
+    for img in x[:200]:
+        big = cv2.resize(img, (112, 112), interpolation=cv2.INTER_CUBIC)
+        crops.append(normalize_digit(np.where(big > 110, 255, 0).astype(np.uint8)))
+    labels, _ = clf.classify(np.stack(crops))
+    assert float((labels == y[:200]).mean()) >= 0.97
+
+
+def _obvious_nondigits() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    crops = [np.zeros((28, 28), np.uint8)]                          # blank
+    for k in range(10):                                              # long horizontal lines
+        img = np.zeros((20, 200), np.uint8)
+        cv2.line(img, (2, 10), (197, 10 + k - 5), 255, 1 + k % 3)
+        crops.append(normalize_digit(img))
+    for k in range(10):                                              # dots
+        img = np.zeros((30, 30), np.uint8)
+        cv2.circle(img, (15, 15), 4 + k, 255, -1)
+        crops.append(normalize_digit(img))
+    for _ in range(10):                                              # salt noise
+        crops.append(normalize_digit(np.where(rng.random((40, 40)) > 0.8, 255, 0).astype(np.uint8)))
+    return np.stack(crops)
+
+
+def test_obvious_nondigits_are_rejected(clf):
+    crops = _obvious_nondigits()
+    labels, conf = clf.classify(crops)
+    rejected = float((labels == REJECT).mean())
+    assert rejected >= REJECT_FLOOR, f"only {rejected:.2f} of obvious non-digits rejected: {labels}"
+    assert np.all(conf[labels == REJECT] > 0)
+
+
+def test_min_confidence_rejects_more(mnist_sample):
+    x, _ = mnist_sample
+    plain = DigitClassifier()
+    strict = DigitClassifier(min_confidence=0.999)
+    a, _ = plain.classify(x[:200])
+    b, _ = strict.classify(x[:200])
+    assert (b == REJECT).sum() >= (a == REJECT).sum()
+    assert np.all((b == a) | (b == REJECT))
+
+
+def test_orand_heldout_digits_mostly_read(clf, orand_dir):
+    """Real handwriting (held-out images of the training split) through the engine-like crop."""
+    from training import orand
+    _, held = orand.split_by_image(orand.load_labels(orand_dir))
+    crops, labels, _ = orand.digit_samples(held[:60], orand_dir)
+    got, _ = clf.classify(crops)
+    assert float((got == labels).mean()) >= 0.85
+
+
+def test_training_uses_the_shared_normalization():
+    """Training renders crops through the very function the engine calls (no fork)."""
+    import realtime.normalize
+    from training import augment, nondigits, orand
+    for module in (augment, nondigits, orand):
+        assert module.normalize_digit is realtime.normalize.normalize_digit

@@ -1,0 +1,43 @@
+"""CI smoke run of training/train_classifier.py (needs TensorFlow, which lives in .venv-train).
+
+The app venv has no TensorFlow on purpose. When `.venv-train` (or TRAIN_PYTHON) exists, run the
+script with --smoke (a few hundred images, one epoch, a temp dir) and check what it writes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN_PYTHON = Path(os.environ.get("TRAIN_PYTHON", ROOT / ".venv-train" / "bin" / "python"))
+
+
+@pytest.mark.slow
+def test_training_smoke_end_to_end(tmp_path):
+    if not TRAIN_PYTHON.exists():
+        pytest.skip(f"no training venv at {TRAIN_PYTHON} (TensorFlow): `make train` creates it")
+    probe = subprocess.run([str(TRAIN_PYTHON), "-c", "import tensorflow"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"{TRAIN_PYTHON} cannot import tensorflow")
+    out = tmp_path / "model"
+    proc = subprocess.run(
+        [str(TRAIN_PYTHON), "training/train_classifier.py", "--smoke", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["smoke"] is True
+    assert 0 <= metrics["int8"]["mnist_test"]["accuracy"] <= 1
+    card = (out / "MODEL_CARD.md").read_text()
+    assert metrics["sha256"] in card and "--smoke" in card
+
+    # the smoke model loads and runs in the app's runtime (LiteRT, no TensorFlow)
+    from realtime.classifier import DigitClassifier
+    for name in ("digits_int8.tflite", "digits_float.tflite"):
+        labels, conf = DigitClassifier(out / name).classify(np.zeros((3, 28, 28), np.uint8))
+        assert labels.shape == (3,) and conf.shape == (3,)

