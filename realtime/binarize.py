@@ -7,15 +7,25 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from realtime.components import Components, find_components, label_components
+
 # Never call anything weaker than this ink (0..255 contrast) a stroke, however clean the image.
 MIN_LOW = 22
 MIN_HIGH = 50
 
 
+def histogram_percentile(values: np.ndarray, q: float) -> float:
+    """Percentile of a uint8 array from its histogram (much faster than np.percentile)."""
+    if values.size == 0:
+        return 0.0
+    hist = cv2.calcHist([np.ascontiguousarray(values)], [0], None, [256], [0, 256]).ravel()
+    cum = np.cumsum(hist)
+    return float(np.searchsorted(cum, cum[-1] * q / 100.0))
+
+
 def thresholds(ink: np.ndarray, noise: np.ndarray) -> tuple[int, int]:
     """(low, high) thresholds on the ink map from its noise level and an Otsu split."""
-    sample = noise[::2, ::2]
-    noise_level = float(np.percentile(sample, 99)) if sample.size else 0.0
+    noise_level = histogram_percentile(noise[::2, ::2], 99.0)
     low = max(MIN_LOW, int(noise_level * 1.2) + 4)
     ink_sample = ink[::2, ::2]
     strong = ink_sample[ink_sample > low]
@@ -27,25 +37,34 @@ def thresholds(ink: np.ndarray, noise: np.ndarray) -> tuple[int, int]:
     return low, min(high, 250)
 
 
+def hysteresis_components(ink: np.ndarray, low: int, high: int, min_area: int = 3) -> Components:
+    """Components of pixels >= low that hold at least one pixel >= high (8-connected).
+
+    One labelling pass gives both the hysteresis mask and the components: a kept weak
+    component is exactly a component of the final mask.
+    """
+    weak = (ink >= low).view(np.uint8)
+    n, labels, stats, _ = label_components(weak)
+    seeded = np.zeros(n, bool)
+    seeded[labels[ink >= high]] = True
+    seeded[0] = False
+    seeded &= stats[:, cv2.CC_STAT_AREA] >= min_area
+    ids = np.nonzero(seeded)[0]
+    return Components(labels, ids, stats[ids, :4].astype(np.int64),
+                      stats[ids, cv2.CC_STAT_AREA].astype(np.int64))
+
+
 def hysteresis(ink: np.ndarray, low: int, high: int) -> np.ndarray:
     """Pixels >= low that are 8-connected to a pixel >= high -> bool mask."""
-    weak = (ink >= low).view(np.uint8)
-    n, labels = cv2.connectedComponents(weak, connectivity=8)
-    if n <= 1:
-        return np.zeros(ink.shape, bool)
-    seeds = labels[ink >= high]
-    keep = np.zeros(n, bool)
-    keep[seeds] = True
-    keep[0] = False
-    return keep[labels]
+    return hysteresis_components(ink, low, high, min_area=1).mask()
 
 
-def binarize(ink: np.ndarray, noise: np.ndarray) -> np.ndarray:
-    """Ink map -> bool stroke mask."""
+def binarize(ink: np.ndarray, noise: np.ndarray, min_area: int = 3) -> Components:
+    """Ink map -> stroke components (hysteresis between thresholds set by the noise)."""
     if ink.size == 0:
-        return np.zeros(ink.shape, bool)
+        return find_components(np.zeros(ink.shape, bool))
     low, high = thresholds(ink, noise)
-    return hysteresis(ink, low, high)
+    return hysteresis_components(ink, low, high, min_area)
 
 
 # ---- long thin lines -------------------------------------------------------------------------
@@ -86,43 +105,104 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20) -> bool:
     xs = np.nonzero(thin)[0]
     coef = np.polyfit(xs, centre[xs], 2 if n_thin > 200 else 1)
     h, w = roi.shape
-    x0, x1 = max(0, xs.min() - 2), min(w, xs.max() + 3)
-    fit = np.polyval(coef, np.arange(x0, x1))
-    half = thickness / 2 + 1.0
-    band = np.abs(np.arange(h)[:, None] - fit[None, :]) <= half
-    roi[:, x0:x1][band] = False
+    cols = np.arange(max(0, xs.min() - 2), min(w, xs.max() + 3))
+    fit = np.polyval(coef, cols)
+    half = int(np.ceil(thickness / 2 + 1.0))
+    # clear rows round(fit) - half .. round(fit) + half of each column (index arrays: cheap)
+    centre_rows = np.rint(fit).astype(np.int64)
+    for offset in range(-half, half + 1):
+        rows = centre_rows + offset
+        inside = (rows >= 0) & (rows < h)
+        roi[rows[inside], cols[inside]] = False
     roi[:, thin] = False
     return True
 
 
-def remove_long_lines(mask: np.ndarray, typical_height: float = 0.0) -> np.ndarray:
-    """Erase ruled lines, underlines and box sides (long thin components) from a bool mask.
+def strip_frame(roi: np.ndarray) -> bool:
+    """Erase the sides of a box drawn around digits (a hollow component), in place.
+
+    Each half of the box is one long line with short stubs (the other sides) attached, which
+    is exactly what strip_horizontal_line recognises.
+    """
+    h, w = roi.shape
+    changed = strip_horizontal_line(roi[: h // 2])
+    changed |= strip_horizontal_line(roi[h // 2:])
+    for half in (np.s_[:, : w // 2], np.s_[:, w // 2:]):
+        t = np.ascontiguousarray(roi[half].T)
+        if strip_horizontal_line(t):
+            roi[half] = t.T
+            changed = True
+    return changed
+
+
+def _line_candidates(comps: Components, typical_height: float):
+    w, h, a = comps.boxes[:, 2], comps.boxes[:, 3], comps.areas
+    min_vertical = max(20, 2.5 * typical_height) if typical_height > 0 else np.inf
+    wide = (w >= 20) & (w >= 1.5 * h)
+    tall = (h >= min_vertical) & (h >= 1.5 * w)
+    hollow = (w >= 40) & (h >= 40) & (a <= 0.12 * w * h)
+    return wide, tall, hollow
+
+
+def strip_lines(comps: Components, typical_height: float = 0.0) -> Components:
+    """Erase ruled lines, underlines and box sides (long thin components); returns the
+    components with every line-bearing one replaced by what is left of it. `comps.labels` is
+    modified in place.
 
     Near-horizontal lines are recognised by their own shape (see strip_horizontal_line). A
     vertical one must also be 2.5 `typical_height`s (the usual digit height) long, so that a
-    tall thin '1' is never taken for a box side.
+    tall thin '1' is never taken for a box side; a box (a hollow component) loses all its sides.
     """
-    out = mask.copy()
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(out.view(np.uint8), connectivity=8)
-    if n <= 1:
-        return out
-    widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
-    min_vertical = max(20, 2.5 * typical_height) if typical_height > 0 else np.inf
-    wide = (widths >= 20) & (widths >= 1.5 * heights)
-    tall = (heights >= min_vertical) & (heights >= 1.5 * widths)
-    for i in np.nonzero(wide | tall)[0] + 1:
-        x, y, w, h = stats[i, :4]
+    if len(comps) == 0:
+        return comps
+    wide, tall, hollow = _line_candidates(comps, typical_height)
+    candidates = np.nonzero(wide | tall | hollow)[0]
+    if candidates.size == 0:
+        return comps
+    labels = comps.labels
+    next_id = int(labels.max()) + 1
+    drop, new_ids, new_boxes, new_areas = [], [], [], []
+    for k in candidates:
+        x, y, w, h = (int(v) for v in comps.boxes[k])
         sl = (slice(y, y + h), slice(x, x + w))
-        own = labels[sl] == i
+        own = labels[sl] == comps.ids[k]
         roi = own.copy()
-        if w >= 1.5 * h:
+        if hollow[k] and strip_frame(roi):
+            changed = True
+        elif w >= 1.5 * h:
             changed = strip_horizontal_line(roi)
-        else:
+        elif tall[k]:
             t = np.ascontiguousarray(roi.T)
             changed = strip_horizontal_line(t)
             roi = t.T
-        if changed:
-            region = out[sl]
-            region[own] = False
-            region |= roi
-    return out
+        else:
+            changed = False
+        if not changed:
+            continue
+        drop.append(k)
+        n, sub, stats, _ = label_components(roi.view(np.uint8))
+        relabel = np.zeros(n, np.int32)  # fragment -> new label (0 = too small, dropped)
+        for j in range(1, n):
+            if stats[j, cv2.CC_STAT_AREA] < 3:
+                continue
+            relabel[j] = next_id
+            bx, by, bw, bh = stats[j, :4]
+            new_ids.append(next_id)
+            new_boxes.append((x + bx, y + by, bw, bh))
+            new_areas.append(stats[j, cv2.CC_STAT_AREA])
+            next_id += 1
+        region = labels[sl]
+        region[own] = relabel[sub[own]]
+    if not drop:
+        return comps
+    keep = np.ones(len(comps), bool)
+    keep[drop] = False
+    return Components(labels, np.concatenate([comps.ids[keep], np.asarray(new_ids, np.int64)]),
+                      np.concatenate([comps.boxes[keep], np.asarray(new_boxes, np.int64).reshape(-1, 4)]),
+                      np.concatenate([comps.areas[keep], np.asarray(new_areas, np.int64)]))
+
+
+def remove_long_lines(mask: np.ndarray, typical_height: float = 0.0) -> np.ndarray:
+    """Bool mask version of `strip_lines`."""
+    comps = find_components(mask, min_area=1)
+    return strip_lines(comps, typical_height).mask()

@@ -72,14 +72,11 @@ class DigitReader:
         ink, noise = light.contrast_maps(work, bg, dark)
         clock.lap("light")
 
-        mask = bz.binarize(ink, noise)
-        comps = cp.find_components(mask)
+        comps = bz.binarize(ink, noise)
         typical = cp.typical_height(comps.boxes, comps.areas)
         if s.remove_lines and len(comps):
-            cleaned = bz.remove_long_lines(mask, typical)
-            if cleaned.sum() != mask.sum():
-                comps = cp.find_components(cleaned)
-                typical = cp.typical_height(comps.boxes, comps.areas)
+            comps = bz.strip_lines(comps, typical)
+            typical = cp.typical_height(comps.boxes, comps.areas)
         clock.lap("binarize")
 
         comps = cp.drop_specks(comps, typical)

@@ -1,0 +1,55 @@
+"""Helpers for the engine tests: the shared reader and clean rendered numbers."""
+from __future__ import annotations
+
+import functools
+
+import cv2
+import numpy as np
+
+from realtime.synth import digit_glyph, paste_max
+
+
+@functools.lru_cache(maxsize=1)
+def real_reader():
+    """The engine with the committed model (one instance for all tests)."""
+    from realtime.reader import DigitReader
+
+    return DigitReader()
+
+
+def render_number(text: str, height: int = 48, seed: int = 0, gap: float = 0.25,
+                  touching: tuple[int, ...] = (), canvas: tuple[int, int] | None = None,
+                  origin: tuple[int, int] | None = None, ink: np.ndarray | None = None) -> np.ndarray:
+    """Ink alpha (float 0..1) of `text` written with MNIST test digits; ' ' is a wide gap, '.'
+    a full stop. `touching` lists indices i where digit i and i+1 overlap so they touch."""
+    rng = np.random.default_rng(seed)
+    width = int(len(text) * height * 1.3 + 2 * height)
+    H, W = canvas if canvas else (int(height * 2.2), width)
+    out = ink if ink is not None else np.zeros((H, W), np.float32)
+    x, base = origin if origin else (height // 2, int(height * 1.5))
+    digit_index = 0
+    prev_was_digit = False
+    for ch in text:
+        if ch == " ":
+            x += int(1.3 * height)
+            prev_was_digit = False
+            continue
+        if ch == ".":
+            r = max(2, height // 12)
+            cv2.circle(out, (x + r + 2, base - r), r, 1.0, -1, cv2.LINE_AA)
+            x += 2 * r + int(0.15 * height)
+            prev_was_digit = False
+            continue
+        if prev_was_digit and digit_index - 1 in touching:
+            x -= int((gap + 0.08) * height)
+        glyph = digit_glyph(rng, int(ch), height)
+        paste_max(out, glyph, x, base - glyph.shape[0])
+        x += glyph.shape[1] + int(gap * height)
+        digit_index += 1
+        prev_was_digit = True
+    return out
+
+
+def on_paper(ink: np.ndarray, paper: int = 235, pen: int = 30) -> np.ndarray:
+    """Ink alpha -> gray uint8 photo-like page (dark pen on light paper)."""
+    return np.clip(paper * (1 - ink) + pen * ink, 0, 255).astype(np.uint8)

@@ -1,0 +1,223 @@
+"""Each engine stage on its own (no classifier needed)."""
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from realtime import binarize as bz
+from realtime import components as cp
+from realtime import image as im
+from realtime import light
+from realtime import lines as ln
+from realtime import segment as sg
+from tests.engine_helpers import on_paper, render_number
+
+# ---- input -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("image", [
+    np.zeros((10, 12), np.uint8),
+    np.zeros((10, 12, 3), np.uint8),
+    np.zeros((10, 12, 4), np.uint8),
+    np.zeros((10, 12, 1), np.uint16),
+    np.ones((10, 12), bool),
+    np.full((10, 12), np.nan, np.float32),
+    np.linspace(0, 1, 120).reshape(10, 12),
+])
+def test_to_gray_gives_2d_uint8_of_same_size(image):
+    g = im.to_gray(image)
+    assert g.dtype == np.uint8 and g.shape == (10, 12)
+
+
+def test_to_gray_scales_16bit_and_float_and_bool():
+    assert im.to_gray(np.full((2, 2), 65535, np.uint16)).max() == 255
+    assert im.to_gray(np.full((2, 2), 1.0, np.float64)).max() == 255
+    assert im.to_gray(np.ones((2, 2), bool)).min() == 255
+    assert im.to_gray(np.full((2, 2), np.nan)).max() == 0
+
+
+def test_transparent_bgra_is_white_paper():
+    bgra = np.zeros((4, 4, 4), np.uint8)  # black but fully transparent
+    assert im.to_gray(bgra).min() == 255
+
+
+def test_non_array_is_type_error():
+    with pytest.raises(TypeError, match="ndarray"):
+        im.to_gray([[0, 1], [2, 3]])
+
+
+@pytest.mark.parametrize("shape", [(10,), (4, 4, 5), (2, 3, 4, 3)])
+def test_wrong_shape_is_value_error_saying_what_is_expected(shape):
+    with pytest.raises(ValueError, match="expected"):
+        im.to_gray(np.zeros(shape, np.uint8))
+
+
+def test_working_scale_bounds_the_longest_side():
+    assert im.working_scale((720, 1280)) == 1.0
+    s = im.working_scale((3000, 4000), 1600)
+    assert round(4000 * s) == 1600
+
+
+# ---- light and polarity ------------------------------------------------------------------------
+
+def test_polarity_paper_and_blackboard():
+    ink = render_number("3071", 60)
+    paper = on_paper(ink, paper=230, pen=40)
+    board = on_paper(ink, paper=45, pen=215)
+    for gray, dark in ((paper, True), (board, False)):
+        bg = light.estimate_background(gray)
+        assert light.ink_is_dark(gray, bg) is dark
+
+
+def test_hard_shadow_is_divided_out():
+    ink = render_number("58", 60)
+    gray = on_paper(ink).astype(np.float32)
+    gray[:, : gray.shape[1] // 2] *= 0.45  # a hard shadow over the left digit
+    gray = gray.astype(np.uint8)
+    bg = light.estimate_background(gray)
+    contrast, _ = light.contrast_maps(gray, bg, True)
+    strokes = ink > 0.8
+    paper = ink == 0
+    # the shadow edge itself is paper: it must not look like ink
+    assert np.percentile(contrast[paper], 99.5) < 60
+    # the digit in the shadow is as strong as the one in the light
+    left = contrast[:, : gray.shape[1] // 2][strokes[:, : gray.shape[1] // 2]]
+    right = contrast[:, gray.shape[1] // 2:][strokes[:, gray.shape[1] // 2:]]
+    assert abs(np.median(left) - np.median(right)) < 40
+
+
+# ---- binarize ----------------------------------------------------------------------------------
+
+def test_hysteresis_keeps_faint_stroke_connected_to_strong_one_only():
+    ink = np.zeros((20, 60), np.uint8)
+    ink[5:8, 5:30] = 200      # strong
+    ink[5:8, 30:50] = 40      # faint, touching the strong stroke
+    ink[15:18, 5:50] = 40     # faint, alone (texture)
+    mask = bz.hysteresis(ink, 30, 120)
+    assert mask[6, 45] and not mask[16, 20]
+
+
+def test_pencil_stroke_survives_noise():
+    rng = np.random.default_rng(1)
+    ink = render_number("47", 50)
+    gray = on_paper(ink, paper=215, pen=150).astype(np.float32)  # faint pencil
+    gray += rng.normal(0, 4, gray.shape)
+    gray = np.clip(gray, 0, 255).astype(np.uint8)
+    bg = light.estimate_background(gray)
+    contrast, noise = light.contrast_maps(gray, bg, True)
+    mask = bz.binarize(contrast, noise).mask()
+    strokes = ink > 0.8
+    assert mask[strokes].mean() > 0.8
+    assert mask[ink == 0].mean() < 0.01
+
+
+def test_ruled_line_removed_but_touching_digit_kept():
+    ink = render_number("2", 60, canvas=(150, 600), origin=(250, 100))
+    rule = np.zeros_like(ink)
+    cv2.line(rule, (0, 100), (599, 92), 1.0, 2)  # slightly tilted, touching the digit's foot
+    mask = (np.maximum(ink, rule) > 0.5)
+    n_before = cp.find_components(mask)
+    assert len(n_before) == 1  # digit and line are one component
+    cleaned = bz.remove_long_lines(mask, typical_height=60)
+    rule_only = (rule > 0.5) & (ink < 0.1)
+    assert cleaned[rule_only].mean() < 0.05          # the line is gone
+    digit = (ink > 0.5) & (rule < 0.1)
+    assert cleaned[digit].mean() > 0.9               # the digit is not eaten
+    comps = cp.find_components(cleaned, min_area=10)
+    assert len(comps) == 1 and comps.boxes[0, 3] >= 50
+
+
+def test_tall_one_is_not_a_line():
+    mask = np.zeros((200, 60), bool)
+    mask[20:180, 28:32] = True  # a 160 px thin '1'
+    cleaned = bz.remove_long_lines(mask, typical_height=150)
+    assert cleaned.sum() == mask.sum()
+
+
+def test_box_sides_removed():
+    mask = np.zeros((200, 500), bool)
+    cv2.rectangle(mask.view(np.uint8), (10, 10), (490, 190), 1, 2)
+    ink = render_number("5", 80, canvas=(200, 500), origin=(200, 150)) > 0.5
+    mask |= ink
+    cleaned = bz.remove_long_lines(mask, typical_height=80)
+    assert cleaned[:, :150].sum() == 0 and cleaned[:, 350:].sum() == 0
+    assert cleaned[ink].mean() > 0.9
+
+
+# ---- components --------------------------------------------------------------------------------
+
+def test_components_and_typical_height_ignore_specks():
+    ink = render_number("123", 40) > 0.5
+    ink[2, 2] = ink[5, 200] = True  # specks
+    comps = cp.find_components(ink, min_area=1)
+    typical = cp.typical_height(comps.boxes, comps.areas)
+    assert 32 <= typical <= 44
+    kept = cp.drop_specks(comps, typical)
+    assert len(kept) == 3
+
+
+# ---- lines -------------------------------------------------------------------------------------
+
+def _tilted_boxes(tilt_deg, rows=((0, 8, 40), (110, 6, 40))):
+    """Boxes of digits on lines tilted by tilt_deg: rows of (offset, count, height)."""
+    t = math.radians(tilt_deg)
+    centres, heights, truth = [], [], []
+    for li, (offset, count, h) in enumerate(rows):
+        for k in range(count):
+            along = 100 + k * 0.9 * h
+            x = along * math.cos(t) - offset * math.sin(t)
+            y = along * math.sin(t) + offset * math.cos(t) + 300
+            centres.append((x, y))
+            heights.append(h * (0.7 if k % 3 == 2 else 1.0))  # mixed heights
+            truth.append((li, k))
+    return np.array(centres), np.array(heights, float), truth
+
+
+@pytest.mark.parametrize("tilt", [-12.0, -5.0, 0.0, 7.0, 12.0])
+def test_tilted_two_line_page_is_ordered(tilt):
+    centres, heights, truth = _tilted_boxes(tilt)
+    est = ln.estimate_tilt(centres, heights)
+    assert abs(math.degrees(est) - tilt) < 2.0
+    rng = np.random.default_rng(0)
+    shuffled = rng.permutation(len(centres))
+    lines = ln.group_lines(centres[shuffled], heights[shuffled], est)
+    assert len(lines) == 2
+    for li, members in enumerate(lines):
+        got = [truth[shuffled[i]] for i in members]
+        assert got == [(li, k) for k in range(len(got))]
+
+
+def test_spaces_only_at_wide_gaps():
+    lefts = np.array([0, 35, 70, 160, 195], float)
+    rights = lefts + 30
+    spaces = ln.space_after(lefts, rights, 40)
+    assert spaces.tolist() == [False, False, True, False]
+
+
+# ---- segmentation ------------------------------------------------------------------------------
+
+def test_cut_positions_find_the_junction_of_a_touching_pair():
+    ink = render_number("00", 50, touching=(0,), seed=3) > 0.5
+    comps = cp.find_components(ink, min_area=10)
+    assert len(comps) == 1, "the two digits should touch"
+    x, y, w, h = comps.boxes[0]
+    cuts = sg.cut_positions(ink[y:y + h, x:x + w], 50)
+    # the junction: the column between the two glyphs where the projection is lowest
+    assert any(abs(c - w / 2) < 0.2 * w for c in cuts)
+
+
+def test_merge_broken_joins_parts_that_overlap_along_the_line():
+    # a 5 drawn as body + separate bar above: overlapping extents -> one group; next digit apart
+    boxes = np.array([[10, 20, 30, 30], [12, 5, 28, 6], [60, 8, 25, 42]])
+    along = boxes[:, 0] + boxes[:, 2] / 2.0
+    groups = sg.merge_broken(np.argsort(boxes[:, 0]), along, boxes[:, 2].astype(float), boxes, 45)
+    assert sorted(map(sorted, groups)) == [[0, 1], [2]]
+
+
+def test_choose_segmentation_prefers_confident_pieces():
+    g = sg.Group([0], (0, 0, 10, 10), segmentations=[[0], [1, 2]])
+    scores = np.log(np.array([0.2, 0.95, 0.9]))
+    assert sg.choose_segmentation(g, scores) == [1, 2]
+    scores = np.log(np.array([0.97, 0.3, 0.4]))
+    assert sg.choose_segmentation(g, scores) == [0]
