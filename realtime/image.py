@@ -48,12 +48,13 @@ def to_uint8(values: np.ndarray) -> np.ndarray:
             lo = float(v.min())
             v = (v - lo) * (255.0 / max(finite_max - lo, 1e-6))
         return np.clip(v, 0, 255).astype(np.uint8)
-    # other integers: keep 0..255 as is, stretch wider ranges
-    v = values.astype(np.int64, copy=False)
-    hi, lo = (int(v.max()), int(v.min())) if v.size else (0, 0)
+    # other integers: keep 0..255 as is, stretch wider ranges (in float64: int64/uint64 ranges
+    # overflow integer arithmetic)
+    hi, lo = (int(values.max()), int(values.min())) if values.size else (0, 0)
     if lo >= 0 and hi <= 255:
-        return v.astype(np.uint8)
-    return ((v - lo) * 255 // max(hi - lo, 1)).astype(np.uint8)
+        return values.astype(np.uint8)
+    stretched = (values.astype(np.float64) - lo) * (255.0 / max(hi - lo, 1))
+    return np.clip(stretched, 0, 255).astype(np.uint8)
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
