@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from realtime.imageio import load_image
 from realtime.normalize import normalize_digit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +30,7 @@ class LabelledImage:
     image: np.ndarray
     lines: list[str]
     digits: list[tuple[int, tuple[int, int, int, int]]] = field(default_factory=list)  # (label, box)
+    kind: str = "page"  # "orand": one amount per image, scored as one string (realtime.evaluate)
 
     @property
     def text(self) -> str:
@@ -46,11 +48,9 @@ def load_orand(orand_dir: Path = ORAND_DIR, limit: int | None = None) -> list[La
             if limit is not None and len(items) >= limit:
                 break
             rec = json.loads(row)
-            image = cv2.imread(str(Path(orand_dir) / rec["file"]), cv2.IMREAD_COLOR)
-            if image is None:
-                raise FileNotFoundError(f"cannot read {rec['file']} in {orand_dir}")
+            image = load_image(Path(orand_dir) / rec["file"])  # the loader evaluate_orand uses
             digits = [(int(d["digit"]), tuple(int(v) for v in d["box"])) for d in rec.get("digits", [])]
-            items.append(LabelledImage(Path(rec["file"]).name, image, [rec["text"]], digits))
+            items.append(LabelledImage(Path(rec["file"]).name, image, [rec["text"]], digits, "orand"))
     return items
 
 

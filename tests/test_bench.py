@@ -125,11 +125,26 @@ def test_score_item_counts_errors_lines_and_box_matches():
                                           Digit(2, 0.9, (35, 0, 10, 10), 0),  # right label, wrong place
                                           Digit(8, 0.9, (40, 0, 10, 10), 0)])  # right place, wrong label
     s = bench.score_item(item, read)
-    assert (s["exact"], s["errors"], s["chars"], s["lines_ok"]) == (False, 1, 3, True)
+    assert (s["exact"], s["errors"], s["chars"], s["lines_ok"]) == (False, 2, 3, True)
+    assert (s["errors_nospace"], s["lines_exact"], s["n_lines"]) == (1, 0, 1)
     assert (s["matched"], s["n_true"], s["n_read"]) == (1, 3, 3)
-    assert (s["lines_exact"], s["n_lines"]) == (0, 1)
-    perfect = bench.score_item(item, Reading(lines=["1 2 3"], digits=[]))
-    assert perfect["exact"] and perfect["errors"] == 0
+    # pages: spaces are part of the truth; ORAND amounts: one string, spaces and lines joined
+    assert not bench.score_item(item, Reading(lines=["1 2 3"]))["exact"]
+    item.kind = "orand"
+    assert bench.score_item(item, Reading(lines=["1 2", "3"]))["exact"]
+
+
+def test_orand_scores_agree_with_realtime_evaluate(orand_dir):
+    from realtime.evaluate import evaluate_orand
+
+    reader = NaiveReader(InkClassifier())
+    items = bench_data.load_orand(orand_dir, limit=12)
+    scores = [bench.score_item(it, reader.read(it.image)) for it in items]
+    ours = bench.summarize_scores(scores, [1.0] * len(scores))
+    theirs = evaluate_orand(reader, orand_dir, limit=12, progress=False).score
+    assert ours["exact_match"] == theirs.exact_rate
+    assert ours["cer"] == pytest.approx(theirs.cer)
+    assert ours["line_count_acc"] == theirs.line_count_rate
 
 
 # --- end to end -------------------------------------------------------------------------------
