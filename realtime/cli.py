@@ -2,7 +2,7 @@
 
 Prints each image's lines (or, with --json, one JSON object per image on one line). A file that
 cannot be read gets one line on stderr naming it and the reason; the others are still read, and
-the exit code is 1 when any failed (2 for bad arguments).
+the exit code is 1 when any failed (2 for bad arguments or an unusable model).
 """
 from __future__ import annotations
 
@@ -55,13 +55,18 @@ def crop_image(image, crop):
 def read_command(args) -> int:
     import cv2
 
+    from realtime.classifier import ModelLoadError
     from realtime.overlay import draw
     from realtime.reader import DigitReader
 
     settings = {}
     if args.min_confidence is not None:
         settings["min_confidence"] = args.min_confidence
-    reader = DigitReader(args.model, **settings)
+    try:
+        reader = DigitReader(args.model, **settings)
+    except ModelLoadError as e:  # missing/corrupt model: one line at start-up, no traceback
+        print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
+        return 2
     out_dir = Path(args.annotate) if args.annotate else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
