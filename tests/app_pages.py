@@ -23,6 +23,27 @@ def prototypes() -> dict[int, np.ndarray]:
     return _PROTOTYPES
 
 
+class PrototypeClassifier:
+    """Test double for the model: labels a 28 x 28 crop by its nearest normalized prototype.
+
+    The test pages are drawn from the same prototypes, so it reads them reliably; tests of the
+    app's flow then do not depend on the trained model's accuracy."""
+
+    def __init__(self):
+        from realtime.normalize import normalize_digit
+
+        self.templates = np.stack([normalize_digit(prototypes()[d]).astype(np.float32)
+                                   for d in range(10)])
+
+    def probabilities(self, crops):
+        crops = np.asarray(crops, np.float32).reshape(-1, 1, 28, 28)
+        distance = ((crops - self.templates[None]) ** 2).mean(axis=(2, 3))
+        scores = np.exp(-(distance - distance.min(axis=1, keepdims=True)) / 300.0)
+        probs = np.zeros((len(crops), 11), np.float32)
+        probs[:, :10] = scores / scores.sum(axis=1, keepdims=True)
+        return probs
+
+
 def digit_page(lines: list[str], width: int = 640, height: int = 360,
                cell: int = 90) -> np.ndarray:
     """BGR page: dark MNIST digits on light paper, one text line per entry, centred.

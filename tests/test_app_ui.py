@@ -9,32 +9,15 @@ import json
 import cv2
 import numpy as np
 import pytest
-from app_pages import digit_page, prototypes
+from app_pages import PrototypeClassifier, digit_page
 from conftest import ROOT
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from realtime import ui
-from realtime.normalize import normalize_digit
 
 APP = str(ROOT / "stream_app.py")
 PAGE_LINES = ["4096", "1357"]
-
-
-class PrototypeClassifier:
-    """Labels a 28 x 28 crop by its nearest normalized MNIST prototype (a test double)."""
-
-    def __init__(self):
-        self.templates = np.stack([normalize_digit(prototypes()[d]).astype(np.float32)
-                                   for d in range(10)])
-
-    def probabilities(self, crops):
-        crops = np.asarray(crops, np.float32).reshape(-1, 1, 28, 28)
-        distance = ((crops - self.templates[None]) ** 2).mean(axis=(2, 3))
-        scores = np.exp(-(distance - distance.min(axis=1, keepdims=True)) / 300.0)
-        probs = np.zeros((len(crops), 11), np.float32)
-        probs[:, :10] = scores / scores.sum(axis=1, keepdims=True)
-        return probs
 
 
 @pytest.fixture
