@@ -328,3 +328,15 @@ def test_stats_report_rates(processors):
     stats = proc.stats()
     assert stats.playing and stats.input_fps > 0 and stats.detections >= 1
     assert stats.text == "7"
+
+
+def test_bench_live_runs_and_reports(monkeypatch):
+    """The live benchmark's loop, briefly, with a stand-in reader (the numbers are not checked)."""
+    from realtime import bench_live
+
+    monkeypatch.setattr(bench_live, "page_with_digits", lambda: frame_with_id(1, 1280, 720))
+    result = bench_live.run_live(seconds=0.5, fps=30, reader=SlowReader(delay=0.05))
+    assert result["frames"] >= 5 and result["detections"] >= 1
+    assert result["stable_text"] == ["7"] and result["text_matches"] is False
+    for key in ("output_fps", "detection_hz", "overlay_ms_median", "overlay_age_frames_max"):
+        assert key in result
