@@ -30,17 +30,12 @@ class Reader(Protocol):
 
 # --------------------------------------------------------------------------- drawing
 
-# BGR colours by confidence: sure, unsure, doubtful (same bands as the legend in the app).
-CONFIDENT, UNSURE, DOUBTFUL = (60, 200, 60), (0, 190, 255), (60, 60, 235)
-CONFIDENCE_BANDS = ((0.85, CONFIDENT), (0.6, UNSURE), (0.0, DOUBTFUL))
-
-
 def confidence_colour(confidence: float) -> tuple[int, int, int]:
-    """BGR colour for a confidence: green >= 0.85, orange >= 0.6, red below."""
-    for floor, colour in CONFIDENCE_BANDS:
-        if confidence >= floor:
-            return colour
-    return DOUBTFUL
+    """BGR from red (unsure, <= 0.5) through yellow (0.75) to green (sure): the engine's scale,
+    so the live overlay, stills and the CLI's annotated images agree."""
+    from realtime.overlay import confidence_colour as engine_colour
+
+    return engine_colour(confidence)
 
 
 def draw_digits(image: np.ndarray, digits, show_boxes: bool = True,
@@ -57,7 +52,9 @@ def draw_digits(image: np.ndarray, digits, show_boxes: bool = True,
             cv2.rectangle(image, (x, y), (x + w - 1, y + h - 1), colour, thickness)
         if show_labels:
             scale = max(0.4, min(1.2, h / 40))
-            org = (x, max(int(14 * scale), y - 4))
+            text_h = int(22 * scale)
+            # above the box, or below it when the box touches the top edge
+            org = (x, y - 4 if y - 4 >= text_h else min(height - 2, y + h + text_h))
             cv2.putText(image, str(d.label), org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0),
                         thickness + 2, cv2.LINE_AA)
             cv2.putText(image, str(d.label), org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour,

@@ -115,8 +115,8 @@ def sidebar_settings(known: set[str] | None) -> AppSettings:
         show_boxes = st.checkbox("Show boxes", value=True)
         show_labels = st.checkbox("Show labels", value=True)
         show_stats = st.checkbox("Show live stats (fps, detection time)", value=False)
-        st.caption("Box colour = confidence: :green[green] ≥ 0.85, :orange[orange] ≥ 0.6, "
-                   ":red[red] below.")
+        st.caption("Box colour = confidence: :red[red] (unsure, 0.5 or less) through "
+                   ":orange[yellow] to :green[green] (sure).")
         st.caption("Private by default: frames and uploads stay in this server's memory and "
                    "are never written to disk.")
     return AppSettings(min_confidence, polarity, show_boxes, show_labels, show_stats)

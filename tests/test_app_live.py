@@ -165,9 +165,9 @@ def test_group_lines_orders_lines_and_spaces():
     assert group_lines([]) == ([], [])
 
 
-def test_confidence_colours_are_banded():
-    assert confidence_colour(0.99) != confidence_colour(0.7) != confidence_colour(0.2)
-    assert confidence_colour(0.99) == confidence_colour(0.86)
+def test_confidence_colours_go_from_red_to_green():
+    sure, unsure = confidence_colour(0.99), confidence_colour(0.3)
+    assert sure[1] > sure[2] and unsure[2] > unsure[1]  # BGR: green high vs red high
 
 
 def test_draw_digits_draws_in_place_only_when_asked():

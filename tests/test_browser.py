@@ -160,6 +160,13 @@ def test_uploaded_image_shows_its_digits(camera_browser, app_url, tmp_path):
     expect_lines(page, UPLOAD_LINES)
     page.get_by_role("button", name="JSON").wait_for(timeout=15_000)
     screenshot(page, "upload")
+    # region selection: the cropper appears with its default box (the middle 60 %) and only
+    # that region is read
+    page.get_by_text("Select a region").click()
+    page.get_by_text("upload.png: region 384 x 216 at (128, 72)").wait_for(timeout=20_000)
+    cropper = page.frame_locator("iframe[title*='cropper']").locator("canvas").first
+    cropper.wait_for(timeout=20_000)
+    screenshot(page, "upload_region")
     page.close()
 
 
