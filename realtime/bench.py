@@ -11,7 +11,9 @@ Every number in the report is measured by this run; the report carries the date 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import multiprocessing
 import os
 import platform
 import statistics
@@ -142,7 +144,7 @@ def load_components(config: BenchConfig, models_dir: Path = MODELS) -> Component
     except ImportError:
         make_page = None
         notes.append("realtime.synth is not in this checkout: synthetic pages skipped.")
-    live = load_live(notes)
+    live = load_live(notes, models_dir)
     tess, versions = None, {}
     binary = tesseract_path() if config.tesseract else None
     if binary:
@@ -153,14 +155,39 @@ def load_components(config: BenchConfig, models_dir: Path = MODELS) -> Component
     return Components(classifiers, reader, make_page, live, tess, notes, versions)
 
 
-def load_live(notes: list[str]) -> Callable | None:
-    """The live-path measurement: frames through the app's LiveProcessor (realtime/live.py)."""
+def load_live(notes: list[str], models_dir: Path = MODELS) -> Callable | None:
+    """The live-path measurement (config -> rows): frames through the app's LiveProcessor
+    (realtime/live.py), each resolution in a fresh process so its RSS is the live path's own."""
     try:
         from realtime.live import LiveProcessor  # noqa: F401
     except ImportError as e:
         notes.append(f"realtime.live is not importable ({e}): live section skipped.")
         return None
-    return measure_live
+    return functools.partial(measure_live_isolated, models_dir=models_dir)
+
+
+def measure_live_isolated(cfg: BenchConfig, models_dir: Path = MODELS) -> list[dict]:
+    """measure_live for each size in a fresh (spawned) process with only the live path loaded."""
+    ctx = multiprocessing.get_context("spawn")
+    rows = []
+    for size in cfg.live_sizes:
+        with ctx.Pool(1) as pool:
+            rows += pool.apply(_live_child, (size, cfg.live_frames, str(models_dir),
+                                             cfg.live_camera_fps, cfg.live_camera_s))
+    return rows
+
+
+def _live_child(size, frames, models_dir, camera_fps, camera_s) -> list[dict]:
+    from realtime.classifier import DigitClassifier
+    from realtime.reader import DigitReader
+
+    try:
+        from realtime.synth import make_page
+    except ImportError:
+        make_page = None
+    reader = DigitReader(classifier=DigitClassifier(Path(models_dir) / "digits_int8.tflite",
+                                                    num_threads=1))
+    return measure_live([tuple(size)], frames, reader, make_page, camera_fps, camera_s)
 
 
 def rss_mb() -> float:
@@ -600,11 +627,7 @@ def bench_scaling(cfg: BenchConfig, comp: Components, out: Path) -> dict:
 def bench_live(cfg: BenchConfig, comp: Components, out: Path) -> dict:
     if comp.live is None:
         return {"skipped": True}
-    if comp.live is measure_live:
-        results = measure_live(cfg.live_sizes, cfg.live_frames, comp.reader, comp.make_page,
-                               cfg.live_camera_fps, cfg.live_camera_s)
-    else:
-        results = comp.live(cfg.live_sizes, cfg.live_frames)
+    results = comp.live(cfg)
     return {"skipped": False, "results": results,
             "plots": {"live": bench_plots.live_plot(results, out / "live.png").name}}
 
@@ -745,7 +768,8 @@ def live_md(res: dict) -> str:
         "our engine; the worker's refresh rate during that flood is beside it. *refreshes / s at "
         f"camera rate*: {cam.get('camera_frames', 0):,} frames paced at "
         f"{cam.get('camera_fps', 0):g} fps like a webcam — how often the boxes on screen update. "
-        "RSS is the whole benchmark process before and after the flood.", "",
+        "Each resolution runs in a fresh process holding only the engine, the processor and one "
+        "page; RSS is that process's, before the flood and after it.", "",
         md_table(["resolution", "frames", "frames / s", "refreshes / s (flood)",
                   "refreshes / s at camera rate", "detection (median)", "per-frame draw (median)",
                   "RSS"], rows), "",
@@ -771,11 +795,13 @@ def headline_rows(results: dict) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def headline_md(results: dict) -> str:
+def headline_md(results: dict, for_readme: bool = True) -> str:
     machine = results["machine"]
-    out = [f"Measured {machine_line(machine)} by `python -m realtime.bench"
-           f"{' --quick' if results['mode'] == 'quick' else ''}`; full report: "
-           "[docs/benchmarks.md](docs/benchmarks.md).", ""]
+    out = []
+    if for_readme:
+        out += [f"Measured {machine_line(machine)} by `python -m realtime.bench"
+                f"{' --quick' if results['mode'] == 'quick' else ''}`; full report: "
+                "[docs/benchmarks.md](docs/benchmarks.md).", ""]
     header, rows = headline_rows(results)
     if rows:
         out += [md_table(header, rows), ""]
@@ -813,7 +839,7 @@ def report_md(results: dict) -> str:
            "(other work on the machine slows the timings).", ""]
     if results["notes"]:
         out += ["Notes:", ""] + [f"- {n}" for n in results["notes"]] + [""]
-    out += ["## Headline", "", headline_md(results)]
+    out += ["## Headline", "", headline_md(results, for_readme=False)]
     if "classifier" in results:
         out.append(classifier_md(results["classifier"]))
     if "engine" in results:

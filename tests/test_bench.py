@@ -58,9 +58,9 @@ def fake_make_page(seed: int):
     return page_with_digits(rows), rows
 
 
-def fake_live(sizes, frames):
-    return [{"resolution": f"{w}x{h}", "frames": frames, "fps": 30.0 + i,
-             "detections_per_s": 5.0, "rss_mb_after": 100.0} for i, (w, h) in enumerate(sizes)]
+def fake_live(cfg):
+    return [{"resolution": f"{w}x{h}", "frames": cfg.live_frames, "fps": 30.0 + i,
+             "detections_per_s": 5.0, "rss_mb_after": 100.0} for i, (w, h) in enumerate(cfg.live_sizes)]
 
 
 # --- the naive baseline -----------------------------------------------------------------------
@@ -184,7 +184,7 @@ def test_tiny_run_with_stand_ins_writes_report_and_plots(tmp_path):
     assert synth["ours"]["time_vs_ours"] == pytest.approx(1.0)
     assert (tmp_path / "bench" / "worst_synth.png").exists()
     assert "640x480" in md and "live.png" in md
-    assert "strings read exactly" in headline
+    assert "images read exactly" in headline
     if tesseract_path():
         assert "Tesseract 5" in md and "tesseract" in synth
 
