@@ -137,6 +137,15 @@ def write_y4m(path: Path, frame: np.ndarray, frames: int = 10, fps: int = 30) ->
             f.write(b"FRAME\n" + i420)
 
 
+# Frames the browser actually presented from the app's (annotated) video track, per second.
+RECEIVED_FPS_JS = """(v, ms) => new Promise(resolve => {
+  let n = 0; const t0 = performance.now();
+  const tick = () => { n++; if (performance.now() - t0 < ms) v.requestVideoFrameCallback(tick);
+                       else resolve(n / ((performance.now() - t0) / 1000)); };
+  v.requestVideoFrameCallback(tick);
+})"""
+
+
 def run_cold_start(chromium: str = "/usr/bin/chromium", timeout_s: float = 120) -> dict:
     """`streamlit run` -> health -> page loaded -> START -> first reading text in the page."""
     from playwright.sync_api import sync_playwright
@@ -180,6 +189,14 @@ def run_cold_start(chromium: str = "/usr/bin/chromium", timeout_s: float = 120) 
                 marks["start_to_first_reading_s"] = time.perf_counter() - t_start
                 marks["launch_to_first_reading_s"] = time.perf_counter() - t0
                 marks["shown_text"] = page.locator("[data-testid='stCode']").first.inner_text()
+                video = page.frame_locator("iframe").first.locator("video")
+                marks["browser_video_size"] = video.evaluate(
+                    "v => `${v.videoWidth}x${v.videoHeight}`")
+                marks["browser_received_fps"] = video.evaluate(RECEIVED_FPS_JS, 5000)
+                page.get_by_text("Show live stats").click()  # the app's own server-side stats
+                page.wait_for_timeout(4000)
+                marks["app_stats_caption"] = page.locator(
+                    "[data-testid='stCaptionContainer']").filter(has_text="fps").first.inner_text()
                 browser.close()
         finally:
             proc.terminate()

@@ -248,12 +248,16 @@ class LiveProcessor:
 
     `process(bgr)` is the fast per-frame call (store the newest frame, draw the newest overlay);
     `recv(av.VideoFrame)` wraps it for streamlit-webrtc. The worker thread starts with the first
-    frame and ends by itself `idle_stop_s` after the last one (or on `stop()`).
+    frame and ends by itself `idle_stop_s` after the last one (or on `stop()`). Detection runs
+    at most `max_detection_hz` times a second (None: as fast as it can).
     """
 
     def __init__(self, reader: Reader, tracker: DigitTracker | None = None,
-                 idle_stop_s: float = 2.0, clock=time.monotonic):
+                 idle_stop_s: float = 2.0, max_detection_hz: float | None = 15.0,
+                 clock=time.monotonic):
         self._reader = reader
+        # Detections beyond ~15/s add nothing visible but take CPU from video encoding/decoding
+        self._min_detection_interval = 1.0 / max_detection_hz if max_detection_hz else 0.0
         self._tracker = tracker or DigitTracker()
         self._idle_stop_s = idle_stop_s
         self._clock = clock
@@ -330,7 +334,12 @@ class LiveProcessor:
                     continue
                 frame, seq, reader = self._frame, self._frame_seq, self._reader
             done_seq = seq
+            started = time.perf_counter()
             self._detect_once(frame, seq, reader)
+            rest = self._min_detection_interval - (time.perf_counter() - started)
+            if rest > 0:
+                with self._cond:  # woken early by stop()
+                    self._cond.wait_for(lambda: self._stopping, timeout=rest)
 
     def _detect_once(self, frame: np.ndarray, seq: int, reader: Reader) -> None:
         start = time.perf_counter()

@@ -340,3 +340,17 @@ def test_bench_live_runs_and_reports(monkeypatch):
     assert result["stable_text"] == ["7"] and result["text_matches"] is False
     for key in ("output_fps", "detection_hz", "overlay_ms_median", "overlay_age_frames_max"):
         assert key in result
+
+
+def test_detection_rate_is_capped(processors):
+    """An instant detector still runs at most max_detection_hz times a second (CPU for video)."""
+    reader = SlowReader(delay=0.0)
+    proc = LiveProcessor(reader, max_detection_hz=5)
+    processors.append(proc)
+    start = time.monotonic()
+    i = 0
+    while time.monotonic() - start < 0.6:
+        i += 1
+        proc.process(frame_with_id(i))
+        time.sleep(0.01)
+    assert 1 <= len(reader.seen) <= 5  # 0.6 s at 5 Hz: detections at ~0, 0.2, 0.4, (0.6)
