@@ -94,6 +94,12 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def opencv_threads() -> int:
+    import cv2
+
+    return cv2.getNumThreads()
+
+
 def machine_info() -> dict:
     versions = {}
     for pkg in ("numpy", "opencv-python-headless", "ai-edge-litert", "matplotlib"):
@@ -732,7 +738,9 @@ def engine_md(res: dict, notes: list[str]) -> str:
            "boxes, so those cells are n/a). *images read exactly*: every line of the image "
            "right and no extra line; *lines read exactly*: true lines found verbatim among the lines "
            "read. *time vs ours*: that reader's mean time per "
-           "image over ours (above 1 means ours is faster).", ""]
+           "image over ours (above 1 means ours is faster). Threads: our classifier runs LiteRT on "
+           f"one thread; OpenCV (ours and naive) uses its default pool ({opencv_threads()} threads "
+           "here), as the app does.", ""]
     header = ["reader", "images read exactly", "lines read exactly", "CER", "CER, spaces ignored",
               "line count right", "digit precision",
               "digit recall", "mean time / image", "median", "time vs ours"]
