@@ -267,6 +267,7 @@ def measure_live(sizes, frames: int, reader=None, make_page: Callable | None = N
     for width, height in sizes:
         images = live_frames((width, height), make_page)
         proc = LiveProcessor(reader)
+        cap_s = getattr(proc, "_min_detection_interval", 0.0)
         proc.process(images[0])
         rss_before = rss_mb()
         det0 = proc.overlay.detection
@@ -283,7 +284,8 @@ def measure_live(sizes, frames: int, reader=None, make_page: Callable | None = N
                     "camera_fps": camera_fps, "camera_frames": paced,
                     "detections_per_s": (proc.overlay.detection - det1) / paced_s,
                     "detection_ms_median": stats.detection_ms, "overlay_ms_median": stats.overlay_ms,
-                    "rss_mb_before": rss_before, "rss_mb_after": rss_after})
+                    "rss_mb_before": rss_before, "rss_mb_after": rss_after,
+                    "detection_cap_hz": 1.0 / cap_s if cap_s else None})
     return out
 
 
@@ -817,7 +819,9 @@ def live_md(res: dict) -> str:
         f"camera rate*: {cam.get('camera_frames', 0):,} frames paced at "
         f"{cam.get('camera_fps', 0):g} fps like a webcam — how often the boxes on screen update. "
         "Each resolution runs in a fresh process holding only the engine, the processor and one "
-        "page; RSS is that process's, before the flood and after it.", "",
+        "page; RSS is that process's, before the flood and after it."
+        + (f" The processor caps detection at {cam['detection_cap_hz']:g} per second by default "
+           "(CPU left for the video)." if cam.get("detection_cap_hz") else ""), "",
         md_table(["resolution", "frames", "frames / s", "refreshes / s (flood)",
                   "refreshes / s at camera rate", "detection (median)", "per-frame draw (median)",
                   "RSS"], rows), "",
