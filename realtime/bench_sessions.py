@@ -1,0 +1,320 @@
+"""Many live sessions at once: `python -m realtime.bench_sessions` (a benchmark, not a unit test).
+
+    python -m realtime.bench_sessions                 # 4 sessions, 20 s measured
+    python -m realtime.bench_sessions --sessions 2 --seconds 10 --json out.json
+
+One Streamlit server (the real stream_app.py, loopback only) and one headless Chromium with a
+fake camera (a Y4M file of a synthetic handwritten page). Each session is its own browser context
+(own cookies, own Streamlit session, own LiveProcessor), all pressing START. Then, per session:
+
+- **video fps seen by the browser**: `getVideoPlaybackQuality().totalVideoFrames` of the
+  component's output <video> (the annotated frames coming back from the server), counted over
+  windows of `--window` seconds; the slowest window is reported too;
+- **server-side rates**: the app's own "Show live stats" caption (LiveProcessor counters: input
+  fps and detection refreshes per second for that session);
+- **dropped**: a session whose video stops advancing in any window, or whose page loses its
+  video, counts as dropped.
+
+The helpers here (serve the app, launch Chromium with a fake camera) are also used by
+tests/test_hardening_sessions.py.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "stream_app.py"
+CAMERA_SIZE = (640, 480)
+CAMERA_FPS = 15
+CHROMIUM_FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--use-fake-ui-for-media-stream",
+                  "--use-fake-device-for-media-stream",
+                  # headless tabs are all "visible", but keep Chromium from throttling any of them
+                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                  "--disable-backgrounding-occluded-windows")
+STATS_RE = re.compile(r"(\d+) fps · detection ([\d.]+)/s, (\d+) ms")
+
+
+# --------------------------------------------------------------------------- serving the app
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not become healthy (exit code {proc.poll()})")
+
+
+@contextlib.contextmanager
+def serve_app(script: Path = APP, env: dict | None = None, log=subprocess.DEVNULL) -> Iterator[str]:
+    """Run `streamlit run script` on a free loopback port; yield its URL; stop it after."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--browser.serverAddress", "localhost"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    try:
+        wait_healthy(port, proc)
+        yield f"http://localhost:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# --------------------------------------------------------------------------- the fake camera
+
+def find_chromium() -> str | None:
+    env = os.environ.get("CHROMIUM_PATH")
+    if env:
+        return env
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+
+
+def write_y4m(path: Path, frames: list[np.ndarray], fps: int = CAMERA_FPS) -> Path:
+    """Y4M (I420) video of BGR frames, all the same size; Chromium loops it as a webcam."""
+    import cv2
+
+    h, w = frames[0].shape[:2]
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            f.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
+    return path
+
+
+def synthetic_camera(path: Path, seed: int = 3, frames: int = 15) -> Path:
+    """A hand-held look at one synthetic page (realtime.synth): shifts by a pixel or two."""
+    import cv2
+
+    from realtime.synth import make_page
+
+    page = cv2.resize(make_page(seed)[0], CAMERA_SIZE, interpolation=cv2.INTER_AREA)
+    shots = [np.ascontiguousarray(np.roll(page, (i % 3, (i * 2) % 5), axis=(0, 1)))
+             for i in range(frames)]
+    return write_y4m(path, shots)
+
+
+def launch_chromium(playwright, y4m: Path, chromium: str | None = None):
+    chromium = chromium or find_chromium()
+    if chromium is None:
+        raise RuntimeError("no Chromium: install Debian's chromium or set CHROMIUM_PATH")
+    return playwright.chromium.launch(
+        executable_path=chromium, headless=True,
+        args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={y4m}"])
+
+
+# --------------------------------------------------------------------------- one session's page
+
+def open_session(browser, url: str, viewport=(1200, 900)):
+    """A fresh browser context (its own Streamlit session) with the app loaded."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_text("Handwritten digit reader").wait_for(timeout=90_000)
+    return context, page
+
+
+def start_camera(page, show_stats: bool = True) -> None:
+    if show_stats:
+        page.get_by_text("Show live stats").click()
+    page.frame_locator("iframe").first.get_by_role("button", name="START").click()
+
+
+def output_video(page):
+    return page.frame_locator("iframe").first.locator("video").first
+
+
+def video_counters(page) -> dict | None:
+    """Frames the browser has shown of the session's output video, and its playback clock."""
+    try:
+        return output_video(page).evaluate(
+            """v => ({frames: v.getVideoPlaybackQuality().totalVideoFrames,
+                      dropped: v.getVideoPlaybackQuality().droppedVideoFrames,
+                      time: v.currentTime, width: v.videoWidth, now: performance.now()})""",
+            timeout=5_000)
+    except Exception:  # noqa: BLE001 - page or video gone: the session is dropped
+        return None
+
+
+def server_stats(page) -> dict | None:
+    """The app's own per-session counters (the 'Show live stats' caption)."""
+    try:
+        text = page.get_by_text(STATS_RE).first.inner_text(timeout=2_000)
+    except Exception:  # noqa: BLE001 - caption not there (not playing)
+        return None
+    m = STATS_RE.search(text)
+    return {"input_fps": float(m.group(1)), "detection_hz": float(m.group(2)),
+            "detection_ms": float(m.group(3))} if m else None
+
+
+def wait_playing(page, timeout_s: float = 60) -> bool:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        c = video_counters(page)
+        if c and c["width"] > 0 and c["frames"] > 5:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+# --------------------------------------------------------------------------- the benchmark
+
+def window_rates(samples: list[dict | None]) -> list[float]:
+    """Frames per second between consecutive samples (0 where the video was gone)."""
+    rates = []
+    for a, b in zip(samples, samples[1:], strict=False):
+        if a is None or b is None or b["now"] <= a["now"]:
+            rates.append(0.0)
+        else:
+            rates.append((b["frames"] - a["frames"]) / ((b["now"] - a["now"]) / 1000))
+    return rates
+
+
+def summarize_session(index: int, samples: list[dict | None], stats: list[dict]) -> dict:
+    rates = window_rates(samples)
+    first, last = samples[0], samples[-1]
+    ok = first is not None and last is not None
+    total_fps = ((last["frames"] - first["frames"]) / ((last["now"] - first["now"]) / 1000)
+                 if ok and last["now"] > first["now"] else 0.0)
+    return {
+        "session": index + 1,
+        "video_fps": total_fps,
+        "slowest_window_fps": min(rates) if rates else 0.0,
+        "windows": rates,
+        "browser_dropped_frames": (last["dropped"] - first["dropped"]) if ok else None,
+        "server_input_fps": float(np.median([s["input_fps"] for s in stats])) if stats else None,
+        "detection_hz": float(np.median([s["detection_hz"] for s in stats])) if stats else None,
+        "detection_ms": float(np.median([s["detection_ms"] for s in stats])) if stats else None,
+        "dropped": (not ok) or (min(rates) if rates else 0.0) <= 0.0,
+    }
+
+
+def measure_sessions(url: str, browser, sessions: int = 4, warmup_s: float = 8,
+                     seconds: float = 20, window_s: float = 4, progress=print) -> list[dict]:
+    pages = []
+    for i in range(sessions):
+        context, page = open_session(browser, url)
+        start_camera(page)
+        pages.append((context, page))
+        progress(f"session {i + 1}: camera started")
+    for i, (_, page) in enumerate(pages):
+        if not wait_playing(page):
+            progress(f"session {i + 1}: video never started")
+    time.sleep(warmup_s)
+    samples: list[list] = [[video_counters(p)] for _, p in pages]
+    stats: list[list] = [[] for _ in pages]
+    windows = max(1, round(seconds / window_s))
+    for w in range(windows):
+        time.sleep(window_s)
+        for i, (_, page) in enumerate(pages):
+            samples[i].append(video_counters(page))
+            s = server_stats(page)
+            if s:
+                stats[i].append(s)
+        progress(f"window {w + 1}/{windows}: " + ", ".join(
+            f"{r[-1]:.1f}" for r in (window_rates(s) for s in samples)) + " fps")
+    results = [summarize_session(i, samples[i], stats[i]) for i in range(len(pages))]
+    for context, _ in pages:
+        context.close()
+    return results
+
+
+def load_average() -> list[float]:
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        return []
+
+
+def report(results: list[dict], meta: dict) -> str:
+    lines = [f"{meta['sessions']} live sessions, one server, loopback; camera "
+             f"{CAMERA_SIZE[0]}x{CAMERA_SIZE[1]} @ {CAMERA_FPS} fps; {meta['seconds']:g} s measured "
+             f"on {meta['cpus']} CPUs (load average before {meta['load_before']}, after "
+             f"{meta['load_after']})",
+             "| session | video fps (browser) | slowest window | server input fps | "
+             "detections/s | detection ms | dropped |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+
+    def num(v, fmt):
+        return "n/a" if v is None else format(v, fmt)
+
+    for r in results:
+        lines.append(f"| {r['session']} | {r['video_fps']:.1f} | {r['slowest_window_fps']:.1f} | "
+                     f"{num(r['server_input_fps'], '.0f')} | {num(r['detection_hz'], '.1f')} | "
+                     f"{num(r['detection_ms'], '.0f')} | {'YES' if r['dropped'] else 'no'} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m realtime.bench_sessions",
+                                 description="fps per session with N live sessions at once")
+    ap.add_argument("--sessions", type=int, default=4)
+    ap.add_argument("--seconds", type=float, default=20.0, help="measured time")
+    ap.add_argument("--warmup", type=float, default=8.0)
+    ap.add_argument("--window", type=float, default=4.0, help="fps window (s)")
+    ap.add_argument("--goal-fps", type=float, default=10.0)
+    ap.add_argument("--json", metavar="PATH")
+    args = ap.parse_args(argv)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("error: playwright is not installed (pip install -r requirements-dev.txt)",
+              file=sys.stderr)
+        return 2
+    if find_chromium() is None:
+        print("error: no Chromium: install Debian's chromium or set CHROMIUM_PATH", file=sys.stderr)
+        return 2
+    load_before = load_average()
+    with tempfile.TemporaryDirectory() as tmp, serve_app() as url, sync_playwright() as p:
+        y4m = synthetic_camera(Path(tmp) / "camera.y4m")
+        browser = launch_chromium(p, y4m)
+        try:
+            results = measure_sessions(url, browser, args.sessions, args.warmup, args.seconds,
+                                       args.window, progress=lambda m: print(m, file=sys.stderr))
+        finally:
+            browser.close()
+    meta = {"sessions": args.sessions, "seconds": args.seconds, "cpus": os.cpu_count(),
+            "load_before": load_before, "load_after": load_average()}
+    print(report(results, meta))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"meta": meta, "sessions": results}, indent=2))
+    below = [r["session"] for r in results if r["video_fps"] < args.goal_fps]
+    dropped = [r["session"] for r in results if r["dropped"]]
+    print(f"goal >= {args.goal_fps:g} fps per session: "
+          f"{'met' if not below else f'NOT met for sessions {below}'}; dropped sessions: "
+          f"{dropped or 'none'}")
+    return 1 if dropped else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
