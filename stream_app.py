@@ -77,7 +77,7 @@ if mode == "Live camera":
         ui.live_reading_panel(processor, playing and frozen is None, settings.show_stats)
     if frozen is not None:
         st.subheader("Frozen frame")
-        image, source = frozen
-        ui.result_panel(reader, image, source, settings, key="frozen")
+        image, source, frozen_id = frozen
+        ui.result_panel(reader, image, source, settings, key="frozen", image_id=frozen_id)
 else:
     ui.upload_view(reader, settings)

@@ -328,8 +328,9 @@ class LiveProcessor:
                     return
                 idle = self._clock() - self._frame_time > self._idle_stop_s
                 if self._frame_seq == done_seq or self._paused:
-                    if idle:
+                    if idle:  # the camera stopped: forget its last frame, end the thread
                         self._worker = None
+                        self._frame = None
                         return
                     continue
                 frame, seq, reader = self._frame, self._frame_seq, self._reader

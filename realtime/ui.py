@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -151,10 +152,10 @@ def choose_region(image: np.ndarray, key: str) -> tuple[int, int, int, int]:
     return logic.box_to_image(box or {}, scale, width, height)
 
 
-def read_region(reader, image: np.ndarray, region, cache_key: str) -> Reading:
-    """Read a region once per (image, region, reader); downloads and reruns reuse the result."""
+def read_region(reader, image: np.ndarray, region, image_id: str) -> Reading:
+    """Read a region once per (image, region, settings); downloads and reruns reuse the result."""
     state = st.session_state
-    key = (cache_key, tuple(region), id(reader))
+    key = (image_id, tuple(region), state.get("reader_key"))
     cached = state.get("still_reading")
     if cached is not None and cached[0] == key:
         return cached[1]
@@ -163,11 +164,13 @@ def read_region(reader, image: np.ndarray, region, cache_key: str) -> Reading:
     return reading
 
 
-def result_panel(reader, image: np.ndarray, source: str, settings: AppSettings, key: str) -> None:
-    """Region choice, annotated image, text, confidences and downloads for one still image."""
+def result_panel(reader, image: np.ndarray, source: str, settings: AppSettings, key: str,
+                 image_id: str) -> None:
+    """Region choice, annotated image, text, confidences and downloads for one still image.
+    `image_id` names this exact image (a new upload or a new freeze gets a new one)."""
     region = choose_region(image, key)
     try:
-        reading = read_region(reader, image, region, key)
+        reading = read_region(reader, image, region, image_id)
     except Exception as e:  # noqa: BLE001 - a reading bug must not show a traceback
         st.error(f"Could not read this image: {type(e).__name__}: {e}")
         return
@@ -224,7 +227,8 @@ def freeze(processor: LiveProcessor) -> None:
     if frame is None:
         st.session_state["freeze_error"] = "No camera frame yet: press START first."
         return
-    st.session_state["frozen"] = (frame, time.strftime("camera_%Y%m%d_%H%M%S"))
+    st.session_state["frozen"] = (frame, time.strftime("camera_%Y%m%d_%H%M%S"),
+                                  uuid.uuid4().hex)
     processor.set_paused(True)  # the CPU goes to the still while it is on screen
 
 
@@ -266,7 +270,8 @@ def upload_view(reader, settings: AppSettings) -> None:
     if error:
         st.error(error)
         return
-    result_panel(reader, image, uploaded.name, settings, key="upload")
+    result_panel(reader, image, uploaded.name, settings, key="upload",
+                 image_id=f"upload:{uploaded.file_id}")
 
 
 def has_secrets() -> bool:

@@ -260,6 +260,7 @@ def test_worker_ends_after_frames_stop_and_restarts(processors):
     proc.process(frame_with_id(1))
     assert proc.running
     assert wait_until(lambda: not proc.running, timeout=5)   # no thread left behind
+    assert proc.latest_frame() is None                       # nor the camera's last frame
     proc.process(frame_with_id(2))
     assert proc.running
     proc.stop()

@@ -60,6 +60,14 @@ def test_upload_shows_reading_confidences_and_downloads(fake_model):
     assert len(at.image) == 1
 
 
+def test_a_new_upload_of_the_same_size_is_read_anew(fake_model):
+    at = uploaded_app("first.png", png_of(digit_page(PAGE_LINES)))
+    assert at.code[0].value == "\n".join(PAGE_LINES)
+    at.file_uploader[0].set_value(("second.png", png_of(digit_page(["2718"])), "image/png")).run()
+    assert not at.exception
+    assert at.code[0].value == "2718"
+
+
 def test_upload_with_exif_rotation_reads_upright(fake_model):
     page = digit_page(PAGE_LINES)
     stored = np.ascontiguousarray(np.rot90(page[:, :, ::-1], k=1))  # stored turned 90 CCW ...
