@@ -12,6 +12,7 @@ from realtime.components import Components, find_components, label_components
 # Never call anything weaker than this ink (0..255 contrast) a stroke, however clean the image.
 MIN_LOW = 22
 MIN_HIGH = 50
+LOW_FRACTION = 0.3
 
 
 def histogram_percentile(values: np.ndarray, q: float) -> float:
@@ -24,16 +25,22 @@ def histogram_percentile(values: np.ndarray, q: float) -> float:
 
 
 def thresholds(ink: np.ndarray, noise: np.ndarray) -> tuple[int, int]:
-    """(low, high) thresholds on the ink map from its noise level and an Otsu split."""
+    """(low, high) thresholds on the ink map.
+
+    high: Otsu's split of the pixels that are not plain paper (ink against texture, ruled
+    lines and faint marks); low: a fraction of it, so faint parts of a stroke that reaches
+    `high` somewhere are kept; both above the noise level.
+    """
     noise_level = histogram_percentile(noise[::2, ::2], 99.0)
-    low = max(MIN_LOW, int(noise_level * 1.2) + 4)
-    ink_sample = ink[::2, ::2]
-    strong = ink_sample[ink_sample > low]
+    floor = max(MIN_LOW, int(noise_level * 1.2) + 4)
+    sample = ink[::2, ::2] if ink.size > 40000 else ink
+    strong = sample[sample > floor]
     if strong.size >= 16:
         otsu, _ = cv2.threshold(strong.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        high = max(MIN_HIGH, low + 10, int(otsu))
+        high = max(MIN_HIGH, floor + 10, int(otsu))
     else:
-        high = max(MIN_HIGH, low + 10)
+        high = max(MIN_HIGH, floor + 10)
+    low = max(floor, int(LOW_FRACTION * high))
     return low, min(high, 250)
 
 
@@ -93,14 +100,24 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20) -> bool:
     n_has = int(has.sum())
     if n_has < min_length:
         return False
-    thickness = float(np.median(span[has]))
-    thin = has & (span <= 1.5 * thickness + 1) & (count >= 0.6 * span)
+    h = roi.shape[0]
+    # a line is thin compared with what stands on it: estimate its thickness from the columns
+    # that are at most a quarter of the component tall
+    cand = has & (span <= max(3, 0.25 * h))
+    if cand.sum() < min_length:
+        return False
+    thickness = float(np.median(span[cand]))
+    thin = cand & (span <= 1.5 * thickness + 1) & (count >= 0.6 * span)
     n_thin = int(thin.sum())
-    if n_thin < min_length or n_thin < 0.4 * n_has:
+    if n_thin < min_length or n_thin < 0.25 * n_has:
+        return False
+    xs_thin = np.nonzero(thin)[0]
+    spread = xs_thin.max() - xs_thin.min() + 1
+    if spread < 0.8 * n_has:  # thin parts at both ends: the line runs under everything
         return False
     fat = has & ~thin
     attached = float(np.percentile(span[fat], 90)) if fat.any() else thickness
-    if n_thin < 2.5 * attached:
+    if n_thin < 1.5 * attached:
         return False
     xs = np.nonzero(thin)[0]
     coef = np.polyfit(xs, centre[xs], 2 if n_thin > 200 else 1)
@@ -116,6 +133,45 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20) -> bool:
         roi[rows[inside], cols[inside]] = False
     roi[:, thin] = False
     return True
+
+
+def strip_row_bands(comps: Components, typical_height: float) -> Components:
+    """Erase broken or dotted horizontal lines (an underline on a scanned form) that are too
+    fragmented to be one long component: rows inked across most of the image width, in thin
+    bands, cleared where no stroke crosses them. `comps.labels` is modified in place."""
+    if len(comps) == 0 or typical_height <= 0:
+        return comps
+    labels = comps.labels
+    H, W = labels.shape
+    keep = np.zeros(int(labels.max()) + 1, bool)
+    keep[comps.ids] = True
+    mask = keep[labels]
+    rows = np.count_nonzero(mask, axis=1)
+    line_rows = rows >= 0.45 * W
+    if not line_rows.any() or W < 3 * typical_height:
+        return comps
+    max_band = max(3, int(0.2 * typical_height))
+    changed = False
+    r = 0
+    while r < H:
+        if not line_rows[r]:
+            r += 1
+            continue
+        r1 = r
+        while r1 + 1 < H and line_rows[r1 + 1]:
+            r1 += 1
+        if r1 - r + 1 <= max_band:
+            top, bottom = max(0, r - 1), min(H - 1, r1 + 1)  # with the antialiased edges
+            above = mask[top - 1] if top >= 1 else np.zeros(W, bool)
+            below = mask[bottom + 1] if bottom + 1 < H else np.zeros(W, bool)
+            free = ~(above | below)  # columns where no stroke crosses the band
+            band = labels[top:bottom + 1]
+            band[:, free] = 0
+            changed = True
+        r = r1 + 1
+    if not changed:
+        return comps
+    return find_components(mask & (labels > 0), min_area=3)
 
 
 def strip_frame(roi: np.ndarray) -> bool:
@@ -167,16 +223,15 @@ def strip_lines(comps: Components, typical_height: float = 0.0) -> Components:
         sl = (slice(y, y + h), slice(x, x + w))
         own = labels[sl] == comps.ids[k]
         roi = own.copy()
-        if hollow[k] and strip_frame(roi):
-            changed = True
-        elif w >= 1.5 * h:
+        changed = False
+        if wide[k]:
             changed = strip_horizontal_line(roi)
         elif tall[k]:
             t = np.ascontiguousarray(roi.T)
             changed = strip_horizontal_line(t)
             roi = t.T
-        else:
-            changed = False
+        if not changed and hollow[k]:
+            changed = strip_frame(roi)
         if not changed:
             continue
         drop.append(k)

@@ -91,10 +91,10 @@ def space_after(lefts: np.ndarray, rights: np.ndarray, line_height: float,
     """Bool per gap (len n-1): is the gap after item i a word space?
 
     A gap is a space when it is wider than `space_factor` digit heights and clearly wider than
-    the line's usual spacing.
+    the line's usual (lower-quartile) spacing, so a line of single digits still gets spaces.
     """
     if len(lefts) < 2:
         return np.zeros(0, bool)
     gaps = lefts[1:] - rights[:-1]
-    usual = float(np.median(gaps))
-    return (gaps > space_factor * line_height) & (gaps > 2.0 * max(usual, 0.0) + 0.1 * line_height)
+    usual = max(0.0, float(np.percentile(gaps, 25)))
+    return (gaps > space_factor * line_height) & (gaps > 1.5 * usual)

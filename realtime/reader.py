@@ -28,7 +28,8 @@ class Settings:
     min_digit_px: int = 7                # digits smaller than this (working px) are unreadable
     min_rel_height: float = 0.4          # drop items shorter than this x line height (dots, dashes)
     space_factor: float = 0.75           # a gap wider than this x line height may be a space
-    split_ratio: float = 0.9             # try splitting groups wider than this x line height
+    split_ratio: float = 0.9             # try splitting components wider than this x line height
+    digit_bonus: float = -0.6            # log-score bonus per digit when choosing a segmentation
     remove_lines: bool = True            # erase ruled lines / underlines / box sides
     num_threads: int = 1                 # classifier threads
 
@@ -67,8 +68,8 @@ class DigitReader:
         work = im.to_working(gray, scale)
         clock.lap("input")
 
-        bg = light.estimate_background(work)
-        dark = light.ink_is_dark(work, bg)
+        dark = light.ink_is_dark(work)
+        bg = light.estimate_background(work, dark)
         ink, noise = light.contrast_maps(work, bg, dark)
         clock.lap("light")
 
@@ -77,6 +78,7 @@ class DigitReader:
         if s.remove_lines and len(comps):
             comps = bz.strip_lines(comps, typical)
             typical = cp.typical_height(comps.boxes, comps.areas)
+            comps = bz.strip_row_bands(comps, typical)
         clock.lap("binarize")
 
         comps = cp.drop_specks(comps, typical)
@@ -88,20 +90,16 @@ class DigitReader:
         clock.lap("lines")
 
         book = sg.PieceBook(comps)
-        planned = []  # (line_h, groups) per line
+        widths = comps.boxes[:, 2].astype(np.float64)
+        lefts, rights = along - widths / 2, along + widths / 2
+        plans = []
         for items in line_items:
             line_h = sg.line_height(heights[items])
             if line_h < s.min_digit_px:
                 continue
-            groups = []
-            for members in sg.merge_broken(items, along, comps.boxes[:, 2].astype(np.float64),
-                                           comps.boxes, line_h):
-                g = sg.Group(members, sg.union_box(comps.boxes[members]))
-                if g.box[3] < s.min_rel_height * line_h or max(g.box[2], g.box[3]) < s.min_digit_px:
-                    continue  # full stops, commas, dashes, specks: too small to be a digit here
-                sg.plan_group(book, g, line_h, s.split_ratio)
-                groups.append(g)
-            planned.append((line_h, groups))
+            units = sorted((int(i) for i in items), key=lambda i: lefts[i])
+            plans.append(sg.plan_line(book, units, lefts, rights, line_h, s.min_rel_height,
+                                      s.split_ratio))
         clock.lap("segment")
 
         crops = (np.stack([p.crop for p in book.pieces]) if book.pieces
@@ -110,31 +108,26 @@ class DigitReader:
                  else np.zeros((0, 11), np.float32))
         clock.lap("classify")
 
-        lines, digits = self._assemble(planned, book, probs, tilt, scale, gray.shape)
+        lines, digits = self._assemble(plans, book, probs, tilt, scale, gray.shape)
         clock.lap("assemble")
         return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size)
 
-    def _assemble(self, planned, book, probs, tilt, scale, shape):
+    def _assemble(self, plans, book, probs, tilt, scale, shape):
         """Chosen pieces -> Digit objects (input pixels) and line strings with spaces."""
         s = self.settings
-        scores = sg.digit_scores(probs)
         lines: list[str] = []
         digits: list[Digit] = []
         line_records = []
-        for line_h, groups in planned:
+        for plan in plans:
             kept = []
-            for g in groups:
-                for p in sg.choose_segmentation(g, scores):
-                    label = int(np.argmax(probs[p]))
-                    conf = float(probs[p, label])
-                    piece = book.pieces[p]
-                    if label == sg.NON_DIGIT or conf < s.min_confidence:
-                        continue
-                    if piece.box[3] < s.min_rel_height * line_h and piece.box[2] < 0.6 * line_h:
-                        continue
-                    kept.append((label, conf, piece.box))
+            for p in sg.solve_line(plan, probs, book.pieces, s.digit_bonus):
+                label = int(np.argmax(probs[p, :10]))
+                conf = float(probs[p, label])
+                if conf < s.min_confidence:
+                    continue
+                kept.append((label, conf, book.pieces[p].box))
             if kept:
-                line_records.append((line_h, kept))
+                line_records.append((plan.line_h, kept))
         # order lines top to bottom by their digits' de-rotated centres (pieces may have moved)
         def centre_of(box):
             x, y, w, h = box

@@ -1,12 +1,12 @@
-"""Components of one line -> digit candidates.
+"""Components of one line -> digit candidates, chosen with the classifier.
 
-1. Merge the parts of one broken digit (a 5's bar, a 4 in two strokes): parts that overlap
-   along the line belong together.
-2. For every merged group, list the plausible segmentations: the group whole, its components
-   separately, and vertical cuts at projection valleys when the group is much wider than the
-   line's digit height (touching digits).
-3. The classifier scores every piece of every segmentation in one batch; each group keeps the
-   segmentation whose pieces it is most confident are digits (`choose_segmentation`).
+A line is a sequence of units (its components, left to right). A digit is one unit, a few
+neighbouring units (the parts of a broken digit: a 5's bar, a 4 in two strokes, a stroke cut by a
+ruled line), or part of one wide unit cut at a projection valley (touching digits). `plan_line`
+lists these candidate pieces; the classifier scores all pieces of the page in one batch; then
+`solve_line` picks, by dynamic programming over the units, the segmentation the classifier is
+most confident in (each digit earns a bonus so that splitting a touching pair wins over calling
+it one blob; a unit may also be read as "not a digit": full stops, commas, dashes).
 """
 from __future__ import annotations
 
@@ -31,15 +31,6 @@ class Piece:
     crop: np.ndarray = field(repr=False, compare=False)  # 28 x 28 normalized, as for training
 
 
-@dataclass
-class Group:
-    """Components that overlap along a line, with the segmentations to choose from."""
-
-    members: list[int]                    # indices into Components
-    box: tuple[int, int, int, int]        # union box, working pixels
-    segmentations: list[list[int]] = field(default_factory=list)  # lists of piece indices
-
-
 def union_box(boxes: np.ndarray) -> tuple[int, int, int, int]:
     x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
     x1, y1 = (boxes[:, 0] + boxes[:, 2]).max(), (boxes[:, 1] + boxes[:, 3]).max()
@@ -54,42 +45,30 @@ def line_height(heights: np.ndarray) -> float:
     return float(np.median(h[h >= 0.5 * h.max()]))
 
 
-def merge_broken(order: np.ndarray, along: np.ndarray, widths: np.ndarray, boxes: np.ndarray,
-                 line_h: float, min_overlap: float = 0.5) -> list[list[int]]:
-    """Chain items (sorted along the line) whose extents along the line overlap into groups."""
-    groups: list[list[int]] = []
-    g_lo = g_hi = 0.0
-    for i in order:
-        lo, hi = along[i] - widths[i] / 2, along[i] + widths[i] / 2
-        if groups:
-            overlap = min(hi, g_hi) - max(lo, g_lo)
-            merged = union_box(boxes[groups[-1] + [i]])
-            if (overlap >= min_overlap * min(hi - lo, g_hi - g_lo)
-                    and merged[3] <= 1.6 * max(line_h, 1.0)):
-                groups[-1].append(int(i))
-                g_lo, g_hi = min(g_lo, lo), max(g_hi, hi)
-                continue
-        groups.append([int(i)])
-        g_lo, g_hi = lo, hi
-    return groups
+def cut_positions(mask: np.ndarray, line_h: float, max_cuts: int = 6) -> list[int]:
+    """Columns of `mask` where touching digits are likely joined: valleys of the ink projection.
 
-
-def cut_positions(mask: np.ndarray, line_h: float, max_cuts: int = 4) -> list[int]:
-    """Columns of `mask` where a touching pair is likely joined: valleys of the ink projection."""
-    w = mask.shape[1]
-    proj = mask.sum(0).astype(np.float64)
+    The projection counts only the middle rows, so an underline or ligature along the top or
+    bottom does not fill the valleys between digits.
+    """
+    h, w = mask.shape
     if w < 5:
         return []
+    band = mask[int(0.12 * h): max(int(0.12 * h) + 1, int(np.ceil(0.88 * h)))]
+    proj = band.sum(0).astype(np.float64)
     smooth = np.convolve(proj, [0.25, 0.5, 0.25], mode="same")
-    min_piece = max(2, int(0.12 * line_h))
-    cand = [x for x in range(min_piece, w - min_piece)
-            if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]]
+    min_piece = max(2, int(0.15 * line_h))
+    inner = smooth[min_piece - 1: w - min_piece + 1]
+    if inner.size < 3:
+        return []
+    is_min = (inner[1:-1] <= inner[:-2]) & (inner[1:-1] <= inner[2:])
+    cand = list(np.nonzero(is_min)[0] + min_piece)
     cand.sort(key=lambda x: smooth[x])
     chosen: list[int] = []
     spacing = max(2, int(0.2 * line_h))
     for x in cand:
         if all(abs(x - c) >= spacing for c in chosen):
-            chosen.append(x)
+            chosen.append(int(x))
         if len(chosen) == max_cuts:
             break
     return sorted(chosen)
@@ -127,39 +106,67 @@ class PieceBook:
         return len(self.pieces) - 1
 
 
-def plan_group(book: PieceBook, group: Group, line_h: float, split_ratio: float = 0.9,
-               max_digits: int = 4) -> None:
-    """Fill `group.segmentations` with the candidate segmentations of the group."""
+@dataclass
+class LinePlan:
+    """Candidate pieces of one line, as edges of a segmentation graph over its units."""
+
+    units: list[int]                  # component indices, left to right
+    line_h: float
+    single: list[int | None]          # piece of unit i alone (None: too small to be a digit)
+    small: list[bool]                 # unit i alone may only be punctuation
+    punct_ok: list[bool]              # unit i may be punctuation (not tall enough to be a digit)
+    merges: dict[tuple[int, int], int] = field(default_factory=dict)   # (i, j) units i..j-1
+    cuts: dict[int, list[list[int]]] = field(default_factory=dict)     # unit i cut into pieces
+
+
+def plan_line(book: PieceBook, units: list[int], lefts: np.ndarray, rights: np.ndarray,
+              line_h: float, min_rel_height: float = 0.4, split_ratio: float = 0.9,
+              max_merge: int = 3, max_digits: int = 4) -> LinePlan:
+    """All candidate pieces of a line whose units (component indices) are sorted along it;
+    `lefts`/`rights` are their extents along the line (indexed like Components)."""
     comps = book.comps
-    ids = tuple(int(comps.ids[i]) for i in group.members)
-    whole = book.add(ids, group.box)
-    if whole is None:
-        return
-    group.segmentations.append([whole])
-    if len(group.members) > 1:
-        # each sizeable component on its own (two digits that overlap along the line)
-        sizeable = [i for i in group.members
-                    if max(comps.boxes[i, 2], comps.boxes[i, 3]) >= 0.3 * line_h]
-        order = sorted(sizeable, key=lambda i: comps.boxes[i, 0])
-        if len(order) > 1:
-            seg = [book.add((int(comps.ids[i]),), tuple(int(v) for v in comps.boxes[i])) for i in order]
-            seg = [p for p in seg if p is not None]
-            if seg:
-                group.segmentations.append(seg)
-    x, y, w, h = group.box
-    if w <= split_ratio * line_h or line_h <= 0:
-        return
-    roi = comps.labels[y:y + h, x:x + w]
-    mask = np.isin(roi, ids)
-    cuts = cut_positions(mask, line_h)
-    # plausible digit counts from the width: a digit is ~0.3 .. 1.0 line heights wide
-    k_max = min(max_digits, len(cuts) + 1, max(2, math.ceil(w / (0.3 * line_h))))
-    for k in range(2, k_max + 1):
-        for chosen in itertools.combinations(cuts, k - 1):
-            edges = (0, *chosen, w)
-            seg = [book.add(ids, group.box, (a, b)) for a, b in itertools.pairwise(edges)]
-            if all(p is not None for p in seg):
-                group.segmentations.append(seg)
+    boxes = comps.boxes
+    plan = LinePlan(units, line_h, [], [], [])
+    for i in units:
+        x, y, w, h = (int(v) for v in boxes[i])
+        piece = book.add((int(comps.ids[i]),), (x, y, w, h))
+        plan.single.append(piece)
+        plan.small.append(h < min_rel_height * line_h and w < 0.6 * line_h)
+        plan.punct_ok.append(h < 0.7 * line_h)
+    # neighbours that may be parts of one digit: close together and together no wider than one
+    for a in range(len(units)):
+        for b in range(a + 2, min(len(units), a + max_merge) + 1):
+            members = units[a:b]
+            gaps = lefts[members[1:]] - rights[members[:-1]]
+            width = rights[members].max() - lefts[members].min()
+            if gaps.max() > 0.25 * line_h or width > 1.25 * line_h:
+                break
+            box = union_box(boxes[members])
+            if box[3] > 1.6 * line_h:
+                break
+            ids = tuple(int(comps.ids[i]) for i in members)
+            piece = book.add(ids, box)
+            if piece is not None:
+                plan.merges[(a, b)] = piece
+    # wide units: touching digits, cut at projection valleys
+    for a, i in enumerate(units):
+        x, y, w, h = (int(v) for v in boxes[i])
+        if w <= split_ratio * line_h or line_h <= 0:
+            continue
+        ids = (int(comps.ids[i]),)
+        mask = comps.labels[y:y + h, x:x + w] == ids[0]
+        cuts = cut_positions(mask, line_h)
+        k_max = min(max_digits, len(cuts) + 1, max(2, math.ceil(w / (0.35 * line_h))))
+        segs = []
+        for k in range(2, k_max + 1):
+            for chosen in itertools.combinations(cuts, k - 1):
+                edges = (0, *chosen, w)
+                seg = [book.add(ids, (x, y, w, h), (c0, c1)) for c0, c1 in itertools.pairwise(edges)]
+                if all(p is not None for p in seg):
+                    segs.append(seg)
+        if segs:
+            plan.cuts[a] = segs
+    return plan
 
 
 def digit_scores(probs: np.ndarray) -> np.ndarray:
@@ -169,13 +176,55 @@ def digit_scores(probs: np.ndarray) -> np.ndarray:
     return np.log(np.clip(probs[:, :10].max(axis=1), 1e-6, 1.0))
 
 
-def choose_segmentation(group: Group, scores: np.ndarray, piece_penalty: float = 0.05) -> list[int]:
-    """The segmentation with the best mean log-probability that its pieces are digits."""
-    best, best_score = [], -np.inf
-    for seg in group.segmentations:
-        if not seg:
-            continue
-        s = float(np.mean(scores[seg])) - piece_penalty * (len(seg) - 1)
-        if s > best_score:
-            best, best_score = seg, s
-    return best
+def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
+               digit_bonus: float = 0.3) -> list[int]:
+    """Best segmentation of the line -> the pieces read as digits, left to right.
+
+    Score = sum over digits of (log P(digit) + bonus - a penalty for being wider than a digit)
+    plus, for units read as punctuation, log P(not a digit). Only units shorter than the line's
+    digits may be punctuation: a full-height blob must be read as one or more digits (a
+    touching pair is then split rather than thrown away), and stays out of the result only when
+    no reading of it is confident.
+    """
+    n = len(plan.units)
+    if n == 0:
+        return []
+    lp_digit = digit_scores(probs)
+    lp_other = np.log(np.clip(probs[:, NON_DIGIT], 1e-6, 1.0)) if len(probs) else np.zeros(0)
+    h = max(plan.line_h, 1.0)
+
+    def as_digit(p: int) -> float:
+        w = pieces[p].box[2]
+        return lp_digit[p] + digit_bonus - 3.0 * max(0.0, w / h - 1.1)
+
+    best = np.full(n + 1, -np.inf)
+    best[0] = 0.0
+    back: list[tuple[int, list[int]]] = [(0, [])] * (n + 1)
+    for j in range(1, n + 1):
+        a = j - 1
+        options: list[tuple[float, int, list[int]]] = []
+        p = plan.single[a]
+        if p is not None:
+            if plan.punct_ok[a]:
+                options.append((lp_other[p], a, []))          # punctuation / noise
+            if not plan.small[a]:
+                options.append((as_digit(p), a, [p]))
+        if p is None or not options:
+            options.append((-20.0, a, []))  # nothing readable: skip it, at a price
+        for seg in plan.cuts.get(a, []):
+            options.append((sum(as_digit(q) for q in seg), a, seg))
+        for (i, jj), q in plan.merges.items():
+            if jj == j:
+                options.append((as_digit(q), i, [q]))
+        for score, i, chosen in options:
+            total = best[i] + score
+            if total > best[j]:
+                best[j] = total
+                back[j] = (i, chosen)
+    out: list[int] = []
+    j = n
+    while j > 0:
+        i, chosen = back[j]
+        out[:0] = chosen
+        j = i
+    return out

@@ -192,13 +192,13 @@ def render_ink(rng: np.random.Generator, W: int, H: int):
             np.maximum(ink, u, out=ink)
         y += pitches[li]
     if ruled:
-        pitch = float(np.median(pitches)) if len(pitches) > 1 else 1.7 * heights[0]
+        # writing sits on the rules; the blank rules above and below the text are spaced like
+        # the text lines (never crossing the digits)
+        pitch = max(1.5 * float(heights.max()), float(np.median(pitches)))
         thickness = int(rng.integers(1, 4))
         offset = rng.uniform(-0.02, 0.08) * heights.min()
-        ys = set()
-        for b in baselines:
-            ys.add(round(b + offset))
-        yy = min(ys) - pitch
+        ys = {round(b + offset) for b in baselines}
+        yy = min(ys) - max(pitch, 1.3 * heights[0])
         while yy > 0:
             ys.add(round(yy))
             yy -= pitch

@@ -66,8 +66,7 @@ def test_polarity_paper_and_blackboard():
     paper = on_paper(ink, paper=230, pen=40)
     board = on_paper(ink, paper=45, pen=215)
     for gray, dark in ((paper, True), (board, False)):
-        bg = light.estimate_background(gray)
-        assert light.ink_is_dark(gray, bg) is dark
+        assert light.ink_is_dark(gray) is dark
 
 
 def test_hard_shadow_is_divided_out():
@@ -75,7 +74,7 @@ def test_hard_shadow_is_divided_out():
     gray = on_paper(ink).astype(np.float32)
     gray[:, : gray.shape[1] // 2] *= 0.45  # a hard shadow over the left digit
     gray = gray.astype(np.uint8)
-    bg = light.estimate_background(gray)
+    bg = light.estimate_background(gray, True)
     contrast, _ = light.contrast_maps(gray, bg, True)
     strokes = ink > 0.8
     paper = ink == 0
@@ -104,7 +103,7 @@ def test_pencil_stroke_survives_noise():
     gray = on_paper(ink, paper=215, pen=150).astype(np.float32)  # faint pencil
     gray += rng.normal(0, 4, gray.shape)
     gray = np.clip(gray, 0, 255).astype(np.uint8)
-    bg = light.estimate_background(gray)
+    bg = light.estimate_background(gray, True)
     contrast, noise = light.contrast_maps(gray, bg, True)
     mask = bz.binarize(contrast, noise).mask()
     strokes = ink > 0.8
@@ -207,17 +206,40 @@ def test_cut_positions_find_the_junction_of_a_touching_pair():
     assert any(abs(c - w / 2) < 0.2 * w for c in cuts)
 
 
-def test_merge_broken_joins_parts_that_overlap_along_the_line():
-    # a 5 drawn as body + separate bar above: overlapping extents -> one group; next digit apart
-    boxes = np.array([[10, 20, 30, 30], [12, 5, 28, 6], [60, 8, 25, 42]])
-    along = boxes[:, 0] + boxes[:, 2] / 2.0
-    groups = sg.merge_broken(np.argsort(boxes[:, 0]), along, boxes[:, 2].astype(float), boxes, 45)
-    assert sorted(map(sorted, groups)) == [[0, 1], [2]]
+def _plan(units_boxes, line_h=45):
+    """A LinePlan over hand-made boxes (each box one component)."""
+    labels = np.zeros((120, 400), np.int32)
+    for i, (x, y, w, h) in enumerate(units_boxes, 1):
+        labels[y:y + h, x:x + w] = i
+    boxes = np.array(units_boxes, np.int64)
+    comps = cp.Components(labels, np.arange(1, len(boxes) + 1), boxes, boxes[:, 2] * boxes[:, 3])
+    book = sg.PieceBook(comps)
+    lefts = boxes[:, 0].astype(float)
+    rights = lefts + boxes[:, 2]
+    return sg.plan_line(book, list(range(len(boxes))), lefts, rights, line_h), book
 
 
-def test_choose_segmentation_prefers_confident_pieces():
-    g = sg.Group([0], (0, 0, 10, 10), segmentations=[[0], [1, 2]])
-    scores = np.log(np.array([0.2, 0.95, 0.9]))
-    assert sg.choose_segmentation(g, scores) == [1, 2]
-    scores = np.log(np.array([0.97, 0.3, 0.4]))
-    assert sg.choose_segmentation(g, scores) == [0]
+def test_plan_offers_merging_the_parts_of_a_broken_digit():
+    # a 5 as body + separate bar touching its top-right; the next digit well apart
+    plan, _ = _plan([(10, 20, 30, 30), (25, 8, 20, 6), (80, 8, 25, 42)])
+    assert (0, 2) in plan.merges and (1, 3) not in plan.merges
+
+
+def test_solve_line_prefers_the_confident_segmentation():
+    plan, book = _plan([(10, 20, 30, 30), (25, 8, 20, 6), (80, 8, 25, 42)])
+    n = len(book.pieces)
+    probs = np.full((n, 11), 0.001, np.float32)
+    merged = plan.merges[(0, 2)]
+    body, bar, other = plan.single
+    probs[merged, 5] = 0.98      # body + bar is clearly a 5
+    probs[body, 6] = 0.6         # the body alone is a so-so 6
+    probs[bar, 10] = 0.9         # the bar alone is not a digit
+    probs[other, 3] = 0.99
+    chosen = sg.solve_line(plan, probs, book.pieces)
+    assert chosen == [merged, other]
+    # and when the parts are two confident digits, they stay two
+    probs[merged] = 0.001
+    probs[merged, 10] = 0.95
+    probs[body, 6] = 0.97
+    chosen = sg.solve_line(plan, probs, book.pieces)
+    assert chosen[0] == body and chosen[-1] == other
