@@ -187,7 +187,8 @@ def result_panel(reader, image: np.ndarray, source: str, settings: AppSettings, 
         if reading.digits:
             st.dataframe(logic.confidence_rows(reading), hide_index=True, width="stretch")
         stem = logic.download_stem(source)
-        st.download_button("Annotated PNG", logic.png_bytes(annotated), f"{stem}_digits.png",
+        # PNG-encoding a big photo takes seconds: only when the button is clicked
+        st.download_button("Annotated PNG", lambda: logic.png_bytes(annotated), f"{stem}_digits.png",
                            "image/png", key=f"{key}-dl-png", on_click="ignore", icon=":material/image:")
         st.download_button("JSON", logic.result_json(reading, source, region), f"{stem}_digits.json",
                            "application/json", key=f"{key}-dl-json", on_click="ignore",

@@ -7,6 +7,7 @@ browser plumbing is still checked. Set APP_SCREENSHOT_DIR to keep screenshots.
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -160,6 +161,14 @@ def test_uploaded_image_shows_its_digits(camera_browser, app_url, tmp_path):
     expect_lines(page, UPLOAD_LINES)
     page.get_by_role("button", name="JSON").wait_for(timeout=15_000)
     screenshot(page, "upload")
+    downloads = {}
+    for button in ("Annotated PNG", "JSON", "Text"):
+        with page.expect_download(timeout=20_000) as info:
+            page.get_by_role("button", name=button).click()
+        downloads[info.value.suggested_filename] = Path(info.value.path()).read_bytes()
+    assert downloads["upload_digits.png"].startswith(b"\x89PNG")
+    assert json.loads(downloads["upload_digits.json"])["lines"] == UPLOAD_LINES
+    assert downloads["upload_digits.txt"].decode() == "\n".join(UPLOAD_LINES) + "\n"
     # region selection: the cropper appears with its default box (the middle 60 %) and only
     # that region is read
     page.get_by_text("Select a region").click()
