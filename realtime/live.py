@@ -12,6 +12,7 @@ text. One LiveProcessor belongs to one browser session; nothing here is module-g
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
@@ -236,6 +237,17 @@ class LiveStats:
         return "\n".join(self.lines)
 
 
+def lower_thread_priority(thread_id: int, increment: int) -> None:
+    """Raise one thread's nice value (Linux: nice is per thread). Best effort elsewhere."""
+    if increment <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, thread_id)
+        os.setpriority(os.PRIO_PROCESS, thread_id, min(19, current + increment))
+    except OSError:
+        pass
+
+
 def rate_per_second(stamps: deque) -> float:
     """Events per second over the timestamps kept (0 with fewer than two)."""
     if len(stamps) < 2 or stamps[-1] <= stamps[0]:
@@ -254,10 +266,13 @@ class LiveProcessor:
 
     def __init__(self, reader: Reader, tracker: DigitTracker | None = None,
                  idle_stop_s: float = 2.0, max_detection_hz: float | None = 15.0,
-                 clock=time.monotonic):
+                 detector_nice: int = 5, clock=time.monotonic):
         self._reader = reader
         # Detections beyond ~15/s add nothing visible but take CPU from video encoding/decoding
         self._min_detection_interval = 1.0 / max_detection_hz if max_detection_hz else 0.0
+        # Under CPU contention the video threads (decode, callback, encode) go first
+        self._detector_nice = detector_nice
+        self.worker_thread_id: int | None = None
         self._tracker = tracker or DigitTracker()
         self._idle_stop_s = idle_stop_s
         self._clock = clock
@@ -317,6 +332,8 @@ class LiveProcessor:
         self._worker.start()
 
     def _detect_loop(self) -> None:
+        self.worker_thread_id = threading.get_native_id()
+        lower_thread_priority(self.worker_thread_id, self._detector_nice)
         done_seq = 0
         while True:
             with self._cond:

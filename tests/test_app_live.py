@@ -3,6 +3,8 @@
 The processor is driven with synthetic frames and fake readers whose speed the test controls
 (gates, not clocks), so "frames never wait for detection" is checked without timing assertions.
 """
+import os
+import sys
 import threading
 import time
 
@@ -355,3 +357,15 @@ def test_detection_rate_is_capped(processors):
         proc.process(frame_with_id(i))
         time.sleep(0.01)
     assert 1 <= len(reader.seen) <= 5  # 0.6 s at 5 Hz: detections at ~0, 0.2, 0.4, (0.6)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux")
+def test_detector_thread_runs_at_lower_priority(processors):
+    reader = GatedReader()
+    proc = LiveProcessor(reader, detector_nice=4)
+    processors.append(proc)
+    proc.process(frame_with_id(1))
+    assert reader.started.wait(5)
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert os.getpriority(os.PRIO_PROCESS, proc.worker_thread_id) == min(19, own + 4)
+    reader.open_for_good()
