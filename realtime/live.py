@@ -65,12 +65,14 @@ def draw_digits(image: np.ndarray, digits, show_boxes: bool = True,
 
 # --------------------------------------------------------------------------- lines
 
-def group_lines(digits, gap_factor: float = 0.6) -> tuple[list[str], list[Digit]]:
+def group_lines(digits, space_factor: float = 0.75) -> tuple[list[str], list[Digit]]:
     """Digits anywhere -> (text lines top to bottom, digits re-numbered by line, left to right).
 
-    A digit joins a line when its vertical centre falls inside the line's band; a space is put
-    where the horizontal gap exceeds gap_factor x the line's median digit height.
+    A digit joins a line when its vertical centre falls inside the line's band; spaces follow
+    the engine's rule (realtime.lines.space_after), so live text and still readings agree.
     """
+    from realtime.lines import space_after
+
     bands: list[list] = []  # each: [top, bottom, members]
     for d in sorted(digits, key=lambda d: d.box[1] + d.box[3] / 2):
         cy = d.box[1] + d.box[3] / 2
@@ -86,13 +88,15 @@ def group_lines(digits, gap_factor: float = 0.6) -> tuple[list[str], list[Digit]
     lines, ordered = [], []
     for index, (_, _, members) in enumerate(bands):
         members.sort(key=lambda d: d.box[0])
-        gap_limit = gap_factor * float(np.median([d.box[3] for d in members]))
-        text, right = "", None
-        for d in members:
-            if right is not None and d.box[0] - right > gap_limit:
+        lefts = np.array([d.box[0] for d in members], np.float64)
+        rights = np.maximum.accumulate(lefts + [d.box[2] for d in members])
+        line_height = float(np.median([d.box[3] for d in members]))
+        spaces = space_after(lefts, rights, line_height, space_factor)
+        text = ""
+        for j, d in enumerate(members):
+            if j and spaces[j - 1]:
                 text += " "
             text += str(d.label)
-            right = d.box[0] + d.box[2] if right is None else max(right, d.box[0] + d.box[2])
             ordered.append(Digit(d.label, d.confidence, d.box, index))
         lines.append(text)
     return lines, ordered

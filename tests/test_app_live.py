@@ -369,3 +369,24 @@ def test_detector_thread_runs_at_lower_priority(processors):
     own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     assert os.getpriority(os.PRIO_PROCESS, proc.worker_thread_id) == min(19, own + 4)
     reader.open_for_good()
+
+
+def test_live_text_agrees_with_the_still_reading(processors):
+    """Through the tracker, the live text of a steady camera equals the engine's own reading."""
+    from app_pages import PrototypeClassifier, digit_page
+
+    from realtime.reader import DigitReader
+
+    reader = DigitReader(classifier=PrototypeClassifier())
+    frame = digit_page(["40 96", "1357"])
+    still = reader.read(frame)
+    assert still.lines == ["40 96", "1357"]
+    proc = LiveProcessor(reader)
+    processors.append(proc)
+    for _ in range(200):
+        proc.process(frame.copy())
+        if proc.overlay.detection >= 3:
+            break
+        time.sleep(0.02)
+    assert list(proc.stats().lines) == still.lines
+    assert len(proc.overlay.digits) == len(still.digits)
