@@ -278,6 +278,6 @@ def upload_view(reader, settings: AppSettings) -> None:
 def has_secrets() -> bool:
     """st.secrets raises when no secrets.toml exists; treat that as 'no secrets'."""
     try:
-        return len(st.secrets) >= 0 and bool(st.secrets)
+        return bool(st.secrets)
     except Exception:  # noqa: BLE001 - FileNotFoundError / StreamlitSecretNotFoundError
         return False
