@@ -13,6 +13,7 @@ from realtime.components import Components, find_components, label_components
 MIN_LOW = 22
 MIN_HIGH = 50
 LOW_FRACTION = 0.3
+NOISE_PERCENTILE = 90.0
 
 
 def histogram_percentile(values: np.ndarray, q: float) -> float:
@@ -31,7 +32,7 @@ def thresholds(ink: np.ndarray, noise: np.ndarray) -> tuple[int, int]:
     lines and faint marks); low: a fraction of it, so faint parts of a stroke that reaches
     `high` somewhere are kept; both above the noise level.
     """
-    noise_level = histogram_percentile(noise[::2, ::2], 99.0)
+    noise_level = histogram_percentile(noise[::2, ::2], NOISE_PERCENTILE)
     floor = max(MIN_LOW, int(noise_level * 1.2) + 4)
     sample = ink[::2, ::2] if ink.size > 40000 else ink
     strong = sample[sample > floor]

@@ -98,24 +98,38 @@ def _progress(items, desc: str, total: int | None = None, show: bool = True):
     return tqdm(items, desc=desc, total=total, file=sys.stderr, leave=False)
 
 
-def orand_items(orand_dir: Path | str = DEFAULT_ORAND, limit: int | None = None):
-    """(image path, truth digits string) for ORAND-CAR-A, in file order."""
+ORAND_SPLITS = ("heldout", "train", "all")
+
+
+def orand_items(orand_dir: Path | str = DEFAULT_ORAND, limit: int | None = None,
+                split: str = "heldout"):
+    """(image path, truth digits string) for ORAND-CAR-A, in file order.
+
+    The classifier trains on 80 % of the ORAND images (training/orand.py, split by image with a
+    fixed seed); `split="heldout"` (the default) gives the other 20 %, the honest test set.
+    """
+    if split not in ORAND_SPLITS:
+        raise ValueError(f"split must be one of {ORAND_SPLITS}, got {split!r}")
     orand_dir = Path(orand_dir)
-    items = []
     with open(orand_dir / "labels.jsonl") as f:
-        for line in f:
-            rec = json.loads(line)
-            items.append((orand_dir / rec["file"], rec["text"]))
+        records = [json.loads(line) for line in f if line.strip()]
+    if split != "all":
+        from training.orand import split_by_image
+
+        train, heldout = split_by_image(records)
+        records = heldout if split == "heldout" else train
+    items = [(orand_dir / rec["file"], rec["text"]) for rec in records]
     return items[:limit] if limit else items
 
 
 def evaluate_orand(reader, orand_dir: Path | str = DEFAULT_ORAND, limit: int | None = None,
-                   progress: bool = True) -> Result:
-    """Read every ORAND-CAR-A amount; one line each, punctuation is not a digit, spaces ignored."""
+                   progress: bool = True, split: str = "heldout") -> Result:
+    """Read ORAND-CAR-A amounts (by default the images the classifier never saw); one line each,
+    punctuation is not a digit, spaces ignored."""
     from realtime.imageio import load_image
 
-    result = Result("orand-car-a", Score())
-    items = orand_items(orand_dir, limit)
+    result = Result(f"orand-car-a ({split})", Score())
+    items = orand_items(orand_dir, limit, split)
     for path, truth in _progress(items, "orand", len(items), progress):
         image = load_image(path)
         t0 = time.perf_counter()
@@ -148,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--orand", action="store_true", help="evaluate on ORAND-CAR-A")
     ap.add_argument("--orand-dir", default=str(DEFAULT_ORAND))
     ap.add_argument("--limit", type=int, default=None, help="only the first N ORAND images")
+    ap.add_argument("--split", choices=ORAND_SPLITS, default="heldout",
+                    help="ORAND images: held out from classifier training (default), train, all")
     ap.add_argument("--synth", type=int, default=0, metavar="N", help="evaluate on N synthetic pages")
     ap.add_argument("--seed", type=int, default=0, help="first synthetic page seed")
     ap.add_argument("--model", default=None, help="model path (default: the committed model)")
@@ -161,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     reader = DigitReader(args.model)
     results = []
     if args.orand:
-        results.append(evaluate_orand(reader, args.orand_dir, args.limit))
+        results.append(evaluate_orand(reader, args.orand_dir, args.limit, split=args.split))
     if args.synth:
         results.append(evaluate_synth(reader, args.synth, args.seed))
     for r in results:

@@ -15,6 +15,7 @@ import numpy as np
 BACKGROUND_WINDOW = 1 / 12
 MIN_BACKGROUND_WINDOW = 31
 BACKGROUND_METHOD = "median"
+LIFT = 3
 
 
 def _shrink(gray: np.ndarray, window: float) -> tuple[np.ndarray, int]:
@@ -42,6 +43,11 @@ def estimate_background(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     if BACKGROUND_METHOD == "median":
         bg = cv2.medianBlur(small, min(k, 255))
+    elif BACKGROUND_METHOD == "lifted-median":
+        # thin dark strokes and texture out first (a small closing), then the median: the
+        # paper level rather than the mid-level of paper, texture and ink
+        lift = cv2.dilate if dark_ink else cv2.erode
+        bg = cv2.medianBlur(lift(small, np.ones((LIFT, LIFT), np.uint8)), min(k, 255))
     else:
         op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
         bg = cv2.morphologyEx(small, op, kernel, borderType=cv2.BORDER_REPLICATE)
