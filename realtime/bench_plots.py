@@ -14,9 +14,9 @@ import numpy as np  # noqa: E402
 DPI = 110
 
 
-def _save(fig, path: Path) -> Path:
+def _save(fig, path: Path, top: float = 1.0) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, top))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
@@ -133,7 +133,17 @@ def contact_sheet(tiles: list[tuple[np.ndarray, str]], path: Path, cols: int = 4
         ax.set_title(caption, fontsize=7, family="monospace", loc="left")
     if title:
         fig.suptitle(title)
-    return _save(fig, path)
+    return _quantize(_save(fig, path, top=1.0 - 0.5 / fig.get_figheight() if title else 1.0))
+
+
+def _quantize(path: Path, colors: int = 96) -> Path:
+    """Photo-like sheets as a palette PNG: several times smaller in the repository, same look."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        small = im.convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+    return path
 
 
 def live_plot(results: list[dict], path: Path) -> Path:
