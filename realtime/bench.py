@@ -48,7 +48,7 @@ class BenchConfig:
     nondigit_n: int = 3000
     batch_sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
     latency_min_s: float = 0.4  # keep calling a batch size at least this long
-    orand_n: int | None = None  # None: all 1,080 images
+    orand_n: int | None = None  # None: all of the held-out split (the classifier trains on the rest)
     synth_pages: int = 200
     synth_seed: int = 1000  # first page seed: pages 1000.. are outside the 0..199 that
     # `python -m realtime.evaluate` uses by default while the engine is tuned
@@ -591,7 +591,7 @@ def bench_engine(cfg: BenchConfig, comp: Components, out: Path) -> dict:
     res = {"datasets": {}, "plots": {}}
     datasets: list[tuple[str, list[LabelledImage], int]] = []
     if bench_data.ORAND_DIR.joinpath("labels.jsonl").exists():
-        datasets.append(("ORAND-CAR-A", bench_data.load_orand(limit=cfg.orand_n), 7))
+        datasets.append(("ORAND-CAR-A held-out", bench_data.load_orand(limit=cfg.orand_n), 7))
     else:
         comp.notes.append(f"ORAND-CAR-A not found at {bench_data.ORAND_DIR}: real-data rows skipped.")
     if comp.make_page is not None and cfg.synth_pages:
@@ -748,12 +748,17 @@ def engine_md(res: dict, notes: list[str]) -> str:
     header = ["reader", "images read exactly", "lines read exactly", "CER", "CER, spaces ignored",
               "line count right", "digit precision",
               "digit recall", "mean time / image", "median", "time vs ours"]
-    for r in res["datasets"].values():
+    about = {"orand": "The 20 % of ORAND-CAR-A images held out from the classifier's training "
+                      "(split by image with a fixed seed, `training/orand.py`; the same list as "
+                      "`python -m realtime.evaluate --orand`).",
+             "synth": "Synthetic camera pages from `realtime.synth.make_page` (MNIST test digits; "
+                      "seeds from 1000, outside the 0-199 used while tuning)."}
+    for key, r in res["datasets"].items():
         (w0, h0), (w1, h1) = r["size_range"]
         psm = r["readers"].get("tesseract", {}).get("psm")
         out += [f"### {r['name']} ({r['readers']['ours']['images']:,} images, "
                 f"{w0}×{h0} to {w1}×{h1} px)" + (f", Tesseract `--psm {psm}`" if psm else ""), "",
-                md_table(header, engine_rows(r)), ""]
+                about.get(key, ""), "", md_table(header, engine_rows(r)), ""]
         out += ["Our worst misreads (most edit errors per character; captions give truth and "
                 "each reader's output):", "", f"![worst misreads](bench/{r['plots']['worst']})", ""]
     stages = {r["name"]: r.get("stage_ms", {}) for r in res["datasets"].values()}
