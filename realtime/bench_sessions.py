@@ -221,15 +221,19 @@ def summarize_session(index: int, samples: list[dict | None], stats: list[dict])
 
 def measure_sessions(url: str, browser, sessions: int = 4, warmup_s: float = 8,
                      seconds: float = 20, window_s: float = 4, progress=print) -> list[dict]:
-    pages = []
+    pages, started = [], []
     for i in range(sessions):
         context, page = open_session(browser, url)
         start_camera(page)
         pages.append((context, page))
-        progress(f"session {i + 1}: camera started")
+        started.append(time.time())
+        progress(f"session {i + 1}: START pressed")
+    first_frame_s = []
     for i, (_, page) in enumerate(pages):
-        if not wait_playing(page):
-            progress(f"session {i + 1}: video never started")
+        playing = wait_playing(page, timeout_s=max(10.0, started[i] + 120 - time.time()))
+        first_frame_s.append(time.time() - started[i] if playing else None)
+        progress(f"session {i + 1}: " + (f"video back after {first_frame_s[-1]:.1f} s" if playing
+                                         else "video never started"))
     time.sleep(warmup_s)
     samples: list[list] = [[video_counters(p)] for _, p in pages]
     stats: list[list] = [[] for _ in pages]
@@ -243,7 +247,8 @@ def measure_sessions(url: str, browser, sessions: int = 4, warmup_s: float = 8,
                 stats[i].append(s)
         progress(f"window {w + 1}/{windows}: " + ", ".join(
             f"{r[-1]:.1f}" for r in (window_rates(s) for s in samples)) + " fps")
-    results = [summarize_session(i, samples[i], stats[i]) for i in range(len(pages))]
+    results = [{**summarize_session(i, samples[i], stats[i]), "first_frame_s": first_frame_s[i]}
+               for i in range(len(pages))]
     for context, _ in pages:
         context.close()
     return results
@@ -261,15 +266,16 @@ def report(results: list[dict], meta: dict) -> str:
              f"{CAMERA_SIZE[0]}x{CAMERA_SIZE[1]} @ {CAMERA_FPS} fps; {meta['seconds']:g} s measured "
              f"on {meta['cpus']} CPUs (load average before {meta['load_before']}, after "
              f"{meta['load_after']})",
-             "| session | video fps (browser) | slowest window | server input fps | "
-             "detections/s | detection ms | dropped |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+             "| session | video back after | video fps (browser) | slowest window | "
+             "server input fps | detections/s | detection ms | dropped |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
 
     def num(v, fmt):
         return "n/a" if v is None else format(v, fmt)
 
     for r in results:
-        lines.append(f"| {r['session']} | {r['video_fps']:.1f} | {r['slowest_window_fps']:.1f} | "
+        lines.append(f"| {r['session']} | {num(r['first_frame_s'], '.1f')} s | "
+                     f"{r['video_fps']:.1f} | {r['slowest_window_fps']:.1f} | "
                      f"{num(r['server_input_fps'], '.0f')} | {num(r['detection_hz'], '.1f')} | "
                      f"{num(r['detection_ms'], '.0f')} | {'YES' if r['dropped'] else 'no'} |")
     return "\n".join(lines)

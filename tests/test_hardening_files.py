@@ -181,6 +181,34 @@ def test_cli_refuses_bomb_before_decoding_with_small_peak_memory(hostile_folder)
     assert bomb_mb < page_mb + 64  # no decode happened: no more than reading a 640 x 360 page
 
 
+LOAD_PEAK_CODE = """
+import sys
+from realtime.imageio import load_image
+image = load_image(sys.argv[1])
+hwm_kb = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
+print(image.shape[0], image.shape[1], hwm_kb)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_largest_allowed_image_decodes_under_1_gb(tmp_path):
+    """A small JPEG right at the pixel limit is accepted; decoding it must still stay under 1 GB
+    (each copy of a 40-megapixel RGB image is 120 MB)."""
+    from realtime.imageio import DEFAULT_MAX_PIXELS
+
+    width = 7745
+    height = DEFAULT_MAX_PIXELS // width
+    path = tmp_path / "at_the_limit.jpg"
+    Image.new("RGB", (width, height), (200, 200, 200)).save(path, quality=80)
+    assert path.stat().st_size < 2_000_000
+    out = subprocess.run([sys.executable, "-c", LOAD_PEAK_CODE, str(path)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    h, w, peak_mb = int(out[0]), int(out[1]), int(out[2]) / 1024
+    print(f"decode peak at {w * h / 1e6:.1f} MP: {peak_mb:.0f} MB")
+    assert (w, h) == (width, height)
+    assert peak_mb < 1024, f"decoding a {w} x {h} JPEG peaked at {peak_mb:.0f} MB"
+
+
 # --------------------------------------------------------------------------- the model file
 
 @pytest.fixture
