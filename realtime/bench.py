@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
@@ -174,12 +175,10 @@ def load_live(notes: list[str], models_dir: Path = MODELS) -> Callable | None:
 
 def measure_live_isolated(cfg: BenchConfig, models_dir: Path = MODELS) -> list[dict]:
     """measure_live for each size in a fresh (spawned) process with only the live path loaded."""
-    ctx = multiprocessing.get_context("spawn")
     rows = []
     for size in cfg.live_sizes:
-        with ctx.Pool(1) as pool:
-            rows += pool.apply(_live_child, (size, cfg.live_frames, str(models_dir),
-                                             cfg.live_camera_fps, cfg.live_camera_s))
+        rows += in_fresh_process(_live_child, size, cfg.live_frames, str(models_dir),
+                                 cfg.live_camera_fps, cfg.live_camera_s)
     callback = measure_callback_isolated(cfg, models_dir)
     if callback is not None and rows:
         rows[0]["callback_path"] = callback  # one extra run, reported under the table
@@ -213,8 +212,14 @@ def _callback_child(seconds, fps, models_dir) -> dict | None:
 
 
 def measure_callback_isolated(cfg: BenchConfig, models_dir: Path = MODELS) -> dict | None:
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(_callback_child, (cfg.live_camera_s, cfg.live_camera_fps, str(models_dir)))
+    return in_fresh_process(_callback_child, cfg.live_camera_s, cfg.live_camera_fps, str(models_dir))
+
+
+def in_fresh_process(fn: Callable, *args):
+    """fn(*args) in a newly spawned Python process (nothing of this one's memory in it)."""
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def rss_mb() -> float:
@@ -333,7 +338,9 @@ def ms(x: float) -> str:
 
 
 def ratio(x: float) -> str:
-    return "n/a" if x is None or x != x else f"{x:.1f}×"
+    if x is None or x != x:
+        return "n/a"
+    return f"{x:.2f}×" if x < 1 else f"{x:.1f}×"
 
 
 # --- scoring (one place, for all three readers) -----------------------------------------------
