@@ -72,7 +72,18 @@ def binarize(ink: np.ndarray, noise: np.ndarray, min_area: int = 3) -> Component
     if ink.size == 0:
         return find_components(np.zeros(ink.shape, bool))
     low, high = thresholds(ink, noise)
+    if looks_like_noise(ink, noise, high):
+        return find_components(np.zeros(ink.shape, bool))
     return hysteresis_components(ink, low, high, min_area)
+
+
+def looks_like_noise(ink: np.ndarray, noise: np.ndarray, high: int) -> bool:
+    """True when strong contrast is as common on the paper side as on the ink side: a noise
+    field or a texture, not writing (ink is one-sided; noise is symmetric)."""
+    sample = noise[::2, ::2]
+    n_ink = int(np.count_nonzero(ink[::2, ::2] >= high))
+    n_noise = int(np.count_nonzero(sample >= high))
+    return n_ink < 3 * n_noise and n_noise >= 0.005 * sample.size
 
 
 # ---- long thin lines -------------------------------------------------------------------------

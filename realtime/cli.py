@@ -7,7 +7,9 @@ the exit code is 1 when any failed (2 for bad arguments or an unusable model).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -52,8 +54,28 @@ def crop_image(image, crop):
     return image[y:min(H, y + h), x:min(W, x + w)]
 
 
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Silence what native code writes to fd 2 (LiteRT's "Created TensorFlow Lite XNNPACK
+    delegate" banner), so that stderr holds only our one line per bad file."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (embedded / captured): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def read_command(args) -> int:
     import cv2
+    import numpy as np
 
     from realtime.classifier import ModelLoadError
     from realtime.overlay import draw
@@ -63,7 +85,9 @@ def read_command(args) -> int:
     if args.min_confidence is not None:
         settings["min_confidence"] = args.min_confidence
     try:
-        reader = DigitReader(args.model, **settings)
+        with quiet_native_stderr():
+            reader = DigitReader(args.model, **settings)
+            reader.read(np.zeros((8, 8), np.uint8))  # some runtimes log on the first invoke
     except ModelLoadError as e:  # missing/corrupt model: one line at start-up, no traceback
         print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
         return 2

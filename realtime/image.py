@@ -40,13 +40,16 @@ def to_uint8(values: np.ndarray) -> np.ndarray:
     if values.dtype == np.uint16:
         return (values >> 8).astype(np.uint8)
     if values.dtype.kind == "f":
-        v = np.nan_to_num(values.astype(np.float32, copy=False), nan=0.0, posinf=0.0, neginf=0.0)
+        v = np.nan_to_num(values.astype(np.float64, copy=False), nan=0.0, posinf=0.0, neginf=0.0)
+        v = np.clip(v, -1e300, 1e300) * 1e-8  # no overflow in the stretch below
         finite_max = float(v.max()) if v.size else 0.0
-        if finite_max <= 1.0:  # the usual 0..1 float image
-            v = v * 255.0
-        elif finite_max > 255.0:  # some other range: stretch it
+        if finite_max <= 1e-8:  # the usual 0..1 float image (scaled by 1e-8 above)
+            v = v * 255e8
+        elif finite_max > 255e-8:  # some other range: stretch it
             lo = float(v.min())
-            v = (v - lo) * (255.0 / max(finite_max - lo, 1e-6))
+            v = (v - lo) * (255.0 / max(finite_max - lo, 1e-300))
+        else:
+            v = v * 1e8
         return np.clip(v, 0, 255).astype(np.uint8)
     # other integers: keep 0..255 as is, stretch wider ranges (in float64: int64/uint64 ranges
     # overflow integer arithmetic)

@@ -16,6 +16,7 @@ BACKGROUND_WINDOW = 1 / 12
 MIN_BACKGROUND_WINDOW = 31
 BACKGROUND_METHOD = "median"
 LIFT = 3
+SHORT_SIDE_WINDOW = 0.0
 
 
 def _shrink(gray: np.ndarray, window: float) -> tuple[np.ndarray, int]:
@@ -36,7 +37,7 @@ def estimate_background(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
     a hard shadow in place.
     """
     h, w = gray.shape
-    window = max(MIN_BACKGROUND_WINDOW, max(h, w) * BACKGROUND_WINDOW)
+    window = max(MIN_BACKGROUND_WINDOW, max(h, w) * BACKGROUND_WINDOW, min(h, w) * SHORT_SIDE_WINDOW)
     small, factor = _shrink(gray, window)
     small = cv2.blur(small, (3, 3))  # the closing would otherwise pick the brightest noise
     k = max(3, int(window / factor) | 1)

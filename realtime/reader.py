@@ -89,7 +89,7 @@ class DigitReader:
         along = ln.derotate(centres, tilt)[:, 0] if len(comps) else np.zeros(0)
         clock.lap("lines")
 
-        book = sg.PieceBook(comps)
+        book = sg.PieceBook(comps, tilt)
         widths = comps.boxes[:, 2].astype(np.float64)
         lefts, rights = along - widths / 2, along + widths / 2
         plans = []

@@ -14,6 +14,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from realtime.components import Components
@@ -74,11 +75,27 @@ def cut_positions(mask: np.ndarray, line_h: float, max_cuts: int = 6) -> list[in
     return sorted(chosen)
 
 
+MIN_DESKEW_DEG = 3.0
+
+
+def level(glyph: np.ndarray, tilt_deg: float) -> np.ndarray:
+    """Rotate a glyph crop by the page tilt so its line is horizontal (canvas grown to fit)."""
+    h, w = glyph.shape
+    c, s = abs(math.cos(math.radians(tilt_deg))), abs(math.sin(math.radians(tilt_deg)))
+    nw, nh = int(w * c + h * s) + 2, int(h * c + w * s) + 2
+    rot = cv2.getRotationMatrix2D((w / 2, h / 2), tilt_deg, 1.0)
+    rot[0, 2] += (nw - w) / 2
+    rot[1, 2] += (nh - h) / 2
+    return cv2.warpAffine(glyph, rot, (nw, nh), flags=cv2.INTER_LINEAR)
+
+
 class PieceBook:
     """Builds each distinct piece (and its normalized crop) once."""
 
-    def __init__(self, comps: Components):
+    def __init__(self, comps: Components, tilt: float = 0.0):
         self.comps = comps
+        # crops are turned upright by the page tilt (radians) when it is more than a few degrees
+        self.tilt_deg = math.degrees(tilt) if abs(math.degrees(tilt)) >= MIN_DESKEW_DEG else 0.0
         self.pieces: list[Piece] = []
         self._index: dict[tuple, int] = {}
 
@@ -100,7 +117,10 @@ class PieceBook:
             self._index[key] = None
             return None
         bx, by, bw, bh = bb
-        crop = normalize_digit(ink[by:by + bh, bx:bx + bw] * np.uint8(255))
+        glyph = ink[by:by + bh, bx:bx + bw] * np.uint8(255)
+        if self.tilt_deg:
+            glyph = level(glyph, self.tilt_deg)
+        crop = normalize_digit(glyph)
         self.pieces.append(Piece(ids, (x + bx, y + by, bw, bh), crop))
         self._index[key] = len(self.pieces) - 1
         return len(self.pieces) - 1

@@ -1,0 +1,88 @@
+"""`python -m realtime read IMAGE...`: lines per image, JSON, annotation, crop, and bad files."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import pytest
+
+from realtime.synth import make_page
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 1000  # a golden page (tests/test_engine_golden.py): read exactly
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "realtime", "read", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def good_png(tmp_path_factory):
+    image, truth = make_page(SEED)
+    path = tmp_path_factory.mktemp("cli") / "page.png"
+    cv2.imwrite(str(path), image)
+    return path, truth
+
+
+def test_good_file_prints_its_lines(good_png):
+    path, truth = good_png
+    out = run_cli(path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == truth
+
+
+def test_bad_file_is_one_stderr_line_and_the_good_one_is_still_read(good_png, tmp_path):
+    path, truth = good_png
+    bad = tmp_path / "notes.png"
+    bad.write_text("this is not an image")
+    missing = tmp_path / "missing.jpg"
+    out = run_cli(bad, path, missing)
+    assert out.returncode != 0
+    err = out.stderr.strip().splitlines()
+    assert len(err) == 2
+    assert str(bad) in err[0] and str(missing) in err[1]
+    # the good file is still read, under its name
+    assert f"{path}:" in out.stdout
+    for line in truth:
+        assert line in out.stdout
+
+
+def test_json_is_one_object_per_image_per_line(good_png):
+    path, truth = good_png
+    out = run_cli("--json", path, path)
+    assert out.returncode == 0
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(records) == 2
+    assert records[0]["file"] == str(path) and records[0]["lines"] == truth
+    assert {"digits", "timings_ms", "image_size", "text"} <= set(records[0])
+
+
+def test_annotate_writes_a_copy(good_png, tmp_path):
+    path, _ = good_png
+    out_dir = tmp_path / "ann"
+    out = run_cli("--annotate", out_dir, path)
+    assert out.returncode == 0
+    written = list(out_dir.glob("*.png"))
+    assert len(written) == 1
+    assert cv2.imread(str(written[0])).shape == cv2.imread(str(path)).shape
+
+
+def test_crop_reads_only_the_region(good_png):
+    path, truth = good_png
+    full = json.loads(run_cli("--json", path).stdout)
+    first_line = [d for d in full["digits"] if d["line"] == 0]
+    x0 = min(d["box"][0] for d in first_line) - 10
+    y0 = min(d["box"][1] for d in first_line) - 10
+    x1 = max(d["box"][0] + d["box"][2] for d in first_line) + 10
+    y1 = max(d["box"][1] + d["box"][3] for d in first_line) + 10
+    out = run_cli("--crop", f"{x0},{y0},{x1 - x0},{y1 - y0}", path)
+    assert out.returncode == 0
+    assert out.stdout.splitlines() == [truth[0]]
+
+
+def test_bad_crop_argument_is_a_usage_error(good_png):
+    path, _ = good_png
+    out = run_cli("--crop", "1,2,three", path)
+    assert out.returncode == 2 and "--crop" in out.stderr
