@@ -65,7 +65,7 @@ def scaling_plot(xs: list[float], series: dict[str, list[float]], xlabel: str, t
     for name, values in series.items():
         ax.plot(xs, values, marker="o", label=name)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("ms per image (median)")
+    ax.set_ylabel("ms per image (fastest of the repeats)")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend()
@@ -73,7 +73,7 @@ def scaling_plot(xs: list[float], series: dict[str, list[float]], xlabel: str, t
         ax2 = axes[0][1]
         ax2.stackplot(xs, *stages.values(), labels=list(stages.keys()), alpha=0.8)
         ax2.set_xlabel(xlabel)
-        ax2.set_ylabel("ms (median)")
+        ax2.set_ylabel("ms")
         ax2.set_title("ours: time per stage")
         ax2.grid(True, alpha=0.3)
         ax2.legend(loc="upper left", fontsize=8)
