@@ -98,7 +98,8 @@ def column_runs(roi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return count, span, (top + bottom) / 2.0
 
 
-def strip_horizontal_line(roi: np.ndarray, min_length: int = 20) -> bool:
+def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio: float = 1.5,
+                          min_thin_fraction: float = 0.25, min_row: float = 0.0) -> bool:
     """If the component mask `roi` holds a long near-horizontal line, erase it in place.
 
     A line is a component that is, over most of its columns, one thin run, and whose thin part
@@ -121,7 +122,7 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20) -> bool:
     thickness = float(np.median(span[cand]))
     thin = cand & (span <= 1.5 * thickness + 1) & (count >= 0.6 * span)
     n_thin = int(thin.sum())
-    if n_thin < min_length or n_thin < 0.25 * n_has:
+    if n_thin < min_length or n_thin < min_thin_fraction * n_has:
         return False
     xs_thin = np.nonzero(thin)[0]
     spread = xs_thin.max() - xs_thin.min() + 1
@@ -129,9 +130,11 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20) -> bool:
         return False
     fat = has & ~thin
     attached = float(np.percentile(span[fat], 90)) if fat.any() else thickness
-    if n_thin < 1.5 * attached:
+    if n_thin < attached_ratio * attached:
         return False
     xs = np.nonzero(thin)[0]
+    if np.median(centre[xs]) < min_row * h:  # not where a line must be (e.g. under digits)
+        return False
     coef = np.polyfit(xs, centre[xs], 2 if n_thin > 200 else 1)
     h, w = roi.shape
     cols = np.arange(max(0, xs.min() - 2), min(w, xs.max() + 3))

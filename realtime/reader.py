@@ -98,19 +98,32 @@ class DigitReader:
             if line_h < s.min_digit_px:
                 continue
             units = sorted((int(i) for i in items), key=lambda i: lefts[i])
-            plans.append(sg.plan_line(book, units, lefts, rights, line_h, s.min_rel_height,
-                                      s.split_ratio))
+            plans.append(sg.plan_line(book, units, line_h, s.min_rel_height))
         clock.lap("segment")
 
-        crops = (np.stack([p.crop for p in book.pieces]) if book.pieces
-                 else np.zeros((0, 28, 28), np.uint8))
-        probs = (np.asarray(self.classifier.probabilities(crops), np.float32) if len(crops)
-                 else np.zeros((0, 11), np.float32))
+        probs = self._classify(book, 0)
+        clock.lap("classify")
+
+        # second pass: merges and cuts only where the whole-unit reading is in doubt
+        n_first = len(book.pieces)
+        for plan in plans:
+            doubtful = sg.doubtful_units(plan, probs, book.pieces)
+            if doubtful.any():
+                sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio)
+        clock.lap("segment")
+        probs = np.concatenate([probs, self._classify(book, n_first)])
         clock.lap("classify")
 
         lines, digits = self._assemble(plans, book, probs, tilt, scale, gray.shape)
         clock.lap("assemble")
         return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size)
+
+    def _classify(self, book, start: int) -> np.ndarray:
+        """Probabilities (N x 11) of the pieces from index `start` on, in one batch."""
+        crops = [p.crop for p in book.pieces[start:]]
+        if not crops:
+            return np.zeros((0, 11), np.float32)
+        return np.asarray(self.classifier.probabilities(np.stack(crops)), np.float32)
 
     def _assemble(self, plans, book, probs, tilt, scale, shape):
         """Chosen pieces -> Digit objects (input pixels) and line strings with spaces."""
@@ -170,8 +183,9 @@ class _Clock:
         self.start = self.last = time.perf_counter()
 
     def lap(self, name: str) -> None:
+        """Add the time since the last lap to stage `name` (stages may run in several parts)."""
         now = time.perf_counter()
-        self.timings[name] = (now - self.last) * 1000.0
+        self.timings[name] = self.timings.get(name, 0.0) + (now - self.last) * 1000.0
         self.last = now
 
     def total(self) -> dict[str, float]:

@@ -3,7 +3,8 @@
 A line is a sequence of units (its components, left to right). A digit is one unit, a few
 neighbouring units (the parts of a broken digit: a 5's bar, a 4 in two strokes, a stroke cut by a
 ruled line), or part of one wide unit cut at a projection valley (touching digits). `plan_line`
-lists these candidate pieces; the classifier scores all pieces of the page in one batch; then
+lists the units; the classifier reads them all in one batch; `plan_alternatives` adds merges
+and cuts around the units whose reading is in doubt, read in a second batch; then
 `solve_line` picks, by dynamic programming over the units, the segmentation the classifier is
 most confident in (each digit earns a bonus so that splitting a touching pair wins over calling
 it one blob; a unit may also be read as "not a digit": full stops, commas, dashes).
@@ -139,23 +140,46 @@ class LinePlan:
     cuts: dict[int, list[list[int]]] = field(default_factory=dict)     # unit i cut into pieces
 
 
-def plan_line(book: PieceBook, units: list[int], lefts: np.ndarray, rights: np.ndarray,
-              line_h: float, min_rel_height: float = 0.4, split_ratio: float = 0.9,
-              max_merge: int = 3, max_digits: int = 4) -> LinePlan:
-    """All candidate pieces of a line whose units (component indices) are sorted along it;
-    `lefts`/`rights` are their extents along the line (indexed like Components)."""
+def plan_line(book: PieceBook, units: list[int], line_h: float,
+              min_rel_height: float = 0.4) -> LinePlan:
+    """The line's units (component indices sorted along it), each as one candidate piece."""
     comps = book.comps
-    boxes = comps.boxes
     plan = LinePlan(units, line_h, [], [], [])
     for i in units:
-        x, y, w, h = (int(v) for v in boxes[i])
-        piece = book.add((int(comps.ids[i]),), (x, y, w, h))
-        plan.single.append(piece)
+        x, y, w, h = (int(v) for v in comps.boxes[i])
+        plan.single.append(book.add((int(comps.ids[i]),), (x, y, w, h)))
         plan.small.append(h < min_rel_height * line_h and w < 0.6 * line_h)
         plan.punct_ok.append(h < 0.7 * line_h)
+    return plan
+
+
+def doubtful_units(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
+                   sure: float = 0.9, wide: float = 1.2) -> np.ndarray:
+    """Per unit: is its reading as one whole digit in doubt? (not confidently a digit, or wider
+    than a digit). Only doubtful units get merge and cut alternatives, which keeps the number
+    of crops to classify close to the number of digits."""
+    out = np.zeros(len(plan.units), bool)
+    for a, p in enumerate(plan.single):
+        if p is None:
+            continue
+        w = pieces[p].box[2]
+        out[a] = probs[p, :10].max() < sure or w > wide * plan.line_h
+    return out
+
+
+def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
+                      lefts: np.ndarray, rights: np.ndarray, split_ratio: float = 0.9,
+                      max_merge: int = 3, max_digits: int = 3) -> None:
+    """Add to `plan` the merges of neighbouring units (parts of a broken digit) and the cuts of
+    wide units (touching digits) that involve a doubtful unit."""
+    comps = book.comps
+    boxes = comps.boxes
+    units, line_h = plan.units, plan.line_h
     # neighbours that may be parts of one digit: close together and together no wider than one
     for a in range(len(units)):
         for b in range(a + 2, min(len(units), a + max_merge) + 1):
+            if not doubtful[a:b].any():
+                continue
             members = units[a:b]
             gaps = lefts[members[1:]] - rights[members[:-1]]
             width = rights[members].max() - lefts[members].min()
@@ -171,12 +195,13 @@ def plan_line(book: PieceBook, units: list[int], lefts: np.ndarray, rights: np.n
     # wide units: touching digits, cut at projection valleys
     for a, i in enumerate(units):
         x, y, w, h = (int(v) for v in boxes[i])
-        if w <= split_ratio * line_h or line_h <= 0:
+        if not doubtful[a] or w <= split_ratio * line_h or line_h <= 0:
             continue
         ids = (int(comps.ids[i]),)
         mask = comps.labels[y:y + h, x:x + w] == ids[0]
-        cuts = cut_positions(mask, line_h)
-        k_max = min(max_digits, len(cuts) + 1, max(2, math.ceil(w / (0.35 * line_h))))
+        cuts = cut_positions(mask, line_h, max_cuts=4)
+        # how many digits fit: a third one only when the blob is wider than ~1.7 digit heights
+        k_max = min(max_digits, len(cuts) + 1, max(2, round(w / (0.6 * line_h))))
         segs = []
         for k in range(2, k_max + 1):
             for chosen in itertools.combinations(cuts, k - 1):
@@ -186,7 +211,6 @@ def plan_line(book: PieceBook, units: list[int], lefts: np.ndarray, rights: np.n
                     segs.append(seg)
         if segs:
             plan.cuts[a] = segs
-    return plan
 
 
 def digit_scores(probs: np.ndarray) -> np.ndarray:

@@ -216,13 +216,25 @@ def _plan(units_boxes, line_h=45):
     book = sg.PieceBook(comps)
     lefts = boxes[:, 0].astype(float)
     rights = lefts + boxes[:, 2]
-    return sg.plan_line(book, list(range(len(boxes))), lefts, rights, line_h), book
+    plan = sg.plan_line(book, list(range(len(boxes))), line_h)
+    sg.plan_alternatives(book, plan, np.ones(len(boxes), bool), lefts, rights)
+    return plan, book
 
 
 def test_plan_offers_merging_the_parts_of_a_broken_digit():
     # a 5 as body + separate bar touching its top-right; the next digit well apart
     plan, _ = _plan([(10, 20, 30, 30), (25, 8, 20, 6), (80, 8, 25, 42)])
     assert (0, 2) in plan.merges and (1, 3) not in plan.merges
+
+
+def test_only_doubtful_units_get_alternatives():
+    plan, book = _plan([(10, 20, 30, 30), (25, 8, 20, 6), (80, 8, 25, 42)])
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    for p in plan.single:
+        probs[p, 1] = 0.99
+    assert not sg.doubtful_units(plan, probs, book.pieces).any()
+    probs[plan.single[1], 1] = 0.3
+    assert sg.doubtful_units(plan, probs, book.pieces).tolist() == [False, True, False]
 
 
 def test_solve_line_prefers_the_confident_segmentation():
