@@ -3,9 +3,10 @@
     python -m realtime.bench_sessions                 # 4 sessions, 20 s measured
     python -m realtime.bench_sessions --sessions 2 --seconds 10 --json out.json
 
-One Streamlit server (the real stream_app.py, loopback only) and one headless Chromium with a
-fake camera (a Y4M file of a synthetic handwritten page). Each session is its own browser context
-(own cookies, own Streamlit session, own LiveProcessor), all pressing START. Then, per session:
+One Streamlit server (the real stream_app.py, loopback only) and, per session, one headless
+Chromium with a fake camera (a Y4M file of a synthetic handwritten page; several pages of ONE
+Chromium cannot all use its fake camera at once). Each session has its own Streamlit session and
+LiveProcessor, and presses START. Then, per session:
 
 - **video fps seen by the browser**: `getVideoPlaybackQuality().totalVideoFrames` of the
   component's output <video> (the annotated frames coming back from the server), counted over
@@ -78,7 +79,10 @@ def serve_app(script: Path = APP, env: dict | None = None, log=subprocess.DEVNUL
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--browser.serverAddress", "localhost"],
+         "--browser.gatherUsageStats", "false", "--browser.serverAddress", "localhost",
+         # no file watcher: it watches the whole checkout (the venv too) and costs CPU that the
+         # sessions need; a served app does not reload on edits anyway
+         "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     try:
         wait_healthy(port, proc)
@@ -139,7 +143,7 @@ def open_session(browser, url: str, viewport=(1200, 900)):
     """A fresh browser context (its own Streamlit session) with the app loaded."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
     page = context.new_page()
-    page.goto(url)
+    page.goto(url, timeout=90_000)
     page.get_by_text("Handwritten digit reader").wait_for(timeout=90_000)
     return context, page
 
@@ -219,10 +223,13 @@ def summarize_session(index: int, samples: list[dict | None], stats: list[dict])
     }
 
 
-def measure_sessions(url: str, browser, sessions: int = 4, warmup_s: float = 8,
-                     seconds: float = 20, window_s: float = 4, progress=print) -> list[dict]:
+def measure_sessions(url: str, browsers: list, warmup_s: float = 8, seconds: float = 20,
+                     window_s: float = 4, progress=print, camera: Path | None = None) -> list[dict]:
+    """One session per browser in `browsers` (the same browser may be listed several times: one
+    context each). Chromium's fake camera does not reliably serve several pages of one browser
+    at once (the earlier ones stop), so the benchmark gives each session its own browser."""
     pages, started = [], []
-    for i in range(sessions):
+    for i, browser in enumerate(browsers):
         context, page = open_session(browser, url)
         start_camera(page)
         pages.append((context, page))
@@ -238,6 +245,8 @@ def measure_sessions(url: str, browser, sessions: int = 4, warmup_s: float = 8,
     samples: list[list] = [[video_counters(p)] for _, p in pages]
     stats: list[list] = [[] for _ in pages]
     windows = max(1, round(seconds / window_s))
+    port = int(url.rsplit(":", 1)[1])
+    cpu_before, t_cpu = cpu_seconds(port, camera), time.time()
     for w in range(windows):
         time.sleep(window_s)
         for i, (_, page) in enumerate(pages):
@@ -247,11 +256,65 @@ def measure_sessions(url: str, browser, sessions: int = 4, warmup_s: float = 8,
                 stats[i].append(s)
         progress(f"window {w + 1}/{windows}: " + ", ".join(
             f"{r[-1]:.1f}" for r in (window_rates(s) for s in samples)) + " fps")
-    results = [{**summarize_session(i, samples[i], stats[i]), "first_frame_s": first_frame_s[i]}
-               for i in range(len(pages))]
+    cores = cpu_share(cpu_before, cpu_seconds(port, camera), time.time() - t_cpu)
+    results = [{**summarize_session(i, samples[i], stats[i]), "first_frame_s": first_frame_s[i],
+                "cores_used": cores} for i in range(len(pages))]
     for context, _ in pages:
         context.close()
     return results
+
+
+def process_table() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command line, CPU seconds so far) for every process (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        table[int(proc.name)] = (int(fields[1]), cmd, (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+def tree_cpu(table: dict, roots: set[int]) -> float:
+    """CPU seconds of the roots and all their descendants."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo, seen = 0.0, list(roots), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in table:
+            continue
+        seen.add(pid)
+        total += table[pid][2]
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def cpu_seconds(port: int, camera: Path) -> dict[str, float]:
+    """CPU seconds used so far by this app server, by this benchmark's Chromiums (with all their
+    child processes), and by the whole machine: where the 2 cores went, other users included."""
+    table = process_table()
+    server = {pid for pid, (_, cmd, _) in table.items()
+              if "streamlit" in cmd and f"--server.port {port}" in cmd}
+    browsers = {pid for pid, (_, cmd, _) in table.items()
+                if f"--use-file-for-fake-video-capture={camera}" in cmd and "--type=" not in cmd}
+    used = {"app server": tree_cpu(table, server), "browsers": tree_cpu(table, browsers)}
+    try:
+        total = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        tick = os.sysconf("SC_CLK_TCK")
+        used["machine busy"] = (sum(map(int, total)) - int(total[3]) - int(total[4])) / tick
+    except (OSError, IndexError, ValueError):
+        pass
+    return used
+
+
+def cpu_share(before: dict[str, float], after: dict[str, float], wall_s: float) -> dict[str, float]:
+    """Cores used per group over wall_s seconds (2.0 = both cores of a 2-core machine)."""
+    return {k: (after[k] - before.get(k, 0.0)) / wall_s for k in after if wall_s > 0}
 
 
 def load_average() -> list[float]:
@@ -278,6 +341,10 @@ def report(results: list[dict], meta: dict) -> str:
                      f"{r['video_fps']:.1f} | {r['slowest_window_fps']:.1f} | "
                      f"{num(r['server_input_fps'], '.0f')} | {num(r['detection_hz'], '.1f')} | "
                      f"{num(r['detection_ms'], '.0f')} | {'YES' if r['dropped'] else 'no'} |")
+    if results:
+        cores = results[0]["cores_used"]
+        lines.append("CPU cores used while measuring: " + ", ".join(
+            f"{k} {v:.2f}" for k, v in cores.items()))
     return "\n".join(lines)
 
 
@@ -289,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=float, default=8.0)
     ap.add_argument("--window", type=float, default=4.0, help="fps window (s)")
     ap.add_argument("--goal-fps", type=float, default=10.0)
+    ap.add_argument("--one-browser", action="store_true",
+                    help="all sessions as contexts of one Chromium (its fake camera may stop "
+                         "earlier sessions; default: one Chromium per session)")
     ap.add_argument("--json", metavar="PATH")
     args = ap.parse_args(argv)
     try:
@@ -303,13 +373,16 @@ def main(argv: list[str] | None = None) -> int:
     load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp, serve_app() as url, sync_playwright() as p:
         y4m = synthetic_camera(Path(tmp) / "camera.y4m")
-        browser = launch_chromium(p, y4m)
+        launched = [launch_chromium(p, y4m) for _ in range(1 if args.one_browser else args.sessions)]
+        browsers = launched * args.sessions if args.one_browser else launched
         try:
-            results = measure_sessions(url, browser, args.sessions, args.warmup, args.seconds,
-                                       args.window, progress=lambda m: print(m, file=sys.stderr))
+            results = measure_sessions(url, browsers, args.warmup, args.seconds, args.window,
+                                       progress=lambda m: print(m, file=sys.stderr), camera=y4m)
         finally:
-            browser.close()
+            for browser in launched:
+                browser.close()
     meta = {"sessions": args.sessions, "seconds": args.seconds, "cpus": os.cpu_count(),
+            "browsers": 1 if args.one_browser else args.sessions,
             "load_before": load_before, "load_after": load_average()}
     print(report(results, meta))
     if args.json:
