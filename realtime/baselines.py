@@ -147,6 +147,14 @@ def split_tesseract_pages(text: str, n_pages: int) -> list[list[str]]:
     return [parse_tesseract_page(p) for p in pages]
 
 
+def children_cpu_s() -> float:
+    """User + system CPU seconds of this process's finished child processes."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def tesseract_command(binary: str, list_file: str, psm: int) -> list[str]:
     return [binary, list_file, "stdout", "--psm", str(psm),
             "-c", f"tessedit_char_whitelist={DIGITS_WHITELIST}"]
@@ -162,15 +170,17 @@ class TesseractReader:
         if self.binary is None:
             raise FileNotFoundError("tesseract is not installed (Debian: apt-get install tesseract-ocr)")
         self.psm = psm
+        self.last_cpu_s = 0.0
         # one core, like our classifier's single thread, so the time ratio compares like with like
         self.env = {**os.environ, "OMP_THREAD_LIMIT": str(threads)}
 
     def read_many(self, images: list[np.ndarray]) -> tuple[list[Reading], float]:
-        """Images -> (Readings, wall seconds for the whole batch, including writing the PNGs)."""
+        """Images -> (Readings, wall seconds for the whole batch, including writing the PNGs).
+        `self.last_cpu_s` is the CPU seconds of the batch: tesseract's own plus the PNG writing."""
         if not images:
             return [], 0.0
         with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
+            t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu_s()
             paths = []
             for i, image in enumerate(images):
                 path = os.path.join(tmp, f"{i:06d}.png")
@@ -181,6 +191,7 @@ class TesseractReader:
             out = subprocess.run(tesseract_command(self.binary, list_file, self.psm),
                                  capture_output=True, text=True, env=self.env, timeout=3600)
             elapsed = time.perf_counter() - t0
+            self.last_cpu_s = (time.process_time() - c0) + (children_cpu_s() - k0)
         if out.returncode != 0:
             raise RuntimeError(f"tesseract failed ({out.returncode}): {out.stderr.strip()[-300:]}")
         per_ms = 1e3 * elapsed / len(images)

@@ -296,16 +296,19 @@ def measure_live(sizes, frames: int, reader=None, make_page: Callable | None = N
 
 # --- small measuring helpers ------------------------------------------------------------------
 
-def timed_reads(reader, images: list[np.ndarray], desc: str) -> tuple[list, list[float]]:
-    """Read each image once (after one warm-up read); wall ms per image."""
+def timed_reads(reader, images: list[np.ndarray], desc: str) -> tuple[list, list[float], list[float]]:
+    """Read each image once (after one warm-up read): readings, wall ms and CPU ms per image.
+    CPU time is the whole process's (OpenCV's pool threads too); on a busy machine it stays
+    close to what the read costs while wall time grows with the competition for the cores."""
     if images:
         reader.read(images[0])
-    readings, times = [], []
+    readings, times, cpu = [], [], []
     for image in tqdm(images, desc=desc, unit="img", leave=False):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         readings.append(reader.read(image))
         times.append(1e3 * (time.perf_counter() - t0))
-    return readings, times
+        cpu.append(1e3 * (time.process_time() - c0))
+    return readings, times, cpu
 
 
 def fastest_read(reader, image: np.ndarray, repeats: int) -> tuple[float, dict[str, float]]:
@@ -400,7 +403,8 @@ def score_item(item: LabelledImage, reading) -> dict:
             "n_read": len(read_digits) if has_boxes else 0}
 
 
-def summarize_scores(scores: list[dict], times_ms: list[float], with_boxes: bool = True) -> dict:
+def summarize_scores(scores: list[dict], times_ms: list[float], with_boxes: bool = True,
+                     cpu_ms: list[float] | None = None) -> dict:
     n = len(scores)
     out = {"images": n,
            "exact_match": mean(s["exact"] for s in scores) if n else float("nan"),
@@ -409,7 +413,8 @@ def summarize_scores(scores: list[dict], times_ms: list[float], with_boxes: bool
                            / max(1, sum(s["chars_nospace"] for s in scores))),
            "line_count_acc": mean(s["lines_ok"] for s in scores) if n else float("nan"),
            "lines_exact": sum(s["lines_exact"] for s in scores) / max(1, sum(s["n_lines"] for s in scores)),
-           "ms_per_image": mean(times_ms), "ms_median": statistics.median(times_ms) if times_ms else float("nan")}
+           "ms_per_image": mean(times_ms), "ms_median": statistics.median(times_ms) if times_ms else float("nan"),
+           "cpu_ms_per_image": mean(cpu_ms) if cpu_ms else float("nan")}
     if with_boxes:
         matched = sum(s["matched"] for s in scores)
         n_read, n_true = sum(s["n_read"] for s in scores), sum(s["n_true"] for s in scores)
@@ -446,8 +451,11 @@ def per_digit_latency(clf, crops: np.ndarray, batch_sizes, min_s: float) -> list
         from realtime.bench_classifier import ms_per_digit
     except ImportError:
         ms_per_digit = _ms_per_digit
-    return [ms_per_digit(clf, crops, b, min_s)
-            for b in tqdm(batch_sizes, desc="latency vs batch", leave=False)]
+    out = []
+    for b in tqdm(batch_sizes, desc="latency vs batch", leave=False):
+        value = ms_per_digit(clf, crops, b, min_s)
+        out.append(value if isinstance(value, tuple) else (value, float("nan")))  # (wall, CPU)
+    return out
 
 
 def _ms_per_digit(clf, crops: np.ndarray, batch: int, seconds: float) -> float:
@@ -458,7 +466,7 @@ def _ms_per_digit(clf, crops: np.ndarray, batch: int, seconds: float) -> float:
         t0 = time.perf_counter()
         clf.classify(x)
         times.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(times)) / batch
+    return 1e3 * float(np.median(times)) / batch, float("nan")
 
 
 def bench_classifier(cfg: BenchConfig, comp: Components, out: Path) -> dict:
@@ -491,14 +499,20 @@ def bench_classifier(cfg: BenchConfig, comp: Components, out: Path) -> dict:
             "nondigit_reject": rejects,
             "confusion": matrix.tolist()}
         latency[name] = per_digit_latency(clf, images[:256], cfg.batch_sizes, cfg.latency_min_s)
-        res["models"][name]["ms_per_digit_by_batch"] = dict(zip(map(str, cfg.batch_sizes), latency[name], strict=True))
+        res["models"][name]["ms_per_digit_by_batch"] = {
+            str(b): wall for b, (wall, _) in zip(cfg.batch_sizes, latency[name], strict=True)}
+        res["models"][name]["cpu_ms_per_digit_by_batch"] = {
+            str(b): cpu for b, (_, cpu) in zip(cfg.batch_sizes, latency[name], strict=True)}
     shipped = next(iter(comp.classifiers))
     cols = [str(d) for d in range(10)] + ["reject"]
     res["plots"] = {
         "confusion": bench_plots.confusion_plot(
             np.array(res["models"][shipped]["confusion"]), cols,
             f"MNIST test, {shipped} model ({len(images):,} digits)", out / "confusion.png").name,
-        "latency": bench_plots.latency_plot(list(cfg.batch_sizes), latency, out / "latency_batch.png").name}
+        "latency": bench_plots.latency_plot(
+            list(cfg.batch_sizes), {f"{n} (wall)": [w for w, _ in v] for n, v in latency.items()}
+            | {f"{n} (CPU)": [c for _, c in v] for n, v in latency.items()},
+            out / "latency_batch.png").name}
     return res
 
 
@@ -536,9 +550,10 @@ def compare_readers(name: str, items: list[LabelledImage], comp: Components, psm
     readers = {"ours": comp.reader, "naive": NaiveReader(next(iter(comp.classifiers.values())))}
     res = {"readers": {}, "per_image": {}}
     for rname, reader in readers.items():
-        readings, times = timed_reads(reader, images, f"{name}: {rname}")
+        readings, times, cpu = timed_reads(reader, images, f"{name}: {rname}")
         scores = [score_item(it, r) for it, r in zip(items, readings, strict=True)]
-        res["readers"][rname] = summarize_scores(scores, times, with_boxes=any(it.digits for it in items))
+        res["readers"][rname] = summarize_scores(scores, times, with_boxes=any(it.digits for it in items),
+                                                 cpu_ms=cpu)
         res["per_image"][rname] = [{**s, "ms": t}
                                    for r, s, t in zip(readings, scores, times, strict=True)]
         if rname == "ours":
@@ -553,13 +568,17 @@ def compare_readers(name: str, items: list[LabelledImage], comp: Components, psm
         readings, elapsed = tess.read_many(images)
         per = 1e3 * elapsed / len(images)
         scores = [score_item(it, r) for it, r in zip(items, readings, strict=True)]
-        res["readers"]["tesseract"] = summarize_scores(scores, [per] * len(images), with_boxes=False)
+        cpu_per = 1e3 * getattr(tess, "last_cpu_s", float("nan")) / len(images)
+        res["readers"]["tesseract"] = summarize_scores(scores, [per] * len(images), with_boxes=False,
+                                                       cpu_ms=[cpu_per] * len(images))
         res["readers"]["tesseract"]["psm"] = psm
         res["per_image"]["tesseract"] = [{**s, "ms": per}
                                          for r, s in zip(readings, scores, strict=True)]
     ours_ms = res["readers"]["ours"]["ms_per_image"]
+    ours_cpu = res["readers"]["ours"]["cpu_ms_per_image"]
     for r in res["readers"].values():
         r["time_vs_ours"] = r["ms_per_image"] / ours_ms if ours_ms > 0 else float("nan")
+        r["cpu_vs_ours"] = r["cpu_ms_per_image"] / ours_cpu if ours_cpu > 0 else float("nan")
     return res
 
 
@@ -713,11 +732,14 @@ def classifier_md(res: dict) -> str:
         out += [f"Reject rate by kind ({shipped}), {s}:", "",
                 md_table(list(by_kind), [[pct(v) for v in by_kind.values()]]), ""]
     out += [f"![confusion matrix](bench/{res['plots']['confusion']})", "",
-            "Latency per digit vs batch size (one thread, median of repeated `classify` calls on N "
-            "MNIST crops, divided by N):", ""]
+            "Latency per digit vs batch size (one thread; `realtime.bench_classifier.ms_per_digit`: "
+            "median of repeated `classify` calls on N MNIST crops, divided by N; wall time and the "
+            "calling thread's CPU time, which a busy machine disturbs less):", ""]
     batches = list(next(iter(res["models"].values()))["ms_per_digit_by_batch"])
-    out += [md_table(["batch"] + list(res["models"]),
-                     [[b] + [ms(m["ms_per_digit_by_batch"][b]) for m in res["models"].values()]
+    out += [md_table(["batch"] + [f"{n} wall / CPU" for n in res["models"]],
+                     [[b] + [f"{ms(m['ms_per_digit_by_batch'][b])} / "
+                             f"{ms(m.get('cpu_ms_per_digit_by_batch', {}).get(b, float('nan')))}"
+                             for m in res["models"].values()]
                       for b in batches]), "",
             f"![latency vs batch](bench/{res['plots']['latency']})", ""]
     return "\n".join(out)
@@ -730,7 +752,8 @@ def engine_rows(r: dict) -> list[list[str]]:
                      pct(s["cer"]), pct(s["cer_nospace"]),
                      pct(s["line_count_acc"]), pct(s.get("digit_precision", float("nan"))),
                      pct(s.get("digit_recall", float("nan"))), ms(s["ms_per_image"]),
-                     ms(s["ms_median"]), ratio(s["time_vs_ours"])])
+                     ms(s["ms_median"]), ms(s.get("cpu_ms_per_image", float("nan"))),
+                     ratio(s["time_vs_ours"]), ratio(s.get("cpu_vs_ours", float("nan")))])
     return rows
 
 
@@ -751,12 +774,15 @@ def engine_md(res: dict, notes: list[str]) -> str:
            "boxes, so those cells are n/a). *images read exactly*: every line of the image "
            "right and no extra line; *lines read exactly*: true lines found verbatim among the lines "
            "read. *time vs ours*: that reader's mean time per "
-           "image over ours (above 1 means ours is faster). Threads: our classifier runs LiteRT on "
+           "image over ours (above 1 means ours is faster); *CPU time* is the CPU the reads "
+           "used (all threads; for Tesseract its process plus writing the PNGs), which a busy "
+           "machine inflates far less than wall time. Threads: our classifier runs LiteRT on "
            f"one thread; OpenCV (ours and naive) uses its default pool ({opencv_threads()} threads "
            "here), as the app does.", ""]
     header = ["reader", "images read exactly", "lines read exactly", "CER", "CER, spaces ignored",
               "line count right", "digit precision",
-              "digit recall", "mean time / image", "median", "time vs ours"]
+              "digit recall", "mean time / image", "median", "CPU time / image", "time vs ours",
+              "CPU time vs ours"]
     about = {"orand": "The 20 % of ORAND-CAR-A images held out from the classifier's training "
                       "(split by image with a fixed seed, `training/orand.py`; the same list as "
                       "`python -m realtime.evaluate --orand`).",
@@ -863,10 +889,13 @@ def headline_rows(results: dict) -> tuple[list[str], list[list[str]]]:
                            f"{pct(d['readers'][r].get('digit_recall', float('nan')))}"
                            if r in d["readers"] and "digit_recall" in d["readers"][r] else "n/a"
                            for r in present])
-        rows.append([f"{d['name']}: time per image"]
-                    + [ms(d["readers"].get(r, {}).get("ms_per_image", float("nan"))) for r in present])
-        rows.append([f"{d['name']}: time per image relative to ours (above 1×: ours is faster)"]
-                    + [ratio(d["readers"].get(r, {}).get("time_vs_ours", float("nan"))) for r in present])
+        nan = float("nan")
+        rows.append([f"{d['name']}: time per image, wall / CPU"]
+                    + [f"{ms(d['readers'].get(r, {}).get('ms_per_image', nan))} / "
+                       f"{ms(d['readers'].get(r, {}).get('cpu_ms_per_image', nan))}" for r in present])
+        rows.append([f"{d['name']}: that time relative to ours, wall / CPU (above 1×: ours is faster)"]
+                    + [f"{ratio(d['readers'].get(r, {}).get('time_vs_ours', nan))} / "
+                       f"{ratio(d['readers'].get(r, {}).get('cpu_vs_ours', nan))}" for r in present])
     return header, rows
 
 
@@ -887,9 +916,11 @@ def headline_md(results: dict, for_readme: bool = True) -> str:
         facts.append(f"MNIST test accuracy ({shipped} model): {pct(m['accuracy'])}")
         for s, v in m["nondigit_reject"].items():
             facts.append(f"non-digits rejected, {s}: {pct(v['all'])}")
-        b = m["ms_per_digit_by_batch"]
-        facts.append(f"classifier: {ms(b[next(iter(b))])} per digit alone, "
-                     f"{ms(b[list(b)[-1]])} per digit in batches of {list(b)[-1]} (1 thread)")
+        b, c = m["ms_per_digit_by_batch"], m.get("cpu_ms_per_digit_by_batch", {})
+        first, last = next(iter(b)), list(b)[-1]
+        facts.append(f"classifier, 1 thread, wall / CPU per digit: {ms(b[first])} / "
+                     f"{ms(c.get(first, float('nan')))} alone, {ms(b[last])} / "
+                     f"{ms(c.get(last, float('nan')))} in batches of {last}")
     live = results.get("live")
     if live and not live.get("skipped"):
         for r in live["results"]:

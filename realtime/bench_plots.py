@@ -45,7 +45,7 @@ def confusion_plot(matrix: np.ndarray, col_names: list[str], title: str, path: P
 def latency_plot(batch_sizes: list[int], series: dict[str, list[float]], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for name, values in series.items():
-        ax.plot(batch_sizes, values, marker="o", label=name)
+        ax.plot(batch_sizes, values, marker="o", label=name, linestyle="--" if "CPU" in name else "-")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("batch size (crops per call)")
