@@ -158,12 +158,20 @@ def strip_row_bands(comps: Components, typical_height: float) -> Components:
         return comps
     labels = comps.labels
     H, W = labels.shape
+    if W < 3 * typical_height:
+        return comps
+    # cheap bound first: a row holds at most the widths of the components crossing it
+    cover = np.zeros(H + 1, np.int64)
+    np.add.at(cover, comps.boxes[:, 1], comps.boxes[:, 2])
+    np.add.at(cover, comps.boxes[:, 1] + comps.boxes[:, 3], -comps.boxes[:, 2])
+    if np.cumsum(cover)[:H].max() < 0.45 * W:
+        return comps
     keep = np.zeros(int(labels.max()) + 1, bool)
     keep[comps.ids] = True
     mask = keep[labels]
     rows = np.count_nonzero(mask, axis=1)
     line_rows = rows >= 0.45 * W
-    if not line_rows.any() or W < 3 * typical_height:
+    if not line_rows.any():
         return comps
     max_band = max(3, int(0.2 * typical_height))
     changed = False

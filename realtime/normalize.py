@@ -18,6 +18,9 @@ DESKEW = False
 
 def ink_bbox(ink: np.ndarray, level: int = 1) -> tuple[int, int, int, int] | None:
     """Tight (x, y, w, h) of pixels >= level, or None when there is no ink."""
+    if level == 1 and ink.dtype == np.uint8 and ink.ndim == 2 and ink.size:
+        x, y, w, h = cv2.boundingRect(ink)  # non-zero pixels; ~10x faster than np.nonzero
+        return None if w == 0 else (int(x), int(y), int(w), int(h))
     ys, xs = np.nonzero(ink >= level)
     if xs.size == 0:
         return None
