@@ -24,7 +24,7 @@ class Settings:
     """Engine knobs. Sizes are relative to the line's digit height unless they say px."""
 
     max_side: int = im.DEFAULT_MAX_SIDE  # working size bound (px)
-    min_confidence: float = 0.5          # drop digits read with less confidence
+    min_confidence: float = 0.3          # drop digits read with less confidence
     min_digit_px: int = 7                # digits smaller than this (working px) are unreadable
     min_rel_height: float = 0.4          # drop items shorter than this x line height (dots, dashes)
     space_factor: float = 0.75           # a gap wider than this x line height may be a space
