@@ -25,6 +25,7 @@ class Settings:
 
     max_side: int = im.DEFAULT_MAX_SIDE  # working size bound (px)
     min_confidence: float = 0.3          # drop digits read with less confidence
+    lone_digit_confidence: float = 0.8   # ... and a line's only digit with less than this
     min_digit_px: int = 7                # digits smaller than this (working px) are unreadable
     min_rel_height: float = 0.4          # drop items shorter than this x line height (dots, dashes)
     space_factor: float = 0.75           # a gap wider than this x line height may be a space
@@ -139,6 +140,8 @@ class DigitReader:
                 if conf < s.min_confidence:
                     continue
                 kept.append((label, conf, book.pieces[p].box))
+            if len(kept) == 1 and kept[0][1] < s.lone_digit_confidence:
+                continue  # a lone unsure "digit" on its own line is nearly always a stray mark
             if kept:
                 line_records.append((plan.line_h, kept))
         # order lines top to bottom by their digits' de-rotated centres (pieces may have moved)
