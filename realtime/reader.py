@@ -121,10 +121,14 @@ class DigitReader:
 
     def _classify(self, book, start: int) -> np.ndarray:
         """Probabilities (N x 11) of the pieces from index `start` on, in one batch."""
-        crops = [p.crop for p in book.pieces[start:]]
-        if not crops:
-            return np.zeros((0, 11), np.float32)
-        return np.asarray(self.classifier.probabilities(np.stack(crops)), np.float32)
+        pieces = book.pieces[start:]
+        probs = np.zeros((len(pieces), 11), np.float32)
+        probs[:, sg.NON_DIGIT] = 1.0  # pieces without a crop: too small to be a digit
+        read = [i for i, p in enumerate(pieces) if p.crop is not None]
+        if read:
+            crops = np.stack([pieces[i].crop for i in read])
+            probs[read] = np.asarray(self.classifier.probabilities(crops), np.float32)
+        return probs
 
     def _assemble(self, plans, book, probs, tilt, scale, shape):
         """Chosen pieces -> Digit objects (input pixels) and line strings with spaces."""

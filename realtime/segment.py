@@ -30,7 +30,8 @@ class Piece:
 
     ids: tuple[int, ...]          # label values in Components.labels
     box: tuple[int, int, int, int]  # tight ink box (x, y, w, h), working pixels
-    crop: np.ndarray = field(repr=False, compare=False)  # 28 x 28 normalized, as for training
+    crop: np.ndarray | None = field(repr=False, compare=False)  # 28 x 28 normalized, as for
+    # training; None for a piece too small to be a digit (it is scored as "not a digit")
 
 
 def union_box(boxes: np.ndarray) -> tuple[int, int, int, int]:
@@ -101,8 +102,9 @@ class PieceBook:
         self._index: dict[tuple, int] = {}
 
     def add(self, ids: tuple[int, ...], box: tuple[int, int, int, int],
-            cols: tuple[int, int] | None = None) -> int | None:
-        """Piece of components `ids` inside `box`, optionally only columns [a, b) of the box."""
+            cols: tuple[int, int] | None = None, read: bool = True) -> int | None:
+        """Piece of components `ids` inside `box`, optionally only columns [a, b) of the box.
+        `read=False`: no crop (a speck or full stop that can only be punctuation)."""
         key = (ids, box, cols)
         if key in self._index:
             return self._index[key]
@@ -118,10 +120,12 @@ class PieceBook:
             self._index[key] = None
             return None
         bx, by, bw, bh = bb
-        glyph = ink[by:by + bh, bx:bx + bw] * np.uint8(255)
-        if self.tilt_deg:
-            glyph = level(glyph, self.tilt_deg)
-        crop = normalize_digit(glyph)
+        crop = None
+        if read:
+            glyph = ink[by:by + bh, bx:bx + bw] * np.uint8(255)
+            if self.tilt_deg:
+                glyph = level(glyph, self.tilt_deg)
+            crop = normalize_digit(glyph)
         self.pieces.append(Piece(ids, (x + bx, y + by, bw, bh), crop))
         self._index[key] = len(self.pieces) - 1
         return len(self.pieces) - 1
@@ -147,8 +151,9 @@ def plan_line(book: PieceBook, units: list[int], line_h: float,
     plan = LinePlan(units, line_h, [], [], [])
     for i in units:
         x, y, w, h = (int(v) for v in comps.boxes[i])
-        plan.single.append(book.add((int(comps.ids[i]),), (x, y, w, h)))
-        plan.small.append(h < min_rel_height * line_h and w < 0.6 * line_h)
+        small = h < min_rel_height * line_h and w < 0.6 * line_h
+        plan.single.append(book.add((int(comps.ids[i]),), (x, y, w, h), read=not small))
+        plan.small.append(small)
         plan.punct_ok.append(h < 0.7 * line_h)
     return plan
 
