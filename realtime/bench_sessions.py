@@ -360,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="all sessions as contexts of one Chromium (its fake camera may stop "
                          "earlier sessions; default: one Chromium per session)")
     ap.add_argument("--json", metavar="PATH")
+    ap.add_argument("--server-log", metavar="PATH", help="keep the app server's output here")
     args = ap.parse_args(argv)
     try:
         from playwright.sync_api import sync_playwright
@@ -371,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no Chromium: install Debian's chromium or set CHROMIUM_PATH", file=sys.stderr)
         return 2
     load_before = load_average()
-    with tempfile.TemporaryDirectory() as tmp, serve_app() as url, sync_playwright() as p:
+    log = open(args.server_log, "wb") if args.server_log else subprocess.DEVNULL  # noqa: SIM115
+    with tempfile.TemporaryDirectory() as tmp, serve_app(log=log) as url, sync_playwright() as p:
         y4m = synthetic_camera(Path(tmp) / "camera.y4m")
         launched = [launch_chromium(p, y4m) for _ in range(1 if args.one_browser else args.sessions)]
         browsers = launched * args.sessions if args.one_browser else launched
