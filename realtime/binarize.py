@@ -166,7 +166,7 @@ def strip_row_bands(comps: Components, typical_height: float) -> Components:
     np.add.at(cover, comps.boxes[:, 1] + comps.boxes[:, 3], -comps.boxes[:, 2])
     if np.cumsum(cover)[:H].max() < 0.45 * W:
         return comps
-    keep = np.zeros(int(labels.max()) + 1, bool)
+    keep = np.zeros(max(int(labels.max()), int(comps.ids.max())) + 1, bool)
     keep[comps.ids] = True
     mask = keep[labels]
     rows = np.count_nonzero(mask, axis=1)
@@ -239,8 +239,7 @@ def strip_lines(comps: Components, typical_height: float = 0.0) -> Components:
     if candidates.size == 0:
         return comps
     labels = comps.labels
-    next_id = int(labels.max()) + 1
-    drop, new_ids, new_boxes, new_areas = [], [], [], []
+    changed_any = False
     for k in candidates:
         x, y, w, h = (int(v) for v in comps.boxes[k])
         sl = (slice(y, y + h), slice(x, x + w))
@@ -255,29 +254,15 @@ def strip_lines(comps: Components, typical_height: float = 0.0) -> Components:
             roi = t.T
         if not changed and hollow[k]:
             changed = strip_frame(roi)
-        if not changed:
-            continue
-        drop.append(k)
-        n, sub, stats, _ = label_components(roi.view(np.uint8))
-        relabel = np.zeros(n, np.int32)  # fragment -> new label (0 = too small, dropped)
-        for j in range(1, n):
-            if stats[j, cv2.CC_STAT_AREA] < 3:
-                continue
-            relabel[j] = next_id
-            bx, by, bw, bh = stats[j, :4]
-            new_ids.append(next_id)
-            new_boxes.append((x + bx, y + by, bw, bh))
-            new_areas.append(stats[j, cv2.CC_STAT_AREA])
-            next_id += 1
-        region = labels[sl]
-        region[own] = relabel[sub[own]]
-    if not drop:
+        if changed:
+            labels[sl][own & ~roi] = 0
+            changed_any = True
+    if not changed_any:
         return comps
-    keep = np.ones(len(comps), bool)
-    keep[drop] = False
-    return Components(labels, np.concatenate([comps.ids[keep], np.asarray(new_ids, np.int64)]),
-                      np.concatenate([comps.boxes[keep], np.asarray(new_boxes, np.int64).reshape(-1, 4)]),
-                      np.concatenate([comps.areas[keep], np.asarray(new_areas, np.int64)]))
+    # what is left of the lines may have fallen apart: label the page again (once)
+    keep = np.zeros(max(int(labels.max()), int(comps.ids.max())) + 1, bool)
+    keep[comps.ids] = True
+    return find_components(keep[labels], min_area=3)
 
 
 def remove_long_lines(mask: np.ndarray, typical_height: float = 0.0) -> np.ndarray:

@@ -29,7 +29,7 @@ class Components:
         """Bool mask of the kept components."""
         if len(self.ids) == 0:
             return np.zeros(self.labels.shape, bool)
-        keep = np.zeros(int(self.labels.max()) + 1, bool)
+        keep = np.zeros(max(int(self.labels.max()), int(self.ids.max())) + 1, bool)
         keep[self.ids] = True
         return keep[self.labels]
 
