@@ -19,6 +19,16 @@ from realtime import segment as sg
 from realtime.reading import Digit, Reading
 
 
+POLARITIES = ("auto", "dark_on_light", "light_on_dark")
+
+
+def ink_is_dark(gray: np.ndarray, polarity: str = "auto") -> bool:
+    """Dark ink on light paper? Decided from the image for 'auto', else as the setting says."""
+    if polarity == "auto":
+        return light.ink_is_dark(gray)
+    return polarity == "dark_on_light"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Engine knobs. Sizes are relative to the line's digit height unless they say px."""
@@ -32,6 +42,7 @@ class Settings:
     split_ratio: float = 0.9             # try splitting components wider than this x line height
     digit_bonus: float = -0.6            # log-score bonus per digit when choosing a segmentation
     remove_lines: bool = True            # erase ruled lines / underlines / box sides
+    polarity: str = "auto"               # ink vs paper: 'auto' | 'dark_on_light' | 'light_on_dark'
     num_threads: int = 1                 # classifier threads
 
 
@@ -49,6 +60,9 @@ class DigitReader:
             raise TypeError(f"unknown DigitReader setting(s): {', '.join(sorted(unknown))} "
                             f"(known: {', '.join(sorted(names))})")
         self.settings = replace(Settings(), **settings)
+        if self.settings.polarity not in POLARITIES:
+            raise ValueError(f"polarity must be one of {', '.join(POLARITIES)}, "
+                             f"got {self.settings.polarity!r}")
         if classifier is None:
             from realtime.classifier import DigitClassifier
 
@@ -69,7 +83,7 @@ class DigitReader:
         work = im.to_working(gray, scale)
         clock.lap("input")
 
-        dark = light.ink_is_dark(work)
+        dark = ink_is_dark(work, s.polarity)
         bg = light.estimate_background(work, dark)
         ink, noise = light.contrast_maps(work, bg, dark)
         clock.lap("light")

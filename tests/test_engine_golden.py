@@ -96,6 +96,27 @@ def test_blackboard_reads_like_paper(reader):
     assert paper.lines == board.lines == ["9406"]
 
 
+def test_polarity_setting_overrides_the_automatic_choice():
+    from realtime.reader import DigitReader
+
+    clf = real_reader().classifier
+    ink = render_number("9406", 55, seed=6)
+    paper, board = on_paper(ink, 230, 30), on_paper(ink, 40, 220)
+    dark = DigitReader(classifier=clf, polarity="dark_on_light")
+    light_ = DigitReader(classifier=clf, polarity="light_on_dark")
+    assert dark.read(paper).lines == light_.read(board).lines == ["9406"]
+    # told the wrong polarity, the engine looks for ink of the other sign: not these digits
+    assert dark.read(board).lines != ["9406"]
+    assert light_.read(paper).lines != ["9406"]
+
+
+def test_unknown_polarity_is_a_clear_error():
+    from realtime.reader import DigitReader
+
+    with pytest.raises(ValueError, match="polarity"):
+        DigitReader(classifier=real_reader().classifier, polarity="sideways")
+
+
 @pytest.mark.parametrize("height", [16, 300])
 def test_tiny_and_huge_digits(reader, height):
     ink = render_number("3571", height, seed=9)
