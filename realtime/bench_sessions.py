@@ -8,11 +8,13 @@ Chromium with a fake camera (a Y4M file of a synthetic handwritten page; several
 Chromium cannot all use its fake camera at once). Each session has its own Streamlit session and
 LiveProcessor, and presses START. Then, per session:
 
+- **server-side rates** (the figure the goal is judged on): the app's own "Show live stats"
+  caption, i.e. that session's LiveProcessor counters: frames per second through its video
+  callback (each one is sent back annotated) and detection refreshes per second;
 - **video fps seen by the browser**: `getVideoPlaybackQuality().totalVideoFrames` of the
-  component's output <video> (the annotated frames coming back from the server), counted over
-  windows of `--window` seconds; the slowest window is reported too;
-- **server-side rates**: the app's own "Show live stats" caption (LiveProcessor counters: input
-  fps and detection refreshes per second for that session);
+  component's output <video>, counted over windows of `--window` seconds (the slowest window is
+  reported too). It over-counts when other sessions stall (seen: 42 fps from a 15 fps camera),
+  so it serves to see that video arrives, not as the rate;
 - **dropped**: a session whose video stops advancing in any window, or whose page loses its
   video, counts as dropped.
 
@@ -407,7 +409,10 @@ def main(argv: list[str] | None = None) -> int:
     print(report(results, meta))
     if args.json:
         Path(args.json).write_text(json.dumps({"meta": meta, "sessions": results}, indent=2))
-    below = [r["session"] for r in results if r["video_fps"] < args.goal_fps]
+    # the goal is judged on the server's own per-session frame counter: the browser's
+    # totalVideoFrames over-counts (42 fps from a 15 fps camera) when other sessions stall
+    below = [r["session"] for r in results
+             if (r["server_input_fps"] if r["server_input_fps"] is not None else 0.0) < args.goal_fps]
     dropped = [r["session"] for r in results if r["dropped"]]
     print(f"goal >= {args.goal_fps:g} fps per session: "
           f"{'met' if not below else f'NOT met for sessions {below}'}; dropped sessions: "
