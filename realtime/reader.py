@@ -152,7 +152,8 @@ class DigitReader:
         line_records = []
         for plan in plans:
             kept = []
-            for p in sg.solve_line(plan, probs, book.pieces, s.digit_bonus):
+            chosen = sg.solve_line(plan, probs, book.pieces, s.digit_bonus)
+            for p in chosen:
                 label = int(np.argmax(probs[p, :10]))
                 conf = float(probs[p, label])
                 if conf < s.min_confidence:
@@ -160,6 +161,10 @@ class DigitReader:
                 kept.append((label, conf, book.pieces[p].box))
             if len(kept) == 1 and kept[0][1] < s.lone_digit_confidence:
                 continue  # a lone unsure "digit" on its own line is nearly always a stray mark
+            if len(plan.units) == 1 and kept and (
+                    len(kept) < len(chosen)
+                    or np.mean([c for _, c, _ in kept]) < s.lone_digit_confidence):
+                continue  # ... and so is one blob alone on its line, cut into unsure "digits"
             if kept:
                 line_records.append((plan.line_h, kept))
         # order lines top to bottom by their digits' de-rotated centres (pieces may have moved)

@@ -141,7 +141,8 @@ class LinePlan:
     small: list[bool]                 # unit i alone may only be punctuation
     punct_ok: list[bool]              # unit i may be punctuation (not tall enough to be a digit)
     merges: dict[tuple[int, int], int] = field(default_factory=dict)   # (i, j) units i..j-1
-    cuts: dict[int, list[list[int]]] = field(default_factory=dict)     # unit i cut into pieces
+    cuts: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
+    # unit i cut at valleys: edges (from cut k, to cut m, piece) of a graph over its cut positions
 
 
 def plan_line(book: PieceBook, units: list[int], line_h: float,
@@ -174,7 +175,7 @@ def doubtful_units(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
 
 def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                       lefts: np.ndarray, rights: np.ndarray, split_ratio: float = 0.9,
-                      max_merge: int = 3, max_digits: int = 3) -> None:
+                      max_merge: int = 3, max_cuts: int = 10, max_piece: float = 1.5) -> None:
     """Add to `plan` the merges of neighbouring units (parts of a broken digit) and the cuts of
     wide units (touching digits) that involve a doubtful unit."""
     comps = book.comps
@@ -197,25 +198,56 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
             piece = book.add(ids, box)
             if piece is not None:
                 plan.merges[(a, b)] = piece
-    # wide units: touching digits, cut at projection valleys
+    # wide units: touching digits, cut at projection valleys. Any run of neighbouring cuts may
+    # be one digit, so a chain of touching zeros (a bank amount's "0000") can be cut into as
+    # many digits as it holds; solve_line finds the best path through these pieces.
     for a, i in enumerate(units):
         x, y, w, h = (int(v) for v in boxes[i])
         if not doubtful[a] or w <= split_ratio * line_h or line_h <= 0:
             continue
         ids = (int(comps.ids[i]),)
         mask = comps.labels[y:y + h, x:x + w] == ids[0]
-        cuts = cut_positions(mask, line_h, max_cuts=4)
-        # how many digits fit: a third one only when the blob is wider than ~1.7 digit heights
-        k_max = min(max_digits, len(cuts) + 1, max(2, round(w / (0.6 * line_h))))
-        segs = []
-        for k in range(2, k_max + 1):
-            for chosen in itertools.combinations(cuts, k - 1):
-                edges = (0, *chosen, w)
-                seg = [book.add(ids, (x, y, w, h), (c0, c1)) for c0, c1 in itertools.pairwise(edges)]
-                if all(p is not None for p in seg):
-                    segs.append(seg)
-        if segs:
-            plan.cuts[a] = segs
+        n_fit = w / (0.6 * line_h)  # digits that fit at the narrowest usual digit width
+        cuts = cut_positions(mask, line_h, max_cuts=min(max_cuts, max(4, round(1.5 * n_fit))))
+        edges_at = (0, *cuts, w)
+        edges = []
+        for k, m in itertools.combinations(range(len(edges_at)), 2):
+            if (k, m) == (0, len(edges_at) - 1):
+                continue  # the whole unit is plan.single
+            if edges_at[m] - edges_at[k] > max_piece * line_h:
+                continue
+            piece = book.add(ids, (x, y, w, h), (edges_at[k], edges_at[m]))
+            if piece is not None:
+                edges.append((k, m, piece))
+        if edges:
+            plan.cuts[a] = edges
+
+
+def best_cut_path(edges: list[tuple[int, int, int]], score,
+                  max_pieces: int = 99) -> tuple[float, list[int]]:
+    """Best path of at most `max_pieces` pieces from cut position 0 to the last one through
+    `edges` (k, m, piece), scoring each piece with `score(piece)` -> (total, pieces left to
+    right); (-inf, []) if there is none."""
+    last = max(m for _, m, _ in edges)
+    best = np.full((last + 1, max_pieces + 1), -np.inf)  # [position, pieces used]
+    best[0, 0] = 0.0
+    back: dict[tuple[int, int], tuple[int, int]] = {}
+    scores = {piece: score(piece) for _, _, piece in edges}
+    for k, m, piece in sorted(edges, key=lambda e: e[0]):
+        total = best[k, :-1] + scores[piece]
+        better = total > best[m, 1:]
+        for c in np.nonzero(better)[0]:
+            best[m, c + 1] = total[c]
+            back[(m, c + 1)] = (k, piece)
+    c = int(np.argmax(best[last]))
+    if not np.isfinite(best[last, c]):
+        return -np.inf, []
+    total, out, m = float(best[last, c]), [], last
+    while m > 0:
+        k, piece = back[(m, c)]
+        out.append(piece)
+        m, c = k, c - 1
+    return total, out[::-1]
 
 
 def digit_scores(probs: np.ndarray) -> np.ndarray:
@@ -246,6 +278,10 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         w = pieces[p].box[2]
         return lp_digit[p] + digit_bonus - 3.0 * max(0.0, w / h - 1.1)
 
+    def as_cut_digit(p: int) -> float:
+        # a slice of a wide unit must be digit-tall: a stroke's flat end or a dash is not a digit
+        return as_digit(p) if pieces[p].box[3] >= 0.4 * h else -np.inf
+
     best = np.full(n + 1, -np.inf)
     best[0] = 0.0
     back: list[tuple[int, list[int]]] = [(0, [])] * (n + 1)
@@ -260,8 +296,12 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                 options.append((as_digit(p), a, [p]))
         if p is None or not options:
             options.append((-20.0, a, []))  # nothing readable: skip it, at a price
-        for seg in plan.cuts.get(a, []):
-            options.append((sum(as_digit(q) for q in seg), a, seg))
+        if a in plan.cuts:
+            # no more digits than fit at 0.6 digit heights each (thin slices are not all 1s)
+            fit = max(2, round(pieces[p].box[2] / (0.6 * h))) if p is not None else 2
+            total, seg = best_cut_path(plan.cuts[a], as_cut_digit, fit)
+            if seg:
+                options.append((total, a, seg))
         for (i, jj), q in plan.merges.items():
             if jj == j:
                 options.append((as_digit(q), i, [q]))

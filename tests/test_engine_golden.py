@@ -57,6 +57,14 @@ def test_touching_pair_is_split(reader, text, touching, seed):
     assert reader.read(page_from(ink)).lines == [text]
 
 
+@pytest.mark.parametrize("text, seed", [("5000", 0), ("30000", 0), ("2000", 4)])
+def test_chain_of_touching_zeros_is_cut_into_all_its_digits(reader, text, seed):
+    # a bank amount's "000" written in one stroke: more than a pair to cut
+    ink = render_number(text, 50, touching=tuple(range(1, len(text) - 1)), seed=seed)
+    assert len(cp.find_components(ink > 0.3, min_area=20)) == 2, "the zeros must really touch"
+    assert reader.read(page_from(ink)).lines == [text]
+
+
 def test_punctuation_is_not_a_digit(reader):
     ink = render_number("12.500", 48, seed=0)
     assert reader.read(page_from(ink)).lines == ["12500"]
