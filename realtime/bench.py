@@ -110,7 +110,22 @@ def machine_info() -> dict:
             versions[pkg] = "not installed"
     return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "cores": os.cpu_count(), "cpu": cpu_model(), "os": platform.platform(terse=True),
-            "python": platform.python_version(), "packages": versions, "load_avg_start": load_avg()}
+            "python": platform.python_version(), "packages": versions, "load_avg_start": load_avg(),
+            "revision": git_revision()}
+
+
+def git_revision() -> str:
+    """The commit measured, marked when the working tree has uncommitted changes."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (head or "unknown") + (" + uncommitted changes" if dirty else "")
 
 
 def load_avg() -> list[float]:
@@ -939,7 +954,7 @@ def report_md(results: dict) -> str:
     out = ["# Benchmarks", "",
            f"Measured {machine_line(machine)}; {pk}" + (f"; {tess}" if tess else "") + ".",
            f"Written by `python -m realtime.bench{' --quick' if results['mode'] == 'quick' else ''}` "
-           f"in {results['wall_s'] / 60:.1f} min. Every number below comes from that run; "
+           f"in {results['wall_s'] / 60:.1f} min at commit {machine.get('revision', 'unknown')}. Every number below comes from that run; "
            "rerun the command to measure your machine. Load average (1/5/15 min) at the start: "
            f"{machine.get('load_avg_start')}, at the end: {machine.get('load_avg_end')} "
            "(other work on the machine slows the timings).", ""]
