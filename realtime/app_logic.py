@@ -57,6 +57,15 @@ def full_box(image: np.ndarray) -> tuple[int, int, int, int]:
 
 # --------------------------------------------------------------------------- results
 
+# the characters that start Streamlit markdown: emphasis, links/directives, HTML, maths, code
+MARKDOWN_SPECIALS = set("\\`*_[]<>$~|#")
+
+
+def plain_markdown(text: str) -> str:
+    """Escape user-given text (a file name in an error) so Streamlit shows it literally."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in str(text))
+
+
 def result_text(reading: Reading) -> str:
     """Plain-text download: the lines, one per line, ending with a newline (empty if none)."""
     return reading.text + "\n" if reading.lines else ""

@@ -172,7 +172,7 @@ def result_panel(reader, image: np.ndarray, source: str, settings: AppSettings, 
     try:
         reading = read_region(reader, image, region, image_id)
     except Exception as e:  # noqa: BLE001 - a reading bug must not show a traceback
-        st.error(f"Could not read this image: {type(e).__name__}: {e}")
+        st.error(logic.plain_markdown(f"Could not read this image: {type(e).__name__}: {e}"))
         return
     part = logic.crop(image, region)
     annotated = logic.annotate(part, reading, settings.show_boxes, settings.show_labels)
@@ -269,7 +269,7 @@ def upload_view(reader, settings: AppSettings) -> None:
         return
     image, error = decoded_upload(uploaded)
     if error:
-        st.error(error)
+        st.error(logic.plain_markdown(error))
         return
     result_panel(reader, image, uploaded.name, settings, key="upload",
                  image_id=f"upload:{uploaded.file_id}")

@@ -137,3 +137,14 @@ def test_bad_ice_config_is_one_clear_line(raw):
     with pytest.raises(ValueError) as e:
         ice_servers_from({ICE_ENV_VAR: raw})
     assert ICE_ENV_VAR in str(e.value) and "\n" not in str(e.value)
+
+
+def test_plain_markdown_shows_file_names_literally():
+    from realtime.app_logic import plain_markdown
+
+    name = "**bold** [link](http://x) `code` :red[x].png"
+    escaped = plain_markdown(name)
+    # every markdown-active character is escaped, and removing the escapes gives the original
+    for c in "*[]`":
+        assert f"\\{c}" in escaped
+    assert escaped.replace("\\", "") == name.replace("\\", "")
