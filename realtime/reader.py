@@ -122,9 +122,11 @@ class DigitReader:
         # second pass: merges and cuts only where the whole-unit reading is in doubt
         n_first = len(book.pieces)
         for plan in plans:
-            doubtful = sg.doubtful_units(plan, probs, book.pieces)
+            pairs = sg.maybe_two_ones(plan, probs, book.pieces)
+            doubtful = sg.doubtful_units(plan, probs, book.pieces) | pairs
             if doubtful.any():
-                sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio)
+                sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
+                                     narrow_split=pairs)
         clock.lap("segment")
         probs = np.concatenate([probs, self._classify(book, n_first)])
         clock.lap("classify")

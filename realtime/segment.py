@@ -78,6 +78,36 @@ def cut_positions(mask: np.ndarray, line_h: float, max_cuts: int = 6) -> list[in
 
 
 MIN_DESKEW_DEG = 3.0
+MIN_CUT_SKEW = 0.12   # slant (dx/dy) below which touching digits are cut straight down
+
+
+def unit_skew(mask: np.ndarray) -> float:
+    """Slant of the strokes (dx per dy, from second moments); 0 when nearly upright."""
+    m = cv2.moments(mask.view(np.uint8), binaryImage=True)
+    if m["mu02"] < 1e-2:
+        return 0.0
+    skew = float(np.clip(m["mu11"] / m["mu02"], -0.7, 0.7))
+    return skew if abs(skew) >= MIN_CUT_SKEW else 0.0
+
+
+def sheared_columns(h: int, w: int, skew: float) -> np.ndarray:
+    """Column of each pixel of an h x w box in the frame where strokes slanted by `skew` stand
+    upright (shifted right by a margin so that all columns are >= 0)."""
+    pad = int(np.ceil(abs(skew) * h / 2))
+    rows = np.arange(h, dtype=np.float64)[:, None] - h / 2
+    return np.rint(np.arange(w)[None, :] - skew * rows + pad).astype(np.int64)
+
+
+def shear_mask(mask: np.ndarray, skew: float) -> np.ndarray:
+    """The mask with its slanted strokes made upright (same rows, wider)."""
+    if not skew:
+        return mask
+    h, w = mask.shape
+    xp = sheared_columns(h, w, skew)
+    out = np.zeros((h, int(xp.max()) + 1), bool)
+    ys, xs = np.nonzero(mask)
+    out[ys, xp[ys, xs]] = True
+    return out
 
 
 def level(glyph: np.ndarray, tilt_deg: float) -> np.ndarray:
@@ -102,16 +132,21 @@ class PieceBook:
         self._index: dict[tuple, int] = {}
 
     def add(self, ids: tuple[int, ...], box: tuple[int, int, int, int],
-            cols: tuple[int, int] | None = None, read: bool = True) -> int | None:
-        """Piece of components `ids` inside `box`, optionally only columns [a, b) of the box.
+            cols: tuple[int, int] | None = None, read: bool = True,
+            skew: float = 0.0) -> int | None:
+        """Piece of components `ids` inside `box`, optionally only columns [a, b) of the box
+        (of the box sheared by `skew`, see sheared_columns).
         `read=False`: no crop (a speck or full stop that can only be punctuation)."""
-        key = (ids, box, cols)
+        key = (ids, box, cols, skew)
         if key in self._index:
             return self._index[key]
         x, y, w, h = box
         roi = self.comps.labels[y:y + h, x:x + w]
         mask = roi == ids[0] if len(ids) == 1 else np.isin(roi, ids)
-        if cols is not None:
+        if cols is not None and skew:
+            xp = sheared_columns(h, w, skew)
+            mask &= (xp >= cols[0]) & (xp < cols[1])
+        elif cols is not None:
             mask[:, :cols[0]] = False
             mask[:, cols[1]:] = False
         ink = mask.view(np.uint8)
@@ -143,6 +178,7 @@ class LinePlan:
     merges: dict[tuple[int, int], int] = field(default_factory=dict)   # (i, j) units i..j-1
     cuts: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     # unit i cut at valleys: edges (from cut k, to cut m, piece) of a graph over its cut positions
+    apart: set[int] = field(default_factory=set)  # units that are clearly two upright strokes
 
 
 def plan_line(book: PieceBook, units: list[int], line_h: float,
@@ -173,9 +209,38 @@ def doubtful_units(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     return out
 
 
+def maybe_two_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
+                   min_width: float = 0.45) -> np.ndarray:
+    """Per unit: read as a "1" but wide enough to be two touching 1s (a thin "11" squeezed
+    into one crop looks like one thick 1)."""
+    out = np.zeros(len(plan.units), bool)
+    for a, p in enumerate(plan.single):
+        if p is not None and int(np.argmax(probs[p])) == 1:
+            out[a] = pieces[p].box[2] > min_width * plan.line_h
+    return out
+
+
+def two_upright_strokes(mask: np.ndarray, cut: int) -> bool:
+    """Is `mask` two upright strokes side by side, nearly apart at column `cut`? Both sides
+    must span most of the middle rows with a similar share of ink, and the projection must
+    almost vanish at the cut (a 1's flag or a 4's arms do not pass)."""
+    h, w = mask.shape
+    band = mask[int(0.12 * h): max(int(0.12 * h) + 1, int(np.ceil(0.88 * h)))]
+    proj = band.sum(0).astype(np.float64)
+    if proj.max() <= 0 or not 0 < cut < w:
+        return False
+    valley = proj[max(0, cut - 1): cut + 2].min()
+    left, right = band[:, :cut], band[:, cut:]
+    share = left.sum() / max(1, band.sum())
+    rows_l, rows_r = left.any(1).mean(), right.any(1).mean()
+    return bool(valley <= 0.12 * proj.max() and 0.3 <= share <= 0.7
+                and rows_l >= 0.7 and rows_r >= 0.7)
+
+
 def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                       lefts: np.ndarray, rights: np.ndarray, split_ratio: float = 0.9,
-                      max_merge: int = 3, max_cuts: int = 10, max_piece: float = 1.5) -> None:
+                      max_merge: int = 3, max_cuts: int = 10, max_piece: float = 1.5,
+                      narrow_split: np.ndarray | None = None) -> None:
     """Add to `plan` the merges of neighbouring units (parts of a broken digit) and the cuts of
     wide units (touching digits) that involve a doubtful unit."""
     comps = book.comps
@@ -203,20 +268,35 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
     # many digits as it holds; solve_line finds the best path through these pieces.
     for a, i in enumerate(units):
         x, y, w, h = (int(v) for v in boxes[i])
-        if not doubtful[a] or w <= split_ratio * line_h or line_h <= 0:
+        narrow = narrow_split is not None and bool(narrow_split[a])
+        if not doubtful[a] or line_h <= 0 or (w <= split_ratio * line_h and not narrow):
             continue
         ids = (int(comps.ids[i]),)
+        # slanted writing touches along a slant: cut along it, in the frame where it is upright
         mask = comps.labels[y:y + h, x:x + w] == ids[0]
+        skew = unit_skew(mask) if narrow else 0.0  # (wide blobs: their moments are not a slant)
+        mask = shear_mask(mask, skew)
+        inked = np.nonzero(mask.any(0))[0]
+        if inked.size == 0:
+            continue
+        first = int(inked[0])  # the sheared frame has empty margins: cut within the ink
+        mask = mask[:, first:int(inked[-1]) + 1]
+        if narrow:
+            cuts = cut_positions(mask, line_h, max_cuts=2)
+            if not any(two_upright_strokes(mask, c) for c in cuts):
+                continue
+            plan.apart.add(a)
         n_fit = w / (0.6 * line_h)  # digits that fit at the narrowest usual digit width
         cuts = cut_positions(mask, line_h, max_cuts=min(max_cuts, max(4, round(1.5 * n_fit))))
-        edges_at = (0, *cuts, w)
+        edges_at = (0, *cuts, mask.shape[1])
         edges = []
         for k, m in itertools.combinations(range(len(edges_at)), 2):
             if (k, m) == (0, len(edges_at) - 1):
                 continue  # the whole unit is plan.single
             if edges_at[m] - edges_at[k] > max_piece * line_h:
                 continue
-            piece = book.add(ids, (x, y, w, h), (edges_at[k], edges_at[m]))
+            piece = book.add(ids, (x, y, w, h), (first + edges_at[k], first + edges_at[m]),
+                             skew=skew)
             if piece is not None:
                 edges.append((k, m, piece))
         if edges:
@@ -293,7 +373,8 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
             if plan.punct_ok[a]:
                 options.append((lp_other[p], a, []))          # punctuation / noise
             if not plan.small[a]:
-                options.append((as_digit(p), a, [p]))
+                # two clearly separate strokes are not one digit
+                options.append((as_digit(p) - 3.0 * (a in plan.apart), a, [p]))
         if p is None or not options:
             options.append((-20.0, a, []))  # nothing readable: skip it, at a price
         if a in plan.cuts:

@@ -255,3 +255,53 @@ def test_solve_line_prefers_the_confident_segmentation():
     probs[body, 6] = 0.97
     chosen = sg.solve_line(plan, probs, book.pieces)
     assert chosen[0] == body and chosen[-1] == other
+
+
+def _bars(slant: float, gap: int) -> np.ndarray:
+    """Two slanted bars (a "11"), `gap` px apart, joined at the top by a 1-px bridge."""
+    mask = np.zeros((40, 40), bool)
+    for r in range(40):
+        shift = int(round(slant * (20 - r)))
+        mask[r, 8 + shift: 13 + shift] = True
+        mask[r, 13 + gap + shift: 18 + gap + shift] = True
+    mask[0, 8:18 + gap + 1] = True
+    return mask
+
+
+def test_two_touching_ones_are_two_upright_strokes_once_the_slant_is_undone():
+    slanted = _bars(0.3, 4)
+    skew = sg.unit_skew(slanted)
+    assert skew != 0.0
+    upright = sg.shear_mask(slanted, skew)
+    cols = np.nonzero(upright.any(0))[0]
+    upright = upright[:, cols[0]:cols[-1] + 1]
+    cuts = sg.cut_positions(upright, 40, max_cuts=2)
+    assert any(sg.two_upright_strokes(upright, c) for c in cuts)
+    # one thick stroke is not two
+    one = np.zeros((40, 20), bool)
+    one[:, 5:14] = True
+    assert not any(sg.two_upright_strokes(one, c) for c in range(1, 20))
+
+
+def test_sheared_piece_is_one_of_the_slanted_strokes():
+    mask = _bars(0.3, 4)
+    comps = cp.find_components(mask, min_area=1)
+    assert len(comps) == 1
+    book = sg.PieceBook(comps)
+    x, y, w, h = (int(v) for v in comps.boxes[0])
+    skew = sg.unit_skew(mask[y:y + h, x:x + w])
+    upright = sg.shear_mask(mask[y:y + h, x:x + w], skew)
+    first = int(np.nonzero(upright.any(0))[0][0])
+    upright = upright[:, first:]
+    cut = [c for c in sg.cut_positions(upright, 40, 2) if sg.two_upright_strokes(upright, c)][0]
+    left = book.pieces[book.add((int(comps.ids[0]),), (x, y, w, h), (0, first + cut),
+                                skew=skew)]
+    # the left stroke alone, full height (a straight cut would take a slice of both strokes)
+    assert left.box[3] >= 0.9 * h
+    left_bar = _bars(0.3, 100)[:, :40]  # the right bar moved out of the picture
+    left_bar[0] = False
+    from realtime.normalize import normalize_digit
+    want = normalize_digit(left_bar).astype(float).ravel()
+    straight = book.pieces[book.add((int(comps.ids[0]),), (x, y, w, h), (0, w // 2))]
+    similarity = [np.corrcoef(want, p.crop.astype(float).ravel())[0, 1] for p in (left, straight)]
+    assert similarity[0] > 0.65 and similarity[0] > similarity[1] + 0.1
