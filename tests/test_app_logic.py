@@ -148,3 +148,10 @@ def test_plain_markdown_shows_file_names_literally():
     for c in "*[]`":
         assert f"\\{c}" in escaped
     assert escaped.replace("\\", "") == name.replace("\\", "")
+
+
+def test_app_confidence_default_is_the_engines():
+    from realtime.reader import Settings
+    from realtime.ui import AppSettings
+
+    assert AppSettings().min_confidence == Settings().min_confidence
