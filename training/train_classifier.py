@@ -34,6 +34,8 @@ MODEL_NAME = "digits_int8.tflite"
 FLOAT_NAME = "digits_float.tflite"
 MNIST_VAL = 5000              # MNIST train digits held out for validation (test is never used)
 MNIST_AUG_COPIES = 2          # augmented renderings per MNIST train digit (plus the clean one)
+# tried 1 copy, 9 epochs: MNIST val 99.44 vs 99.32 %, generated non-digits rejected 96.0 vs 95.6 %,
+# but ORAND held-out 96.05 vs 96.47 % and engine ORAND exact 55.1 vs 56.5 %: kept 2 (v1)
 ORAND_AUG_COPIES = 4          # augmented renderings per ORAND train crop
 ORAND_BINARIZATIONS = ((None, 12.0), (None, 7.0), (21, 18.0))  # (block, offset) variants
 NONDIGITS_TRAIN = 30000
@@ -43,6 +45,8 @@ EPOCHS = 10
 BATCH = 128
 LR = 3e-3
 WEIGHT_DECAY = 1e-4
+CONV_WIDTHS = (16, 32, 32, 64, 64)  # filters of the five conv-BN-ReLU blocks
+DENSE = 128
 DROPOUT = 0.3                 # tried 0.1: MNIST test 99.34 % vs 99.39 %, no gain
 WORKERS = 2
 REPRESENTATIVE = 1000         # samples for int8 calibration
@@ -220,16 +224,17 @@ def build_model():
 
     inp = keras.Input((28, 28, 1), name="digit")
     x = L.Rescaling(1 / 255.0)(inp)
-    x = conv_bn_relu(x, 16)
+    w1, w2, w3, w4, w5 = CONV_WIDTHS
+    x = conv_bn_relu(x, w1)
     x = L.MaxPool2D()(x)                      # 14
-    x = conv_bn_relu(x, 32)
-    x = conv_bn_relu(x, 32)
+    x = conv_bn_relu(x, w2)
+    x = conv_bn_relu(x, w3)
     x = L.MaxPool2D()(x)                      # 7
-    x = conv_bn_relu(x, 64)
-    x = conv_bn_relu(x, 64, padding="valid")  # 5
+    x = conv_bn_relu(x, w4)
+    x = conv_bn_relu(x, w5, padding="valid")  # 5
     x = L.MaxPool2D()(x)                      # 2
     x = L.Flatten()(x)
-    x = L.Dense(128, use_bias=False, kernel_regularizer=reg)(x)
+    x = L.Dense(DENSE, use_bias=False, kernel_regularizer=reg)(x)
     x = L.BatchNormalization()(x)
     x = L.ReLU()(x)
     x = L.Dropout(DROPOUT)(x)
