@@ -16,6 +16,7 @@ from app_pages import digit_page, write_y4m
 from conftest import ROOT
 
 from realtime import bench_sessions as bs
+from realtime.ui import AppSettings
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -25,7 +26,9 @@ MODEL = ROOT / "models" / "digits_int8.tflite"
 CAMERA_LINES = ["4096", "1357"]
 IMAGE_A_LINES = ["385", "62"]
 IMAGE_B_LINES = ["1479"]       # no digit in common with image A
-THRESHOLD_STEPS = 6            # slider step 0.05: 0.50 -> 0.80
+THRESHOLD_STEPS = 10           # slider step 0.05: the default (0.3) -> 0.8
+DEFAULT = AppSettings().min_confidence
+RAISED = round(DEFAULT + THRESHOLD_STEPS * 0.05, 2)
 TIMEOUT_MS = 30_000
 
 
@@ -91,17 +94,17 @@ def test_two_contexts_keep_uploads_readings_settings_and_freeze_apart(browser, s
     (ctx_a, a), (ctx_b, b) = bs.open_session(browser, server_url), bs.open_session(browser, server_url)
     try:
         raise_threshold(a, THRESHOLD_STEPS)
-        expect(a.get_by_test_id("stSliderThumbValue")).to_have_text("0.80")
+        expect(a.get_by_test_id("stSliderThumbValue")).to_have_text(f"{RAISED:.2f}")
         upload(a, paths["A"])
         upload(b, paths["B"])
-        lines_a = expected_lines(images["A"], IMAGE_A_LINES, 0.80)
-        lines_b = expected_lines(images["B"], IMAGE_B_LINES, 0.50)
+        lines_a = expected_lines(images["A"], IMAGE_A_LINES, RAISED)
+        lines_b = expected_lines(images["B"], IMAGE_B_LINES, DEFAULT)
         assert lines_a and lines_b and set("".join(lines_a)).isdisjoint("".join(lines_b))
         wait_for_reading(a, lines_a)
         wait_for_reading(b, lines_b)
 
         # settings: A's threshold is A's only
-        assert threshold(a) == "0.8" and threshold(b) == "0.5"
+        assert float(threshold(a)) == RAISED and float(threshold(b)) == DEFAULT
         # readings: each page shows its own image's reading and nothing of the other's
         assert reading_blocks(a) == ["\n".join(lines_a)]
         assert reading_blocks(b) == ["\n".join(lines_b)]
@@ -123,7 +126,7 @@ def test_two_contexts_keep_uploads_readings_settings_and_freeze_apart(browser, s
         assert b.locator("[data-testid='stImage']").count() == 0
         assert b.get_by_role("button", name="Back to live").count() == 0
         assert b.get_by_role("button", name="Freeze").is_disabled()  # B never pressed START
-        assert threshold(b) == "0.5" and threshold(a) == "0.8"
+        assert float(threshold(b)) == DEFAULT and float(threshold(a)) == RAISED
     finally:
         ctx_a.close()
         ctx_b.close()
