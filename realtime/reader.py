@@ -18,7 +18,6 @@ from realtime import lines as ln
 from realtime import segment as sg
 from realtime.reading import Digit, Reading
 
-
 POLARITIES = ("auto", "dark_on_light", "light_on_dark")
 
 
