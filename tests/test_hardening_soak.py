@@ -1,6 +1,6 @@
 """Long sessions, small: start/stop cycles with the real reader leave no thread behind, and the
 soak benchmark's own arithmetic (percentile windows, RSS slope) is right. The 20,000-frame soak
-itself is `python -m realtime.soak` (numbers in docs/README_hardening.md), not a unit test."""
+itself is `python -m realtime.soak` (numbers in README.md, "Privacy, safety and limits"), not a unit test."""
 from __future__ import annotations
 
 import threading
