@@ -35,6 +35,7 @@ from realtime import bench_data, bench_plots
 from realtime.baselines import NaiveReader, TesseractReader, tesseract_path, tesseract_version
 from realtime.bench_data import LabelledImage
 from realtime.evaluate import Score, edit_distance
+from realtime.soak import rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
@@ -235,18 +236,6 @@ def in_fresh_process(fn: Callable, *args):
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
         return pool.submit(fn, *args).result()
-
-
-def rss_mb() -> float:
-    """Resident memory of this process now (Linux /proc), MB; NaN elsewhere."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
-
 
 def live_frames(size: tuple[int, int], make_page: Callable | None, n: int = 8) -> list[np.ndarray]:
     """A few camera-like frames of the given size (a page shifted a little each frame)."""

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import cv2
 import pytest
 from app_pages import digit_page, write_y4m
 from conftest import ROOT
+
+from realtime.bench_sessions import free_port, wait_healthy
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -29,26 +28,6 @@ CAMERA_LINES = ["4096", "1357"]
 OTHER_CAMERA_LINES = ["2718"]
 UPLOAD_LINES = ["385", "62"]
 READ_TIMEOUT_MS = 30_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not become healthy (exit code {proc.poll()})")
-
-
 @pytest.fixture(scope="module")
 def app_url():
     script = ROOT / "stream_app.py" if MODEL.exists() else ROOT / "tests" / "prototype_app.py"

@@ -13,7 +13,6 @@ write metrics.json and MODEL_CARD.md from the measured numbers. MNIST test is ev
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -65,15 +64,6 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=int, default=None, help=f"override EPOCHS ({EPOCHS})")
     p.add_argument("--workers", type=int, default=WORKERS)
     return p.parse_args(argv)
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 # ---------------------------------------------------------------- data -------------------------
 
@@ -525,11 +515,11 @@ def main(argv=None) -> int:
     metrics.update({
         "architecture": architecture_summary(model), "params": int(model.count_params()),
         "macs": count_macs(model), "size_bytes": int8_path.stat().st_size,
-        "float_size_bytes": float_path.stat().st_size, "sha256": sha256_of(int8_path),
+        "float_size_bytes": float_path.stat().st_size, "sha256": mnist.sha256_of(int8_path),
         "representative": len(rep), "mnist_val": cfg["mnist_val"],
-        "mnist_sha256": {n: sha256_of(cache / n) for n in mnist.SHA256},
+        "mnist_sha256": {n: mnist.sha256_of(cache / n) for n in mnist.SHA256},
         "orand_split": data.get("orand_split"), "orand_split_seed": orand.SPLIT_SEED,
-        "orand_labels_sha256": (sha256_of(orand.ORAND_DIR / "labels.jsonl")
+        "orand_labels_sha256": (mnist.sha256_of(orand.ORAND_DIR / "labels.jsonl")
                                 if (orand.ORAND_DIR / "labels.jsonl").exists() else None),
         "sources": data["sources"], "seed": SEED, "epochs": cfg["epochs"], "batch": BATCH,
         "lr": LR, "weight_decay": WEIGHT_DECAY, "smoke": bool(args.smoke),
