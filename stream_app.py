@@ -18,11 +18,7 @@ from realtime import ui
 st.set_page_config(page_title="Digit reader", page_icon="🔢", layout="wide")
 
 # ---- 1. the reader: one shared classifier, one DigitReader per session and settings -------------
-try:
-    known_settings = ui.engine_settings_names()
-except ImportError:
-    known_settings = None
-settings = ui.sidebar_settings(known_settings)
+settings = ui.sidebar_settings()
 reader, problem = ui.session_reader(settings)
 
 st.title("Handwritten digit reader")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -41,16 +41,9 @@ class AppSettings:
 
 # --------------------------------------------------------------------------- the reader
 
-def engine_settings_names() -> set[str]:
-    from realtime.reader import Settings
-
-    return {f.name for f in fields(Settings)}
-
-
-def reader_kwargs(settings: AppSettings, known: set[str]) -> dict:
-    """The app's settings as DigitReader keyword arguments (only the ones the engine knows)."""
-    kwargs = {"min_confidence": float(settings.min_confidence), "polarity": settings.polarity}
-    return {k: v for k, v in kwargs.items() if k in known}
+def reader_kwargs(settings: AppSettings) -> dict:
+    """The app's settings as DigitReader keyword arguments."""
+    return {"min_confidence": float(settings.min_confidence), "polarity": settings.polarity}
 
 
 @st.cache_resource(show_spinner="Loading the digit model...")
@@ -72,14 +65,13 @@ def session_reader(settings: AppSettings):
         from realtime.reader import DigitReader
 
         classifier = shared_classifier(model_path_setting())
-        known = engine_settings_names()
     except ImportError as e:
         return None, f"The reading engine is not installed correctly ({e})."
     except Exception as e:  # noqa: BLE001 - ModelLoadError and whatever LiteRT raises
         return None, (f"The digit model could not be loaded: {e}. Restore "
                       f"`models/digits_int8.tflite` from git or rebuild it with `make train`"
                       f" (or point {MODEL_ENV_VAR} at a model file).")
-    kwargs = reader_kwargs(settings, known)
+    kwargs = reader_kwargs(settings)
     key = tuple(sorted(kwargs.items()))
     state = st.session_state
     if state.get("reader_key") != key or state.get("reader") is None:
@@ -102,17 +94,15 @@ def session_processor(reader) -> LiveProcessor:
 
 # --------------------------------------------------------------------------- sidebar
 
-def sidebar_settings(known: set[str] | None) -> AppSettings:
+def sidebar_settings() -> AppSettings:
     with st.sidebar:
         st.header("Settings")
         min_confidence = st.slider(
             "Confidence threshold", 0.0, 1.0, AppSettings.min_confidence, 0.05,
             help="Digits read with less confidence than this are left out.")
-        polarity_ok = known is None or "polarity" in known
         polarity = st.radio(
-            "Ink", list(POLARITIES), format_func=POLARITIES.get, disabled=not polarity_ok,
-            help="Auto decides per image whether the ink is darker or lighter than the paper."
-            if polarity_ok else "This engine version always decides the ink polarity itself.")
+            "Ink", list(POLARITIES), format_func=POLARITIES.get,
+            help="Auto decides per image whether the ink is darker or lighter than the paper.")
         show_boxes = st.checkbox("Show boxes", value=True)
         show_labels = st.checkbox("Show labels", value=True)
         show_stats = st.checkbox("Show live stats (fps, detection time)", value=False)
