@@ -98,7 +98,8 @@ def parallel_map(fn, jobs, workers, desc):
     from tqdm import tqdm
     if workers <= 1:
         return [fn(j) for j in tqdm(jobs, desc=desc)]
-    ctx = mp.get_context("fork")
+    # spawn, not fork: a forked child inherits OpenCV's thread-pool lock mid-use and can hang
+    ctx = mp.get_context("spawn")
     with ctx.Pool(workers) as pool:
         return list(tqdm(pool.imap(fn, jobs), total=len(jobs), desc=desc))
 
