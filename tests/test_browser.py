@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -18,7 +16,7 @@ import pytest
 from app_pages import digit_page, write_y4m
 from conftest import ROOT
 
-from realtime.bench_sessions import free_port, wait_healthy
+from realtime.bench_sessions import serve_app
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -28,24 +26,13 @@ CAMERA_LINES = ["4096", "1357"]
 OTHER_CAMERA_LINES = ["2718"]
 UPLOAD_LINES = ["385", "62"]
 READ_TIMEOUT_MS = 30_000
+
+
 @pytest.fixture(scope="module")
 def app_url():
     script = ROOT / "stream_app.py" if MODEL.exists() else ROOT / "tests" / "prototype_app.py"
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--browser.serverAddress", "localhost"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_healthy(port, proc)
-        yield f"http://localhost:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with serve_app(script) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
