@@ -25,6 +25,17 @@ def parse_crop(text: str) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
+def parse_confidence(text: str) -> float:
+    """A probability in [0, 1]: anything else would silently read nothing (or everything)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"wants a number between 0 and 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"wants a number between 0 and 1, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m realtime",
                                  description="Read handwritten digits in images, line by line.")
@@ -35,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--annotate", metavar="DIR", help="write an annotated copy of each image here")
     rd.add_argument("--crop", type=parse_crop, metavar="x,y,w,h", help="read only this region")
     rd.add_argument("--model", default=None, help="model path (default: the committed model)")
-    rd.add_argument("--min-confidence", type=float, default=None)
+    rd.add_argument("--min-confidence", type=parse_confidence, default=None, metavar="P",
+                    help="drop digits read with a confidence below P (0-1)")
     return ap
 
 
@@ -46,12 +58,34 @@ def load(path: str):
     return load_image(path)
 
 
+def annotation_paths(names: list[str], out_dir: Path) -> dict[str, Path]:
+    """One output file per input, never two inputs on one output (a/1.png and b/1.png)."""
+    paths, used = {}, set()
+    for name in names:
+        stem = Path(name).stem or "image"
+        target, n = out_dir / f"{stem}.annotated.png", 2
+        while target in used:
+            target, n = out_dir / f"{stem}-{n}.annotated.png", n + 1
+        used.add(target)
+        paths[name] = target
+    return paths
+
+
 def crop_image(image, crop):
     x, y, w, h = crop
     H, W = image.shape[:2]
     if x >= W or y >= H:
         raise ValueError(f"crop {x},{y},{w},{h} is outside the {W}x{H} image")
     return image[y:min(H, y + h), x:min(W, x + w)]
+
+
+def write_png(path: Path, image) -> bool:
+    """cv2.imwrite reports failure by returning False (or raising on odd paths): one bool."""
+    import cv2
+    try:
+        return bool(cv2.imwrite(str(path), image))
+    except cv2.error:
+        return False
 
 
 @contextlib.contextmanager
@@ -74,7 +108,6 @@ def quiet_native_stderr():
 
 
 def read_command(args) -> int:
-    import cv2
     import numpy as np
 
     from realtime.classifier import ModelLoadError
@@ -93,7 +126,13 @@ def read_command(args) -> int:
         return 2
     out_dir = Path(args.annotate) if args.annotate else None
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            print(f"error: cannot write annotated images to {out_dir}: {e.strerror or e}",
+                  file=sys.stderr)
+            return 2
+        targets = annotation_paths(args.images, out_dir)
     failed = 0
     for name in args.images:
         try:
@@ -113,9 +152,9 @@ def read_command(args) -> int:
         else:
             text = "\n".join(reading.lines) if reading.lines else "(no digits)"
             print(f"{name}:\n{text}" if len(args.images) > 1 else text, flush=True)
-        if out_dir is not None:
-            target = out_dir / (Path(name).stem + ".annotated.png")
-            cv2.imwrite(str(target), draw(image, reading))
+        if out_dir is not None and not write_png(targets[name], draw(image, reading)):
+            print(f"{name}: could not write the annotated copy {targets[name]}", file=sys.stderr)
+            failed += 1
     return 1 if failed else 0
 
 

@@ -86,3 +86,36 @@ def test_bad_crop_argument_is_a_usage_error(good_png):
     path, _ = good_png
     out = run_cli("--crop", "1,2,three", path)
     assert out.returncode == 2 and "--crop" in out.stderr
+
+
+def test_annotate_keeps_one_copy_per_input_when_names_collide(good_png, tmp_path):
+    path, _ = good_png
+    twins = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        twin = tmp_path / folder / path.name
+        twin.write_bytes(path.read_bytes())
+        twins.append(twin)
+    out_dir = tmp_path / "ann"
+    out = run_cli("--annotate", out_dir, *twins)
+    assert out.returncode == 0, out.stderr
+    assert len(list(out_dir.glob("*.png"))) == 2
+
+
+def test_unwritable_annotate_folder_is_one_error_line(good_png, tmp_path):
+    path, _ = good_png
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = run_cli("--annotate", blocker / "ann", path)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    err = out.stderr.strip().splitlines()
+    assert len(err) == 1 and str(blocker / "ann") in err[0]
+
+
+@pytest.mark.parametrize("value", ["5", "-0.1", "nan", "abc"])
+def test_min_confidence_outside_0_1_is_refused(good_png, value):
+    path, _ = good_png
+    out = run_cli("--min-confidence", value, path)
+    assert out.returncode == 2
+    assert "between 0 and 1" in out.stderr and "Traceback" not in out.stderr
