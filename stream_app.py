@@ -44,8 +44,10 @@ if mode == "Live camera":
     video_col, text_col = st.columns([3, 2], vertical_alignment="top")
     with video_col:
         try:
+            ui.keep_playing_stream(st.session_state, st.session_state.get(ui.LIVE_SHOWN_KEY, False))
+            st.session_state[ui.LIVE_SHOWN_KEY] = True
             ctx = webrtc_streamer(
-                key="live",
+                key=ui.LIVE_STREAM_KEY,
                 mode=WebRtcMode.SENDRECV,
                 rtc_configuration=logic.rtc_configuration(ice_servers),
                 media_stream_constraints={"video": {"width": {"ideal": 1280},
@@ -76,4 +78,5 @@ if mode == "Live camera":
         image, source, frozen_id = frozen
         ui.result_panel(reader, image, source, settings, key="frozen", image_id=frozen_id)
 else:
+    st.session_state[ui.LIVE_SHOWN_KEY] = False  # the stream component is not on this page
     ui.upload_view(reader, settings)

@@ -92,6 +92,29 @@ def session_processor(reader) -> LiveProcessor:
     return processor
 
 
+# --------------------------------------------------------------------------- the live stream
+
+LIVE_STREAM_KEY = "live"         # webrtc_streamer's key: st.session_state[key] is its context
+LIVE_SHOWN_KEY = "live_view_shown"
+
+
+def keep_playing_stream(state, shown_last_run: bool, key: str = LIVE_STREAM_KEY) -> None:
+    """Stop streamlit-webrtc (0.79) from ending a playing stream on a busy server.
+
+    On each render it takes the component for re-mounted (another page was shown in between)
+    when Streamlit's per-session run counter moved by 2 or more since its last render, and then
+    stops the stream: the browser falls back to START. But that counter only advances when a
+    run's "finished" message is *sent* by the server's event loop; when the loop lags (a busy
+    CPU), a run can start before the previous run's message went out, read a stale count, and
+    the next run sees a jump of 2 although the component was on the page all along. The app
+    knows whether it was: when it was shown in the previous run, the counter check is skipped
+    for this render; after the Upload view, the library's reset still happens.
+    """
+    context = state.get(key)
+    if shown_last_run and context is not None and hasattr(context, "_last_rendered_run_count"):
+        context._last_rendered_run_count = None
+
+
 # --------------------------------------------------------------------------- sidebar
 
 def sidebar_settings() -> AppSettings:

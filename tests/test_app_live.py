@@ -390,3 +390,71 @@ def test_live_text_agrees_with_the_still_reading(processors):
         time.sleep(0.02)
     assert list(proc.stats().lines) == still.lines
     assert len(proc.overlay.digits) == len(still.digits)
+
+
+# ---------------------------------------------------------------- the stream across reruns
+
+class FakeWorker:
+    backend = "aiortc"
+
+    def __init__(self):
+        self.stopped = False
+
+    def stop(self):
+        self.stopped = True
+
+
+@pytest.fixture
+def webrtc_session(monkeypatch):
+    """streamlit-webrtc's context bookkeeping with a fake Streamlit session whose run counter
+    the test sets (Streamlit advances it when a run's 'finished' message has been sent)."""
+    from types import SimpleNamespace
+
+    import streamlit_webrtc.component as component
+
+    session = SimpleNamespace(session_state={}, info=SimpleNamespace(script_run_count=0))
+    monkeypatch.setattr(component, "st", SimpleNamespace(session_state=session.session_state))
+    monkeypatch.setattr(component, "get_this_session_info", lambda: session.info)
+
+    def render(run_count: int, shown_last_run: bool | None = None):
+        """One script run reaching webrtc_streamer(); `shown_last_run` applies the app's guard."""
+        from realtime.ui import keep_playing_stream
+
+        session.info.script_run_count = run_count
+        if shown_last_run is not None:
+            keep_playing_stream(session.session_state, shown_last_run, key="live")
+        return component._get_or_create_context("live")
+
+    session.render = render
+    return session
+
+
+def playing_context(session, run_count: int):
+    context = session.render(run_count)
+    worker = FakeWorker()
+    context._set_worker(worker)
+    return context, worker
+
+
+def test_a_stale_run_count_stops_a_playing_stream_without_the_guard(webrtc_session):
+    """The session drop: the counter read stale once (3, 3), then jumps by 2 (3 -> 5) while the
+    stream was on the page in every run; streamlit-webrtc takes it for re-mounted and stops it."""
+    context, worker = playing_context(webrtc_session, 3)
+    webrtc_session.render(3)   # started before run 3's 'finished' message was sent
+    webrtc_session.render(5)
+    assert worker.stopped and context._get_worker() is None
+
+
+def test_the_guard_keeps_a_stream_that_stayed_on_the_page(webrtc_session):
+    context, worker = playing_context(webrtc_session, 3)
+    webrtc_session.render(3, shown_last_run=True)
+    webrtc_session.render(5, shown_last_run=True)
+    webrtc_session.render(6, shown_last_run=True)
+    assert not worker.stopped and context._get_worker() is worker
+
+
+def test_the_guard_still_resets_a_stream_after_the_upload_view(webrtc_session):
+    """Back from Upload, the browser's component is new: the old stream must be reset."""
+    context, worker = playing_context(webrtc_session, 3)
+    webrtc_session.render(6, shown_last_run=False)  # runs 4 and 5 showed the Upload view
+    assert worker.stopped and context._get_worker() is None
