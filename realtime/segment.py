@@ -77,6 +77,40 @@ def cut_positions(mask: np.ndarray, line_h: float, max_cuts: int = 6) -> list[in
     return sorted(chosen)
 
 
+def junction_positions(mask: np.ndarray, line_h: float) -> list[int]:
+    """Columns where two touching loops meet: the top outline dips and the bottom outline rises
+    there. A chain of joined zeros has its projection valleys inside the loops (two thin arcs)
+    and a peak at each junction, so projection valleys alone never cut it right."""
+    h, w = mask.shape
+    inked = mask.any(0)
+    if w < 5 or not inked.all():
+        return []  # (a gap in the ink is a projection valley already)
+    top = np.argmax(mask, 0).astype(np.float64)
+    bottom = (h - 1 - np.argmax(mask[::-1], 0)).astype(np.float64)
+    reach = max(2, int(0.25 * line_h))
+    depth = max(2.0, JUNCTION_DEPTH * line_h)
+    margin = max(2, int(0.15 * line_h))
+    if w - 2 * margin < 1:
+        return []
+    # per column: the outline's extreme within `reach` on each side (edges padded)
+    pad_top = np.pad(top, reach, mode="edge")
+    pad_bottom = np.pad(bottom, reach, mode="edge")
+    win_top = np.lib.stride_tricks.sliding_window_view(pad_top, 2 * reach + 1)
+    win_bottom = np.lib.stride_tricks.sliding_window_view(pad_bottom, 2 * reach + 1)
+    left_top, right_top = win_top[:, :reach].min(1), win_top[:, reach + 1:].min(1)
+    left_bot, right_bot = win_bottom[:, :reach].max(1), win_bottom[:, reach + 1:].max(1)
+    dips = (top >= win_top.max(1)) & (top - np.minimum(left_top, right_top) >= depth)
+    rises = (bottom <= win_bottom.min(1)) & (np.maximum(left_bot, right_bot) - bottom >= depth)
+    hits = dips | rises
+    hits[:margin] = hits[w - margin:] = False
+    out = np.nonzero(hits)[0]
+    # a flat-bottomed dip gives a run of columns: keep the middle of each run
+    runs = np.split(out, np.nonzero(np.diff(out) > 1)[0] + 1) if out.size else []
+    return [int((r[0] + r[-1]) // 2) for r in runs]
+
+
+JUNCTION_DEPTH = 0.1  # how far (x line height) an outline must dip to mark a junction
+PUNCT_MAX_H = 0.5     # only units shorter than this (x line height) may be punctuation
 MIN_DESKEW_DEG = 3.0
 MIN_CUT_SKEW = 0.12   # slant (dx/dy) below which touching digits are cut straight down
 
@@ -191,7 +225,7 @@ def plan_line(book: PieceBook, units: list[int], line_h: float,
         small = h < min_rel_height * line_h and w < 0.6 * line_h
         plan.single.append(book.add((int(comps.ids[i]),), (x, y, w, h), read=not small))
         plan.small.append(small)
-        plan.punct_ok.append(h < 0.7 * line_h)
+        plan.punct_ok.append(h < PUNCT_MAX_H * line_h)
     return plan
 
 
@@ -288,6 +322,9 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
             plan.apart.add(a)
         n_fit = w / (0.6 * line_h)  # digits that fit at the narrowest usual digit width
         cuts = cut_positions(mask, line_h, max_cuts=min(max_cuts, max(4, round(1.5 * n_fit))))
+        near = max(2, int(0.1 * line_h))
+        cuts = sorted(cuts + [j for j in junction_positions(mask, line_h)
+                              if all(abs(j - c) >= near for c in cuts)])
         edges_at = (0, *cuts, mask.shape[1])
         edges = []
         for k, m in itertools.combinations(range(len(edges_at)), 2):

@@ -206,6 +206,37 @@ def test_cut_positions_find_the_junction_of_a_touching_pair():
     assert any(abs(c - w / 2) < 0.2 * w for c in cuts)
 
 
+def _loop_chain(n: int, w: int = 28, h: int = 32, overlap: int = 4) -> np.ndarray:
+    """n drawn zeros (ellipse outlines) in a row, each overlapping the next: a cursive "000"."""
+    mask = np.zeros((h + 6, n * (w - overlap) + overlap + 6), np.uint8)
+    for k in range(n):
+        cx = 3 + w // 2 + k * (w - overlap)
+        cv2.ellipse(mask, (cx, 3 + h // 2), (w // 2, h // 2), 0, 0, 360, 1, 3)
+    return mask.astype(bool)
+
+
+def test_junctions_of_a_chain_of_joined_zeros_are_found():
+    chain = _loop_chain(3)
+    cols = np.nonzero(chain.any(0))[0]
+    chain = chain[:, cols[0]:cols[-1] + 1]
+    joints = [w - 4 // 2 for w in (28, 2 * 28 - 4)]  # where each zero meets the next
+    found = sg.junction_positions(chain, line_h=40)
+    assert len(found) == 2
+    assert all(abs(f - j) <= 3 for f, j in zip(found, joints, strict=True))
+
+
+def test_a_single_zero_has_no_junction():
+    zero = _loop_chain(1)
+    cols = np.nonzero(zero.any(0))[0]
+    assert sg.junction_positions(zero[:, cols[0]:cols[-1] + 1], line_h=40) == []
+
+
+def test_a_chain_of_small_zeros_is_not_punctuation():
+    # cents written small: the "00" chain is about 0.6 of the line's digit height
+    plan, _ = _plan([(10, 5, 28, 45), (45, 5, 28, 45), (80, 22, 50, 27), (140, 40, 6, 6)])
+    assert plan.punct_ok == [False, False, False, True]
+
+
 def _plan(units_boxes, line_h=45):
     """A LinePlan over hand-made boxes (each box one component)."""
     labels = np.zeros((120, 400), np.int32)
