@@ -239,7 +239,7 @@ def strip_lines(comps: Components, typical_height: float = 0.0) -> Components:
     if candidates.size == 0:
         return comps
     labels = comps.labels
-    changed_any = False
+    stripped: list[tuple[int, np.ndarray]] = []  # (index, what is left of the component)
     for k in candidates:
         x, y, w, h = (int(v) for v in comps.boxes[k])
         sl = (slice(y, y + h), slice(x, x + w))
@@ -256,13 +256,41 @@ def strip_lines(comps: Components, typical_height: float = 0.0) -> Components:
             changed = strip_frame(roi)
         if changed:
             labels[sl][own & ~roi] = 0
-            changed_any = True
-    if not changed_any:
+            stripped.append((int(k), roi))
+    if not stripped:
         return comps
-    # what is left of the lines may have fallen apart: label the page again (once)
-    keep = np.zeros(max(int(labels.max()), int(comps.ids.max())) + 1, bool)
-    keep[comps.ids] = True
-    return find_components(keep[labels], min_area=3)
+    return relabel_stripped(comps, stripped)
+
+
+def relabel_stripped(comps: Components, stripped: list[tuple[int, np.ndarray]],
+                     min_area: int = 3) -> Components:
+    """Components after some lost their lines: what is left of each stripped one (a mask over
+    its box) may have fallen apart, so it is labelled again inside its box only, under new label
+    values; the untouched components keep theirs (no page-wide relabelling). `comps.labels` is
+    modified in place. The result is in page raster order of the boxes (top, then left)."""
+    labels = comps.labels
+    next_id = max(int(labels.max()), int(comps.ids.max())) + 1
+    keep = np.ones(len(comps), bool)
+    ids, boxes, areas = [], [], []
+    for k, rest in stripped:
+        keep[k] = False
+        x, y = int(comps.boxes[k, 0]), int(comps.boxes[k, 1])
+        rest = np.ascontiguousarray(rest)
+        n, part_labels, stats, _ = label_components(rest.view(np.uint8))
+        if n <= 1:
+            continue
+        sl = (slice(y, y + rest.shape[0]), slice(x, x + rest.shape[1]))
+        labels[sl][rest] = part_labels[rest] + (next_id - 1)
+        big = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= min_area)[0] + 1
+        ids.append(big + (next_id - 1))
+        boxes.append(stats[big, :4].astype(np.int64) + np.array([x, y, 0, 0]))
+        areas.append(stats[big, cv2.CC_STAT_AREA].astype(np.int64))
+        next_id += n - 1
+    kept = comps.subset(keep)
+    all_boxes = np.concatenate([kept.boxes, *boxes]) if boxes else kept.boxes
+    order = np.lexsort((all_boxes[:, 0], all_boxes[:, 1]))
+    return Components(labels, np.concatenate([kept.ids, *ids])[order], all_boxes[order],
+                      np.concatenate([kept.areas, *areas])[order])
 
 
 def remove_long_lines(mask: np.ndarray, typical_height: float = 0.0) -> np.ndarray:

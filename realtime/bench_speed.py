@@ -1,0 +1,154 @@
+"""One-core page speed: median read time and per-stage breakdown on synthetic 1280x720 pages.
+
+    taskset -c 0 .venv/bin/python -m realtime.bench_speed            # 40 pages of <= 40 digits
+    taskset -c 0 .venv/bin/python -m realtime.bench_speed --min-digits 25 --json
+
+The pages are the synthetic camera pages (realtime.synth) from seed 1000 on (outside the seeds
+tuning and tests use) that are 1280x720 and hold at most `--max-digits` digits; they are made
+once and cached (`--cache`), so runs of different code versions time exactly the same pixels.
+Each page is read `--repeats` times after one warm-up read; a page's time is the median of its
+reads, and a stage's time the median over pages of the per-page stage medians. The reader runs
+its classifier with one thread; pin the process to one core with taskset.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+FIRST_SEED = 1000
+PAGE_SIZE = (1280, 720)
+DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "realtime" / "speed_pages.npz"
+STAGES = ("input", "light", "binarize", "lines", "segment", "classify", "assemble")
+
+
+def digit_count(lines: list[str]) -> int:
+    """Digits in the truth lines (spaces are not digits)."""
+    return sum(ch.isdigit() for line in lines for ch in line)
+
+
+def select_pages(n_pages: int, max_digits: int, first_seed: int = FIRST_SEED,
+                 make_page=None) -> list[tuple[int, np.ndarray, int]]:
+    """(seed, image, digit count) of the first `n_pages` synthetic 1280x720 pages with at most
+    `max_digits` digits, seeds counting up from `first_seed`."""
+    if make_page is None:
+        from realtime.synth import make_page
+    pages = []
+    seed = first_seed
+    while len(pages) < n_pages and seed < first_seed + 50 * n_pages + 100:
+        image, lines = make_page(seed)
+        n = digit_count(lines)
+        if image.shape[1::-1] == PAGE_SIZE and n <= max_digits:
+            pages.append((seed, image, n))
+        seed += 1
+    return pages
+
+
+def load_pages(cache: Path, n_pages: int, max_digits: int) -> list[tuple[int, np.ndarray, int]]:
+    """select_pages, from the cache file when it was made with the same selection."""
+    key = f"{FIRST_SEED}:{n_pages}:{max_digits}"
+    if cache.exists():
+        with np.load(cache) as data:
+            if str(data["key"]) == key:
+                return [(int(s), data[f"page{i}"], int(n))
+                        for i, (s, n) in enumerate(zip(data["seeds"], data["digits"], strict=True))]
+    pages = select_pages(n_pages, max_digits)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".tmp.npz")
+    np.savez(tmp, key=key, seeds=[p[0] for p in pages], digits=[p[2] for p in pages],
+             **{f"page{i}": p[1] for i, p in enumerate(pages)})
+    tmp.replace(cache)
+    return pages
+
+
+def time_page(reader, image: np.ndarray, repeats: int) -> tuple[float, float, dict[str, float]]:
+    """(median wall ms, median CPU ms, median ms of each stage) over `repeats` reads after one
+    warm-up. CPU time (the process's) barely grows when other work competes for the core, so it
+    compares versions on a busy machine; wall time is the number to report from a quiet one."""
+    reader.read(image)
+    walls, cpus, stages = [], [], {k: [] for k in STAGES}
+    for _ in range(max(1, repeats)):
+        t0, c0 = time.perf_counter(), time.process_time()
+        reading = reader.read(image)
+        walls.append(1e3 * (time.perf_counter() - t0))
+        cpus.append(1e3 * (time.process_time() - c0))
+        for k in STAGES:
+            stages[k].append(reading.timings_ms.get(k, 0.0))
+    return (statistics.median(walls), statistics.median(cpus),
+            {k: statistics.median(v) for k, v in stages.items()})
+
+
+def summarize(times: list[tuple[int, float, float, dict[str, float]]]) -> dict:
+    """Per-page (digits, wall ms, CPU ms, stages) -> median totals and stage medians."""
+    if not times:
+        return {"pages": 0}
+    return {"pages": len(times),
+            "median_ms": statistics.median(t[1] for t in times),
+            "max_ms": max(t[1] for t in times),
+            "median_cpu_ms": statistics.median(t[2] for t in times),
+            "stages_ms": {k: statistics.median(t[3][k] for t in times) for k in STAGES}}
+
+
+def run(pages, reader, repeats: int, min_digits: int) -> dict:
+    times = [(n, *time_page(reader, image, repeats)) for _, image, n in pages]
+    return {"all": summarize(times),
+            f"{min_digits}+": summarize([t for t in times if t[0] >= min_digits]),
+            "per_page": [{"seed": s, "digits": t[0], "ms": round(t[1], 3), "cpu_ms": round(t[2], 3)}
+                         for (s, _, _), t in zip(pages, times, strict=True)]}
+
+
+def load_avg() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def format_result(res: dict) -> str:
+    out = []
+    for name, r in res.items():
+        if not isinstance(r, dict) or "median_ms" not in r:
+            continue
+        stages = " ".join(f"{k} {v:.2f}" for k, v in r["stages_ms"].items())
+        out.append(f"{name:>5} ({r['pages']} pages): median {r['median_ms']:.2f} ms "
+                   f"(CPU {r['median_cpu_ms']:.2f}), max {r['max_ms']:.2f} | {stages}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m realtime.bench_speed",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=40, help="number of 1280x720 pages")
+    parser.add_argument("--max-digits", type=int, default=40)
+    parser.add_argument("--min-digits", type=int, default=25,
+                        help="also report the pages with at least this many digits")
+    parser.add_argument("--repeats", type=int, default=7, help="timed reads per page")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    from realtime.reader import DigitReader
+
+    pages = load_pages(args.cache, args.pages, args.max_digits)
+    reader = DigitReader(args.model, num_threads=1)
+    load_before = load_avg()
+    res = run(pages, reader, args.repeats, args.min_digits)
+    res["load_avg"] = [load_before, load_avg()]
+    res["cpus"] = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    if args.json:
+        print(json.dumps(res))
+    else:
+        print(format_result(res))
+        print(f"load average {res['load_avg'][0]:.2f} -> {res['load_avg'][1]:.2f}, cpus {res['cpus']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""The engine's faster stage implementations give what the plain ones give (engine-speed work)."""
+import cv2
+import numpy as np
+
+from realtime import binarize as bz
+from realtime import components as cp
+from tests.engine_helpers import render_number
+
+
+def _as_set(comps: cp.Components) -> set:
+    """Components as a set of (box, area, pixel-set hash): independent of label values/order."""
+    out = set()
+    for i, box in enumerate(comps.boxes):
+        x, y, w, h = (int(v) for v in box)
+        pix = np.nonzero(comps.labels[y:y + h, x:x + w] == comps.ids[i])
+        out.add((x, y, w, h, int(comps.areas[i]), hash((pix[0].tobytes(), pix[1].tobytes()))))
+    return out
+
+
+def _ruled_page() -> np.ndarray:
+    """Digits standing on and crossing two tilted ruled lines, a box, and loose digits."""
+    ink = render_number("2741", 50, canvas=(320, 700), origin=(60, 110))
+    render_number("905", 40, canvas=(320, 700), origin=(300, 250), ink=ink, seed=3)
+    render_number("38", 40, canvas=(320, 700), origin=(560, 180), ink=ink, seed=5)
+    mask = ink > 0.5
+    m8 = mask.view(np.uint8)
+    cv2.line(m8, (0, 112), (699, 96), 1, 2)
+    cv2.line(m8, (0, 252), (699, 240), 1, 3)
+    cv2.rectangle(m8, (540, 120), (690, 200), 1, 2)
+    return mask
+
+
+def test_strip_lines_gives_the_components_of_a_full_relabelling():
+    mask = _ruled_page()
+    comps = bz.strip_lines(cp.find_components(mask, min_area=1), typical_height=50)
+    reference = cp.find_components(comps.mask(), min_area=3)
+    assert len(comps) == len(reference) > 5
+    assert _as_set(comps) == _as_set(reference)
+
+
+def test_strip_lines_new_labels_do_not_clash_with_kept_ones():
+    comps = bz.strip_lines(cp.find_components(_ruled_page(), min_area=1), typical_height=50)
+    assert len(set(comps.ids.tolist())) == len(comps)
+    for i in range(len(comps)):  # every box holds its own label, and only inside the box
+        x, y, w, h = (int(v) for v in comps.boxes[i])
+        inside = np.count_nonzero(comps.labels[y:y + h, x:x + w] == comps.ids[i])
+        assert inside == comps.areas[i] == np.count_nonzero(comps.labels == comps.ids[i])
+
+
+def test_strip_lines_orders_components_top_then_left():
+    comps = bz.strip_lines(cp.find_components(_ruled_page(), min_area=1), typical_height=50)
+    keys = [(int(b[1]), int(b[0])) for b in comps.boxes]
+    assert keys == sorted(keys)
+
+
+def test_relabel_stripped_drops_pieces_under_min_area():
+    labels = np.zeros((10, 20), np.int32)
+    labels[2:4, 2:18] = 5
+    comps = cp.Components(labels, np.array([5]), np.array([[2, 2, 16, 2]]), np.array([32]))
+    rest = np.zeros((2, 16), bool)
+    rest[:, :4] = True      # a piece of 8 pixels stays
+    rest[0, 10] = True      # a 1-pixel crumb is not a component
+    labels[2:4, 2:18][~rest] = 0
+    out = bz.relabel_stripped(comps, [(0, rest)])
+    assert len(out) == 1 and out.areas[0] == 8 and tuple(out.boxes[0]) == (2, 2, 4, 2)
+    assert out.ids[0] != 5
