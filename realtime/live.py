@@ -263,19 +263,99 @@ def rate_per_second(stamps: deque) -> float:
     return (len(stamps) - 1) / (stamps[-1] - stamps[0])
 
 
+def rest_after(busy_s: float, duty: float) -> float:
+    """How long a detection slot rests after `busy_s` of detection so that it is busy at most
+    `duty` of the time (duty 0.5: rest as long as it worked; duty 1: no rest)."""
+    return max(0.0, busy_s) * (1.0 / duty - 1.0)
+
+
+class DetectionTurns:
+    """Server-wide turns at detection, shared by every session's LiveProcessor.
+
+    At most `slots` detections run at once, granted in the order they were asked for (no
+    session waits behind another twice), and each slot rests after a detection so that it is
+    busy at most `duty` of the wall time: detection as a whole takes at most `slots * duty`
+    cores, whatever the number of sessions. The rest follows the detection's wall time, so
+    when the CPU is short detections slow down by themselves. With one session this caps
+    little (the per-session rate limit comes first); with four on 2 cores each reading
+    refreshes less often and the video threads (decode, callback, encode) keep their CPU.
+    """
+
+    def __init__(self, slots: int = 1, duty: float = 0.5, clock=time.monotonic):
+        if slots < 1 or not 0.0 < duty <= 1.0:
+            raise ValueError(f"DetectionTurns needs slots >= 1 and 0 < duty <= 1, got {slots}, {duty}")
+        self.slots = slots
+        self.duty = duty
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._queue: deque = deque()
+        self._busy = [False] * slots
+        self._free_at = [0.0] * slots
+
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._queue)
+
+    def _free_slot(self) -> tuple[int | None, float]:
+        """(a slot free now, or None; seconds until the first resting slot is free)."""
+        now = self._clock()
+        resting = [self._free_at[i] - now for i in range(self.slots) if not self._busy[i]]
+        for i in range(self.slots):
+            if not self._busy[i] and self._free_at[i] <= now:
+                return i, 0.0
+        return None, min(resting) if resting else float("inf")
+
+    def acquire(self, give_up=lambda: False, poll_s: float = 0.1) -> int | None:
+        """Wait for this caller's turn; the slot number, or None when `give_up()` said so."""
+        ticket = object()
+        with self._cond:
+            self._queue.append(ticket)
+            try:
+                while not give_up():
+                    if self._queue[0] is ticket:
+                        slot, wait_s = self._free_slot()
+                        if slot is not None:
+                            self._queue.popleft()
+                            self._busy[slot] = True
+                            return slot
+                    else:
+                        wait_s = poll_s
+                    self._cond.wait(min(poll_s, max(wait_s, 0.001)))
+                return None
+            finally:
+                if ticket in self._queue:
+                    self._queue.remove(ticket)
+                self._cond.notify_all()
+
+    def release(self, slot: int, busy_s: float) -> None:
+        with self._cond:
+            self._busy[slot] = False
+            self._free_at[slot] = self._clock() + rest_after(busy_s, self.duty)
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Re-check waiters now (after a clock change in tests, or a give-up condition)."""
+        with self._cond:
+            self._cond.notify_all()
+
+
 class LiveProcessor:
     """One browser session's live video: latest-frame-only detection in a worker, stable overlay.
 
     `process(bgr)` is the fast per-frame call (store the newest frame, draw the newest overlay);
     `recv(av.VideoFrame)` wraps it for streamlit-webrtc. The worker thread starts with the first
     frame and ends by itself `idle_stop_s` after the last one (or on `stop()`). Detection runs
-    at most `max_detection_hz` times a second (None: as fast as it can).
+    at most `max_detection_hz` times a second (None: as fast as it can), and, when `turns` is
+    given (one DetectionTurns for the whole server), only in its turn.
     """
 
     def __init__(self, reader: Reader, tracker: DigitTracker | None = None,
                  idle_stop_s: float = 2.0, max_detection_hz: float | None = 15.0,
-                 detector_nice: int = 5, clock=time.monotonic):
+                 detector_nice: int = 5, clock=time.monotonic,
+                 turns: DetectionTurns | None = None):
         self._reader = reader
+        self._turns = turns
         # Detections beyond ~15/s add nothing visible but take CPU from video encoding/decoding
         self._min_detection_interval = 1.0 / max_detection_hz if max_detection_hz else 0.0
         # Under CPU contention the video threads (decode, callback, encode) go first
@@ -358,14 +438,30 @@ class LiveProcessor:
                         self._frame = None
                         return
                     continue
+            got_turn, slot = self._wait_for_turn()
+            if not got_turn:
+                continue  # stopping or paused while waiting: the loop's checks decide
+            with self._cond:  # the newest frame once it is our turn, not the one that woke us
                 frame, seq, reader = self._frame, self._frame_seq, self._reader
             done_seq = seq
             started = time.perf_counter()
-            self._detect_once(frame, seq, reader)
+            try:
+                self._detect_once(frame, seq, reader)
+            finally:
+                if slot is not None:
+                    self._turns.release(slot, time.perf_counter() - started)
             rest = self._min_detection_interval - (time.perf_counter() - started)
             if rest > 0:
                 with self._cond:  # woken early by stop()
                     self._cond.wait_for(lambda: self._stopping, timeout=rest)
+
+    def _wait_for_turn(self) -> tuple[bool, int | None]:
+        """(go ahead?, the server-wide slot taken or None): no turns to take means go ahead;
+        stopping or pausing while waiting means don't."""
+        if self._turns is None:
+            return True, None
+        slot = self._turns.acquire(give_up=lambda: self._stopping or self._paused)
+        return slot is not None, slot
 
     def _detect_once(self, frame: np.ndarray, seq: int, reader: Reader) -> None:
         start = time.perf_counter()

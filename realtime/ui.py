@@ -1,9 +1,10 @@
 """Streamlit pieces of the app: settings, per-session reader/processor, views, result panel.
 
 Everything per browser session lives in `st.session_state` (the LiveProcessor, the reader with
-this session's settings, the frozen frame, the decoded upload). The only thing shared between
-sessions is the digit classifier (`st.cache_resource`): it holds a lock around its interpreter,
-so concurrent sessions are safe. Frames and uploads stay in memory; nothing is written to disk.
+this session's settings, the frozen frame, the decoded upload). Shared between sessions
+(`st.cache_resource`) are only the digit classifier, which holds a lock around its interpreter,
+and the server-wide turns at live detection (realtime.live.DetectionTurns). Frames and
+uploads stay in memory; nothing is written to disk.
 """
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from PIL import Image
 
 from realtime import app_logic as logic
 from realtime.imageio import DEFAULT_MAX_PIXELS, UPLOAD_EXTENSIONS, ImageLoadError, load_image
-from realtime.live import LiveProcessor
+from realtime.live import DetectionTurns, LiveProcessor
 from realtime.reading import Reading
 
 MAX_UPLOAD_MB = 25            # matches server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_PIXELS = DEFAULT_MAX_PIXELS
 MAX_DISPLAY_SIDE = 1600       # annotated images are shown at most this big (downloads: full size)
 READING_REFRESH_S = 0.5       # live text refresh while playing
+DETECTION_DUTY = 0.5          # share of the detection slots' time that detection may use
 MODEL_ENV_VAR = "DIGITS_MODEL"
 POLARITIES = {"auto": "Auto", "dark_on_light": "Dark ink on light paper",
               "light_on_dark": "Light ink on a dark board"}
@@ -80,12 +82,24 @@ def session_reader(settings: AppSettings):
     return state["reader"], None
 
 
+@st.cache_resource
+def shared_detection_turns() -> DetectionTurns:
+    """One DetectionTurns for all sessions: detection takes at most DETECTION_DUTY of
+    detection_slots() cores in all, so with many sessions the video keeps the rest."""
+    return DetectionTurns(slots=detection_slots(), duty=DETECTION_DUTY)
+
+
+def detection_slots(cpus: int | None = None) -> int:
+    """Concurrent detections allowed on this server: half its cores (at least one)."""
+    return max(1, (cpus if cpus is not None else os.cpu_count() or 1) // 2)
+
+
 def session_processor(reader) -> LiveProcessor:
     """This session's live processor (created once; told about new readers/settings)."""
     state = st.session_state
     processor = state.get("live_processor")
     if processor is None:
-        processor = state["live_processor"] = LiveProcessor(reader)
+        processor = state["live_processor"] = LiveProcessor(reader, turns=shared_detection_turns())
     elif state.get("live_reader") is not reader:
         processor.set_reader(reader)
     state["live_reader"] = reader

@@ -458,3 +458,121 @@ def test_the_guard_still_resets_a_stream_after_the_upload_view(webrtc_session):
     context, worker = playing_context(webrtc_session, 3)
     webrtc_session.render(6, shown_last_run=False)  # runs 4 and 5 showed the Upload view
     assert worker.stopped and context._get_worker() is None
+
+
+# ---------------------------------------------------------------- server-wide detection turns
+
+def test_rest_after_keeps_a_slot_busy_at_most_duty_of_the_time():
+    from realtime.live import rest_after
+
+    assert rest_after(0.04, 0.5) == pytest.approx(0.04)
+    assert rest_after(0.04, 0.25) == pytest.approx(0.12)
+    assert rest_after(0.04, 1.0) == 0.0
+    assert rest_after(-1.0, 0.5) == 0.0
+
+
+@pytest.mark.parametrize("slots, duty", [(0, 0.5), (1, 0.0), (1, 1.5)])
+def test_detection_turns_refuse_impossible_settings(slots, duty):
+    from realtime.live import DetectionTurns
+
+    with pytest.raises(ValueError, match="slots >= 1"):
+        DetectionTurns(slots, duty)
+
+
+def gives_up_after(polls: int):
+    calls = []
+
+    def give_up():
+        calls.append(1)
+        return len(calls) > polls
+    return give_up
+
+
+def test_a_slot_rests_after_a_detection():
+    from realtime.live import DetectionTurns
+
+    now = [10.0]
+    turns = DetectionTurns(slots=1, duty=0.5, clock=lambda: now[0])
+    slot = turns.acquire()
+    turns.release(slot, busy_s=1.0)          # busy 1 s at duty 0.5: free again at 11.0
+    now[0] = 10.5
+    assert turns.acquire(gives_up_after(3), poll_s=0.001) is None
+    now[0] = 11.0
+    assert turns.acquire() == slot
+
+
+def test_slots_limit_concurrent_detections():
+    from realtime.live import DetectionTurns
+
+    turns = DetectionTurns(slots=2, duty=1.0)
+    first, second = turns.acquire(), turns.acquire()
+    assert {first, second} == {0, 1}
+    assert turns.acquire(gives_up_after(3), poll_s=0.001) is None
+    turns.release(second, 0.0)
+    assert turns.acquire() == second
+
+
+def test_turns_are_granted_in_the_order_asked():
+    from realtime.live import DetectionTurns
+
+    turns = DetectionTurns(slots=1, duty=1.0)
+    holder = turns.acquire()
+    order, threads = [], []
+    for name in ("B", "C"):
+        def take(name=name):
+            slot = turns.acquire()
+            order.append(name)
+            turns.release(slot, 0.0)
+        threads.append(threading.Thread(target=take))
+        threads[-1].start()
+        queued = len(threads)
+        assert wait_until(lambda n=queued: turns.waiting == n)
+    turns.release(holder, 0.0)
+    for t in threads:
+        t.join(5)
+    assert order == ["B", "C"]
+
+
+def test_sessions_take_turns_and_video_never_waits_for_one(processors):
+    """Session B's detection waits while A detects (one slot); B's frames still flow, and B
+    stops promptly while waiting."""
+    from realtime.live import DetectionTurns
+
+    turns = DetectionTurns(slots=1, duty=1.0)
+    reader_a, reader_b = GatedReader(), GatedReader()
+    proc_a = LiveProcessor(reader_a, DigitTracker(min_hits=1), turns=turns)
+    proc_b = LiveProcessor(reader_b, DigitTracker(min_hits=1), turns=turns)
+    processors.extend([proc_a, proc_b])
+    proc_a.process(frame_with_id(1))
+    assert reader_a.started.wait(5)                     # A holds the only slot
+    for i in range(2, 50):
+        out = proc_b.process(frame_with_id(i))          # returns without a detection turn
+        assert id_of(out) == i
+    assert wait_until(lambda: turns.waiting == 1)
+    assert not reader_b.started.is_set()
+    reader_a.open_for_good()
+    assert reader_b.started.wait(5)                     # B's turn, on its newest frame
+    assert reader_b.seen[0] == 49
+    reader_b.open_for_good()
+
+
+def test_a_session_waiting_for_its_turn_stops_promptly(processors):
+    from realtime.live import DetectionTurns
+
+    turns = DetectionTurns(slots=1, duty=1.0)
+    held = turns.acquire()
+    reader = GatedReader()
+    proc = LiveProcessor(reader, turns=turns)
+    processors.append(proc)
+    proc.process(frame_with_id(1))
+    assert wait_until(lambda: turns.waiting == 1)
+    proc.stop(timeout=5)
+    assert not proc.running and turns.waiting == 0 and not reader.started.is_set()
+    turns.release(held, 0.0)
+
+
+@pytest.mark.parametrize("cpus, slots", [(1, 1), (2, 1), (3, 1), (8, 4)])
+def test_detection_slots_are_half_the_cores(cpus, slots):
+    from realtime.ui import detection_slots
+
+    assert detection_slots(cpus) == slots
