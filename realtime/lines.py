@@ -87,14 +87,16 @@ def group_lines(centres: np.ndarray, heights: np.ndarray, tilt: float,
 
 
 def space_after(lefts: np.ndarray, rights: np.ndarray, line_height: float,
-                space_factor: float = 0.75) -> np.ndarray:
+                space_factor: float = 0.85, max_usual: float = 0.4) -> np.ndarray:
     """Bool per gap (len n-1): is the gap after item i a word space?
 
     A gap is a space when it is wider than `space_factor` digit heights and clearly wider than
-    the line's usual (lower-quartile) spacing, so a line of single digits still gets spaces.
+    the line's usual (lower-quartile) spacing, so a widely spaced hand does not get spaces
+    everywhere. The usual spacing counts as at most `max_usual` digit heights: in a line of
+    single digits ("1 0", "5 6 6") every gap is a space, and so is its quartile.
     """
     if len(lefts) < 2:
         return np.zeros(0, bool)
     gaps = lefts[1:] - rights[:-1]
-    usual = max(0.0, float(np.percentile(gaps, 25)))
+    usual = min(max(0.0, float(np.percentile(gaps, 25))), max_usual * line_height)
     return (gaps > space_factor * line_height) & (gaps > 1.5 * usual)

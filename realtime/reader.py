@@ -37,7 +37,7 @@ class Settings:
     lone_digit_confidence: float = 0.8   # ... and a line's only digit with less than this
     min_digit_px: int = 7                # digits smaller than this (working px) are unreadable
     min_rel_height: float = 0.4          # drop items shorter than this x line height (dots, dashes)
-    space_factor: float = 0.75           # a gap wider than this x line height may be a space
+    space_factor: float = 0.85           # a gap wider than this x line height may be a space
     split_ratio: float = 0.9             # try splitting components wider than this x line height
     digit_bonus: float = -0.6            # log-score bonus per digit when choosing a segmentation
     remove_lines: bool = True            # erase ruled lines / underlines / box sides

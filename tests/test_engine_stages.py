@@ -194,6 +194,15 @@ def test_spaces_only_at_wide_gaps():
     assert spaces.tolist() == [False, False, True, False]
 
 
+def test_a_line_of_single_digits_gets_its_spaces():
+    # "1 0" / "5 6 6": every gap is a space, so the line's usual gap is one too
+    lefts = np.array([0, 80, 160], float)
+    assert ln.space_after(lefts, lefts + 30, 40).tolist() == [True, True]
+    # ... but evenly wide handwriting within one number is not spaced out
+    lefts = np.array([0, 50, 100], float)
+    assert not ln.space_after(lefts, lefts + 30, 40).any()
+
+
 # ---- segmentation ------------------------------------------------------------------------------
 
 def test_cut_positions_find_the_junction_of_a_touching_pair():
