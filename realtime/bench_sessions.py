@@ -15,8 +15,12 @@ LiveProcessor, and presses START. Then, per session:
   component's output <video>, counted over windows of `--window` seconds (the slowest window is
   reported too). It over-counts when other sessions stall (seen: 42 fps from a 15 fps camera),
   so it serves to see that video arrives, not as the rate;
-- **dropped**: a session whose video stops advancing in any window, or whose page loses its
-  video, counts as dropped.
+- **camera fps sent**: the browser's own WebRTC statistics for the camera stream it sends
+  (`outbound-rtp` framesPerSecond, and `qualityLimitationReason`: "cpu" means Chromium itself
+  lowered the camera's rate or size because its encoder was short of CPU);
+- **dropped**: a session whose video stops advancing in any window, whose page loses its
+  video or shows START again, or whose peer connection left "connected" (the component goes
+  back to START on "disconnected", "failed" or "closed") counts as dropped.
 
 The helpers here (serve the app, launch Chromium with a fake camera) are also used by
 tests/test_hardening_sessions.py.
@@ -141,9 +145,44 @@ def launch_chromium(playwright, y4m: Path, chromium: str | None = None):
 
 # --------------------------------------------------------------------------- one session's page
 
+# Keeps every RTCPeerConnection a frame creates (the component's is inside its iframe), so the
+# benchmark can read the browser's own WebRTC statistics.
+RECORD_PEER_CONNECTIONS_JS = """
+(() => {
+  const Original = window.RTCPeerConnection;
+  if (!Original) return;
+  window.__peerConnections = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Original(...args);
+    window.__peerConnections.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Original.prototype;
+})();
+"""
+VIDEO_RTC_STATS_JS = """async () => {
+  const out = {};
+  for (const pc of (window.__peerConnections || [])) {
+    if (pc.connectionState === 'closed') continue;
+    out.state = pc.connectionState;
+    (await pc.getStats()).forEach(s => {
+      if (s.kind !== 'video') return;
+      if (s.type === 'outbound-rtp') {
+        out.sent_fps = s.framesPerSecond ?? 0; out.sent_width = s.frameWidth ?? 0;
+        out.limited_by = s.qualityLimitationReason;
+      }
+      if (s.type === 'inbound-rtp') out.received_fps = s.framesPerSecond ?? 0;
+    });
+  }
+  return out;
+}"""
+CONNECTION_STATE_RE = re.compile(r"^connectionstatechange (\w+)")
+
+
 def open_session(browser, url: str, viewport=(1200, 900)):
     """A fresh browser context (its own Streamlit session) with the app loaded."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    context.add_init_script(RECORD_PEER_CONNECTIONS_JS)
     page = context.new_page()
     page.goto(url, timeout=90_000)
     page.get_by_text("Handwritten digit reader").wait_for(timeout=90_000)
@@ -170,6 +209,43 @@ def video_counters(page) -> dict | None:
             timeout=5_000)
     except Exception:  # noqa: BLE001 - page or video gone: the session is dropped
         return None
+
+
+def rtc_video_stats(page) -> dict:
+    """The browser's WebRTC statistics of the session's live peer connection ({} when none)."""
+    for frame in page.frames:
+        if frame is page.main_frame:
+            continue
+        try:
+            stats = frame.evaluate(VIDEO_RTC_STATS_JS)
+        except Exception:  # noqa: BLE001 - frame gone or not the component's
+            continue
+        if stats:
+            return stats
+    return {}
+
+
+def record_connection_states(page) -> list[tuple[float, str]]:
+    """(time, state) of every connection-state change the component logs to the console."""
+    states: list[tuple[float, str]] = []
+
+    def on_console(message):
+        m = CONNECTION_STATE_RE.match(message.text)
+        if m:
+            states.append((time.time(), m.group(1)))
+    page.on("console", on_console)
+    return states
+
+
+def left_connected(states: list[tuple[float, str]]) -> bool:
+    """Did the connection leave "connected" after reaching it (the component then stops)?"""
+    connected = False
+    for _, state in states:
+        if state == "connected":
+            connected = True
+        elif connected and state in ("disconnected", "failed", "closed"):
+            return True
+    return False
 
 
 def server_stats(page) -> dict | None:
@@ -220,7 +296,20 @@ def window_rates(samples: list[dict | None]) -> list[float]:
     return rates
 
 
-def summarize_session(index: int, samples: list[dict | None], stats: list[dict]) -> dict:
+def median_of(rows: list[dict], key: str) -> float | None:
+    values = [r[key] for r in rows if isinstance(r.get(key), int | float)]
+    return float(np.median(values)) if values else None
+
+
+def most_common(rows: list[dict], key: str) -> str | None:
+    values = [r[key] for r in rows if r.get(key)]
+    return max(set(values), key=values.count) if values else None
+
+
+def summarize_session(index: int, samples: list[dict | None], stats: list[dict],
+                      rtc: list[dict] | None = None, states: list | None = None,
+                      start_seen: bool = False) -> dict:
+    rtc, states = rtc or [], states or []
     rates = window_rates(samples)
     first, last = samples[0], samples[-1]
     ok = first is not None and last is not None
@@ -235,7 +324,12 @@ def summarize_session(index: int, samples: list[dict | None], stats: list[dict])
         "server_input_fps": float(np.median([s["input_fps"] for s in stats])) if stats else None,
         "detection_hz": float(np.median([s["detection_hz"] for s in stats])) if stats else None,
         "detection_ms": float(np.median([s["detection_ms"] for s in stats])) if stats else None,
-        "dropped": (not ok) or (min(rates) if rates else 0.0) <= 0.0,
+        "camera_sent_fps": median_of(rtc, "sent_fps"),
+        "camera_sent_width": median_of(rtc, "sent_width"),
+        "camera_limited_by": most_common(rtc, "limited_by"),
+        "connection_states": [state for _, state in states],
+        "dropped": ((not ok) or (min(rates) if rates else 0.0) <= 0.0 or start_seen
+                    or left_connected(states)),
     }
 
 
@@ -244,9 +338,10 @@ def measure_sessions(url: str, browsers: list, warmup_s: float = 8, seconds: flo
     """One session per browser in `browsers` (the same browser may be listed several times: one
     context each). Chromium's fake camera does not reliably serve several pages of one browser
     at once (the earlier ones stop), so the benchmark gives each session its own browser."""
-    pages, started = [], []
+    pages, started, states = [], [], []
     for i, browser in enumerate(browsers):
         context, page = open_session(browser, url)
+        states.append(record_connection_states(page))
         start_camera(page)
         pages.append((context, page))
         started.append(time.time())
@@ -262,6 +357,9 @@ def measure_sessions(url: str, browsers: list, warmup_s: float = 8, seconds: flo
     time.sleep(warmup_s)
     samples: list[list] = [[video_counters(p)] for _, p in pages]
     stats: list[list] = [[] for _ in pages]
+    rtc: list[list] = [[] for _ in pages]
+    start_seen = [False] * len(pages)
+    measured_from = time.time()
     windows = max(1, round(seconds / window_s))
     port = int(url.rsplit(":", 1)[1])
     cpu_before, t_cpu = cpu_seconds(port, camera), time.time()
@@ -272,10 +370,15 @@ def measure_sessions(url: str, browsers: list, warmup_s: float = 8, seconds: flo
             s = server_stats(page)
             if s:
                 stats[i].append(s)
+            rtc[i].append(rtc_video_stats(page))
+            start_seen[i] = start_seen[i] or start_button_showing(page)
         progress(f"window {w + 1}/{windows}: " + ", ".join(
             f"{r[-1]:.1f}" for r in (window_rates(s) for s in samples)) + " fps")
     cores = cpu_share(cpu_before, cpu_seconds(port, camera), time.time() - t_cpu)
-    results = [{**summarize_session(i, samples[i], stats[i]), "first_frame_s": first_frame_s[i],
+    results = [{**summarize_session(i, samples[i], stats[i], rtc[i],
+                                    [st for st in states[i] if st[0] >= measured_from],
+                                    start_seen[i]),
+                "first_frame_s": first_frame_s[i],
                 "extra_start_presses": extra_presses[i], "cores_used": cores}
                for i in range(len(pages))]
     for context, _ in pages:
@@ -348,18 +451,21 @@ def report(results: list[dict], meta: dict) -> str:
              f"{CAMERA_SIZE[0]}x{CAMERA_SIZE[1]} @ {CAMERA_FPS} fps; {meta['seconds']:g} s measured "
              f"on {meta['cpus']} CPUs (load average before {meta['load_before']}, after "
              f"{meta['load_after']})",
-             "| session | video back after | video fps (browser) | slowest window | "
-             "server input fps | detections/s | detection ms | dropped |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| session | video back after | camera fps sent (limited by) | server input fps | "
+             "video fps (browser) | slowest window | detections/s | detection ms | dropped |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
     def num(v, fmt):
         return "n/a" if v is None else format(v, fmt)
 
     for r in results:
         again = f" ({r['extra_start_presses']} re-press)" if r.get("extra_start_presses") else ""
+        limited = f" ({r['camera_limited_by']})" if r.get("camera_limited_by") else ""
         lines.append(f"| {r['session']} | {num(r['first_frame_s'], '.1f')} s{again} | "
+                     f"{num(r.get('camera_sent_fps'), '.0f')}{limited} | "
+                     f"{num(r['server_input_fps'], '.0f')} | "
                      f"{r['video_fps']:.1f} | {r['slowest_window_fps']:.1f} | "
-                     f"{num(r['server_input_fps'], '.0f')} | {num(r['detection_hz'], '.1f')} | "
+                     f"{num(r['detection_hz'], '.1f')} | "
                      f"{num(r['detection_ms'], '.0f')} | {'YES' if r['dropped'] else 'no'} |")
     if results:
         cores = results[0]["cores_used"]
