@@ -467,6 +467,10 @@ def report(results: list[dict], meta: dict) -> str:
                      f"{r['video_fps']:.1f} | {r['slowest_window_fps']:.1f} | "
                      f"{num(r['detection_hz'], '.1f')} | "
                      f"{num(r['detection_ms'], '.0f')} | {'YES' if r['dropped'] else 'no'} |")
+    for r in results:
+        if r["dropped"] and r.get("connection_states"):
+            lines.append(f"session {r['session']} connection while measured: "
+                         + " -> ".join(r["connection_states"]))
     if results:
         cores = results[0]["cores_used"]
         lines.append("CPU cores used while measuring: " + ", ".join(
@@ -487,6 +491,9 @@ def main(argv: list[str] | None = None) -> int:
                          "earlier sessions; default: one Chromium per session)")
     ap.add_argument("--json", metavar="PATH")
     ap.add_argument("--server-log", metavar="PATH", help="keep the app server's output here")
+    ap.add_argument("--app", metavar="SCRIPT", type=Path, default=APP,
+                    help="the Streamlit script to serve (default: this checkout's stream_app.py;"
+                         " e.g. a copy of another commit, to compare)")
     args = ap.parse_args(argv)
     try:
         from playwright.sync_api import sync_playwright
@@ -499,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     load_before = load_average()
     log = open(args.server_log, "wb") if args.server_log else subprocess.DEVNULL  # noqa: SIM115
-    with tempfile.TemporaryDirectory() as tmp, serve_app(log=log) as url, sync_playwright() as p:
+    with tempfile.TemporaryDirectory() as tmp, serve_app(args.app, log=log) as url, sync_playwright() as p:
         y4m = synthetic_camera(Path(tmp) / "camera.y4m")
         launched = [launch_chromium(p, y4m) for _ in range(1 if args.one_browser else args.sessions)]
         browsers = launched * args.sessions if args.one_browser else launched
@@ -509,7 +516,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for browser in launched:
                 browser.close()
-    meta = {"sessions": args.sessions, "seconds": args.seconds, "cpus": os.cpu_count(),
+    meta = {"app": str(args.app), "sessions": args.sessions, "seconds": args.seconds,
+            "cpus": os.cpu_count(),
             "browsers": 1 if args.one_browser else args.sessions,
             "load_before": load_before, "load_after": load_average()}
     print(report(results, meta))
