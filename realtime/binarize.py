@@ -26,13 +26,14 @@ def histogram_percentile(values: np.ndarray, q: float) -> float:
 
 
 def thresholds(ink: np.ndarray, noise: np.ndarray) -> tuple[int, int]:
-    """(low, high) thresholds on the ink map.
+    """(low, high) thresholds on the ink map; `noise` is light.contrast_maps' subsampled
+    noise map.
 
     high: Otsu's split of the pixels that are not plain paper (ink against texture, ruled
     lines and faint marks); low: a fraction of it, so faint parts of a stroke that reaches
     `high` somewhere are kept; both above the noise level.
     """
-    noise_level = histogram_percentile(noise[::2, ::2], NOISE_PERCENTILE)
+    noise_level = histogram_percentile(noise, NOISE_PERCENTILE)
     floor = max(MIN_LOW, int(noise_level * 1.2) + 4)
     sample = ink[::2, ::2] if ink.size > 40000 else ink
     strong = sample[sample > floor]
@@ -68,7 +69,8 @@ def hysteresis(ink: np.ndarray, low: int, high: int) -> np.ndarray:
 
 
 def binarize(ink: np.ndarray, noise: np.ndarray, min_area: int = 3) -> Components:
-    """Ink map -> stroke components (hysteresis between thresholds set by the noise)."""
+    """Ink map -> stroke components (hysteresis between thresholds set by the noise; `noise`
+    as light.contrast_maps gives it, at every 2nd pixel)."""
     if ink.size == 0:
         return find_components(np.zeros(ink.shape, bool))
     low, high = thresholds(ink, noise)
@@ -79,11 +81,11 @@ def binarize(ink: np.ndarray, noise: np.ndarray, min_area: int = 3) -> Component
 
 def looks_like_noise(ink: np.ndarray, noise: np.ndarray, high: int) -> bool:
     """True when strong contrast is as common on the paper side as on the ink side: a noise
-    field or a texture, not writing (ink is one-sided; noise is symmetric)."""
-    sample = noise[::2, ::2]
+    field or a texture, not writing (ink is one-sided; noise is symmetric). `noise` is the
+    subsampled noise map; the ink map is sampled alike."""
     n_ink = int(np.count_nonzero(ink[::2, ::2] >= high))
-    n_noise = int(np.count_nonzero(sample >= high))
-    return n_ink < 3 * n_noise and n_noise >= 0.005 * sample.size
+    n_noise = int(np.count_nonzero(noise >= high))
+    return n_ink < 3 * n_noise and n_noise >= 0.005 * noise.size
 
 
 # ---- long thin lines -------------------------------------------------------------------------
@@ -91,9 +93,14 @@ def looks_like_noise(ink: np.ndarray, noise: np.ndarray, high: int) -> bool:
 def column_runs(roi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per column of a component mask: ink count, vertical span (0 = no ink), centre row."""
     h = roi.shape[0]
-    count = np.count_nonzero(roi, axis=0)
-    top = np.argmax(roi, 0)
-    bottom = h - 1 - np.argmax(roi[::-1], 0)
+    if roi.size == 0:
+        return (np.zeros(roi.shape[1], np.int64),) * 2 + (np.zeros(roi.shape[1]),)
+    # OpenCV's reduce and a transposed copy: numpy's column-wise reductions are several times slower
+    u8 = np.ascontiguousarray(roi).view(np.uint8)
+    count = cv2.reduce(u8, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.int64)
+    by_column = cv2.transpose(u8)
+    top = np.argmax(by_column.view(bool), 1)
+    bottom = h - 1 - np.argmax(cv2.flip(by_column, 1).view(bool), 1)
     span = np.where(count > 0, bottom - top + 1, 0)
     return count, span, (top + bottom) / 2.0
 
@@ -146,7 +153,7 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
         rows = centre_rows + offset
         inside = (rows >= 0) & (rows < h)
         roi[rows[inside], cols[inside]] = False
-    roi[:, thin] = False
+    np.logical_and(roi, ~thin, out=roi)  # clear the thin columns (a row mask broadcast down)
     return True
 
 

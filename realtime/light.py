@@ -17,6 +17,7 @@ MIN_BACKGROUND_WINDOW = 31
 BACKGROUND_METHOD = "median"
 LIFT = 3
 SHORT_SIDE_WINDOW = 0.0
+NOISE_STEP = 2  # the noise map is only sampled (binarize's thresholds): every 2nd pixel is plenty
 
 
 def _shrink(gray: np.ndarray, window: float) -> tuple[np.ndarray, int]:
@@ -79,28 +80,38 @@ def ink_is_dark(gray: np.ndarray) -> bool:
 
 def contrast_maps(gray: np.ndarray, background: np.ndarray, dark_ink: bool) -> tuple[np.ndarray, np.ndarray]:
     """(ink, noise): contrast of each pixel against its background, 0 (paper) .. 255, for the
-    ink's sign and for the other sign (pure noise and texture, which sets the threshold floor).
+    ink's sign, and for the other sign (pure noise and texture, which sets the threshold floor)
+    at every NOISE_STEP-th pixel of each row and column only (that is all binarize samples).
 
     Relative contrast (difference / background) makes a stroke in shadow as strong as the same
     stroke in light: illumination multiplies both. Both maps share the denominator so the noise
     is measured on the ink's scale.
     """
+    sub = np.s_[::NOISE_STEP, ::NOISE_STEP]
+    return (contrast_map(gray, background, dark_ink, ink_side=True),
+            contrast_map(np.ascontiguousarray(gray[sub]), np.ascontiguousarray(background[sub]),
+                         dark_ink, ink_side=False))
+
+
+def contrast_map(gray: np.ndarray, background: np.ndarray, dark_ink: bool, ink_side: bool) -> np.ndarray:
+    """Contrast against the background of the ink's sign (ink_side) or of the other sign,
+    0 .. 255, on the ink's scale (see contrast_maps)."""
     if dark_ink:
         denom = cv2.max(background, 40)
-        ink, other = cv2.subtract(background, gray), cv2.subtract(gray, background)
     else:
         # chalk: contrast relative to the room left above the board, but never more than 2x
         # the board itself (a near-black board would make any speck full contrast)
         denom = cv2.min(cv2.max(cv2.subtract(255, background), 40), cv2.max(background, 40) * 2)
-        ink, other = cv2.subtract(gray, background), cv2.subtract(background, gray)
-    return cv2.divide(ink, denom, scale=255), cv2.divide(other, denom, scale=255)
+    darker = dark_ink == ink_side
+    diff = cv2.subtract(background, gray) if darker else cv2.subtract(gray, background)
+    return cv2.divide(diff, denom, scale=255)
 
 
 def ink_map(gray: np.ndarray, background: np.ndarray, dark_ink: bool) -> np.ndarray:
     """Contrast of the ink's sign, 0 (paper) .. 255 (full-contrast ink)."""
-    return contrast_maps(gray, background, dark_ink)[0]
+    return contrast_map(gray, background, dark_ink, ink_side=True)
 
 
 def opposite_map(gray: np.ndarray, background: np.ndarray, dark_ink: bool) -> np.ndarray:
-    """Contrast of the other sign on the ink's scale: noise and texture."""
-    return contrast_maps(gray, background, dark_ink)[1]
+    """Contrast of the other sign on the ink's scale (noise and texture), full size."""
+    return contrast_map(gray, background, dark_ink, ink_side=False)

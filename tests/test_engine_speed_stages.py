@@ -64,3 +64,41 @@ def test_relabel_stripped_drops_pieces_under_min_area():
     out = bz.relabel_stripped(comps, [(0, rest)])
     assert len(out) == 1 and out.areas[0] == 8 and tuple(out.boxes[0]) == (2, 2, 4, 2)
     assert out.ids[0] != 5
+
+
+def _column_runs_reference(roi: np.ndarray):
+    """Per column, the plain way: ink count, span from first to last ink row, centre row."""
+    h, w = roi.shape
+    count, span, centre = np.zeros(w, np.int64), np.zeros(w, np.int64), np.zeros(w)
+    for x in range(w):
+        rows = np.nonzero(roi[:, x])[0]
+        count[x] = len(rows)
+        if len(rows):
+            span[x] = rows[-1] - rows[0] + 1
+            centre[x] = (rows[0] + rows[-1]) / 2
+        else:
+            centre[x] = (0 + h - 1) / 2  # no ink: argmax says first row 0, last row h-1
+    return count, span, centre
+
+
+def test_column_runs_matches_the_plain_column_scan():
+    rng = np.random.default_rng(4)
+    for h, w in ((1, 1), (3, 40), (57, 301), (260, 90)):
+        roi = rng.random((h, w)) < 0.05
+        roi[:, ::7] = False  # empty columns too
+        for got, want in zip(bz.column_runs(roi), _column_runs_reference(roi), strict=True):
+            assert np.array_equal(got, want)
+
+
+def test_noise_map_is_the_full_map_sampled_at_every_second_pixel():
+    from realtime import light
+
+    rng = np.random.default_rng(5)
+    for dark in (True, False):
+        for shape in ((31, 47), (40, 64), (1, 1)):
+            gray = rng.integers(0, 256, shape, dtype=np.uint8)
+            bg = rng.integers(0, 256, shape, dtype=np.uint8)
+            ink, noise = light.contrast_maps(gray, bg, dark)
+            assert np.array_equal(ink, light.ink_map(gray, bg, dark))
+            assert np.array_equal(noise, light.opposite_map(gray, bg, dark)[::2, ::2])
+            assert not np.array_equal(ink, light.opposite_map(gray, bg, dark))
