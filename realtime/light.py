@@ -73,9 +73,31 @@ def ink_is_dark(gray: np.ndarray) -> bool:
     small, factor = _shrink(sub, window)
     k = max(3, min(255, int(window / factor) | 1))
     coarse = cv2.medianBlur(small, k)
-    residual = small.astype(np.int16) - coarse.astype(np.int16)
-    lo, mid, hi = np.percentile(residual, [0.5, 50, 99.5])
+    residual = small.astype(np.int16) - coarse.astype(np.int16)  # -255 .. 255
+    counts = np.bincount((residual + 255).ravel().astype(np.intp), minlength=511)
+    lo, mid, hi = percentiles_from_counts(counts, [0.5, 50, 99.5], offset=-255)
     return bool((mid - lo) >= (hi - mid))
+
+
+def percentiles_from_counts(counts: np.ndarray, qs, offset: int = 0) -> np.ndarray:
+    """np.percentile(values, qs) (its default linear method, same arithmetic) of integer values
+    given as a histogram: counts[i] = how many values equal i + offset. Reading the order statistics off
+    the cumulative counts is ~10x faster than numpy's partition of the values."""
+    cum = np.cumsum(counts)
+    n = int(cum[-1])
+    if n == 0:
+        raise ValueError("percentiles of no values")
+    q = np.asarray(qs, np.float64) / 100
+    virtual = (n - 1) * q  # numpy's virtual index for its linear method
+    below = np.floor(virtual)
+    gamma = virtual - below
+    k_below = np.clip(below.astype(np.intp), 0, n - 1)
+    k_above = np.minimum(k_below + 1, n - 1)
+    k_below[virtual >= n - 1] = n - 1
+    a = (np.searchsorted(cum, k_below, side="right") + offset).astype(np.float64)  # k-th smallest
+    b = (np.searchsorted(cum, k_above, side="right") + offset).astype(np.float64)
+    diff = b - a
+    return np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)  # numpy's _lerp
 
 
 def contrast_maps(gray: np.ndarray, background: np.ndarray, dark_ink: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -102,3 +102,15 @@ def test_noise_map_is_the_full_map_sampled_at_every_second_pixel():
             assert np.array_equal(ink, light.ink_map(gray, bg, dark))
             assert np.array_equal(noise, light.opposite_map(gray, bg, dark)[::2, ::2])
             assert not np.array_equal(ink, light.opposite_map(gray, bg, dark))
+
+
+def test_percentiles_from_counts_equal_numpy_percentile():
+    from realtime.light import percentiles_from_counts
+
+    rng = np.random.default_rng(6)
+    qs = [0, 0.5, 33.3, 50, 90, 99.5, 100]
+    for n in (1, 2, 3, 10, 1001, 20000):
+        values = np.clip(np.rint(rng.standard_normal(n) * rng.uniform(1, 60)), -255, 255).astype(np.int16)
+        counts = np.bincount((values + 255).astype(np.intp), minlength=511)
+        got = percentiles_from_counts(counts, qs, offset=-255)
+        assert np.array_equal(got, np.percentile(values, qs)), n  # bit for bit, not just close
