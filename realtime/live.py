@@ -498,6 +498,11 @@ class LiveProcessor:
         with self._cond:
             return None if self._frame is None else self._frame.copy()
 
+    def frame_age_s(self) -> float | None:
+        """Seconds since this session's newest frame (None before any)."""
+        with self._cond:
+            return None if not self._frame_seq else self._clock() - self._frame_time
+
     @property
     def overlay(self) -> Overlay:
         return self._overlay

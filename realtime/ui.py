@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,11 @@ from realtime.reading import Reading
 MAX_UPLOAD_MB = 25            # matches server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_PIXELS = DEFAULT_MAX_PIXELS
 MAX_DISPLAY_SIDE = 1600       # annotated images are shown at most this big (downloads: full size)
-READING_REFRESH_S = 0.5       # live text refresh while playing
+READING_REFRESH_S = 0.5       # live text refresh while playing, alone on the server
+# All live sessions together refresh their text at most this often: each refresh is a Streamlit
+# fragment run, which costs the server 25-60 ms of CPU (measured), more than a session's video.
+READING_REFRESHES_PER_S = 2.0
+LIVE_WINDOW_S = 10.0          # a session counts as live this long after its last frame
 DETECTION_DUTY = 0.5          # share of the detection slots' time that detection may use
 MODEL_ENV_VAR = "DIGITS_MODEL"
 POLARITIES = {"auto": "Auto", "dark_on_light": "Dark ink on light paper",
@@ -94,12 +99,33 @@ def detection_slots(cpus: int | None = None) -> int:
     return max(1, (cpus if cpus is not None else os.cpu_count() or 1) // 2)
 
 
+@st.cache_resource
+def live_processors() -> weakref.WeakSet:
+    """Every session's LiveProcessor on this server (weak: a closed session's goes away)."""
+    return weakref.WeakSet()
+
+
+def live_session_count(window_s: float = LIVE_WINDOW_S) -> int:
+    """Sessions whose camera sent a frame in the last `window_s` seconds (a window, so that a
+    short stall does not count a session out and back in)."""
+    ages = (processor.frame_age_s() for processor in list(live_processors()))
+    return sum(1 for age in ages if age is not None and age <= window_s)
+
+
+def reading_refresh_s(live_sessions: int) -> float:
+    """How often one session's live text refreshes: every READING_REFRESH_S alone; with more
+    live sessions, so that all of them together stay at READING_REFRESHES_PER_S (4 sessions:
+    every 2 s). The boxes and labels on the video itself are not slowed by this."""
+    return max(READING_REFRESH_S, live_sessions / READING_REFRESHES_PER_S)
+
+
 def session_processor(reader) -> LiveProcessor:
     """This session's live processor (created once; told about new readers/settings)."""
     state = st.session_state
     processor = state.get("live_processor")
     if processor is None:
         processor = state["live_processor"] = LiveProcessor(reader, turns=shared_detection_turns())
+        live_processors().add(processor)
     elif state.get("live_reader") is not reader:
         processor.set_reader(reader)
     state["live_reader"] = reader
@@ -247,7 +273,17 @@ def live_reading_panel(processor: LiveProcessor, playing: bool, show_stats: bool
             st.caption(f"{stats.input_fps:.0f} fps · detection {stats.detection_hz:.1f}/s, "
                        f"{stats.detection_ms:.0f} ms · overlay {stats.overlay_ms:.2f} ms/frame")
 
-    st.fragment(panel, run_every=READING_REFRESH_S if playing else None)()
+    if not playing:
+        st.fragment(panel)()
+        return
+    refresh_s = reading_refresh_s(live_session_count())
+
+    def refreshing_panel():
+        panel()
+        if reading_refresh_s(live_session_count()) != refresh_s:
+            st.rerun(scope="app")  # sessions came or went: declare the fragment anew
+
+    st.fragment(refreshing_panel, run_every=refresh_s)()
 
 
 def freeze(processor: LiveProcessor) -> None:

@@ -576,3 +576,47 @@ def test_detection_slots_are_half_the_cores(cpus, slots):
     from realtime.ui import detection_slots
 
     assert detection_slots(cpus) == slots
+
+
+# ---------------------------------------------------------------- live text refresh, shared server
+
+@pytest.mark.parametrize("sessions, period", [(0, 0.5), (1, 0.5), (2, 1.0), (4, 2.0), (8, 4.0)])
+def test_text_refresh_slows_down_as_sessions_share_the_server(sessions, period):
+    from realtime.ui import READING_REFRESHES_PER_S, reading_refresh_s
+
+    assert reading_refresh_s(sessions) == period
+    assert sessions / reading_refresh_s(sessions) <= READING_REFRESHES_PER_S
+
+
+def test_frame_age_follows_the_newest_frame():
+    now = [100.0]
+    proc = LiveProcessor(SlowReader(delay=0.0), clock=lambda: now[0])
+    try:
+        assert proc.frame_age_s() is None
+        proc.process(frame_with_id(1))
+        now[0] = 103.5
+        assert proc.frame_age_s() == pytest.approx(3.5)
+    finally:
+        proc.stop()
+
+
+def test_live_sessions_are_those_with_a_recent_frame():
+    from realtime import ui
+
+    ui.live_processors.clear()
+    now = [50.0]
+    streaming, stalled, idle = (LiveProcessor(SlowReader(delay=0.0), clock=lambda: now[0])
+                                for _ in range(3))
+    try:
+        for proc in (streaming, stalled, idle):
+            ui.live_processors().add(proc)
+        stalled.process(frame_with_id(1))
+        now[0] = 58.0
+        streaming.process(frame_with_id(2))
+        assert ui.live_session_count(window_s=10.0) == 2   # stalled 8 s ago still counts
+        now[0] = 61.0
+        assert ui.live_session_count(window_s=10.0) == 1
+    finally:
+        for proc in (streaming, stalled, idle):
+            proc.stop()
+        ui.live_processors.clear()
