@@ -19,6 +19,7 @@ from realtime import segment as sg
 from realtime.reading import Digit, Reading
 
 POLARITIES = ("auto", "dark_on_light", "light_on_dark")
+FEW_COMPONENTS = 1  # finding no more strokes than this puts the automatic polarity in doubt
 
 
 def ink_is_dark(gray: np.ndarray, polarity: str = "auto") -> bool:
@@ -83,17 +84,13 @@ class DigitReader:
         clock.lap("input")
 
         dark = ink_is_dark(work, s.polarity)
-        bg = light.estimate_background(work, dark)
-        ink, noise = light.contrast_maps(work, bg, dark)
-        clock.lap("light")
-
-        comps = bz.binarize(ink, noise)
-        typical = cp.typical_height(comps.boxes, comps.areas)
-        if s.remove_lines and len(comps):
-            comps = bz.strip_lines(comps, typical)
-            typical = cp.typical_height(comps.boxes, comps.areas)
-            comps = bz.strip_row_bands(comps, typical)
-        clock.lap("binarize")
+        comps, typical = self._ink_components(work, dark, clock)
+        if s.polarity == "auto" and len(comps) <= FEW_COMPONENTS:
+            # next to nothing found: with a few small digits on a page, a hard shadow's edge
+            # can outvote the ink in the polarity guess; look for ink of the other sign too
+            other, other_typical = self._ink_components(work, not dark, clock)
+            if len(other) > len(comps):
+                comps, typical = other, other_typical
 
         comps = cp.drop_specks(comps, typical)
         heights = comps.boxes[:, 3].astype(np.float64)
@@ -133,6 +130,20 @@ class DigitReader:
         lines, digits = self._assemble(plans, book, probs, tilt, scale, gray.shape)
         clock.lap("assemble")
         return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size)
+
+    def _ink_components(self, work: np.ndarray, dark: bool, clock) -> tuple:
+        """Working gray image -> (stroke components, ruled lines removed; usual digit height)."""
+        bg = light.estimate_background(work, dark)
+        ink, noise = light.contrast_maps(work, bg, dark)
+        clock.lap("light")
+        comps = bz.binarize(ink, noise)
+        typical = cp.typical_height(comps.boxes, comps.areas)
+        if self.settings.remove_lines and len(comps):
+            comps = bz.strip_lines(comps, typical)
+            typical = cp.typical_height(comps.boxes, comps.areas)
+            comps = bz.strip_row_bands(comps, typical)
+        clock.lap("binarize")
+        return comps, typical
 
     def _classify(self, book, start: int) -> np.ndarray:
         """Probabilities (N x 11) of the pieces from index `start` on, in one batch."""

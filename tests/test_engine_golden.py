@@ -118,6 +118,18 @@ def test_polarity_setting_overrides_the_automatic_choice():
     assert light_.read(paper).lines != ["9406"]
 
 
+def test_when_the_polarity_guess_finds_nothing_the_other_polarity_is_tried(monkeypatch):
+    from realtime import light
+    from realtime.reader import DigitReader
+
+    reader = DigitReader(classifier=real_reader().classifier)
+    paper = on_paper(render_number("9406", 55, seed=6), 230, 30)
+    monkeypatch.setattr(light, "ink_is_dark", lambda gray: False)  # a wrong guess
+    assert reader.read(paper).lines == ["9406"]
+    # blank paper stays blank both ways
+    assert reader.read(np.full((200, 300), 230, np.uint8)).lines == []
+
+
 def test_unknown_polarity_is_a_clear_error():
     from realtime.reader import DigitReader
 
