@@ -46,57 +46,6 @@ def thresholds(ink: np.ndarray, noise: np.ndarray) -> tuple[int, int]:
     return low, min(high, 250)
 
 
-# Rows of paper at least this many rows tall split the page into bands that are labelled apart.
-BAND_GAP = 16
-# ... worth it only while the bands' boxes cover at most this fraction of the page.
-MAX_BAND_FRACTION = 0.6
-
-
-def ink_bands(mask_u8: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Boxes (top, bottom, left, right; end-exclusive) of the bands of rows holding ink,
-    split at BAND_GAP or more empty rows. Each box starts on an even row and column: the
-    labelling works in 2 x 2 blocks, so a band labelled alone gets its components in the
-    order a whole-page labelling gives them."""
-    rows = np.flatnonzero(cv2.reduce(mask_u8, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel())
-    if rows.size == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(rows) > BAND_GAP)
-    tops = np.concatenate([rows[:1], rows[breaks + 1]])
-    bottoms = np.concatenate([rows[breaks], rows[-1:]]) + 1
-    boxes = []
-    for top, bottom in zip(tops - tops % 2, bottoms, strict=True):
-        left, _, width, _ = cv2.boundingRect(mask_u8[top:bottom])
-        boxes.append((int(top), int(bottom), left - left % 2, left + width))
-    return boxes
-
-
-def label_ink_bands(mask_u8: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """label_components' (n, labels, stats) of a page, labelling only the bands that hold ink
-    when they cover little of it (a few lines of digits on a big page): the same labels and
-    statistics (row 0, the background, is left zero), at a fraction of the cost."""
-    h, w = mask_u8.shape
-    boxes = ink_bands(mask_u8)
-    if sum((b - t) * (r - c) for t, b, c, r in boxes) > MAX_BAND_FRACTION * h * w:
-        n, labels, stats, _ = label_components(mask_u8)
-        return n, labels, stats
-    labels = np.zeros((h, w), np.int32)
-    all_stats = [np.zeros((1, 5), np.int32)]
-    n_total = 1
-    for top, bottom, left, right in boxes:
-        band = mask_u8[top:bottom, left:right]
-        n, part, stats, _ = label_components(band)
-        if n <= 1:
-            continue
-        # shift the band's labels past the bands above it (ink pixels only: paper stays 0)
-        labels[top:bottom, left:right] = part if n_total == 1 else cv2.add(part, n_total - 1, mask=band)
-        stats = stats[1:]
-        stats[:, cv2.CC_STAT_LEFT] += left
-        stats[:, cv2.CC_STAT_TOP] += top
-        all_stats.append(stats)
-        n_total += n - 1
-    return n_total, labels, np.concatenate(all_stats)
-
-
 def hysteresis_components(ink: np.ndarray, low: int, high: int, min_area: int = 3) -> Components:
     """Components of pixels >= low that hold at least one pixel >= high (8-connected).
 
@@ -104,7 +53,7 @@ def hysteresis_components(ink: np.ndarray, low: int, high: int, min_area: int = 
     component is exactly a component of the final mask.
     """
     weak = (ink >= low).view(np.uint8)
-    n, labels, stats = label_ink_bands(weak)
+    n, labels, stats, _ = label_components(weak)
     seeded = np.zeros(n, bool)
     seeded[labels[ink >= high]] = True
     seeded[0] = False

@@ -114,35 +114,3 @@ def test_percentiles_from_counts_equal_numpy_percentile():
         counts = np.bincount((values + 255).astype(np.intp), minlength=511)
         got = percentiles_from_counts(counts, qs, offset=-255)
         assert np.array_equal(got, np.percentile(values, qs)), n  # bit for bit, not just close
-
-
-def _sparse_masks():
-    """Blocks of speckled ink in a few row bands, some pages empty or full, odd sizes."""
-    rng = np.random.default_rng(7)
-    yield np.zeros((30, 40), np.uint8)
-    yield np.ones((31, 17), np.uint8)
-    for _ in range(60):
-        h, w = int(rng.integers(1, 240)), int(rng.integers(1, 240))
-        m = np.zeros((h, w), np.uint8)
-        for _ in range(int(rng.integers(1, 6))):
-            y, x = int(rng.integers(0, h)), int(rng.integers(0, w))
-            m[y:y + int(rng.integers(1, 25)), x:x + int(rng.integers(1, 60))] = 1
-        yield m & (rng.random((h, w)) < rng.uniform(0.3, 1.0)).astype(np.uint8)
-
-
-def test_label_ink_bands_labels_exactly_like_a_whole_page_labelling():
-    for mask in _sparse_masks():
-        n, labels, stats, _ = cp.label_components(mask)
-        n_b, labels_b, stats_b = bz.label_ink_bands(mask)
-        assert n_b == n and np.array_equal(labels_b, labels)
-        assert np.array_equal(stats_b[1:], stats[1:])
-
-
-def test_ink_bands_split_at_wide_paper_gaps_and_start_on_even_pixels():
-    mask = np.zeros((200, 300), np.uint8)
-    mask[21:40, 51:90] = 1
-    mask[45:60, 100:120] = 1                  # a gap under BAND_GAP: same band
-    mask[60 + bz.BAND_GAP + 20:150, 7:9] = 1  # a wide gap: a new band
-    bands = bz.ink_bands(mask)
-    assert bands == [(20, 60, 50, 120), (96, 150, 6, 9)]
-    assert bz.ink_bands(np.zeros((5, 5), np.uint8)) == []
