@@ -54,8 +54,8 @@ def group_lines(centres: np.ndarray, heights: np.ndarray, tilt: float,
     """Cluster items into lines; returns index arrays, lines top to bottom, items left to right.
 
     Items are placed biggest first (digits before punctuation); each joins the line whose nearest
-    member (along the line) overlaps it most vertically in the de-rotated frame, which follows
-    wavy baselines and copes with small and large digits on one line.
+    member on its left or right (along the line) overlaps it most vertically in the de-rotated
+    frame, which follows wavy baselines and copes with small and large digits on one line.
     """
     n = len(centres)
     if n == 0:
@@ -67,14 +67,7 @@ def group_lines(centres: np.ndarray, heights: np.ndarray, tilt: float,
     for i in np.argsort(-hs, kind="stable"):
         best, best_score = -1, min_overlap
         for k, members in enumerate(lines):
-            m = np.asarray(members)
-            near = m[np.argmin(np.abs(xs[m] - xs[i]))]
-            top = max(ys[i] - hs[i] / 2, ys[near] - hs[near] / 2)
-            bottom = min(ys[i] + hs[i] / 2, ys[near] + hs[near] / 2)
-            score = (bottom - top) / max(1.0, min(hs[i], hs[near]))
-            # a far-away member says less about where the line is now
-            far = abs(xs[near] - xs[i]) / max(1.0, hs[near])
-            score -= 0.02 * max(0.0, far - 3)
+            score = _fit_to_line(i, np.asarray(members), xs, ys, hs)
             if score > best_score:
                 best, best_score = k, score
         if best < 0:
@@ -84,6 +77,26 @@ def group_lines(centres: np.ndarray, heights: np.ndarray, tilt: float,
     out = [np.asarray(sorted(m, key=lambda j: xs[j])) for m in lines]
     out.sort(key=lambda m: float(np.median(ys[m])))
     return out
+
+
+def _fit_to_line(i: int, members: np.ndarray, xs: np.ndarray, ys: np.ndarray,
+                 hs: np.ndarray) -> float:
+    """How well item i continues a line: its vertical overlap (de-rotated frame, relative to
+    the smaller height) with the line's nearest member on its left or on its right, whichever
+    fits better (the part of a broken digit may sit lower than the stroke next to it but level
+    with the digit on its other side); a far-away member says less about where the line is."""
+    dx = xs[members] - xs[i]
+    best = -np.inf
+    for side in (dx < 0, dx >= 0):
+        if not side.any():
+            continue
+        near = members[side][np.argmin(np.abs(dx[side]))]
+        top = max(ys[i] - hs[i] / 2, ys[near] - hs[near] / 2)
+        bottom = min(ys[i] + hs[i] / 2, ys[near] + hs[near] / 2)
+        score = (bottom - top) / max(1.0, min(hs[i], hs[near]))
+        far = abs(xs[near] - xs[i]) / max(1.0, hs[near])
+        best = max(best, score - 0.02 * max(0.0, far - 3))
+    return best
 
 
 def space_after(lefts: np.ndarray, rights: np.ndarray, line_height: float,

@@ -187,6 +187,15 @@ def test_tilted_two_line_page_is_ordered(tilt):
         assert got == [(li, k) for k in range(len(got))]
 
 
+def test_lower_part_of_a_broken_digit_stays_on_its_line():
+    # a "4" in two strokes: the upper one at x=11, the lower one at x=27 sits lower than it but
+    # level with the "6" on its right; then a "1"
+    centres = np.array([[11.5, 23.0], [27.0, 48.5], [57.0, 36.0], [113.0, 35.0]])
+    heights = np.array([30.0, 25.0, 44.0, 43.0])
+    lines = ln.group_lines(centres, heights, 0.0)
+    assert [m.tolist() for m in lines] == [[0, 1, 2, 3]]
+
+
 def test_spaces_only_at_wide_gaps():
     lefts = np.array([0, 35, 70, 160, 195], float)
     rights = lefts + 30
