@@ -114,3 +114,38 @@ def test_percentiles_from_counts_equal_numpy_percentile():
         counts = np.bincount((values + 255).astype(np.intp), minlength=511)
         got = percentiles_from_counts(counts, qs, offset=-255)
         assert np.array_equal(got, np.percentile(values, qs)), n  # bit for bit, not just close
+
+
+FAULTS_PER_FRESH_ARRAY = """
+import resource, sys
+import numpy as np
+from realtime import image
+if sys.argv[1] == "default":  # glibc's own setting back (a fixed 128 KiB mmap threshold)
+    import ctypes
+    ctypes.CDLL(None).mallopt(-3, 128 * 1024)
+np.ones(3 << 18, np.float32)  # warm up
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):
+    np.ones(3 << 18, np.float32)  # a 3 MiB array (under numpy's huge-page size), filled, freed
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 20)
+"""
+
+
+def _faults_per_array(mode: str) -> float:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", FAULTS_PER_FRESH_ARRAY, mode], capture_output=True,
+                         text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def test_freed_page_size_arrays_are_reused_without_page_faults():
+    import pytest
+
+    from realtime import image as im
+
+    if not im.keep_freed_memory():
+        pytest.skip("no glibc mallopt here")
+    assert _faults_per_array("default") > 500  # 768 fresh 4 KiB pages each time
+    assert _faults_per_array("engine") < 50
