@@ -85,7 +85,7 @@ def looks_like_noise(ink: np.ndarray, noise: np.ndarray, high: int) -> bool:
     subsampled noise map; the ink map is sampled alike."""
     n_ink = int(np.count_nonzero(ink[::2, ::2] >= high))
     n_noise = int(np.count_nonzero(noise >= high))
-    return n_ink < 3 * n_noise and n_noise >= 0.005 * noise.size
+    return n_ink < 1.5 * n_noise and n_noise >= 0.005 * noise.size
 
 
 # ---- long thin lines -------------------------------------------------------------------------

@@ -97,6 +97,19 @@ def test_hysteresis_keeps_faint_stroke_connected_to_strong_one_only():
     assert mask[6, 45] and not mask[16, 20]
 
 
+def test_writing_on_a_textured_background_is_not_noise():
+    # a cheque's printed texture is strong on both sides of the paper level; the writing adds
+    # about as much again on the ink side: that is writing, not a noise field
+    rng = np.random.default_rng(0)
+    noise = (rng.random((100, 150)) < 0.02).astype(np.uint8) * 200   # the subsampled map
+    ink = np.zeros((200, 300), np.uint8)
+    ink[::2, ::2] = noise
+    ink[40:160:2, 60:240:2][rng.random((60, 90)) < 0.05] = 200         # the digits' strokes
+    assert not bz.looks_like_noise(ink, noise, 100)
+    # ... while a field as strong on both sides is noise
+    assert bz.looks_like_noise(np.kron(noise, np.ones((2, 2), np.uint8)), noise, 100)
+
+
 def test_pencil_stroke_survives_noise():
     rng = np.random.default_rng(1)
     ink = render_number("47", 50)
