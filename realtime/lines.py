@@ -3,6 +3,7 @@ de-rotated frame, order lines top to bottom and items left to right, and place s
 """
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
@@ -61,42 +62,40 @@ def group_lines(centres: np.ndarray, heights: np.ndarray, tilt: float,
     if n == 0:
         return []
     p = derotate(centres, tilt)
-    xs, ys = p[:, 0], p[:, 1]
-    hs = heights.astype(np.float64)
-    lines: list[list[int]] = []
-    for i in np.argsort(-hs, kind="stable"):
+    # plain floats: a page has tens of items, where numpy's per-call cost would dominate
+    xs, ys = p[:, 0].tolist(), p[:, 1].tolist()
+    hs = heights.astype(np.float64).tolist()
+    lines: list[tuple[list[float], list[int]]] = []  # per line: members' xs sorted, members
+    for i in np.argsort(-np.asarray(hs), kind="stable").tolist():
         best, best_score = -1, min_overlap
-        for k, members in enumerate(lines):
-            score = _fit_to_line(i, np.asarray(members), xs, ys, hs)
+        for k, (line_xs, members) in enumerate(lines):
+            pos = bisect.bisect_left(line_xs, xs[i])
+            neighbours = [members[j] for j in (pos - 1, pos) if 0 <= j < len(members)]
+            score = max(_overlap(i, j, xs, ys, hs) for j in neighbours)
             if score > best_score:
                 best, best_score = k, score
         if best < 0:
-            lines.append([int(i)])
+            lines.append(([xs[i]], [i]))
         else:
-            lines[best].append(int(i))
-    out = [np.asarray(sorted(m, key=lambda j: xs[j])) for m in lines]
-    out.sort(key=lambda m: float(np.median(ys[m])))
+            line_xs, members = lines[best]
+            pos = bisect.bisect_left(line_xs, xs[i])
+            line_xs.insert(pos, xs[i])
+            members.insert(pos, i)
+    out = [np.asarray(members) for _, members in lines]
+    out.sort(key=lambda m: float(np.median([ys[j] for j in m])))
     return out
 
 
-def _fit_to_line(i: int, members: np.ndarray, xs: np.ndarray, ys: np.ndarray,
-                 hs: np.ndarray) -> float:
-    """How well item i continues a line: its vertical overlap (de-rotated frame, relative to
-    the smaller height) with the line's nearest member on its left or on its right, whichever
-    fits better (the part of a broken digit may sit lower than the stroke next to it but level
-    with the digit on its other side); a far-away member says less about where the line is."""
-    dx = xs[members] - xs[i]
-    best = -np.inf
-    for side in (dx < 0, dx >= 0):
-        if not side.any():
-            continue
-        near = members[side][np.argmin(np.abs(dx[side]))]
-        top = max(ys[i] - hs[i] / 2, ys[near] - hs[near] / 2)
-        bottom = min(ys[i] + hs[i] / 2, ys[near] + hs[near] / 2)
-        score = (bottom - top) / max(1.0, min(hs[i], hs[near]))
-        far = abs(xs[near] - xs[i]) / max(1.0, hs[near])
-        best = max(best, score - 0.02 * max(0.0, far - 3))
-    return best
+def _overlap(i: int, j: int, xs: list[float], ys: list[float], hs: list[float]) -> float:
+    """How well item i continues a line at its member j: their vertical overlap (de-rotated
+    frame) relative to the smaller height; a far-away member says less about where the line
+    is. (The nearest member on either side counts: the part of a broken digit may sit lower
+    than the stroke next to it but level with the digit on its other side.)"""
+    top = max(ys[i] - hs[i] / 2, ys[j] - hs[j] / 2)
+    bottom = min(ys[i] + hs[i] / 2, ys[j] + hs[j] / 2)
+    score = (bottom - top) / max(1.0, min(hs[i], hs[j]))
+    far = abs(xs[j] - xs[i]) / max(1.0, hs[j])
+    return score - 0.02 * max(0.0, far - 3)
 
 
 def space_after(lefts: np.ndarray, rights: np.ndarray, line_height: float,

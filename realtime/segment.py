@@ -274,6 +274,7 @@ def two_upright_strokes(mask: np.ndarray, cut: int) -> bool:
 def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                       lefts: np.ndarray, rights: np.ndarray, split_ratio: float = 0.9,
                       max_merge: int = 3, max_cuts: int = 10, max_piece: float = 1.5,
+                      min_piece: float = 0.2,
                       narrow_split: np.ndarray | None = None) -> None:
     """Add to `plan` the merges of neighbouring units (parts of a broken digit) and the cuts of
     wide units (touching digits) that involve a doubtful unit."""
@@ -330,8 +331,9 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         for k, m in itertools.combinations(range(len(edges_at)), 2):
             if (k, m) == (0, len(edges_at) - 1):
                 continue  # the whole unit is plan.single
-            if edges_at[m] - edges_at[k] > max_piece * line_h:
-                continue
+            width = edges_at[m] - edges_at[k]
+            if width > max_piece * line_h or (not narrow and width < min_piece * line_h):
+                continue  # (a sliver between two close cuts is no digit; in a "11" it may be)
             piece = book.add(ids, (x, y, w, h), (first + edges_at[k], first + edges_at[m]),
                              skew=skew)
             if piece is not None:

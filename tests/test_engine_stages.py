@@ -262,6 +262,26 @@ def test_a_single_zero_has_no_junction():
     assert sg.junction_positions(zero[:, cols[0]:cols[-1] + 1], line_h=40) == []
 
 
+def test_cuts_of_a_chain_make_no_slivers_and_offer_each_zero():
+    chain = _loop_chain(3)
+    comps = cp.find_components(chain, min_area=1)
+    assert len(comps) == 1
+    book = sg.PieceBook(comps)
+    line_h = 40
+    plan = sg.plan_line(book, [0], line_h)
+    x, w = float(comps.boxes[0, 0]), float(comps.boxes[0, 2])
+    sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([x]), np.array([x + w]))
+    widths = [book.pieces[p].box[2] for _, _, p in plan.cuts[0]]
+    # one of the paths through the cuts is the three zeros, each about 24 px wide
+    assert sum(abs(wd - 24) <= 4 for wd in widths) >= 3
+    assert min(widths) >= 0.2 * line_h
+    # the bound is what keeps slivers out
+    plan = sg.plan_line(book, [0], line_h)
+    sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([x]), np.array([x + w]),
+                         min_piece=0.55)
+    assert min(book.pieces[p].box[2] for _, _, p in plan.cuts[0]) >= 0.55 * line_h
+
+
 def test_a_chain_of_small_zeros_is_not_punctuation():
     # cents written small: the "00" chain is about 0.6 of the line's digit height
     plan, _ = _plan([(10, 5, 28, 45), (45, 5, 28, 45), (80, 22, 50, 27), (140, 40, 6, 6)])
