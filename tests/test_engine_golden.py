@@ -130,6 +130,28 @@ def test_when_the_polarity_guess_finds_nothing_the_other_polarity_is_tried(monke
     assert reader.read(np.full((200, 300), 230, np.uint8)).lines == []
 
 
+def _tight(text: str, seed: int) -> np.ndarray:
+    """`text` on paper cropped close around its ink, like a cheque amount field."""
+    ink = render_number(text, 40, seed=seed)
+    ys, xs = np.nonzero(ink > 0.1)
+    return on_paper(ink[max(0, ys.min() - 3): ys.max() + 4, max(0, xs.min() - 2): xs.max() + 3])
+
+
+def test_a_number_as_wide_as_its_image_keeps_its_horizontal_strokes():
+    # the feet of "2222" ink a row across most of the image: that is no ruled line to erase
+    from realtime.reader import DigitReader, _Clock
+
+    page = _tight("2222", 2)
+    reader = DigitReader(classifier=real_reader().classifier)
+    comps, _ = reader._ink_components(page, True, _Clock({}))
+    strokes = page < 120
+    assert comps.mask()[strokes].mean() > 0.92
+
+
+def test_a_tight_cheque_amount_reads_its_twos():
+    assert real_reader().read(_tight("2200", 5)).lines == ["2200"]
+
+
 def test_unknown_polarity_is_a_clear_error():
     from realtime.reader import DigitReader
 
