@@ -274,11 +274,13 @@ class DetectionTurns:
 
     At most `slots` detections run at once, granted in the order they were asked for (no
     session waits behind another twice), and each slot rests after a detection so that it is
-    busy at most `duty` of the wall time: detection as a whole takes at most `slots * duty`
-    cores, whatever the number of sessions. The rest follows the detection's wall time, so
-    when the CPU is short detections slow down by themselves. With one session this caps
-    little (the per-session rate limit comes first); with four on 2 cores each reading
-    refreshes less often and the video threads (decode, callback, encode) keep their CPU.
+    busy at most `duty` of the time: detection as a whole takes at most `slots * duty` cores,
+    whatever the number of sessions. Callers report the CPU time a detection used (not its
+    wall time: under contention a low-priority detection takes longer on the clock without
+    using more CPU, and resting that long too would starve the readings twice). With one
+    session this caps little (the per-session rate limit comes first); with four on 2 cores
+    each reading refreshes less often and the video threads (decode, callback, encode) keep
+    their CPU.
     """
 
     def __init__(self, slots: int = 1, duty: float = 0.5, clock=time.monotonic):
@@ -329,6 +331,7 @@ class DetectionTurns:
                 self._cond.notify_all()
 
     def release(self, slot: int, busy_s: float) -> None:
+        """Give the slot back after `busy_s` seconds of detection CPU time."""
         with self._cond:
             self._busy[slot] = False
             self._free_at[slot] = self._clock() + rest_after(busy_s, self.duty)
@@ -444,12 +447,12 @@ class LiveProcessor:
             with self._cond:  # the newest frame once it is our turn, not the one that woke us
                 frame, seq, reader = self._frame, self._frame_seq, self._reader
             done_seq = seq
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.thread_time()
             try:
                 self._detect_once(frame, seq, reader)
             finally:
                 if slot is not None:
-                    self._turns.release(slot, time.perf_counter() - started)
+                    self._turns.release(slot, time.thread_time() - cpu_started)
             rest = self._min_detection_interval - (time.perf_counter() - started)
             if rest > 0:
                 with self._cond:  # woken early by stop()

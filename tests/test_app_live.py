@@ -620,3 +620,24 @@ def test_live_sessions_are_those_with_a_recent_frame():
         for proc in (streaming, stalled, idle):
             proc.stop()
         ui.live_processors.clear()
+
+
+def test_a_session_reports_detection_cpu_time_not_wall_time(processors):
+    """A detection that waits (here: sleeps) uses no CPU, so its slot need not rest for it."""
+    from realtime.live import DetectionTurns
+
+    class RecordingTurns(DetectionTurns):
+        def __init__(self):
+            super().__init__(slots=1, duty=0.5)
+            self.reported = []
+
+        def release(self, slot, busy_s):
+            self.reported.append(busy_s)
+            super().release(slot, busy_s)
+
+    turns = RecordingTurns()
+    proc = LiveProcessor(SlowReader(delay=0.3), turns=turns)
+    processors.append(proc)
+    proc.process(frame_with_id(1))
+    assert wait_until(lambda: turns.reported)
+    assert turns.reported[0] < 0.15   # 0.3 s on the clock, next to no CPU
