@@ -44,7 +44,12 @@ EPOCHS = 10
 BATCH = 128
 LR = 3e-3
 WEIGHT_DECAY = 1e-4
-CONV_WIDTHS = (16, 32, 32, 64, 64)  # filters of the five conv-BN-ReLU blocks
+CONV_WIDTHS = (24, 48, 48, 64, 64)  # filters of the five conv-BN-ReLU blocks
+# v1: (16, 32, 32, 64, 64), "valid" last pool: MNIST test 99.39 %, ORAND held-out 96.47 %, generated
+# non-digits rejected 95.58 %, 105k params. v2 (these): 99.42 %, 97.09 %, 96.22 %, 172k params,
+# ~1.3x the training CPU, int8 speed about the same. Train accuracy rose only 98.30 -> 98.48 %.
+LAST_POOL_PADDING = "same"    # 5x5 -> 3x3 keeps the whole map; "valid" (v1) gives 2x2 and drops
+                              # the last row and column
 DENSE = 128
 DROPOUT = 0.3                 # tried 0.1: MNIST test 99.34 % vs 99.39 %, no gain
 WORKERS = 2
@@ -203,7 +208,7 @@ def build_data(cfg, workers):
 # ---------------------------------------------------------------- model ------------------------
 
 def build_model():
-    """~105k params, ~4.7M MACs: conv-BN-ReLU blocks with early pooling (fast on one CPU core)."""
+    """~172k params, ~8.6M MACs: conv-BN-ReLU blocks with early pooling (fast on one CPU core)."""
     import keras
     from keras import layers as L
     reg = keras.regularizers.l2(WEIGHT_DECAY)
@@ -223,7 +228,7 @@ def build_model():
     x = L.MaxPool2D()(x)                      # 7
     x = conv_bn_relu(x, w4)
     x = conv_bn_relu(x, w5, padding="valid")  # 5
-    x = L.MaxPool2D()(x)                      # 2
+    x = L.MaxPool2D(padding=LAST_POOL_PADDING)(x)  # 3 ("same") or 2 ("valid")
     x = L.Flatten()(x)
     x = L.Dense(DENSE, use_bias=False, kernel_regularizer=reg)(x)
     x = L.BatchNormalization()(x)
@@ -444,7 +449,11 @@ def model_card(m: dict) -> str:
         f"- Seed: {m['seed']}; epochs {m['epochs']}, batch {m['batch']}, Adam lr {m['lr']} cosine, "
         f"L2 {m['weight_decay']}",
         f"- Time on this machine: {m['train_seconds'] / 60:.1f} min total "
-        f"(data {m['data_seconds'] / 60:.1f} min), {m['cpu_count']} CPU cores, {m['platform']}",
+        f"(data {m['data_seconds'] / 60:.1f} min), {m['cpu_count']} CPU cores, {m['platform']}; "
+        f"1/5/15-min load average when training ended: {m.get('load_average_after_fit')} "
+        "(above the core count means other work shared the machine)",
+        f"- Last epoch (Keras, float): train accuracy {pct(m.get('train_accuracy_last_epoch', float('nan')))} "
+        f"on the augmented mix, MNIST validation {pct(m.get('mnist_val_accuracy', float('nan')))}",
         f"- TensorFlow {m['tensorflow']}",
     ]
     return "\n".join(lines) + "\n"
@@ -458,7 +467,7 @@ def architecture_summary(model) -> str:
             parts.append(f"conv{layer.kernel_size[0]}x{layer.kernel_size[1]}-{layer.filters}"
                          f"({layer.padding})+BN+ReLU")
         elif isinstance(layer, L.MaxPool2D):
-            parts.append("maxpool2")
+            parts.append("maxpool2" + ("(same)" if layer.padding == "same" else ""))
         elif isinstance(layer, L.Dense):
             parts.append(f"dense-{layer.units}")
         elif isinstance(layer, L.Dropout):
@@ -501,7 +510,9 @@ def main(argv=None) -> int:
     keras.utils.set_random_seed(SEED)
     tf.config.threading.set_intra_op_parallelism_threads(max(1, os.cpu_count() or 1))
     model = build_model()
-    train(model, data, cfg["epochs"], BATCH)
+    history = train(model, data, cfg["epochs"], BATCH).history
+    t_train = time.time() - t0
+    load_after_training = [round(v, 1) for v in os.getloadavg()]
 
     rng = np.random.default_rng(SEED + 1)
     x_train = data["train"][0]
@@ -525,7 +536,10 @@ def main(argv=None) -> int:
         "sources": data["sources"], "seed": SEED, "epochs": cfg["epochs"], "batch": BATCH,
         "lr": LR, "weight_decay": WEIGHT_DECAY, "smoke": bool(args.smoke),
         "command": command_line(argv),
-        "data_seconds": round(t_data, 1), "train_seconds": round(time.time() - t0, 1),
+        "mnist_val_accuracy": float(history["val_accuracy"][-1]),
+        "train_accuracy_last_epoch": float(history["accuracy"][-1]),
+        "data_seconds": round(t_data, 1), "fit_done_seconds": round(t_train, 1),
+        "train_seconds": round(time.time() - t0, 1), "load_average_after_fit": load_after_training,
         "cpu_count": os.cpu_count(), "platform": platform.platform(), "tensorflow": tf.__version__,
     })
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
