@@ -12,7 +12,7 @@ from realtime.components import Components, find_components, label_components
 # Never call anything weaker than this ink (0..255 contrast) a stroke, however clean the image.
 MIN_LOW = 22
 MIN_HIGH = 50
-LOW_FRACTION = 0.3
+LOW_FRACTION = 0.4
 NOISE_PERCENTILE = 90.0
 
 
