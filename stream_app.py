@@ -16,6 +16,7 @@ from realtime import app_logic as logic
 from realtime import ui
 
 st.set_page_config(page_title="Digit reader", page_icon="🔢", layout="wide")
+ui.allow_slow_stun_answers()  # a busy browser's late answer must not end its stream
 
 # ---- 1. the reader: one shared classifier, one DigitReader per session and settings -------------
 settings = ui.sidebar_settings()

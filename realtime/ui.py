@@ -134,6 +134,26 @@ def session_processor(reader) -> LiveProcessor:
 
 # --------------------------------------------------------------------------- the live stream
 
+STUN_RTO_S = 1.5  # aioice's default 0.5 s: how long a STUN answer (and so a consent check) may take
+
+
+def allow_slow_stun_answers(rto_s: float = STUN_RTO_S) -> None:
+    """Give the browser more time to answer the server's ICE consent checks.
+
+    aioice (under aiortc) checks every ~5 s that the browser still answers (RFC 7675) and closes
+    the connection after 6 checks in a row go unanswered; but each check waits only its initial
+    STUN timeout, 0.5 s, and does not retransmit. A browser starved of CPU answers later than
+    that, and its stream ends after ~30 s although it never stopped answering (seen on this
+    2-core machine with 4 sessions: "Consent to send expired", then the page back at START).
+    RFC 8489 asks for an initial timeout of at least 500 ms; a longer one only slows the
+    retransmission of lost STUN requests, which loopback and a LAN hardly lose.
+    """
+    import aioice.stun
+
+    aioice.stun.RETRY_RTO = max(aioice.stun.RETRY_RTO, rto_s)
+
+
+
 LIVE_STREAM_KEY = "live"         # webrtc_streamer's key: st.session_state[key] is its context
 LIVE_SHOWN_KEY = "live_view_shown"
 

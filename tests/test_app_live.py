@@ -641,3 +641,27 @@ def test_a_session_reports_detection_cpu_time_not_wall_time(processors):
     proc.process(frame_with_id(1))
     assert wait_until(lambda: turns.reported)
     assert turns.reported[0] < 0.15   # 0.3 s on the clock, next to no CPU
+
+
+def test_consent_checks_wait_longer_for_a_busy_browser(monkeypatch):
+    """aioice's STUN transactions (consent checks included) take their first timeout from
+    aioice.stun.RETRY_RTO when created; the app raises it and never lowers it."""
+    import asyncio
+
+    import aioice.stun
+
+    from realtime.ui import STUN_RTO_S, allow_slow_stun_answers
+
+    monkeypatch.setattr(aioice.stun, "RETRY_RTO", 0.5)
+    allow_slow_stun_answers()
+    assert aioice.stun.RETRY_RTO == STUN_RTO_S > 0.5
+
+    async def first_timeout() -> float:
+        request = aioice.stun.Message(aioice.stun.Method.BINDING, aioice.stun.Class.REQUEST)
+        transaction = aioice.stun.Transaction(request, ("127.0.0.1", 9), protocol=None,
+                                              retransmissions=0)
+        return transaction._Transaction__timeout_delay
+    assert asyncio.run(first_timeout()) == STUN_RTO_S
+    monkeypatch.setattr(aioice.stun, "RETRY_RTO", 3.0)
+    allow_slow_stun_answers()
+    assert aioice.stun.RETRY_RTO == 3.0
