@@ -109,6 +109,7 @@ def junction_positions(mask: np.ndarray, line_h: float) -> list[int]:
     return [int((r[0] + r[-1]) // 2) for r in runs]
 
 
+FRAGMENT_COST = 1.5   # log-score price of leaving a flat slice of a wide unit out
 JUNCTION_DEPTH = 0.1  # how far (x line height) an outline must dip to mark a junction
 PUNCT_MAX_H = 0.5     # only units shorter than this (x line height) may be punctuation
 MIN_DESKEW_DEG = 3.0
@@ -397,9 +398,13 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         w = pieces[p].box[2]
         return lp_digit[p] + digit_bonus - 3.0 * max(0.0, w / h - 1.1)
 
+    def is_digit_tall(p: int) -> bool:
+        return pieces[p].box[3] >= 0.4 * h
+
     def as_cut_digit(p: int) -> float:
-        # a slice of a wide unit must be digit-tall: a stroke's flat end or a dash is not a digit
-        return as_digit(p) if pieces[p].box[3] >= 0.4 * h else -np.inf
+        # a slice of a wide unit must be digit-tall to be a digit; a flat slice (a ligature's
+        # tail, a dash, an underline stub joined to the digits) is left out, at a price
+        return as_digit(p) if is_digit_tall(p) else lp_other[p] - FRAGMENT_COST
 
     best = np.full(n + 1, -np.inf)
     best[0] = 0.0
@@ -421,7 +426,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
             fit = max(2, round(pieces[p].box[2] / (0.6 * h))) if p is not None else 2
             total, seg = best_cut_path(plan.cuts[a], as_cut_digit, fit)
             if seg:
-                options.append((total, a, seg))
+                options.append((total, a, [q for q in seg if is_digit_tall(q)]))
         for (i, jj), q in plan.merges.items():
             if jj == j:
                 options.append((as_digit(q), i, [q]))

@@ -339,6 +339,31 @@ def test_solve_line_prefers_the_confident_segmentation():
     assert chosen[0] == body and chosen[-1] == other
 
 
+def test_a_flat_tail_joined_to_touching_digits_is_left_out():
+    # two touching digits with a 1-px ligature tail running on to the right: every reading
+    # of the unit must cover the tail, which is no digit
+    labels = np.zeros((60, 120), np.int32)
+    labels[10:50, 10:30] = 1
+    labels[10:50, 34:54] = 1
+    labels[29:31, 30:34] = 1   # where they touch
+    labels[12, 54:90] = 1      # the tail
+    boxes = np.array([[10, 10, 80, 40]], np.int64)
+    comps = cp.Components(labels, np.array([1]), boxes, np.array([int((labels > 0).sum())]))
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0], 40)
+    sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([10.0]), np.array([90.0]))
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    for i, piece in enumerate(book.pieces):
+        x, y, w, h = piece.box
+        if h >= 30 and 16 <= w <= 24:
+            probs[i, 8] = 0.99   # one of the two digits
+        else:
+            probs[i, sg.NON_DIGIT] = 0.99
+    chosen = sg.solve_line(plan, probs, book.pieces, -0.6)
+    kept = [book.pieces[p].box for p in chosen]
+    assert len(kept) == 2 and all(h >= 30 and x + w <= 56 for x, _, w, h in kept)
+
+
 def _bars(slant: float, gap: int) -> np.ndarray:
     """Two slanted bars (a "11"), `gap` px apart, joined at the top by a 1-px bridge."""
     mask = np.zeros((40, 40), bool)
