@@ -69,7 +69,7 @@ def draw_digits(image: np.ndarray, digits, show_boxes: bool = True,
 
 # --------------------------------------------------------------------------- lines
 
-def group_lines(digits, space_factor: float = 0.75) -> tuple[list[str], list[Digit]]:
+def group_lines(digits, space_factor: float | None = None) -> tuple[list[str], list[Digit]]:
     """Digits anywhere -> (text lines top to bottom, digits re-numbered by line, left to right).
 
     A digit joins a line when its vertical centre falls inside the line's band; spaces follow
@@ -77,6 +77,9 @@ def group_lines(digits, space_factor: float = 0.75) -> tuple[list[str], list[Dig
     """
     from realtime.lines import space_after
 
+    if space_factor is None:  # the engine's own default, so both read the same spaces
+        from realtime.reader import Settings
+        space_factor = Settings.space_factor
     bands: list[list] = []  # each: [top, bottom, members]
     for d in sorted(digits, key=lambda d: d.box[1] + d.box[3] / 2):
         cy = d.box[1] + d.box[3] / 2
@@ -477,7 +480,8 @@ class LiveProcessor:
         if self._reset_tracks:  # settings changed: old votes were cast under other settings
             self._reset_tracks = False
             self._tracker.reset()
-        lines, digits = group_lines(self._tracker.update(list(reading.digits)))
+        space_factor = getattr(getattr(reader, "settings", None), "space_factor", None)
+        lines, digits = group_lines(self._tracker.update(list(reading.digits)), space_factor)
         now = time.perf_counter()
         self._detect_ms.append((now - start) * 1000)
         self._detect_stamps.append(self._clock())
