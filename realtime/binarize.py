@@ -281,8 +281,13 @@ def relabel_stripped(comps: Components, stripped: list[tuple[int, np.ndarray]],
     ids, boxes, areas = [], [], []
     for k, rest in stripped:
         keep[k] = False
-        x, y = int(comps.boxes[k, 0]), int(comps.boxes[k, 1])
         rest = np.ascontiguousarray(rest)
+        # label only the box of what is left: usually a few digits' feet, or nothing at all
+        left, top, width, height = cv2.boundingRect(rest.view(np.uint8))
+        if width == 0:
+            continue
+        rest = rest[top:top + height, left:left + width]
+        x, y = int(comps.boxes[k, 0]) + left, int(comps.boxes[k, 1]) + top
         n, part_labels, stats, _ = label_components(rest.view(np.uint8))
         if n <= 1:
             continue
