@@ -276,7 +276,7 @@ def relabel_stripped(comps: Components, stripped: list[tuple[int, np.ndarray]],
     values; the untouched components keep theirs (no page-wide relabelling). `comps.labels` is
     modified in place. The result is in page raster order of the boxes (top, then left)."""
     labels = comps.labels
-    next_id = max(int(labels.max()), int(comps.ids.max())) + 1
+    next_id = 0  # the first free label value, found (a page-wide max) only when needed
     keep = np.ones(len(comps), bool)
     ids, boxes, areas = [], [], []
     for k, rest in stripped:
@@ -291,6 +291,7 @@ def relabel_stripped(comps: Components, stripped: list[tuple[int, np.ndarray]],
         n, part_labels, stats, _ = label_components(rest.view(np.uint8))
         if n <= 1:
             continue
+        next_id = next_id or max(int(labels.max()), int(comps.ids.max())) + 1
         sl = (slice(y, y + rest.shape[0]), slice(x, x + rest.shape[1]))
         labels[sl][rest] = part_labels[rest] + (next_id - 1)
         big = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= min_area)[0] + 1
