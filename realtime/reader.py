@@ -37,6 +37,7 @@ class Settings:
     min_confidence: float = 0.3          # drop digits read with less confidence
     lone_digit_confidence: float = 0.8   # ... and a line's only digit with less than this
     min_digit_px: int = 7                # digits smaller than this (working px) are unreadable
+    lone_digit_min_px: int = 10          # a digit alone on its line must be this tall (working px)
     min_rel_height: float = 0.4          # drop items shorter than this x line height (dots, dashes)
     space_factor: float = 0.85           # a gap wider than this x line height may be a space
     split_ratio: float = 0.9             # try splitting components wider than this x line height
@@ -172,8 +173,10 @@ class DigitReader:
                 if conf < s.min_confidence:
                     continue
                 kept.append((label, conf, book.pieces[p].box))
-            if len(kept) == 1 and kept[0][1] < s.lone_digit_confidence:
-                continue  # a lone unsure "digit" on its own line is nearly always a stray mark
+            if len(kept) == 1 and (kept[0][1] < s.lone_digit_confidence
+                                   or kept[0][2][3] < s.lone_digit_min_px):
+                continue  # a lone unsure or tiny "digit" on its own line is nearly always a
+                # stray mark (tiny ones: a speck of paper texture or sensor noise)
             if len(plan.units) == 1 and kept and (
                     len(kept) < len(chosen)
                     or np.mean([c for _, c, _ in kept]) < s.lone_digit_confidence):

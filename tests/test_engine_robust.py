@@ -99,3 +99,16 @@ def test_read_never_raises_on_arbitrary_arrays(reader, image):
         x, y, w, h = d.box
         assert 0 <= d.label <= 9 and 0 <= x and 0 <= y and w > 0 and h > 0
         assert x + w <= image.shape[1] and y + h <= image.shape[0]
+
+
+def test_a_lone_speck_sized_digit_is_not_read_but_a_small_real_one_is(reader):
+    # noise fields and paper texture leave isolated 7-9 px marks that the classifier can call
+    # digits with high confidence; a digit alone on its line must be >= lone_digit_min_px tall
+    from tests.engine_helpers import on_paper, render_number
+
+    def page(height):
+        return np.pad(on_paper(render_number("5", height=height, seed=1)), 40, constant_values=235)
+
+    assert reader.settings.lone_digit_min_px > 8
+    assert reader.read(page(8)).digits == []
+    assert reader.read(page(16)).text == "5"
