@@ -69,6 +69,19 @@ def test_polarity_paper_and_blackboard():
         assert light.ink_is_dark(gray) is dark
 
 
+@pytest.mark.parametrize("seed, dark", [(5215, True), (5291, True), (5138, False)])
+def test_polarity_in_doubt_is_decided_again_at_full_detail(seed, dark, monkeypatch):
+    # synthetic pages (tuning seeds) whose shrunken thumbnail guesses wrong: small digits, a
+    # hard shadow or a board; the close call sends them to the unshrunk second look
+    from realtime.synth import make_page
+
+    gray = im.to_gray(make_page(seed)[0])
+    work = im.to_working(gray, im.working_scale(gray.shape))
+    assert light.ink_is_dark(work) is dark
+    monkeypatch.setattr(light, "UNCERTAIN_TAIL_RATIO", (1.0, 0.0))  # empty: no second look
+    assert light.ink_is_dark(work) is not dark
+
+
 def test_hard_shadow_is_divided_out():
     ink = render_number("58", 60)
     gray = on_paper(ink).astype(np.float32)
