@@ -184,14 +184,11 @@ class DigitReader:
             if kept:
                 line_records.append((plan.line_h, kept))
         # order lines top to bottom by their digits' de-rotated centres (pieces may have moved)
-        def centre_of(box):
-            x, y, w, h = box
-            return np.array([[x + w / 2, y + h / 2]])
-        line_records.sort(key=lambda r: float(np.median(
-            [ln.derotate(centre_of(b), tilt)[0, 1] for _, _, b in r[1]])))
-        for li, (line_h, kept) in enumerate(line_records):
-            pts = np.array([[b[0] + b[2] / 2, b[1] + b[3] / 2] for _, _, b in kept])
-            along = ln.derotate(pts, tilt)[:, 0]
+        placed = [(line_h, kept, ln.derotate(box_centres(kept), tilt))
+                  for line_h, kept in line_records]
+        placed.sort(key=lambda r: float(np.median(r[2][:, 1])))
+        for li, (line_h, kept, centres) in enumerate(placed):
+            along = centres[:, 0]
             order = np.argsort(along, kind="stable")
             kept = [kept[i] for i in order]
             along = along[order]
@@ -205,6 +202,11 @@ class DigitReader:
                 digits.append(Digit(label, conf, _to_input(box, scale, shape), li))
             lines.append("".join(text))
         return lines, digits
+
+
+def box_centres(kept) -> np.ndarray:
+    """(label, confidence, box) records -> n x 2 centres (x, y) of their boxes."""
+    return np.array([[x + w / 2, y + h / 2] for _, _, (x, y, w, h) in kept], np.float64)
 
 
 def _to_input(box, scale: float, shape) -> tuple[int, int, int, int]:

@@ -156,6 +156,15 @@ def level(glyph: np.ndarray, tilt_deg: float) -> np.ndarray:
     return cv2.warpAffine(glyph, rot, (nw, nh), flags=cv2.INTER_LINEAR)
 
 
+def ids_mask(labels: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
+    """Where `labels` holds one of `ids` (same as np.isin for the few ids of a piece, which
+    costs ~20x more on a digit-sized box)."""
+    mask = labels == ids[0]
+    for i in ids[1:]:
+        mask |= labels == i
+    return mask
+
+
 class PieceBook:
     """Builds each distinct piece (and its normalized crop) once."""
 
@@ -177,7 +186,7 @@ class PieceBook:
             return self._index[key]
         x, y, w, h = box
         roi = self.comps.labels[y:y + h, x:x + w]
-        mask = roi == ids[0] if len(ids) == 1 else np.isin(roi, ids)
+        mask = ids_mask(roi, ids)
         if cols is not None and skew:
             xp = sheared_columns(h, w, skew)
             mask &= (xp >= cols[0]) & (xp < cols[1])
@@ -390,8 +399,11 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     n = len(plan.units)
     if n == 0:
         return []
-    lp_digit = digit_scores(probs)
-    lp_other = np.log(np.clip(probs[:, NON_DIGIT], 1e-6, 1.0)) if len(probs) else np.zeros(0)
+    # plain floats: the search below does a few scalar operations per piece, where numpy
+    # scalars cost several times more (same IEEE arithmetic, same results)
+    lp_digit = digit_scores(probs).tolist()
+    lp_other = (np.log(np.clip(probs[:, NON_DIGIT], 1e-6, 1.0)) if len(probs)
+                else np.zeros(0)).tolist()
     h = max(plan.line_h, 1.0)
 
     def as_digit(p: int) -> float:
@@ -406,7 +418,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         # tail, a dash, an underline stub joined to the digits) is left out, at a price
         return as_digit(p) if is_digit_tall(p) else lp_other[p] - FRAGMENT_COST
 
-    best = np.full(n + 1, -np.inf)
+    best = [-math.inf] * (n + 1)
     best[0] = 0.0
     back: list[tuple[int, list[int]]] = [(0, [])] * (n + 1)
     for j in range(1, n + 1):

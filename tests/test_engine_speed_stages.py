@@ -1,9 +1,14 @@
 """The engine's faster stage implementations give what the plain ones give (engine-speed work)."""
 import cv2
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from realtime import binarize as bz
 from realtime import components as cp
+from realtime import lines as ln
+from realtime import reader as rd
+from realtime import segment as sg
 from tests.engine_helpers import render_number
 
 
@@ -119,6 +124,8 @@ def test_percentiles_from_counts_equal_numpy_percentile():
 FAULTS_PER_FRESH_ARRAY = """
 import resource, sys
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from realtime import image
 if sys.argv[1] == "default":  # glibc's own setting back (a fixed 128 KiB mmap threshold)
     import ctypes
@@ -149,3 +156,37 @@ def test_freed_page_size_arrays_are_reused_without_page_faults():
         pytest.skip("no glibc mallopt here")
     assert _faults_per_array("default") > 500  # 768 fresh 4 KiB pages each time
     assert _faults_per_array("engine") < 50
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=40))
+def test_lower_quartile_equals_numpy_percentile_25(values):
+    # equal as numbers (numpy may return -0.0 where this gives 0.0; space_after clips at 0)
+    assert ln.lower_quartile(values) == float(np.percentile(np.array(values), 25))
+
+
+def test_lower_quartile_interpolates_between_neighbours():
+    assert ln.lower_quartile([0.0, 10.0]) == 2.5
+    assert ln.lower_quartile([4.0, 0.0, 8.0, 100.0, 12.0]) == 4.0
+
+
+def test_ids_mask_equals_np_isin():
+    labels = np.random.default_rng(0).integers(0, 6, (40, 50)).astype(np.int32)
+    for ids in ((3,), (1, 4), (0, 2, 5), (7, 1)):
+        assert np.array_equal(sg.ids_mask(labels, ids), np.isin(labels, ids))
+
+
+def test_box_centres_are_box_middles():
+    kept = [(3, 0.9, (10, 20, 4, 6)), (5, 0.8, (0, 0, 1, 1))]
+    assert np.array_equal(rd.box_centres(kept), [[12.0, 23.0], [0.5, 0.5]])
+
+
+def test_line_order_by_one_derotation_per_line_equals_per_digit_derotation():
+    # the assemble stage sorts lines by the median de-rotated y of their digits' centres
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        tilt = float(rng.uniform(-0.26, 0.26))
+        kept = [(0, 1.0, tuple(int(v) for v in rng.integers(1, 300, 4))) for _ in range(7)]
+        per_digit = np.median([ln.derotate(np.array([[x + w / 2, y + h / 2]]), tilt)[0, 1]
+                               for _, _, (x, y, w, h) in kept])
+        assert float(np.median(ln.derotate(rd.box_centres(kept), tilt)[:, 1])) == per_digit
