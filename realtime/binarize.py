@@ -310,3 +310,54 @@ def remove_long_lines(mask: np.ndarray, typical_height: float = 0.0) -> np.ndarr
     """Bool mask version of `strip_lines`."""
     comps = find_components(mask, min_area=1)
     return strip_lines(comps, typical_height).mask()
+
+
+# A thin component whose darker surroundings are hardly lighter than its own "ink" (relative to
+# how much lighter its lighter surroundings are) is a step in brightness, not a stroke.
+STEP_EDGE_RATIO = 0.25
+THIN_ASPECT = 3.0  # only components at least this many times longer than wide are tested,
+MIN_EDGE_LENGTH = 8  # ... and this long (working px): shorter ones are specks, dropped anyway
+
+
+def drop_step_edges(comps: Components, gray: np.ndarray, dark_ink: bool) -> Components:
+    """Remove thin components that are the edge of a hard shadow rather than a stroke.
+
+    A stroke has paper on both sides; along a shadow's edge the contrast map finds a thin
+    strip on the shadow side, and its surroundings on that side are as dark as it is (the
+    shadow goes on), while a real '1' is darker than the paper all round it.
+    """
+    if len(comps) == 0:
+        return comps
+    w, h = comps.boxes[:, 2], comps.boxes[:, 3]
+    long_side = np.maximum(w, h)
+    thin = np.nonzero((long_side >= THIN_ASPECT * np.minimum(w, h))
+                      & (long_side >= MIN_EDGE_LENGTH))[0]
+    edges = [k for k in thin if is_step_edge(comps, int(k), gray, dark_ink)]
+    if not edges:
+        return comps
+    keep = np.ones(len(comps), bool)
+    keep[edges] = False
+    return comps.subset(keep)
+
+
+def is_step_edge(comps: Components, k: int, gray: np.ndarray, dark_ink: bool) -> bool:
+    """Is component k a brightness step (shadow edge) rather than a stroke? See drop_step_edges."""
+    x, y, w, h = (int(v) for v in comps.boxes[k])
+    pad = 3
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(gray.shape[1], x + w + pad), min(gray.shape[0], y + h + pad)
+    own = (comps.labels[y0:y1, x0:x1] == comps.ids[k]).view(np.uint8)
+    near = cv2.dilate(own, np.ones((3, 3), np.uint8))
+    ring = cv2.dilate(own, np.ones((5, 5), np.uint8)) > near  # 2 px out: past the blur
+    values = gray[y0:y1, x0:x1]
+    if not dark_ink:
+        values = 255 - values
+    around = values[ring]
+    if around.size < 8:
+        return False
+    inked = np.sort(values[own.view(bool)])  # small arrays: sorting beats histograms
+    around = np.sort(around)
+    ink = int(inked[len(inked) // 2])
+    darker_side = int(around[len(around) // 5]) - ink
+    lighter_side = int(around[len(around) * 4 // 5]) - ink
+    return bool(lighter_side > 0 and darker_side < STEP_EDGE_RATIO * lighter_side)

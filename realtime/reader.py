@@ -144,6 +144,7 @@ class DigitReader:
             # feet is inked across most of the width, and clearing it erased the bases of 2s)
             comps = bz.strip_lines(comps, typical)
             typical = cp.typical_height(comps.boxes, comps.areas)
+        comps = bz.drop_step_edges(comps, work, dark)
         clock.lap("binarize")
         return comps, typical
 

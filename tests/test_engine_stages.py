@@ -170,6 +170,24 @@ def test_box_sides_removed():
     assert cleaned[ink].mean() > 0.9
 
 
+def test_shadow_edge_strip_is_dropped_but_thin_strokes_are_kept():
+    # a hard shadow's edge leaves a thin strip of "ink" on its dark side; a real '1' (a
+    # stroke with paper on both sides) of the same shape stays
+    gray = np.full((120, 200), 220, np.uint8)
+    gray[:, :60] = 100                      # the shadow
+    mask = np.zeros(gray.shape, bool)
+    mask[20:100, 57:60] = True              # the strip the contrast map finds along its edge
+    gray[20:100, 140:144] = 40              # a '1'
+    mask[20:100, 140:144] = True
+    gray[95:100, 150:190] = 40              # a dash: thin too, but a stroke
+    mask[95:100, 150:190] = True
+    comps = cp.find_components(mask)
+    kept = bz.drop_step_edges(comps, gray, dark_ink=True)
+    assert sorted(int(x) for x in kept.boxes[:, 0]) == [140, 150]
+    board = bz.drop_step_edges(comps, 255 - gray, dark_ink=False)  # the same on a blackboard
+    assert sorted(int(x) for x in board.boxes[:, 0]) == [140, 150]
+
+
 # ---- components --------------------------------------------------------------------------------
 
 def test_components_and_typical_height_ignore_specks():
