@@ -337,19 +337,49 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         cuts = sorted(cuts + [j for j in junction_positions(mask, line_h)
                               if all(abs(j - c) >= near for c in cuts)])
         edges_at = (0, *cuts, mask.shape[1])
-        edges = []
+        spans = []
         for k, m in itertools.combinations(range(len(edges_at)), 2):
             if (k, m) == (0, len(edges_at) - 1):
                 continue  # the whole unit is plan.single
             width = edges_at[m] - edges_at[k]
             if width > max_piece * line_h or (not narrow and width < min_piece * line_h):
                 continue  # (a sliver between two close cuts is no digit; in a "11" it may be)
+            spans.append((k, m))
+        single = plan.single[a]
+        fit = (cut_piece_limit(book.pieces[single].box[2], line_h) if single is not None
+               else 2)
+        edges = []
+        for k, m in useful_spans(spans, len(edges_at) - 1, fit):
             piece = book.add(ids, (x, y, w, h), (first + edges_at[k], first + edges_at[m]),
                              skew=skew)
             if piece is not None:
                 edges.append((k, m, piece))
         if edges:
             plan.cuts[a] = edges
+
+
+def cut_piece_limit(width: float, line_h: float) -> int:
+    """Most digits a unit `width` wide may be cut into: as many as fit at 0.6 digit heights
+    each (thin slices are not all 1s), at least 2."""
+    return max(2, round(width / (0.6 * max(line_h, 1.0))))
+
+
+def useful_spans(spans: list[tuple[int, int]], end: int, max_pieces: int) -> list[tuple[int, int]]:
+    """The spans (k, m) between cut positions that lie on some path of at most `max_pieces`
+    spans from position 0 to `end`, in their order. The others can never be part of what
+    best_cut_path picks, so their crops need not be made nor read (a quarter of the cut
+    pieces on a busy page). All of them when no span reaches `end`, as best_cut_path then
+    aims at the furthest position reached instead."""
+    if not any(m == end for _, m in spans):
+        return list(spans)
+    far = max_pieces + 1  # unreachable: more pieces than allowed
+    from_start = [0] + [far] * end   # fewest spans from 0 to each position
+    for k, m in sorted(spans):
+        from_start[m] = min(from_start[m], from_start[k] + 1)
+    to_end = [far] * end + [0]       # fewest spans from each position to `end`
+    for k, m in sorted(spans, key=lambda s: -s[1]):
+        to_end[k] = min(to_end[k], to_end[m] + 1)
+    return [(k, m) for k, m in spans if from_start[k] + 1 + to_end[m] <= max_pieces]
 
 
 def best_cut_path(edges: list[tuple[int, int, int]], score,
@@ -434,8 +464,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         if p is None or not options:
             options.append((-20.0, a, []))  # nothing readable: skip it, at a price
         if a in plan.cuts:
-            # no more digits than fit at 0.6 digit heights each (thin slices are not all 1s)
-            fit = max(2, round(pieces[p].box[2] / (0.6 * h))) if p is not None else 2
+            fit = cut_piece_limit(pieces[p].box[2], h) if p is not None else 2
             total, seg = best_cut_path(plan.cuts[a], as_cut_digit, fit)
             if seg:
                 options.append((total, a, [q for q in seg if is_digit_tall(q)]))

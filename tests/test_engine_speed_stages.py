@@ -190,3 +190,50 @@ def test_line_order_by_one_derotation_per_line_equals_per_digit_derotation():
         per_digit = np.median([ln.derotate(np.array([[x + w / 2, y + h / 2]]), tilt)[0, 1]
                                for _, _, (x, y, w, h) in kept])
         assert float(np.median(ln.derotate(rd.box_centres(kept), tilt)[:, 1])) == per_digit
+
+
+def _paths(spans, end, max_pieces):
+    """All paths (lists of spans) from 0 to `end` of at most `max_pieces` spans (brute force)."""
+    out, stack = [], [(0, [])]
+    while stack:
+        pos, path = stack.pop()
+        if pos == end:
+            out.append(path)
+            continue
+        if len(path) < max_pieces:
+            stack.extend((m, path + [(k, m)]) for k, m in spans if k == pos)
+    return out
+
+
+@st.composite
+def _cut_graphs(draw):
+    end = draw(st.integers(1, 7))
+    pairs = [(k, m) for k in range(end) for m in range(k + 1, end + 1) if (k, m) != (0, end)]
+    spans = [s for s in pairs if draw(st.booleans())]
+    return spans, end, draw(st.integers(1, 6))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_cut_graphs())
+def test_useful_spans_are_those_on_some_short_enough_path(graph):
+    spans, end, max_pieces = graph
+    kept = sg.useful_spans(spans, end, max_pieces)
+    if not any(m == end for _, m in spans):
+        assert kept == spans
+        return
+    on_paths = {s for path in _paths(spans, end, max_pieces) for s in path}
+    assert kept == [s for s in spans if s in on_paths]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_cut_graphs(), st.lists(st.floats(-8, 1), min_size=40, max_size=40))
+def test_best_cut_path_is_the_same_over_the_useful_spans_only(graph, scores):
+    spans, end, max_pieces = graph
+    if not spans:
+        return
+    edges = [(k, m, i) for i, (k, m) in enumerate(spans)]
+    useful = set(sg.useful_spans(spans, end, max_pieces))
+    kept = [e for e in edges if (e[0], e[1]) in useful]
+    full = sg.best_cut_path(edges, scores.__getitem__, max_pieces)
+    pruned = sg.best_cut_path(kept, scores.__getitem__, max_pieces) if kept else (-np.inf, [])
+    assert pruned == full
