@@ -82,7 +82,7 @@ def group_lines(centres: np.ndarray, heights: np.ndarray, tilt: float,
             line_xs.insert(pos, xs[i])
             members.insert(pos, i)
     out = [np.asarray(members) for _, members in lines]
-    out.sort(key=lambda m: float(np.median([ys[j] for j in m])))
+    out.sort(key=lambda m: median_of([ys[j] for j in m]))
     return out
 
 
@@ -124,3 +124,13 @@ def lower_quartile(values: list[float]) -> float:
     t = virtual - below
     # numpy's _lerp: from the nearer end, so that t = 0 or 1 gives the end value exactly
     return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
+
+
+def median_of(values: list[float]) -> float:
+    """np.median of a short list, the same float (the middle value, or the plain mean of the
+    two middle ones) at a tenth of numpy's per-call cost."""
+    ordered = sorted(values)
+    half = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[half])
+    return float((ordered[half - 1] + ordered[half]) / 2)

@@ -187,7 +187,7 @@ class DigitReader:
         # order lines top to bottom by their digits' de-rotated centres (pieces may have moved)
         placed = [(line_h, kept, ln.derotate(box_centres(kept), tilt))
                   for line_h, kept in line_records]
-        placed.sort(key=lambda r: float(np.median(r[2][:, 1])))
+        placed.sort(key=lambda r: ln.median_of(r[2][:, 1].tolist()))
         for li, (line_h, kept, centres) in enumerate(placed):
             along = centres[:, 0]
             order = np.argsort(along, kind="stable")

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from realtime.components import Components
+from realtime.lines import median_of
 from realtime.normalize import ink_bbox, normalize_digit
 
 NON_DIGIT = 10  # the classifier's 11th class: punctuation, lines, fragments, touching pairs
@@ -45,7 +46,7 @@ def line_height(heights: np.ndarray) -> float:
     if len(heights) == 0:
         return 0.0
     h = np.asarray(heights, np.float64)
-    return float(np.median(h[h >= 0.5 * h.max()]))
+    return median_of(h[h >= 0.5 * h.max()].tolist())
 
 
 def cut_positions(mask: np.ndarray, line_h: float, max_cuts: int = 6) -> list[int]:

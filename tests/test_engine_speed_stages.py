@@ -237,3 +237,10 @@ def test_best_cut_path_is_the_same_over_the_useful_spans_only(graph, scores):
     full = sg.best_cut_path(edges, scores.__getitem__, max_pieces)
     pruned = sg.best_cut_path(kept, scores.__getitem__, max_pieces) if kept else (-np.inf, [])
     assert pruned == full
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=40))
+def test_median_of_equals_numpy_median(values):
+    # equal as numbers (numpy may give 0.0 for -0.0: the values are sort keys and heights)
+    assert ln.median_of(values) == float(np.median(np.array(values)))
