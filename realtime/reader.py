@@ -85,8 +85,23 @@ class DigitReader:
         clock.lap("input")
 
         dark = ink_is_dark(work, s.polarity)
+        auto = s.polarity == "auto"
+        lines, digits, looked_both = self._read_working(work, dark, auto, scale, gray.shape, clock)
+        if auto and not lines and not looked_both:
+            # ink found but nothing read: a hard shadow across a page of a few digits can
+            # outvote the ink in the polarity guess; read the other sign too
+            lines, digits, _ = self._read_working(work, not dark, False, scale, gray.shape, clock)
+        return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size)
+
+    def _read_working(self, work: np.ndarray, dark: bool, may_flip: bool, scale: float,
+                      shape, clock) -> tuple[list[str], list[Digit], bool]:
+        """Working gray image, ink polarity -> (lines, digits, whether both polarities were
+        looked at). With `may_flip`, a page with next to no ink of the guessed sign is also
+        searched for ink of the other."""
+        s = self.settings
         comps, typical = self._ink_components(work, dark, clock)
-        if s.polarity == "auto" and len(comps) <= FEW_COMPONENTS:
+        looked_both = may_flip and len(comps) <= FEW_COMPONENTS
+        if looked_both:
             # next to nothing found: with a few small digits on a page, a hard shadow's edge
             # can outvote the ink in the polarity guess; look for ink of the other sign too
             other, other_typical = self._ink_components(work, not dark, clock)
@@ -128,9 +143,9 @@ class DigitReader:
         probs = np.concatenate([probs, self._classify(book, n_first)])
         clock.lap("classify")
 
-        lines, digits = self._assemble(plans, book, probs, tilt, scale, gray.shape)
+        lines, digits = self._assemble(plans, book, probs, tilt, scale, shape)
         clock.lap("assemble")
-        return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size)
+        return lines, digits, looked_both
 
     def _ink_components(self, work: np.ndarray, dark: bool, clock) -> tuple:
         """Working gray image -> (stroke components, ruled lines removed; usual digit height)."""

@@ -136,6 +136,25 @@ def test_when_the_polarity_guess_finds_nothing_the_other_polarity_is_tried(monke
     assert reader.read(np.full((200, 300), 230, np.uint8)).lines == []
 
 
+@pytest.mark.parametrize("seed", [5108, 5207])
+def test_when_the_polarity_guess_reads_nothing_the_other_polarity_is_read(seed):
+    # synthetic tuning pages with a hard shadow over a few digits: the guess (light ink) finds
+    # a few marks along the shadow, too many to call the page empty, none of them a digit
+    from realtime import image as im
+    from realtime import light
+    from realtime.reader import FEW_COMPONENTS, DigitReader, _Clock
+    from realtime.synth import make_page
+
+    reader = DigitReader(classifier=real_reader().classifier)
+    page, truth = make_page(seed)
+    gray = im.to_gray(page)
+    work = im.to_working(gray, im.working_scale(gray.shape))
+    assert not light.ink_is_dark(work)
+    marks, _ = reader._ink_components(work, False, _Clock({}))
+    assert len(marks) > FEW_COMPONENTS
+    assert reader.read(page).lines == truth
+
+
 def _tight(text: str, seed: int) -> np.ndarray:
     """`text` on paper cropped close around its ink, like a cheque amount field."""
     ink = render_number(text, 40, seed=seed)
