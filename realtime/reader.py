@@ -20,6 +20,9 @@ from realtime.reading import Digit, Reading
 
 POLARITIES = ("auto", "dark_on_light", "light_on_dark")
 FEW_COMPONENTS = 1  # finding no more strokes than this puts the automatic polarity in doubt
+# ... and so does reading nothing from no more marks than this (a few along a shadow's edge);
+# a busy scene without digits (many marks) is not read twice
+FEW_MARKS = 8
 
 
 def ink_is_dark(gray: np.ndarray, polarity: str = "auto") -> bool:
@@ -86,22 +89,22 @@ class DigitReader:
 
         dark = ink_is_dark(work, s.polarity)
         auto = s.polarity == "auto"
-        lines, digits, looked_both = self._read_working(work, dark, auto, scale, gray.shape, clock)
-        if auto and not lines and not looked_both:
+        lines, digits, marks = self._read_working(work, dark, auto, scale, gray.shape, clock)
+        if auto and not lines and FEW_COMPONENTS < marks <= FEW_MARKS:
             # ink found but nothing read: a hard shadow across a page of a few digits can
             # outvote the ink in the polarity guess; read the other sign too
             lines, digits, _ = self._read_working(work, not dark, False, scale, gray.shape, clock)
         return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size)
 
     def _read_working(self, work: np.ndarray, dark: bool, may_flip: bool, scale: float,
-                      shape, clock) -> tuple[list[str], list[Digit], bool]:
-        """Working gray image, ink polarity -> (lines, digits, whether both polarities were
-        looked at). With `may_flip`, a page with next to no ink of the guessed sign is also
-        searched for ink of the other."""
+                      shape, clock) -> tuple[list[str], list[Digit], int]:
+        """Working gray image, ink polarity -> (lines, digits, how many marks of that polarity
+        were found). With `may_flip`, a page with next to no ink of the guessed sign
+        (FEW_COMPONENTS) is also searched for ink of the other."""
         s = self.settings
         comps, typical = self._ink_components(work, dark, clock)
-        looked_both = may_flip and len(comps) <= FEW_COMPONENTS
-        if looked_both:
+        marks = len(comps)
+        if may_flip and marks <= FEW_COMPONENTS:
             # next to nothing found: with a few small digits on a page, a hard shadow's edge
             # can outvote the ink in the polarity guess; look for ink of the other sign too
             other, other_typical = self._ink_components(work, not dark, clock)
@@ -145,7 +148,7 @@ class DigitReader:
 
         lines, digits = self._assemble(plans, book, probs, tilt, scale, shape)
         clock.lap("assemble")
-        return lines, digits, looked_both
+        return lines, digits, marks
 
     def _ink_components(self, work: np.ndarray, dark: bool, clock) -> tuple:
         """Working gray image -> (stroke components, ruled lines removed; usual digit height)."""
