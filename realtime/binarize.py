@@ -173,9 +173,7 @@ def strip_row_bands(comps: Components, typical_height: float) -> Components:
     np.add.at(cover, comps.boxes[:, 1] + comps.boxes[:, 3], -comps.boxes[:, 2])
     if np.cumsum(cover)[:H].max() < 0.45 * W:
         return comps
-    keep = np.zeros(max(int(labels.max()), int(comps.ids.max())) + 1, bool)
-    keep[comps.ids] = True
-    mask = keep[labels]
+    mask = comps.mask()
     rows = np.count_nonzero(mask, axis=1)
     line_rows = rows >= 0.45 * W
     if not line_rows.any():
