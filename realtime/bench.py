@@ -448,29 +448,13 @@ def confusion(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
     return m
 
 
-def per_digit_latency(clf, crops: np.ndarray, batch_sizes, min_s: float) -> list[float]:
-    """ms per digit for each batch size: the classifier engineer's measurement
-    (realtime.bench_classifier.ms_per_digit: median of repeated calls) when present."""
-    try:
-        from realtime.bench_classifier import ms_per_digit
-    except ImportError:
-        ms_per_digit = _ms_per_digit
-    out = []
-    for b in tqdm(batch_sizes, desc="latency vs batch", leave=False):
-        value = ms_per_digit(clf, crops, b, min_s)
-        out.append(value if isinstance(value, tuple) else (value, float("nan")))  # (wall, CPU)
-    return out
+def per_digit_latency(clf, crops: np.ndarray, batch_sizes, min_s: float) -> list[tuple[float, float]]:
+    """(wall, CPU) ms per digit for each batch size: the classifier engineer's measurement
+    (realtime.bench_classifier.ms_per_digit: median of repeated calls)."""
+    from realtime.bench_classifier import ms_per_digit
 
-
-def _ms_per_digit(clf, crops: np.ndarray, batch: int, seconds: float) -> float:
-    x = np.resize(crops, (batch, 28, 28))
-    clf.classify(x)
-    times, t_end = [], time.perf_counter() + seconds
-    while time.perf_counter() < t_end or len(times) < 10:
-        t0 = time.perf_counter()
-        clf.classify(x)
-        times.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(times)) / batch, float("nan")
+    return [ms_per_digit(clf, crops, b, min_s)
+            for b in tqdm(batch_sizes, desc="latency vs batch", leave=False)]
 
 
 def bench_classifier(cfg: BenchConfig, comp: Components, out: Path) -> dict:
