@@ -340,11 +340,6 @@ class DetectionTurns:
             self._free_at[slot] = self._clock() + rest_after(busy_s, self.duty)
             self._cond.notify_all()
 
-    def wake(self) -> None:
-        """Re-check waiters now (after a clock change in tests, or a give-up condition)."""
-        with self._cond:
-            self._cond.notify_all()
-
 
 class LiveProcessor:
     """One browser session's live video: latest-frame-only detection in a worker, stable overlay.
