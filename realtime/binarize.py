@@ -157,51 +157,6 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
     return True
 
 
-def strip_row_bands(comps: Components, typical_height: float) -> Components:
-    """Erase broken or dotted horizontal lines (an underline on a scanned form) that are too
-    fragmented to be one long component: rows inked across most of the image width, in thin
-    bands, cleared where no stroke crosses them. `comps.labels` is modified in place."""
-    if len(comps) == 0 or typical_height <= 0:
-        return comps
-    labels = comps.labels
-    H, W = labels.shape
-    if W < 3 * typical_height:
-        return comps
-    # cheap bound first: a row holds at most the widths of the components crossing it
-    cover = np.zeros(H + 1, np.int64)
-    np.add.at(cover, comps.boxes[:, 1], comps.boxes[:, 2])
-    np.add.at(cover, comps.boxes[:, 1] + comps.boxes[:, 3], -comps.boxes[:, 2])
-    if np.cumsum(cover)[:H].max() < 0.45 * W:
-        return comps
-    mask = comps.mask()
-    rows = np.count_nonzero(mask, axis=1)
-    line_rows = rows >= 0.45 * W
-    if not line_rows.any():
-        return comps
-    max_band = max(3, int(0.2 * typical_height))
-    changed = False
-    r = 0
-    while r < H:
-        if not line_rows[r]:
-            r += 1
-            continue
-        r1 = r
-        while r1 + 1 < H and line_rows[r1 + 1]:
-            r1 += 1
-        if r1 - r + 1 <= max_band:
-            top, bottom = max(0, r - 1), min(H - 1, r1 + 1)  # with the antialiased edges
-            above = mask[top - 1] if top >= 1 else np.zeros(W, bool)
-            below = mask[bottom + 1] if bottom + 1 < H else np.zeros(W, bool)
-            free = ~(above | below)  # columns where no stroke crosses the band
-            band = labels[top:bottom + 1]
-            band[:, free] = 0
-            changed = True
-        r = r1 + 1
-    if not changed:
-        return comps
-    return find_components(mask & (labels > 0), min_area=3)
-
-
 def strip_frame(roi: np.ndarray) -> bool:
     """Erase the sides of a box drawn around digits (a hollow component), in place.
 

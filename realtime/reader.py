@@ -158,8 +158,9 @@ class DigitReader:
         comps = bz.binarize(ink, noise)
         typical = cp.typical_height(comps.boxes, comps.areas)
         if self.settings.remove_lines and len(comps):
-            # (not bz.strip_row_bands: in a number as wide as its image, a row along the digits'
-            # feet is inked across most of the width, and clearing it erased the bases of 2s)
+            # (no clearing of "row bands", rows inked across most of the width: in a number as
+            # wide as its image, a row along the digits' feet is one, and clearing it erased the
+            # bases of 2s)
             comps = bz.strip_lines(comps, typical)
             typical = cp.typical_height(comps.boxes, comps.areas)
         comps = bz.drop_step_edges(comps, work, dark)
