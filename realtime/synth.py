@@ -43,11 +43,22 @@ class Page:
     image: np.ndarray           # H x W x 3 BGR uint8
     lines: list[str]            # ground truth, top to bottom, groups separated by one space
     tilt_deg: float
+    # with render_page(..., with_ids=True): H x W int32, k + 1 where digit k's ink is (0 elsewhere;
+    # the later digit where two overlap), through the same page transform; digit_labels[k] is its
+    # label. For mining classifier training crops (training/mine_pieces.py).
+    digit_ids: np.ndarray | None = None
+    digit_labels: list[int] | None = None
 
 
-def digit_glyph(rng: np.random.Generator, label: int, height: int) -> np.ndarray:
-    """A random MNIST test image of `label` cropped to its ink and scaled to `height` px (0..1)."""
-    images, by_label = mnist_test_digits()
+def by_label_index(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(images, per label the indices of its images): a digit source for render_page."""
+    return images, [np.nonzero(labels == d)[0] for d in range(10)]
+
+
+def digit_glyph(rng: np.random.Generator, label: int, height: int, source=None) -> np.ndarray:
+    """A random MNIST image of `label` cropped to its ink and scaled to `height` px (0..1); from
+    the test set unless `source` (see by_label_index) says otherwise."""
+    images, by_label = source if source is not None else mnist_test_digits()
     img = images[by_label[label][rng.integers(len(by_label[label]))]]
     ys, xs = np.nonzero(img > 40)
     img = img[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255.0
@@ -96,6 +107,15 @@ def paste_max(canvas: np.ndarray, glyph: np.ndarray, x: int, y: int) -> None:
     np.maximum(region, glyph[y0 - y:y1 - y, x0 - x:x1 - x], out=region)
 
 
+def paste_id(ids: np.ndarray, where: np.ndarray, value: int, x: int, y: int) -> None:
+    """ids = value where `where` (a glyph-sized bool mask) is true, at (x, y), clipped."""
+    H, W = ids.shape
+    h, w = where.shape
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
+    if x1 > x0 and y1 > y0:
+        ids[y0:y1, x0:x1][where[y0 - y:y1 - y, x0 - x:x1 - x]] = value
+
+
 def layout_line(rng: np.random.Generator, h: float, max_width: float) -> list:
     """Plan one line: returns [('digit', label, height, gap_before) | ('punct', kind, gap_before)]
     and the truth string; groups separated by wide gaps."""
@@ -137,8 +157,11 @@ def layout_line(rng: np.random.Generator, h: float, max_width: float) -> list:
     return items
 
 
-def render_ink(rng: np.random.Generator, W: int, H: int):
-    """Ink alpha, ruled-line alpha and truth lines on an upright W x H canvas."""
+def render_ink(rng: np.random.Generator, W: int, H: int, source=None, ids=None,
+               id_labels=None):
+    """Ink alpha, ruled-line alpha and truth lines on an upright W x H canvas. When `ids` (an
+    H x W int32 canvas) is given, each digit's ink is marked there and its label appended to
+    `id_labels` (no extra random draws: the page is the same either way)."""
     ink = np.zeros((H, W), np.float32)
     rules = np.zeros((H, W), np.float32)
     n_lines = int(rng.integers(1, 6))
@@ -171,9 +194,13 @@ def render_ink(rng: np.random.Generator, W: int, H: int):
             started = True
             if it[0] == "digit":
                 _, label, dh, gap = it
-                glyph = digit_glyph(rng, label, max(MIN_DIGIT_H - 3, round(dh)))
+                glyph = digit_glyph(rng, label, max(MIN_DIGIT_H - 3, round(dh)), source)
                 jitter = rng.normal(0, 0.03) * h + wave_amp * math.sin(x / wave_len * 2 * math.pi)
                 paste_max(ink, glyph, round(x), round(baseline - glyph.shape[0] + jitter))
+                if ids is not None:
+                    id_labels.append(label)
+                    paste_id(ids, glyph > 0.3, len(id_labels), round(x),
+                             round(baseline - glyph.shape[0] + jitter))
                 if text and gap > 0.9 * h:
                     text.append(" ")
                 text.append(str(label))
@@ -264,10 +291,14 @@ def make_page(seed: int) -> tuple[np.ndarray, list[str]]:
     return page.image, page.lines
 
 
-def render_page(seed: int) -> Page:
+def render_page(seed: int, source=None, with_ids: bool = False) -> Page:
+    """The page of `seed`; `source` (by_label_index) replaces the MNIST test digits, `with_ids`
+    also returns where each digit's ink is (Page.digit_ids)."""
     rng = np.random.default_rng([seed, 20261125])
     W, H = PAGE_SIZES[rng.integers(len(PAGE_SIZES))]
-    ink, rules, truth = render_ink(rng, W, H)
+    ids = np.zeros((H, W), np.int32) if with_ids else None
+    id_labels: list[int] = []
+    ink, rules, truth = render_ink(rng, W, H, source, ids, id_labels)
 
     blackboard = rng.random() < 0.08
     if blackboard:
@@ -296,6 +327,9 @@ def render_page(seed: int) -> Page:
     M, tilt = page_transform(rng, W, H, ink)
     canvas = cv2.warpPerspective(canvas, M, (W, H), flags=cv2.INTER_LINEAR,
                                  borderMode=cv2.BORDER_REPLICATE)
+    if ids is not None:
+        ids = cv2.warpPerspective(ids.astype(np.float32), M, (W, H), flags=cv2.INTER_NEAREST,
+                                  borderMode=cv2.BORDER_CONSTANT, borderValue=0).astype(np.int32)
     canvas *= lighting(rng, W, H)[:, :, None]
     if rng.random() < 0.6:
         sigma = rng.uniform(0.3, 1.2)
@@ -306,7 +340,7 @@ def render_page(seed: int) -> Page:
         q = int(rng.integers(35, 91))
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, q])
         img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    return Page(img, truth, float(tilt))
+    return Page(img, truth, float(tilt), ids, id_labels if with_ids else None)
 
 
 def contact_sheet(seeds, tile_w: int = 480, cols: int = 3, annotate=None) -> np.ndarray:

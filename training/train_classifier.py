@@ -37,9 +37,16 @@ MNIST_AUG_COPIES = 2          # augmented renderings per MNIST train digit (plus
 # but ORAND held-out 96.05 vs 96.47 % and engine ORAND exact 55.1 vs 56.5 %: kept 2 (v1)
 ORAND_AUG_COPIES = 4          # augmented renderings per ORAND train crop
 ORAND_BINARIZATIONS = ((None, 12.0), (None, 7.0), (21, 18.0))  # (block, offset) variants
-NONDIGITS_TRAIN = 30000
+NONDIGITS_TRAIN = 20000       # v2: 30000; the mined engine candidates below add real ones
 NONDIGITS_HELDOUT = 5000
 ORAND_NONDIGIT_COPIES = 1     # augmented copies of each real non-digit component (plus clean)
+# The engine's own segmentation candidates (training/mine_pieces.py), labelled from the truth:
+# right pieces as their digit, merged pairs and fragments as not-a-digit. ORAND: the training
+# images; synthetic pages: written with MNIST training digits (validation digits for the
+# held-out numbers), seeds far from the benchmark's (0-1199) and the tuning ones (5000-5299).
+MINED_SYNTH_PAGES = 600
+MINED_SYNTH_HELDOUT_PAGES = 100
+MINED_SYNTH_SEED = 1_000_000
 EPOCHS = 10
 BATCH = 128
 LR = 3e-3
@@ -52,13 +59,22 @@ LAST_POOL_PADDING = "same"    # 5x5 -> 3x3 keeps the whole map; "valid" (v1) giv
                               # the last row and column
 DENSE = 128
 DROPOUT = 0.3                 # tried 0.1: MNIST test 99.34 % vs 99.39 %, no gain
+# Mild affine jitter drawn afresh every step for the *clean* samples (MNIST and ORAND crops as
+# normalized): without it each clean digit is seen 10 times exactly as it is, the harsh copies
+# being the only variation. v2 had none.
+MILD_AUG_P = 0.8              # share of clean samples jittered in a batch
+MILD_ROTATION_DEG = 10.0
+MILD_SCALE = 0.10             # size x (1 +- 0.10)
+MILD_SHEAR = 0.15
+MILD_SHIFT_PX = 1.5
 WORKERS = 2
 REPRESENTATIVE = 1000         # samples for int8 calibration
 NUM_CLASSES = 11
 NONDIGIT = 10
 # --smoke overrides
 SMOKE = dict(mnist_train=600, mnist_val=200, nondigits=300, nondigits_heldout=100, orand_images=40,
-             epochs=1, mnist_test=500, representative=50)
+             epochs=1, mnist_test=500, representative=50, mined_synth_pages=4,
+             mined_synth_heldout_pages=2)
 # -----------------------------------------------------------------------------------------------
 
 
@@ -128,6 +144,34 @@ def nondigits_many(n, donors, donor_labels, seed, workers, desc, chunk=2000):
     return crops, kinds
 
 
+def _mine_synth_chunk(args):
+    """Worker: mined candidates of synthetic pages `seeds` written with MNIST train[idx]."""
+    from training import mine_pieces, mnist
+    seeds, idx = args
+    x, y = mnist.load("train")
+    return mine_pieces.mine_synth(seeds, x[idx], y[idx])
+
+
+def _mine_orand_chunk(records):
+    from training import mine_pieces, orand
+    return mine_pieces.mine_orand(records, orand.ORAND_DIR)
+
+
+def mine_many(fn, jobs, workers, desc):
+    import numpy as np
+    parts = parallel_map(fn, jobs, workers, desc)
+    parts = [p for p in parts if len(p[1])]
+    if not parts:
+        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def mine_synth_pages(n_pages, first_seed, idx, workers, desc, chunk=50):
+    seeds = list(range(first_seed, first_seed + n_pages))
+    jobs = [(seeds[i:i + chunk], idx) for i in range(0, len(seeds), chunk)]
+    return mine_many(_mine_synth_chunk, jobs, workers, desc)
+
+
 def build_data(cfg, workers):
     """All arrays: train (x, y), validation, and the held-out evaluation sets."""
     import numpy as np
@@ -143,10 +187,19 @@ def build_data(cfg, workers):
     x_val, y_val = x_all[val_idx], y_all[val_idx].astype(np.int64)
 
     parts_x, parts_y, sources = [x_tr], [y_tr], {"mnist_clean": len(x_tr)}
+    parts_clean = [np.ones(len(x_tr), bool)]  # which samples get the on-the-fly mild jitter
+
+    def add_mined(name, mx, my):
+        parts_x.append(mx)
+        parts_y.append(my)
+        parts_clean.append(np.ones(len(mx), bool))  # engine crops: jittered like clean ones
+        sources[f"{name}_mined_digit"] = int((my < NONDIGIT).sum())
+        sources[f"{name}_mined_nondigit"] = int((my == NONDIGIT).sum())
     for c in range(cfg["mnist_aug_copies"]):
         aug = augment_many(x_tr, x_tr, SEED + 100 + c, workers, f"MNIST augmented copy {c + 1}")
         parts_x.append(aug)
         parts_y.append(y_tr)
+        parts_clean.append(np.zeros(len(aug), bool))
         sources[f"mnist_aug_{c + 1}"] = len(aug)
 
     data = {"sources": sources}
@@ -163,12 +216,14 @@ def build_data(cfg, workers):
         ox, oy = np.concatenate(clean_x), np.concatenate(clean_y)
         parts_x.append(ox)
         parts_y.append(oy)
+        parts_clean.append(np.ones(len(ox), bool))
         sources["orand_clean"] = len(ox)
         for c in range(ORAND_AUG_COPIES):
             base = clean_x[0]
             aug = augment_many(base, x_tr, SEED + 200 + c, workers, f"ORAND augmented copy {c + 1}")
             parts_x.append(aug)
             parts_y.append(clean_y[0])
+            parts_clean.append(np.zeros(len(aug), bool))
             sources[f"orand_aug_{c + 1}"] = len(aug)
         ond = orand.nondigit_samples(o_train)
         ond_aug = [augment_many(ond, x_tr[:1], SEED + 300 + c, workers,
@@ -176,7 +231,14 @@ def build_data(cfg, workers):
         ond_all = np.concatenate([ond, *ond_aug])
         parts_x.append(ond_all)
         parts_y.append(np.full(len(ond_all), NONDIGIT, np.int64))
+        parts_clean.append(np.zeros(len(ond_all), bool))
         sources["orand_nondigit"] = len(ond_all)
+        add_mined("orand", *mine_many(
+            _mine_orand_chunk, [o_train[i:i + 100] for i in range(0, len(o_train), 100)], workers,
+            "ORAND engine candidates"))
+        data["mined_orand_heldout"] = mine_many(
+            _mine_orand_chunk, [o_held[i:i + 100] for i in range(0, len(o_held), 100)], workers,
+            "ORAND held-out engine candidates")
         hx, hy, _ = orand.digit_samples(o_held)
         data["orand_heldout"] = (hx, hy)
         data["orand_nondigit_heldout"] = orand.nondigit_samples(o_held)
@@ -184,9 +246,16 @@ def build_data(cfg, workers):
     else:
         print(f"WARNING: {orand.ORAND_DIR} missing: training without ORAND", file=sys.stderr)
 
+    add_mined("synth", *mine_synth_pages(cfg["mined_synth_pages"], MINED_SYNTH_SEED, train_idx,
+                                         workers, "synthetic-page engine candidates"))
+    data["mined_synth_heldout"] = mine_synth_pages(
+        cfg["mined_synth_heldout_pages"], MINED_SYNTH_SEED + 500_000, val_idx, workers,
+        "held-out synthetic-page candidates")
+
     nd, _ = nondigits_many(cfg["nondigits"], x_tr, y_tr, SEED + 400, workers, "non-digits")
     parts_x.append(nd)
     parts_y.append(np.full(len(nd), NONDIGIT, np.int64))
+    parts_clean.append(np.zeros(len(nd), bool))
     sources["generated_nondigit"] = len(nd)
     # held-out non-digits come from MNIST *validation* digits and another seed
     nd_held, nd_kinds = nondigits_many(cfg["nondigits_heldout"], x_val, y_val, SEED + 500, workers,
@@ -195,8 +264,10 @@ def build_data(cfg, workers):
 
     x = np.concatenate(parts_x)
     y = np.concatenate(parts_y)
+    clean = np.concatenate(parts_clean)
     perm = rng.permutation(len(x))
     data["train"] = (x[perm], y[perm])
+    data["train_clean"] = clean[perm]
     data["val"] = (x_val, y_val)
     x_test, y_test = mnist.load("test")
     if cfg.get("mnist_test"):
@@ -276,23 +347,66 @@ def tqdm_callback(steps_per_epoch: int, epochs: int):
     return TqdmProgress()
 
 
+def mild_affine(images, seed):
+    """Small random rotation, scale, shear and shift of B x 28 x 28 x 1 float images about the
+    centre (stateless: the same seed gives the same jitter, so runs repeat)."""
+    import numpy as np
+    import tensorflow as tf
+    u = tf.random.stateless_uniform((tf.shape(images)[0], 5), seed, -1.0, 1.0)
+    angle = u[:, 0] * np.deg2rad(MILD_ROTATION_DEG)
+    scale = 1.0 + u[:, 1] * MILD_SCALE
+    shear = u[:, 2] * MILD_SHEAR
+    tx, ty = u[:, 3] * MILD_SHIFT_PX, u[:, 4] * MILD_SHIFT_PX
+    cos, sin = tf.cos(angle), tf.sin(angle)
+    # forward map p_out = c + t + M (p_in - c), M = scale * R(angle) @ [[1, shear], [0, 1]];
+    # the op wants the inverse (output pixel -> input pixel)
+    m00, m01 = scale * cos, scale * (cos * shear - sin)
+    m10, m11 = scale * sin, scale * (sin * shear + cos)
+    det = m00 * m11 - m01 * m10
+    i00, i01, i10, i11 = m11 / det, -m01 / det, -m10 / det, m00 / det
+    c = 13.5
+    a2 = c - (i00 * (c + tx) + i01 * (c + ty))
+    b2 = c - (i10 * (c + tx) + i11 * (c + ty))
+    zeros = tf.zeros_like(angle)
+    transforms = tf.stack([i00, i01, a2, i10, i11, b2, zeros, zeros], axis=1)
+    out = tf.raw_ops.ImageProjectiveTransformV3(
+        images=images, transforms=transforms, output_shape=tf.constant([28, 28]),
+        fill_value=0.0, interpolation="BILINEAR", fill_mode="CONSTANT")
+    return tf.round(out)  # the runtime sees uint8 pixels
+
+
+def jitter_clean(step, batch):
+    """Replace a MILD_AUG_P share of the batch's clean samples by a mildly jittered copy."""
+    import tensorflow as tf
+    (x, clean), y = batch
+    seed = tf.stack([tf.constant(SEED, tf.int64), step])
+    x = tf.cast(x, tf.float32)
+    pick = tf.random.stateless_uniform(tf.shape(clean), seed + 1) < MILD_AUG_P
+    use = tf.logical_and(clean, pick)[:, None, None, None]
+    return tf.where(use, mild_affine(x, seed), x), y
+
+
 def train(model, data, epochs, batch):
     import keras
     import numpy as np
     import tensorflow as tf
     x, y = data["train"]
-    steps = int(np.ceil(len(x) / batch)) * epochs
-    schedule = keras.optimizers.schedules.CosineDecay(LR, decay_steps=max(1, steps),
+    clean = data.get("train_clean", np.zeros(len(x), bool))
+    steps_per_epoch = int(np.ceil(len(x) / batch))
+    schedule = keras.optimizers.schedules.CosineDecay(LR, decay_steps=max(1, steps_per_epoch * epochs),
                                                       warmup_target=None, alpha=0.01)
     model.compile(optimizer=keras.optimizers.Adam(schedule),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
-    ds = (tf.data.Dataset.from_tensor_slices((x[..., None], y))
+    # one pass per epoch, reshuffled each time; enumerate numbers the steps across epochs, so each
+    # step draws new jitter
+    ds = (tf.data.Dataset.from_tensor_slices(((x[..., None], clean), y))
           .shuffle(min(len(x), 200_000), seed=SEED, reshuffle_each_iteration=True)
-          .batch(batch).prefetch(2))
+          .batch(batch).repeat(epochs).enumerate()
+          .map(jitter_clean, num_parallel_calls=2, deterministic=True).prefetch(2))
     xv, yv = data["val"]
-    steps_per_epoch = int(np.ceil(len(x) / batch))
-    return model.fit(ds, epochs=epochs, validation_data=(xv[..., None], yv), verbose=0,
+    return model.fit(ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                     validation_data=(xv[..., None], yv), verbose=0,
                      callbacks=[tqdm_callback(steps_per_epoch, epochs)])
 
 
@@ -349,6 +463,15 @@ def evaluate(probs_fn, data) -> dict:
         if len(ond):
             res["orand_nondigit_heldout_rejected"] = float((probs_fn(ond).argmax(1) == NONDIGIT).mean())
             res["orand_nondigit_heldout_n"] = int(len(ond))
+    for name in ("mined_orand_heldout", "mined_synth_heldout"):
+        if name in data and len(data[name][1]):
+            mx, my = data[name]
+            pred = probs_fn(mx).argmax(1)
+            dig = my < NONDIGIT
+            res[name] = {"n_digits": int(dig.sum()), "n_nondigits": int((~dig).sum()),
+                         "digits_right": float((pred[dig] == my[dig]).mean()) if dig.any() else None,
+                         "nondigits_rejected": (float((pred[~dig] == NONDIGIT).mean())
+                                                if (~dig).any() else None)}
     nd, kinds = data["nondigit_heldout"]
     rejected = probs_fn(nd).argmax(1) == NONDIGIT
     kinds = np.array(kinds)
@@ -404,6 +527,16 @@ def model_card(m: dict) -> str:
                 f"| ORAND held-out non-digit components rejected | {i8['orand_nondigit_heldout_n']} | "
                 f"{pct(fl['orand_nondigit_heldout_rejected'])} | "
                 f"{pct(i8['orand_nondigit_heldout_rejected'])} |")
+    mined_names = {"mined_orand_heldout": "ORAND held-out", "mined_synth_heldout":
+                   "synthetic pages of MNIST validation digits"}
+    for key, where in mined_names.items():
+        if key in i8:
+            lines += [
+                f"| engine candidates, {where}: right pieces read right | {i8[key]['n_digits']} | "
+                f"{pct(fl[key]['digits_right'] or 0)} | {pct(i8[key]['digits_right'] or 0)} |",
+                f"| engine candidates, {where}: wrong pieces rejected | {i8[key]['n_nondigits']} | "
+                f"{pct(fl[key]['nondigits_rejected'] or 0)} | {pct(i8[key]['nondigits_rejected'] or 0)} |",
+            ]
     lines += [
         f"| generated held-out non-digits rejected | {i8['nondigit_heldout']['n']} | "
         f"{pct(fl['nondigit_heldout']['rejected'])} | {pct(i8['nondigit_heldout']['rejected'])} |",
@@ -441,6 +574,10 @@ def model_card(m: dict) -> str:
         f"  - `labels.jsonl` sha256 `{m.get('orand_labels_sha256')}`",
         "- Generated non-digits (`training/nondigits.py`): dots, commas, dashes, slashes, "
         "ruled-line fragments, noise blobs, guilloche, digits cut by the crop edge, touching pairs.",
+        "- Engine candidates (`training/mine_pieces.py`): every merge and cut the reading engine "
+        "could try, on the ORAND training images and on synthetic pages written with MNIST "
+        "training digits, labelled from the truth (a digit's whole ink: that digit; two digits "
+        "merged or a wide fragment: not a digit; unclear ones left out).",
         "- Training samples per source: " + ", ".join(f"{k} {v:,}" for k, v in m["sources"].items()),
         "",
         "## Training",
@@ -492,7 +629,9 @@ def main(argv=None) -> int:
 
     from training import mnist, orand
     cfg = dict(mnist_val=MNIST_VAL, mnist_aug_copies=MNIST_AUG_COPIES, nondigits=NONDIGITS_TRAIN,
-               nondigits_heldout=NONDIGITS_HELDOUT, epochs=EPOCHS, representative=REPRESENTATIVE)
+               nondigits_heldout=NONDIGITS_HELDOUT, epochs=EPOCHS, representative=REPRESENTATIVE,
+               mined_synth_pages=MINED_SYNTH_PAGES,
+               mined_synth_heldout_pages=MINED_SYNTH_HELDOUT_PAGES)
     if args.smoke:
         cfg.update(SMOKE)
     if args.epochs is not None:
