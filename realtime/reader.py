@@ -37,8 +37,8 @@ class Settings:
     """Engine knobs. Sizes are relative to the line's digit height unless they say px."""
 
     max_side: int = im.DEFAULT_MAX_SIDE  # working size bound (px)
-    min_confidence: float = 0.3          # drop digits read with less confidence
-    lone_digit_confidence: float = 0.8   # ... and a line's only digit with less than this
+    min_confidence: float = 0.15         # drop digits read with less confidence
+    lone_digit_confidence: float = 0.6   # ... and a line's only digit with less than this
     min_digit_px: int = 7                # digits smaller than this (working px) are unreadable
     lone_digit_min_px: int = 10          # a digit alone on its line must be this tall (working px)
     min_rel_height: float = 0.4          # drop items shorter than this x line height (dots, dashes)
