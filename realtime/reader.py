@@ -178,6 +178,25 @@ class DigitReader:
             probs[read] = np.asarray(self.classifier.probabilities(crops), np.float32)
         return probs
 
+    def _drop_isolated_specks(self, kept, along, line_h):
+        """A line's digits (left to right) without the tiny ones that stand alone between
+        spaces: scattered specks of a noise field or texture, each a "digit" under
+        lone_digit_min_px, make a line of far-apart digits. What is left is held to the
+        lone-digit rule again. -> (kept, along, spaces)"""
+        s = self.settings
+        spaces = line_spaces(kept, along, line_h, s.space_factor)
+        n = len(kept)
+        alone = [(j == 0 or spaces[j - 1]) and (j == n - 1 or spaces[j]) for j in range(n)]
+        keep = [not (alone[j] and kept[j][2][3] < s.lone_digit_min_px) for j in range(n)]
+        if all(keep):
+            return kept, along, spaces
+        kept = [k for k, ok in zip(kept, keep, strict=True) if ok]
+        along = along[np.array(keep)]
+        if len(kept) == 1 and (kept[0][1] < s.lone_digit_confidence
+                               or kept[0][2][3] < s.lone_digit_min_px):
+            return [], along[:0], np.zeros(0, bool)
+        return kept, along, line_spaces(kept, along, line_h, s.space_factor)
+
     def _assemble(self, plans, book, probs, tilt, scale, shape):
         """Chosen pieces -> Digit objects (input pixels) and line strings with spaces."""
         s = self.settings
@@ -207,13 +226,15 @@ class DigitReader:
         placed = [(line_h, kept, ln.derotate(box_centres(kept), tilt))
                   for line_h, kept in line_records]
         placed.sort(key=lambda r: ln.median_of(r[2][:, 1].tolist()))
-        for li, (line_h, kept, centres) in enumerate(placed):
+        li = 0
+        for line_h, kept, centres in placed:
             along = centres[:, 0]
             order = np.argsort(along, kind="stable")
             kept = [kept[i] for i in order]
             along = along[order]
-            widths = np.array([b[2] for _, _, b in kept], np.float64)
-            spaces = ln.space_after(along - widths / 2, along + widths / 2, line_h, s.space_factor)
+            kept, along, spaces = self._drop_isolated_specks(kept, along, line_h)
+            if not kept:
+                continue
             text = []
             for j, (label, conf, box) in enumerate(kept):
                 if j and spaces[j - 1]:
@@ -221,7 +242,14 @@ class DigitReader:
                 text.append(str(label))
                 digits.append(Digit(label, conf, _to_input(box, scale, shape), li))
             lines.append("".join(text))
+            li += 1
         return lines, digits
+
+
+def line_spaces(kept, along: np.ndarray, line_h: float, space_factor: float) -> np.ndarray:
+    """Per gap between neighbouring digits of a line (left to right): is it a space?"""
+    widths = np.array([b[2] for _, _, b in kept], np.float64)
+    return ln.space_after(along - widths / 2, along + widths / 2, line_h, space_factor)
 
 
 def box_centres(kept) -> np.ndarray:

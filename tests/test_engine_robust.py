@@ -112,3 +112,18 @@ def test_a_lone_speck_sized_digit_is_not_read_but_a_small_real_one_is(reader):
     assert reader.settings.lone_digit_min_px > 8
     assert reader.read(page(8)).digits == []
     assert reader.read(page(16)).text == "5"
+
+
+def test_far_apart_specks_are_not_a_line_but_a_small_real_number_is(reader):
+    # scattered specks of a noise field, each a "digit" under lone_digit_min_px between wide
+    # gaps, used to make lines like "7 3"; the same digits close together are a number
+    from tests.engine_helpers import on_paper, render_number
+
+    def page(text, height):
+        return np.pad(on_paper(render_number(text, height=height, seed=4, gap=0.3)), 40,
+                      constant_values=235)
+
+    assert reader.read(page("5  8  3", 8)).digits == []
+    assert reader.read(page("583", 16)).text == "583"
+    # the rule is about size: the same far-apart digits, readable size, are all kept
+    assert reader.read(page("5  8  3", 20)).text.replace(" ", "") == "583"
