@@ -28,7 +28,7 @@ $(TRAIN_VENV)/.installed: training/requirements.txt
 	@touch $@
 
 test: $(VENV)/.dev-installed $(TRAIN_VENV)/.installed
-	@bash scripts/ensure_browser.sh
+	@bash scripts/ensure_test_tools.sh
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev-installed
