@@ -6,7 +6,9 @@
 Offline and deterministic (fixed seeds). Steps: load MNIST (training/mnist.py, hash-checked) and
 ORAND-CAR-A (../shared, split by image); precompute augmented samples with numpy/cv2 over the
 CPU cores (training/augment.py, training/nondigits.py, all through THE shared
-`realtime.normalize.normalize_digit`); train a small CNN (11 classes: 0-9, 10 = not a digit);
+`realtime.normalize.normalize_digit`); mine the engine's own segmentation candidates, labelled
+from the truth (training/mine_pieces.py); train a small CNN (11 classes: 0-9, 10 = not a
+digit), clean and mined crops jittered afresh every step;
 export full-integer int8 (representative dataset) and float .tflite; evaluate both with LiteRT;
 write metrics.json and MODEL_CARD.md from the measured numbers. MNIST test is evaluation only.
 """
