@@ -127,3 +127,9 @@ def test_mined_synthetic_pages_have_both_kinds():
     assert len(crops) == len(y) > 10
     assert (y == mp.NONDIGIT).any() and (y < mp.NONDIGIT).any()
     assert set(np.unique(y)) <= set(range(11))
+
+
+def test_an_image_without_digits_gives_only_rejects():
+    mask = np.ones((10, 10), bool)
+    assert mp.label_pieces(_one_piece(mask), np.zeros((10, 10), np.int32), []).tolist() == [
+        mp.NONDIGIT]

@@ -133,6 +133,9 @@ def label_pieces(cands: Candidates, truth_ids: np.ndarray, truth_labels: list[in
         total = counts.sum()
         if total == 0:
             continue
+        if n_ids == 1:  # an image without digits: every piece is not a digit
+            out[i] = NONDIGIT
+            continue
         share = np.zeros(n_ids)
         share[1:] = counts[1:] / np.maximum(totals[1:], 1.0)
         order = np.argsort(share[1:])[::-1] + 1
