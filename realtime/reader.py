@@ -112,6 +112,33 @@ class DigitReader:
                 comps, typical = other, other_typical
 
         comps = cp.drop_specks(comps, typical)
+        book, plans, lefts, rights = self._plan_lines(comps, clock)
+
+        probs = self._classify(book, 0)
+        clock.lap("classify")
+
+        # second pass: merges and cuts only where the whole-unit reading is in doubt
+        n_first = len(book.pieces)
+        for plan in plans:
+            pairs = sg.maybe_two_ones(plan, probs, book.pieces)
+            doubtful = sg.doubtful_units(plan, probs, book.pieces) | pairs
+            if doubtful.any():
+                sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
+                                     narrow_split=pairs)
+        clock.lap("segment")
+        probs = np.concatenate([probs, self._classify(book, n_first)])
+        clock.lap("classify")
+
+        lines, digits = self._assemble(plans, book, probs, book.tilt, scale, shape)
+        clock.lap("assemble")
+        return lines, digits, marks
+
+    def _plan_lines(self, comps, clock, extend=None) -> tuple:
+        """Stroke components -> (PieceBook, one LinePlan per line with each unit read whole,
+        and each component's left and right end along its line). `extend(book, plan, lefts,
+        rights)`, when given, is called on each plan as soon as it is made (mining adds every
+        alternative there, in the order the pieces were always made)."""
+        s = self.settings
         heights = comps.boxes[:, 3].astype(np.float64)
         centres = comps.centres
         tilt = ln.estimate_tilt(centres, heights)
@@ -129,26 +156,10 @@ class DigitReader:
                 continue
             units = sorted((int(i) for i in items), key=lambda i: lefts[i])
             plans.append(sg.plan_line(book, units, line_h, s.min_rel_height))
+            if extend is not None:
+                extend(book, plans[-1], lefts, rights)
         clock.lap("segment")
-
-        probs = self._classify(book, 0)
-        clock.lap("classify")
-
-        # second pass: merges and cuts only where the whole-unit reading is in doubt
-        n_first = len(book.pieces)
-        for plan in plans:
-            pairs = sg.maybe_two_ones(plan, probs, book.pieces)
-            doubtful = sg.doubtful_units(plan, probs, book.pieces) | pairs
-            if doubtful.any():
-                sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
-                                     narrow_split=pairs)
-        clock.lap("segment")
-        probs = np.concatenate([probs, self._classify(book, n_first)])
-        clock.lap("classify")
-
-        lines, digits = self._assemble(plans, book, probs, tilt, scale, shape)
-        clock.lap("assemble")
-        return lines, digits, marks
+        return book, plans, lefts, rights
 
     def _ink_components(self, work: np.ndarray, dark: bool, clock) -> tuple:
         """Working gray image -> (stroke components, ruled lines removed; usual digit height)."""
@@ -178,6 +189,13 @@ class DigitReader:
             probs[read] = np.asarray(self.classifier.probabilities(crops), np.float32)
         return probs
 
+    def _stray_lone(self, kept) -> bool:
+        """Is this line's only digit unsure or tiny? Such a lone "digit" on its own line is
+        nearly always a stray mark (tiny ones: a speck of paper texture or sensor noise)."""
+        s = self.settings
+        return len(kept) == 1 and (kept[0][1] < s.lone_digit_confidence
+                                   or kept[0][2][3] < s.lone_digit_min_px)
+
     def _drop_isolated_specks(self, kept, along, line_h):
         """A line's digits (left to right) without the tiny ones that stand alone between
         spaces: scattered specks of a noise field or texture, each a "digit" under
@@ -192,8 +210,7 @@ class DigitReader:
             return kept, along, spaces
         kept = [k for k, ok in zip(kept, keep, strict=True) if ok]
         along = along[np.array(keep)]
-        if len(kept) == 1 and (kept[0][1] < s.lone_digit_confidence
-                               or kept[0][2][3] < s.lone_digit_min_px):
+        if self._stray_lone(kept):
             return [], along[:0], np.zeros(0, bool)
         return kept, along, line_spaces(kept, along, line_h, s.space_factor)
 
@@ -212,10 +229,8 @@ class DigitReader:
                 if conf < s.min_confidence:
                     continue
                 kept.append((label, conf, book.pieces[p].box))
-            if len(kept) == 1 and (kept[0][1] < s.lone_digit_confidence
-                                   or kept[0][2][3] < s.lone_digit_min_px):
-                continue  # a lone unsure or tiny "digit" on its own line is nearly always a
-                # stray mark (tiny ones: a speck of paper texture or sensor noise)
+            if self._stray_lone(kept):
+                continue
             if len(plan.units) == 1 and kept and (
                     len(kept) < len(chosen)
                     or np.mean([c for _, c, _ in kept]) < s.lone_digit_confidence):

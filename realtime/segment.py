@@ -166,15 +166,35 @@ def ids_mask(labels: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
     return mask
 
 
+def piece_mask(labels: np.ndarray, ids: tuple[int, ...], box: tuple[int, int, int, int],
+               cols: tuple[int, int] | None = None, skew: float = 0.0) -> np.ndarray:
+    """Bool mask, box-sized, of the ink of components `ids` in `box`, optionally only columns
+    [a, b) of the box (of the box sheared by `skew`, see sheared_columns)."""
+    x, y, w, h = box
+    mask = ids_mask(labels[y:y + h, x:x + w], ids)
+    if cols is not None and skew:
+        xp = sheared_columns(h, w, skew)
+        mask &= (xp >= cols[0]) & (xp < cols[1])
+    elif cols is not None:
+        mask[:, :cols[0]] = False
+        mask[:, cols[1]:] = False
+    return mask
+
+
 class PieceBook:
     """Builds each distinct piece (and its normalized crop) once."""
 
     def __init__(self, comps: Components, tilt: float = 0.0):
         self.comps = comps
+        self.tilt = tilt  # page tilt (radians) of the lines these pieces come from
         # crops are turned upright by the page tilt (radians) when it is more than a few degrees
         self.tilt_deg = math.degrees(tilt) if abs(math.degrees(tilt)) >= MIN_DESKEW_DEG else 0.0
         self.pieces: list[Piece] = []
         self._index: dict[tuple, int] = {}
+
+    def keyed(self):
+        """(key, index) of every piece: the key is add's (ids, box, cols, skew)."""
+        return ((k, i) for k, i in self._index.items() if i is not None)
 
     def add(self, ids: tuple[int, ...], box: tuple[int, int, int, int],
             cols: tuple[int, int] | None = None, read: bool = True,
@@ -185,16 +205,8 @@ class PieceBook:
         key = (ids, box, cols, skew)
         if key in self._index:
             return self._index[key]
-        x, y, w, h = box
-        roi = self.comps.labels[y:y + h, x:x + w]
-        mask = ids_mask(roi, ids)
-        if cols is not None and skew:
-            xp = sheared_columns(h, w, skew)
-            mask &= (xp >= cols[0]) & (xp < cols[1])
-        elif cols is not None:
-            mask[:, :cols[0]] = False
-            mask[:, cols[1]:] = False
-        ink = mask.view(np.uint8)
+        x, y = box[0], box[1]
+        ink = piece_mask(self.comps.labels, ids, box, cols, skew).view(np.uint8)
         bb = ink_bbox(ink)
         if bb is None:
             self._index[key] = None

@@ -96,24 +96,29 @@ def punctuation_glyph(rng: np.random.Generator, kind: str, h: float) -> tuple[np
     return g, 1.0 - (2 * r + 2) / h
 
 
-def paste_max(canvas: np.ndarray, glyph: np.ndarray, x: int, y: int) -> None:
-    """canvas = max(canvas, glyph) at (x, y), clipped to the canvas."""
-    H, W = canvas.shape
-    h, w = glyph.shape
+def overlap(canvas_shape, glyph_shape, x: int, y: int):
+    """(canvas slices, glyph slices) where a glyph placed at (x, y) lies on the canvas, or None."""
+    H, W = canvas_shape
+    h, w = glyph_shape
     x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
     if x1 <= x0 or y1 <= y0:
-        return
-    region = canvas[y0:y1, x0:x1]
-    np.maximum(region, glyph[y0 - y:y1 - y, x0 - x:x1 - x], out=region)
+        return None
+    return np.s_[y0:y1, x0:x1], np.s_[y0 - y:y1 - y, x0 - x:x1 - x]
 
 
-def paste_id(ids: np.ndarray, where: np.ndarray, value: int, x: int, y: int) -> None:
-    """ids = value where `where` (a glyph-sized bool mask) is true, at (x, y), clipped."""
-    H, W = ids.shape
-    h, w = where.shape
-    x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
-    if x1 > x0 and y1 > y0:
-        ids[y0:y1, x0:x1][where[y0 - y:y1 - y, x0 - x:x1 - x]] = value
+def paste_max(canvas: np.ndarray, glyph: np.ndarray, x: int, y: int) -> None:
+    """canvas = max(canvas, glyph) at (x, y), clipped to the canvas."""
+    where = overlap(canvas.shape, glyph.shape, x, y)
+    if where is not None:
+        region = canvas[where[0]]
+        np.maximum(region, glyph[where[1]], out=region)
+
+
+def paste_id(ids: np.ndarray, mark: np.ndarray, value: int, x: int, y: int) -> None:
+    """ids = value where `mark` (a glyph-sized bool mask) is true, at (x, y), clipped."""
+    where = overlap(ids.shape, mark.shape, x, y)
+    if where is not None:
+        ids[where[0]][mark[where[1]]] = value
 
 
 def layout_line(rng: np.random.Generator, h: float, max_width: float) -> list:
@@ -196,11 +201,11 @@ def render_ink(rng: np.random.Generator, W: int, H: int, source=None, ids=None,
                 _, label, dh, gap = it
                 glyph = digit_glyph(rng, label, max(MIN_DIGIT_H - 3, round(dh)), source)
                 jitter = rng.normal(0, 0.03) * h + wave_amp * math.sin(x / wave_len * 2 * math.pi)
-                paste_max(ink, glyph, round(x), round(baseline - glyph.shape[0] + jitter))
+                y_top = round(baseline - glyph.shape[0] + jitter)
+                paste_max(ink, glyph, round(x), y_top)
                 if ids is not None:
                     id_labels.append(label)
-                    paste_id(ids, glyph > 0.3, len(id_labels), round(x),
-                             round(baseline - glyph.shape[0] + jitter))
+                    paste_id(ids, glyph > 0.3, len(id_labels), round(x), y_top)
                 if text and gap > 0.9 * h:
                     text.append(" ")
                 text.append(str(label))

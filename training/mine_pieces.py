@@ -25,7 +25,6 @@ import numpy as np
 
 from realtime import components as cp
 from realtime import image as im
-from realtime import lines as ln
 from realtime import reader as rd
 from realtime import segment as sg
 
@@ -69,50 +68,29 @@ def candidate_pieces(image: np.ndarray, settings: rd.Settings | None = None) -> 
     scale = im.working_scale(gray.shape, s.max_side)
     work = im.to_working(gray, scale)
     dark = rd.ink_is_dark(work, s.polarity)
-    comps, typical = reader._ink_components(work, dark, rd._Clock({}))
+    clock = rd._Clock({})
+    comps, typical = reader._ink_components(work, dark, clock)
     comps = cp.drop_specks(comps, typical)
     if len(comps) == 0:
         return None
-    heights = comps.boxes[:, 3].astype(np.float64)
-    tilt = ln.estimate_tilt(comps.centres, heights)
-    along = ln.derotate(comps.centres, tilt)[:, 0]
-    widths = comps.boxes[:, 2].astype(np.float64)
-    lefts, rights = along - widths / 2, along + widths / 2
-    book = sg.PieceBook(comps, tilt)
-    for items in ln.group_lines(comps.centres, heights, tilt):
-        line_h = sg.line_height(heights[items])
-        if line_h < s.min_digit_px:
-            continue
-        units = sorted((int(i) for i in items), key=lambda i: lefts[i])
-        plan = sg.plan_line(book, units, line_h, s.min_rel_height)
-        unit_w = comps.boxes[units, 2]
+
+    def every_alternative(book, plan, lefts, rights):
+        unit_w = comps.boxes[plan.units, 2]
         # narrow units get the engine's "two touching 1s" cut (it keeps only two upright strokes)
-        narrow = (unit_w > 0.45 * line_h) & (unit_w <= s.split_ratio * line_h)
-        sg.plan_alternatives(book, plan, np.ones(len(units), bool), lefts, rights,
+        narrow = (unit_w > 0.45 * plan.line_h) & (unit_w <= s.split_ratio * plan.line_h)
+        sg.plan_alternatives(book, plan, np.ones(len(plan.units), bool), lefts, rights,
                              s.split_ratio, narrow_split=narrow)
+
+    book, _, _, _ = reader._plan_lines(comps, clock, extend=every_alternative)
     crops, masks = [], []
-    for key, index in book._index.items():
-        if index is None or book.pieces[index].crop is None:
+    for (ids, box, cols, skew), index in book.keyed():
+        if book.pieces[index].crop is None:
             continue
-        ids, box, cols, skew = key
         crops.append(book.pieces[index].crop)
-        masks.append(piece_mask(comps.labels, ids, box, cols, skew))
+        masks.append((box[0], box[1], sg.piece_mask(comps.labels, ids, box, cols, skew)))
     if not crops:
         return None
     return Candidates(np.stack(crops), masks, comps.mask(), scale)
-
-
-def piece_mask(labels: np.ndarray, ids, box, cols, skew) -> tuple[int, int, np.ndarray]:
-    """(x, y, ink mask in the box) of the piece PieceBook.add builds from the same key."""
-    x, y, w, h = box
-    mask = sg.ids_mask(labels[y:y + h, x:x + w], ids)
-    if cols is not None and skew:
-        xp = sg.sheared_columns(h, w, skew)
-        mask &= (xp >= cols[0]) & (xp < cols[1])
-    elif cols is not None:
-        mask[:, :cols[0]] = False
-        mask[:, cols[1]:] = False
-    return x, y, mask
 
 
 def label_pieces(cands: Candidates, truth_ids: np.ndarray, truth_labels: list[int],

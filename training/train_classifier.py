@@ -170,9 +170,12 @@ def mine_many(fn, jobs, workers, desc):
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
+def chunked(items, size):
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 def mine_synth_pages(n_pages, first_seed, idx, workers, desc, chunk=50):
-    seeds = list(range(first_seed, first_seed + n_pages))
-    jobs = [(seeds[i:i + chunk], idx) for i in range(0, len(seeds), chunk)]
+    jobs = [(seeds, idx) for seeds in chunked(list(range(first_seed, first_seed + n_pages)), chunk)]
     return mine_many(_mine_synth_chunk, jobs, workers, desc)
 
 
@@ -237,12 +240,10 @@ def build_data(cfg, workers):
         parts_y.append(np.full(len(ond_all), NONDIGIT, np.int64))
         parts_clean.append(np.zeros(len(ond_all), bool))
         sources["orand_nondigit"] = len(ond_all)
-        add_mined("orand", *mine_many(
-            _mine_orand_chunk, [o_train[i:i + 100] for i in range(0, len(o_train), 100)], workers,
-            "ORAND engine candidates"))
-        data["mined_orand_heldout"] = mine_many(
-            _mine_orand_chunk, [o_held[i:i + 100] for i in range(0, len(o_held), 100)], workers,
-            "ORAND held-out engine candidates")
+        add_mined("orand", *mine_many(_mine_orand_chunk, chunked(o_train, 100), workers,
+                                      "ORAND engine candidates"))
+        data["mined_orand_heldout"] = mine_many(_mine_orand_chunk, chunked(o_held, 100), workers,
+                                                "ORAND held-out engine candidates")
         hx, hy, _ = orand.digit_samples(o_held)
         data["orand_heldout"] = (hx, hy)
         data["orand_nondigit_heldout"] = orand.nondigit_samples(o_held)
