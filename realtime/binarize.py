@@ -157,6 +157,54 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
     return True
 
 
+# A line that digits stand on along most of its length shows few thin columns, so
+# strip_horizontal_line misses it. It is still one long horizontal run, much longer than any
+# stroke of a digit (a 2's foot or a 7's bar is under a digit height; two touching feet under
+# two): kept by an opening with a run this many digit heights long.
+COVERED_LINE_RUN = 2.0
+COVERED_LINE_SPAN = 0.6   # ... whose runs together cover this share of the component's width
+
+
+def strip_covered_line(roi: np.ndarray, typical_height: float) -> bool:
+    """If the component mask `roi` holds a near-horizontal line mostly covered by the digits
+    standing on it (a cheque's printed line under a handwritten amount), erase a band along it
+    in place, as strip_horizontal_line does for its thick columns."""
+    h, w = roi.shape
+    run = max(20, int(round(COVERED_LINE_RUN * typical_height)))
+    if typical_height <= 0 or w < max(run, 2 * h):
+        return False
+    u8 = np.ascontiguousarray(roi).view(np.uint8)
+    runs = cv2.morphologyEx(u8, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+    count, span, centre = column_runs(runs.view(bool))
+    xs = np.nonzero(span > 0)[0]
+    if xs.size < COVERED_LINE_SPAN * w:
+        return False
+    thickness = float(np.median(span[xs]))
+    if thickness > max(3.0, 0.2 * typical_height):  # a band of ink, not a line
+        return False
+    coef = np.polyfit(xs, centre[xs], 2 if xs.size > 200 else 1)
+    cols = np.arange(max(0, xs.min() - 2), min(w, xs.max() + 3))
+    centre_rows = np.rint(np.polyval(coef, cols)).astype(np.int64)
+    half = int(np.ceil(thickness / 2 + 1.0))
+    # only where the line is alone in its column's band: where a stroke runs into it from
+    # above or below (a 1 crossing it) or lies along it (a 0's or a 2's foot: the band holds
+    # more than the line's thickness) the column is left whole, so the digits lose nothing
+    # and only keep a stub of line where they touch it
+    padded = np.pad(roi, 1)
+    band = np.zeros(cols.size, np.int64)
+    for offset in range(-half, half + 1):
+        band += padded[np.clip(centre_rows + offset, -1, h) + 1, cols + 1]
+    top, bottom = centre_rows - half - 1, centre_rows + half + 1
+    alone = (~padded[np.clip(top, -1, h) + 1, cols + 1] & ~padded[np.clip(bottom, -1, h) + 1, cols + 1]
+             & (band <= thickness + 1))
+    cols, centre_rows = cols[alone], centre_rows[alone]
+    for offset in range(-half, half + 1):
+        rows = centre_rows + offset
+        inside = (rows >= 0) & (rows < h)
+        roi[rows[inside], cols[inside]] = False
+    return True
+
+
 def strip_frame(roi: np.ndarray) -> bool:
     """Erase the sides of a box drawn around digits (a hollow component), in place.
 
@@ -207,7 +255,7 @@ def strip_lines(comps: Components, typical_height: float = 0.0) -> Components:
         roi = own.copy()
         changed = False
         if wide[k]:
-            changed = strip_horizontal_line(roi)
+            changed = strip_horizontal_line(roi) or strip_covered_line(roi, typical_height)
         elif tall[k]:
             t = np.ascontiguousarray(roi.T)
             changed = strip_horizontal_line(t)

@@ -153,6 +153,48 @@ def test_ruled_line_removed_but_touching_digit_kept():
     assert len(comps) == 1 and comps.boxes[0, 3] >= 50
 
 
+def _zeros_on_a_line(n: int = 5, line: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, pixels of the line in columns no ring reaches) of n rings 40 px tall standing on
+    a 3 px line that they cover but for a few columns between them (a cheque's printed line
+    under "00000")."""
+    mask = np.zeros((80, 60 + 48 * n), bool)
+    u8 = mask.view(np.uint8)
+    for k in range(n):
+        cv2.ellipse(u8, (50 + 48 * k, 40), (20, 20), 0, 0, 360, 1, 3)
+    rule = np.zeros_like(u8)
+    if line:
+        cv2.line(rule, (5, 61), (mask.shape[1] - 5, 61), 1, 3)
+    exposed = rule.view(bool) & ~mask.any(0)[None, :]
+    return mask | rule.view(bool), exposed
+
+
+def test_line_covered_by_the_digits_on_it_is_removed():
+    mask, rule = _zeros_on_a_line()
+    assert len(cp.find_components(mask)) == 1
+    # most columns of the line hold a ring too: too few thin columns for the usual test
+    assert not bz.strip_horizontal_line(mask.copy())
+    cleaned = bz.remove_long_lines(mask, typical_height=40)
+    assert not cleaned[rule].any()  # the line is gone between the digits ...
+    parts = cp.find_components(cleaned, min_area=10)
+    assert len(parts) == 5 and (parts.boxes[:, 3] >= 36).all()  # ... which come apart whole
+    ring_ink = _zeros_on_a_line(line=False)[0]
+    assert cleaned[ring_ink].mean() > 0.9
+
+
+def test_chain_of_rings_without_a_line_is_left_alone():
+    mask, _ = _zeros_on_a_line(line=False)
+    assert not bz.strip_covered_line(mask.copy(), typical_height=40)
+    assert bz.remove_long_lines(mask, typical_height=40).sum() == mask.sum()
+
+
+def test_a_stroke_running_into_a_covered_line_keeps_its_column():
+    mask, rule = _zeros_on_a_line()
+    mask[10:75, 20:23] = True  # a 1 crossing the line
+    cleaned = bz.remove_long_lines(mask, typical_height=40)
+    assert cleaned[10:75, 20:23].all()
+    assert not cleaned[rule & (np.arange(mask.shape[1]) > 30)[None, :]].any()
+
+
 def test_tall_one_is_not_a_line():
     mask = np.zeros((200, 60), bool)
     mask[20:180, 28:32] = True  # a 160 px thin '1'

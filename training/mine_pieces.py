@@ -33,9 +33,16 @@ NONDIGIT = 10
 POSITIVE_SHARE = 0.9      # a digit piece holds >= this share of its digit's ink ...
 POSITIVE_PURITY = 0.92    # ... and this share of the piece's ink is that digit's
 MERGE_SHARE = 0.4         # two digits each with >= this share of their ink: two digits merged
+MIXED_SHARE = 0.75        # < this share of one digit with >= MIXED_OTHER of a neighbour: a cut
+MIXED_OTHER = 0.25        # ... in the wrong place (half a 0 and half the next: it reads "2")
 FRAGMENT_SHARE = 0.45     # < this share of one digit (and mostly that digit): a fragment
 FRAGMENT_MIN_ASPECT = 0.8 # ... and about as wide as tall (thinner fragments look like 1s and 7s)
 STRAY_SHARE = 0.8         # >= this share of the piece's ink belongs to no digit: not a digit
+# ORAND's boxes as truth: wide fragments of a digit (a 0 cut through, its half with a stub of
+# underline reads "2") are not-a-digit too. (v4 left them out: a box often holds a ligature or
+# a neighbour's stroke, so a whole digit can look like a fragment of its box; the fragment rule
+# asks for < 45 % of the box's ink, which a whole digit rarely is.)
+ORAND_FRAGMENTS = True
 ID_GROW_PX = 2            # truth ink maps grown by this much (the engine's strokes are bolder)
 
 
@@ -126,6 +133,8 @@ def label_pieces(cands: Candidates, truth_ids: np.ndarray, truth_labels: list[in
             out[i] = label
         elif second and share[second] >= MERGE_SHARE and share[best] >= MERGE_SHARE:
             out[i] = NONDIGIT
+        elif second and share[second] >= MIXED_OTHER and share[best] < MIXED_SHARE:
+            out[i] = NONDIGIT
         elif (fragments and share[best] < FRAGMENT_SHARE and purity >= 0.8 and label != 1
               and ink_w >= FRAGMENT_MIN_ASPECT * ink_h):
             out[i] = NONDIGIT  # (a thin sliver of any digit looks just like a 1: left out)
@@ -188,7 +197,7 @@ def mine_orand(records: list[dict], orand_dir) -> tuple[np.ndarray, np.ndarray]:
         boxes = [d["box"] for d in rec["digits"]]
         ids = box_ids(image.shape[:2], boxes)
         x, y = mine_image(image, ids, [int(d["digit"]) for d in rec["digits"]], grow=0,
-                          fragments=False)
+                          fragments=ORAND_FRAGMENTS)
         xs.append(x)
         ys.append(y)
     return _stack(xs, ys)
