@@ -124,7 +124,8 @@ class DigitReader:
             doubtful = sg.doubtful_units(plan, probs, book.pieces) | pairs
             if doubtful.any():
                 sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
-                                     narrow_split=pairs)
+                                     narrow_split=pairs,
+                                     rejected=sg.rejected_full_height(plan, probs, book.pieces))
         clock.lap("segment")
         probs = np.concatenate([probs, self._classify(book, n_first)])
         clock.lap("classify")

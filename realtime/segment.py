@@ -277,6 +277,19 @@ def maybe_two_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     return out
 
 
+def rejected_full_height(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
+                         min_width: float = 0.5, min_height: float = 0.7) -> np.ndarray:
+    """Per unit: read as "not a digit" though it is as tall as the line's digits and wider
+    than half a digit height: two touching digits narrow enough to pass for one ("81", "14"),
+    worth cutting even below the usual split width."""
+    out = np.zeros(len(plan.units), bool)
+    for a, p in enumerate(plan.single):
+        if p is not None and int(np.argmax(probs[p])) == NON_DIGIT:
+            _, _, w, h = pieces[p].box
+            out[a] = w > min_width * plan.line_h and h >= min_height * plan.line_h
+    return out
+
+
 def two_upright_strokes(mask: np.ndarray, cut: int) -> bool:
     """Is `mask` two upright strokes side by side, nearly apart at column `cut`? Both sides
     must span most of the middle rows with a similar share of ink, and the projection must
@@ -298,7 +311,8 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                       lefts: np.ndarray, rights: np.ndarray, split_ratio: float = 0.9,
                       max_merge: int = 3, max_cuts: int = 10, max_piece: float = 1.5,
                       min_piece: float = 0.2,
-                      narrow_split: np.ndarray | None = None) -> None:
+                      narrow_split: np.ndarray | None = None,
+                      rejected: np.ndarray | None = None) -> None:
     """Add to `plan` the merges of neighbouring units (parts of a broken digit) and the cuts of
     wide units (touching digits) that involve a doubtful unit."""
     comps = book.comps
@@ -327,7 +341,8 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
     for a, i in enumerate(units):
         x, y, w, h = (int(v) for v in boxes[i])
         narrow = narrow_split is not None and bool(narrow_split[a])
-        if not doubtful[a] or line_h <= 0 or (w <= split_ratio * line_h and not narrow):
+        refused = rejected is not None and bool(rejected[a])
+        if not doubtful[a] or line_h <= 0 or (w <= split_ratio * line_h and not (narrow or refused)):
             continue
         ids = (int(comps.ids[i]),)
         # slanted writing touches along a slant: cut along it, in the frame where it is upright

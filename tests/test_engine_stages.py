@@ -392,6 +392,33 @@ def test_only_doubtful_units_get_alternatives():
     assert sg.doubtful_units(plan, probs, book.pieces).tolist() == [False, True, False]
 
 
+def test_a_narrow_touching_pair_read_as_not_a_digit_is_cut():
+    # an "8" (two rings) joined to a "1": narrower than the split width, so only its reading
+    # as not-a-digit makes it worth cutting
+    mask = np.zeros((60, 60), np.uint8)
+    cv2.ellipse(mask, (18, 17), (10, 10), 0, 0, 360, 1, 3)
+    cv2.ellipse(mask, (18, 39), (11, 11), 0, 0, 360, 1, 3)
+    cv2.line(mask, (37, 6), (37, 50), 1, 3)
+    cv2.line(mask, (28, 39), (37, 39), 1, 2)
+    comps = cp.find_components(mask.view(bool))
+    assert len(comps) == 1
+    box = tuple(int(v) for v in comps.boxes[0])
+    line_h = box[3]
+    assert box[2] <= 0.9 * line_h  # too narrow for the usual cut
+    x = np.array([float(box[0])])
+    cuts_for = {}
+    for verdict in (1, sg.NON_DIGIT):
+        book = sg.PieceBook(comps)
+        plan = sg.plan_line(book, [0], line_h)
+        probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+        probs[plan.single[0], verdict] = 0.99
+        sg.plan_alternatives(book, plan, np.ones(1, bool), x, x + box[2],
+                             rejected=sg.rejected_full_height(plan, probs, book.pieces))
+        cuts_for[verdict] = plan.cuts
+    assert cuts_for[1] == {}  # read as a digit: left whole
+    assert 0 in cuts_for[sg.NON_DIGIT] and len(cuts_for[sg.NON_DIGIT][0]) >= 2
+
+
 def test_solve_line_prefers_the_confident_segmentation():
     plan, book = _plan([(10, 20, 30, 30), (25, 8, 20, 6), (80, 8, 25, 42)])
     n = len(book.pieces)
