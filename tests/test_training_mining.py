@@ -90,24 +90,6 @@ def test_unclear_pieces_are_left_out():
     assert mp.label_pieces(cands, truth, [5]).tolist() == [-1]
 
 
-def _cut_across_two_digits(cols: tuple[int, int]) -> int:
-    """Label of the piece holding columns [a, b) of two 10-column digits side by side."""
-    truth = np.ones((10, 20), np.int32)
-    truth[:, 10:] = 2
-    mask = np.zeros((10, 20), bool)
-    mask[:, cols[0]:cols[1]] = True
-    cands = mp.Candidates(np.zeros((1, 28, 28), np.uint8), [(0, 0, mask)],
-                          np.ones((10, 20), bool), 1.0)
-    return int(mp.label_pieces(cands, truth, [0, 0], fragments=False)[0])
-
-
-def test_a_cut_in_the_wrong_place_is_not_a_digit():
-    # most of one 0 and a third of the next (a chain of zeros cut off-centre reads "2")
-    assert _cut_across_two_digits((3, 13)) == mp.NONDIGIT
-    assert _cut_across_two_digits((0, 11)) == -1      # one column of the neighbour: unclear
-    assert _cut_across_two_digits((0, 10)) == 0       # the right cut
-
-
 def _one_piece(mask: np.ndarray) -> mp.Candidates:
     """Candidates of one piece `mask` over a digit that fills the whole mask's box."""
     return mp.Candidates(np.zeros((1, 28, 28), np.uint8), [(0, 0, mask)],
