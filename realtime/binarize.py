@@ -147,12 +147,7 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
     cols = np.arange(max(0, xs.min() - 2), min(w, xs.max() + 3))
     fit = np.polyval(coef, cols)
     half = int(np.ceil(thickness / 2 + 1.0))
-    # clear rows round(fit) - half .. round(fit) + half of each column (index arrays: cheap)
-    centre_rows = np.rint(fit).astype(np.int64)
-    for offset in range(-half, half + 1):
-        rows = centre_rows + offset
-        inside = (rows >= 0) & (rows < h)
-        roi[rows[inside], cols[inside]] = False
+    clear_band(roi, cols, np.rint(fit).astype(np.int64), half)
     np.logical_and(roi, ~thin, out=roi)  # clear the thin columns (a row mask broadcast down)
     return True
 
@@ -197,12 +192,18 @@ def strip_covered_line(roi: np.ndarray, typical_height: float) -> bool:
     top, bottom = centre_rows - half - 1, centre_rows + half + 1
     alone = (~padded[np.clip(top, -1, h) + 1, cols + 1] & ~padded[np.clip(bottom, -1, h) + 1, cols + 1]
              & (band <= thickness + 1))
-    cols, centre_rows = cols[alone], centre_rows[alone]
+    clear_band(roi, cols[alone], centre_rows[alone], half)
+    return True
+
+
+def clear_band(roi: np.ndarray, cols: np.ndarray, centre_rows: np.ndarray, half: int) -> None:
+    """Clear rows centre - half .. centre + half of each of `cols` in place (index arrays:
+    cheap), clipped to the mask."""
+    h = roi.shape[0]
     for offset in range(-half, half + 1):
         rows = centre_rows + offset
         inside = (rows >= 0) & (rows < h)
         roi[rows[inside], cols[inside]] = False
-    return True
 
 
 def strip_frame(roi: np.ndarray) -> bool:
