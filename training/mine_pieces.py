@@ -86,13 +86,6 @@ def candidate_pieces(image: np.ndarray, settings: rd.Settings | None = None) -> 
         narrow = (unit_w > 0.45 * plan.line_h) & (unit_w <= s.split_ratio * plan.line_h)
         sg.plan_alternatives(book, plan, np.ones(len(plan.units), bool), lefts, rights,
                              s.split_ratio, narrow_split=narrow)
-        # and the cuts the engine makes of a full-height unit it reads as not-a-digit
-        # (segment.rejected_full_height): any such unit may be one here
-        unit_h = comps.boxes[plan.units, 3]
-        refusable = (unit_w > 0.5 * plan.line_h) & (unit_h >= 0.7 * plan.line_h)
-        if refusable.any():
-            sg.plan_alternatives(book, plan, refusable, lefts, rights, s.split_ratio,
-                                 rejected=refusable)
 
     book, _, _, _ = reader._plan_lines(comps, clock, extend=every_alternative)
     crops, masks = [], []
