@@ -131,23 +131,17 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
     n_thin = int(thin.sum())
     if n_thin < min_length or n_thin < min_thin_fraction * n_has:
         return False
-    xs_thin = np.nonzero(thin)[0]
-    spread = xs_thin.max() - xs_thin.min() + 1
+    xs = np.nonzero(thin)[0]
+    spread = xs.max() - xs.min() + 1
     if spread < 0.8 * n_has:  # thin parts at both ends: the line runs under everything
         return False
     fat = has & ~thin
     attached = float(np.percentile(span[fat], 90)) if fat.any() else thickness
     if n_thin < attached_ratio * attached:
         return False
-    xs = np.nonzero(thin)[0]
     if np.median(centre[xs]) < min_row * h:  # not where a line must be (e.g. under digits)
         return False
-    coef = np.polyfit(xs, centre[xs], 2 if n_thin > 200 else 1)
-    h, w = roi.shape
-    cols = np.arange(max(0, xs.min() - 2), min(w, xs.max() + 3))
-    fit = np.polyval(coef, cols)
-    half = int(np.ceil(thickness / 2 + 1.0))
-    clear_band(roi, cols, np.rint(fit).astype(np.int64), half)
+    clear_band(roi, *line_band(xs, centre, roi.shape[1], thickness))
     np.logical_and(roi, ~thin, out=roi)  # clear the thin columns (a row mask broadcast down)
     return True
 
@@ -170,30 +164,36 @@ def strip_covered_line(roi: np.ndarray, typical_height: float) -> bool:
         return False
     u8 = np.ascontiguousarray(roi).view(np.uint8)
     runs = cv2.morphologyEx(u8, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
-    count, span, centre = column_runs(runs.view(bool))
+    _, span, centre = column_runs(runs.view(bool))
     xs = np.nonzero(span > 0)[0]
     if xs.size < COVERED_LINE_SPAN * w:
         return False
     thickness = float(np.median(span[xs]))
     if thickness > max(3.0, 0.2 * typical_height):  # a band of ink, not a line
         return False
-    coef = np.polyfit(xs, centre[xs], 2 if xs.size > 200 else 1)
-    cols = np.arange(max(0, xs.min() - 2), min(w, xs.max() + 3))
-    centre_rows = np.rint(np.polyval(coef, cols)).astype(np.int64)
-    half = int(np.ceil(thickness / 2 + 1.0))
+    cols, centre_rows, half = line_band(xs, centre, w, thickness)
     # only where the line is alone in its column's band: where a stroke runs into it from
     # above or below (a 1 crossing it) or lies along it (a 0's or a 2's foot: the band holds
     # more than the line's thickness) the column is left whole, so the digits lose nothing
     # and only keep a stub of line where they touch it
-    padded = np.pad(roi, 1)
-    band = np.zeros(cols.size, np.int64)
-    for offset in range(-half, half + 1):
-        band += padded[np.clip(centre_rows + offset, -1, h) + 1, cols + 1]
-    top, bottom = centre_rows - half - 1, centre_rows + half + 1
-    alone = (~padded[np.clip(top, -1, h) + 1, cols + 1] & ~padded[np.clip(bottom, -1, h) + 1, cols + 1]
-             & (band <= thickness + 1))
+    padded = np.pad(roi, 1)  # rows just outside the mask read as paper
+
+    def ink_at(offset: int) -> np.ndarray:
+        return padded[np.clip(centre_rows + offset, -1, h) + 1, cols + 1]
+
+    band = sum(ink_at(k).astype(np.int64) for k in range(-half, half + 1))
+    alone = ~ink_at(-half - 1) & ~ink_at(half + 1) & (band <= thickness + 1)
     clear_band(roi, cols[alone], centre_rows[alone], half)
     return True
+
+
+def line_band(xs: np.ndarray, centre: np.ndarray, width: int,
+              thickness: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """(columns, centre row of each, half height) of the band along the line fitted through the
+    centres of columns `xs` (a parabola for long lines, which sag), two columns wider each side."""
+    coef = np.polyfit(xs, centre[xs], 2 if xs.size > 200 else 1)
+    cols = np.arange(max(0, xs.min() - 2), min(width, xs.max() + 3))
+    return cols, np.rint(np.polyval(coef, cols)).astype(np.int64), int(np.ceil(thickness / 2 + 1.0))
 
 
 def clear_band(roi: np.ndarray, cols: np.ndarray, centre_rows: np.ndarray, half: int) -> None:
