@@ -154,22 +154,40 @@ COVERED_LINE_RUN = 2.0
 COVERED_LINE_SPAN = 0.6   # ... whose runs together cover this share of the component's width
 
 
-def strip_covered_line(roi: np.ndarray, typical_height: float) -> bool:
+def strip_covered_line(roi: np.ndarray, typical_height: float, apart: bool = False) -> bool:
     """If the component mask `roi` holds a near-horizontal line mostly covered by the digits
     standing on it (a cheque's printed line under a handwritten amount), erase a band along it
-    in place, as strip_horizontal_line does for its thick columns."""
+    in place, as strip_horizontal_line does for its thick columns. `apart`: look for two or
+    more such lines, each taken on its own (a cheque's box ruled above and below the amount,
+    which together read as one thick band)."""
     h, w = roi.shape
     run = max(20, int(round(COVERED_LINE_RUN * typical_height)))
     if typical_height <= 0 or w < max(run, 2 * h):
         return False
     u8 = np.ascontiguousarray(roi).view(np.uint8)
     runs = cv2.morphologyEx(u8, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
-    _, span, centre = column_runs(runs.view(bool))
+    max_thickness = max(3.0, 0.2 * typical_height)
+    if not apart:
+        return clear_covered_line(roi, runs.view(bool), max_thickness)
+    n, run_labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    if n <= 2:
+        return False  # (one run only: that is apart=False's case)
+    changed = False
+    for r in np.nonzero(stats[1:, cv2.CC_STAT_WIDTH] >= COVERED_LINE_SPAN * w)[0] + 1:
+        changed |= clear_covered_line(roi, run_labels == r, max_thickness)
+    return changed
+
+
+def clear_covered_line(roi: np.ndarray, runs: np.ndarray, max_thickness: float) -> bool:
+    """Erase, where it is alone in its column, the line whose long runs `runs` (a mask like
+    roi) marks, if the runs cover most of roi's width and are thin; see strip_covered_line."""
+    h, w = roi.shape
+    _, span, centre = column_runs(runs)
     xs = np.nonzero(span > 0)[0]
     if xs.size < COVERED_LINE_SPAN * w:
         return False
     thickness = float(np.median(span[xs]))
-    if thickness > max(3.0, 0.2 * typical_height):  # a band of ink, not a line
+    if thickness > max_thickness:  # a band of ink, not a line
         return False
     cols, centre_rows, half = line_band(xs, centre, w, thickness)
     # only where the line is alone in its column's band: where a stroke runs into it from
@@ -263,6 +281,8 @@ def strip_lines(comps: Components, typical_height: float = 0.0) -> Components:
             roi = t.T
         if not changed and hollow[k]:
             changed = strip_frame(roi)
+        if not changed and wide[k]:
+            changed = strip_covered_line(roi, typical_height, apart=True)
         if changed:
             labels[sl][own & ~roi] = 0
             stripped.append((int(k), roi))

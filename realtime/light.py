@@ -17,6 +17,10 @@ MIN_BACKGROUND_WINDOW = 31
 BACKGROUND_METHOD = "median"
 LIFT = 3
 SHORT_SIDE_WINDOW = 0.0
+# A window that holds more ink than paper (a crop as tall as its thick digits) makes the median
+# part ink: the paper then reads brighter than its "background" and the page looks like a noise
+# field. The engine then tries once more with a window this much wider.
+WIDE_WINDOW_SCALE = 2.0
 NOISE_STEP = 2  # the noise map is only sampled (binarize's thresholds): every 2nd pixel is plenty
 
 
@@ -30,15 +34,18 @@ def _shrink(gray: np.ndarray, window: float) -> tuple[np.ndarray, int]:
                       interpolation=cv2.INTER_AREA), factor
 
 
-def estimate_background(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
-    """Gray uint8 -> paper (or board) brightness map, same size.
+def estimate_background(gray: np.ndarray, dark_ink: bool = True,
+                        window_scale: float = 1.0) -> np.ndarray:
+    """Gray uint8 -> paper (or board) brightness map, same size. `window_scale` widens the
+    window (see WIDE_WINDOW_SCALE).
 
     A grey-level closing (opening for light ink) with a window wider than any stroke: it
     removes the ink and keeps everything broader, and unlike a blur it keeps the sharp edge of
     a hard shadow in place.
     """
     h, w = gray.shape
-    window = max(MIN_BACKGROUND_WINDOW, max(h, w) * BACKGROUND_WINDOW, min(h, w) * SHORT_SIDE_WINDOW)
+    window = window_scale * max(MIN_BACKGROUND_WINDOW, max(h, w) * BACKGROUND_WINDOW,
+                                min(h, w) * SHORT_SIDE_WINDOW)
     small, factor = _shrink(gray, window)
     small = cv2.blur(small, (3, 3))  # the closing would otherwise pick the brightest noise
     k = max(3, int(window / factor) | 1)

@@ -164,10 +164,14 @@ class DigitReader:
 
     def _ink_components(self, work: np.ndarray, dark: bool, clock) -> tuple:
         """Working gray image -> (stroke components, ruled lines removed; usual digit height)."""
-        bg = light.estimate_background(work, dark)
-        ink, noise = light.contrast_maps(work, bg, dark)
-        clock.lap("light")
-        comps = bz.binarize(ink, noise)
+        comps = None
+        for window_scale in (1.0, light.WIDE_WINDOW_SCALE):
+            bg = light.estimate_background(work, dark, window_scale)
+            ink, noise = light.contrast_maps(work, bg, dark)
+            clock.lap("light")
+            comps = bz.binarize(ink, noise)
+            if len(comps) or not bz.looks_like_noise(ink, noise, bz.thresholds(ink, noise)[1]):
+                break  # (a page that looks like noise may be thick digits filling a small crop)
         typical = cp.typical_height(comps.boxes, comps.areas)
         if self.settings.remove_lines and len(comps):
             # (no clearing of "row bands", rows inked across most of the width: in a number as

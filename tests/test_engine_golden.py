@@ -177,6 +177,17 @@ def test_a_tight_cheque_amount_reads_its_twos():
     assert real_reader().read(_tight("2200", 5)).lines == ["2200"]
 
 
+def test_bold_digits_filling_a_small_crop_are_read(reader):
+    """A crop hardly taller than its bold digits: the background window holds more ink than
+    paper, the page first looks like a noise field, and a wider window finds the paper."""
+    ink = cv2.dilate(render_number("6039", height=30, gap=0.1), np.ones((5, 5), np.uint8))
+    ys, xs = np.nonzero(ink > 0.5)
+    ink = ink[ys.min() - 3: ys.max() + 3, xs.min() - 3: xs.max() + 3]
+    rng = np.random.default_rng(0)
+    gray = np.clip(on_paper(ink) + rng.normal(0, 6, ink.shape), 0, 255).astype(np.uint8)
+    assert reader.read(gray).lines == ["6039"]
+
+
 def test_unknown_polarity_is_a_clear_error():
     from realtime.reader import DigitReader
 

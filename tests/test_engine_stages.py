@@ -181,6 +181,21 @@ def test_line_covered_by_the_digits_on_it_is_removed():
     assert cleaned[ring_ink].mean() > 0.9
 
 
+def test_lines_ruled_above_and_below_the_digits_are_both_removed():
+    mask, below = _zeros_on_a_line()
+    above = np.zeros_like(mask.view(np.uint8))
+    cv2.line(above, (5, 17), (mask.shape[1] - 5, 17), 1, 3)  # touching every ring's top
+    above = above.view(bool)
+    mask |= above
+    # both lines together read as one thick band: only taking them apart finds them
+    assert not bz.strip_covered_line(mask.copy(), typical_height=40)
+    cleaned = bz.remove_long_lines(mask, typical_height=40)
+    rings = _zeros_on_a_line(line=False)[0]
+    assert not cleaned[below].any() and not cleaned[above & ~rings.any(0)[None, :]].any()
+    parts = cp.find_components(cleaned, min_area=10)
+    assert len(parts) == 5 and (parts.boxes[:, 3] >= 34).all()
+
+
 def test_chain_of_rings_without_a_line_is_left_alone():
     mask, _ = _zeros_on_a_line(line=False)
     assert not bz.strip_covered_line(mask.copy(), typical_height=40)
