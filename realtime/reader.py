@@ -102,17 +102,17 @@ class DigitReader:
         were found). With `may_flip`, a page with next to no ink of the guessed sign
         (FEW_COMPONENTS) is also searched for ink of the other."""
         s = self.settings
-        comps, typical = self._ink_components(work, dark, clock)
+        comps, typical, contrast = self._ink_components(work, dark, clock)
         marks = len(comps)
         if may_flip and marks <= FEW_COMPONENTS:
             # next to nothing found: with a few small digits on a page, a hard shadow's edge
             # can outvote the ink in the polarity guess; look for ink of the other sign too
-            other, other_typical = self._ink_components(work, not dark, clock)
-            if len(other) > len(comps):
-                comps, typical = other, other_typical
+            other = self._ink_components(work, not dark, clock)
+            if len(other[0]) > len(comps):
+                comps, typical, contrast = other
 
         comps = cp.drop_specks(comps, typical)
-        book, plans, lefts, rights = self._plan_lines(comps, clock)
+        book, plans, lefts, rights = self._plan_lines(comps, clock, contrast=contrast)
 
         probs = self._classify(book, 0)
         clock.lap("classify")
@@ -134,11 +134,12 @@ class DigitReader:
         clock.lap("assemble")
         return lines, digits, marks
 
-    def _plan_lines(self, comps, clock, extend=None) -> tuple:
+    def _plan_lines(self, comps, clock, extend=None, contrast=None) -> tuple:
         """Stroke components -> (PieceBook, one LinePlan per line with each unit read whole,
         and each component's left and right end along its line). `extend(book, plan, lefts,
         rights)`, when given, is called on each plan as soon as it is made (mining adds every
-        alternative there, in the order the pieces were always made)."""
+        alternative there, in the order the pieces were always made). `contrast`: the ink
+        contrast map the components were found in (crops are then grey, see PieceBook)."""
         s = self.settings
         heights = comps.boxes[:, 3].astype(np.float64)
         centres = comps.centres
@@ -147,7 +148,7 @@ class DigitReader:
         along = ln.derotate(centres, tilt)[:, 0] if len(comps) else np.zeros(0)
         clock.lap("lines")
 
-        book = sg.PieceBook(comps, tilt)
+        book = sg.PieceBook(comps, tilt, contrast)
         widths = comps.boxes[:, 2].astype(np.float64)
         lefts, rights = along - widths / 2, along + widths / 2
         plans = []
@@ -163,7 +164,8 @@ class DigitReader:
         return book, plans, lefts, rights
 
     def _ink_components(self, work: np.ndarray, dark: bool, clock) -> tuple:
-        """Working gray image -> (stroke components, ruled lines removed; usual digit height)."""
+        """Working gray image -> (stroke components, ruled lines removed; usual digit height;
+        the ink contrast map they were found in)."""
         comps = None
         for window_scale in (1.0, light.WIDE_WINDOW_SCALE):
             bg = light.estimate_background(work, dark, window_scale)
@@ -181,7 +183,7 @@ class DigitReader:
             typical = cp.typical_height(comps.boxes, comps.areas)
         comps = bz.drop_step_edges(comps, work, dark)
         clock.lap("binarize")
-        return comps, typical
+        return comps, typical, ink
 
     def _classify(self, book, start: int) -> np.ndarray:
         """Probabilities (N x 11) of the pieces from index `start` on, in one batch."""

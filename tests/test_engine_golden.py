@@ -150,7 +150,7 @@ def test_when_the_polarity_guess_reads_nothing_the_other_polarity_is_read(seed):
     gray = im.to_gray(page)
     work = im.to_working(gray, im.working_scale(gray.shape))
     assert not light.ink_is_dark(work)
-    marks, _ = reader._ink_components(work, False, _Clock({}))
+    marks, _, _ = reader._ink_components(work, False, _Clock({}))
     assert FEW_COMPONENTS < len(marks) <= FEW_MARKS
     assert reader.read(page).lines == truth
 
@@ -168,7 +168,7 @@ def test_a_number_as_wide_as_its_image_keeps_its_horizontal_strokes():
 
     page = _tight("2222", 2)
     reader = DigitReader(classifier=real_reader().classifier)
-    comps, _ = reader._ink_components(page, True, _Clock({}))
+    comps, _, _ = reader._ink_components(page, True, _Clock({}))
     strokes = page < 120
     assert comps.mask()[strokes].mean() > 0.92
 

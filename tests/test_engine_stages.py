@@ -527,3 +527,37 @@ def test_sheared_piece_is_one_of_the_slanted_strokes():
     straight = book.pieces[book.add((int(comps.ids[0]),), (x, y, w, h), (0, w // 2))]
     similarity = [np.corrcoef(want, p.crop.astype(float).ravel())[0, 1] for p in (left, straight)]
     assert similarity[0] > 0.65 and similarity[0] > similarity[1] + 0.1
+
+
+def test_grey_glyph_keeps_the_contrast_of_the_strokes_and_a_soft_edge():
+    contrast = np.zeros((9, 9), np.uint8)
+    contrast[2:7, 4] = [200, 100, 100, 100, 40]   # one stroke, fading out at its foot
+    contrast[4, 7] = 250                          # a neighbour's pixel
+    mask = contrast > 0
+    mask[4, 7] = False
+    free = ~mask
+    free[4, 7] = False                            # ... that the piece must not spread onto
+    glyph = sg.graded_glyph(contrast, mask, free)
+    # the piece's median contrast (100) becomes white; brighter saturates; faint stays faint
+    assert glyph[3, 4] == 255 and glyph[2, 4] == 255 and glyph[6, 4] < 255
+    assert glyph[6, 4] >= sg.GLYPH_FLOOR
+    assert glyph[4, 7] == 0 and glyph[0, 0] == 0  # neither the neighbour nor far paper
+    ring = (cv2.dilate(mask.view(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~mask
+    assert (glyph[ring] == 0).all()  # the soft edge is the contrast there: paper (0) here
+    contrast[ring & free] = 50
+    glyph = sg.graded_glyph(contrast, mask, free)
+    assert (glyph[ring & free] == 128).all()      # 50 / 100 of white
+
+
+def test_pieces_are_grey_when_the_contrast_map_is_given():
+    contrast = np.zeros((40, 40), np.uint8)
+    cv2.circle(contrast, (20, 20), 10, 40, 5)   # a soft edge, below the threshold
+    cv2.circle(contrast, (20, 20), 10, 120, 3)
+    comps = cp.find_components(contrast > 60, min_area=1)
+    flat = sg.PieceBook(comps)
+    grey = sg.PieceBook(comps, contrast=contrast)
+    box = tuple(int(v) for v in comps.boxes[0])
+    a = flat.pieces[flat.add((int(comps.ids[0]),), box)].crop
+    b = grey.pieces[grey.add((int(comps.ids[0]),), box)].crop
+    assert set(np.unique(a)) - {0, 255} and a.max() == 255  # (resampling makes edges grey)
+    assert (b > 0).sum() > (a > 0).sum()  # the soft edge widens the strokes

@@ -75,7 +75,7 @@ def candidate_pieces(image: np.ndarray, settings: rd.Settings | None = None) -> 
     work = im.to_working(gray, scale)
     dark = rd.ink_is_dark(work, s.polarity)
     clock = rd._Clock({})
-    comps, typical = reader._ink_components(work, dark, clock)
+    comps, typical, contrast = reader._ink_components(work, dark, clock)
     comps = cp.drop_specks(comps, typical)
     if len(comps) == 0:
         return None
@@ -87,7 +87,7 @@ def candidate_pieces(image: np.ndarray, settings: rd.Settings | None = None) -> 
         sg.plan_alternatives(book, plan, np.ones(len(plan.units), bool), lefts, rights,
                              s.split_ratio, narrow_split=narrow)
 
-    book, _, _, _ = reader._plan_lines(comps, clock, extend=every_alternative)
+    book, _, _, _ = reader._plan_lines(comps, clock, extend=every_alternative, contrast=contrast)
     crops, masks = [], []
     for (ids, box, cols, skew), index in book.keyed():
         if book.pieces[index].crop is None:
