@@ -3,7 +3,7 @@
 A 28x28 MNIST digit is scaled up to the size a real digit has in a photo (15-120 px tall),
 distorted (rotation, shear, aspect, elastic, stroke thickness), degraded (blur, noise, low
 contrast, JPEG), optionally given fragments of neighbours at the crop edge, then usually
-binarized (the engine works on a 0/255 ink mask), and finally passed through THE shared
+binarized (or kept grey, as the engine's crops are), and finally passed through THE shared
 `normalize_digit`. Every function takes an explicit `rng` so results are reproducible.
 
 All images here are white ink on black, uint8, like the engine's masks.
@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from realtime.normalize import ink_bbox, normalize_digit
+from realtime.segment import graded_glyph
 
 # --- augmentation strengths (probabilities and ranges) -----------------------------------------
 HEIGHT_RANGE = (15, 120)       # rendered digit height in px (log-uniform)
@@ -27,7 +28,8 @@ P_NOISE = 0.4
 P_LOW_CONTRAST = 0.3
 P_JPEG = 0.3
 P_FRAGMENT = 0.2               # a bit of a neighbour at the left/right crop edge
-P_BINARIZE = 0.8               # the engine binarizes; sometimes keep grey for robustness
+P_BINARIZE = 0.5               # the share binarized; the engine's crops are grey (v5), the
+                               # mined ones too; v4: 0.8, grey was the raw Otsu-cut ink
 
 
 def ink_crop(img: np.ndarray, pad: int = 0) -> np.ndarray:
@@ -132,9 +134,11 @@ def binarize(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def keep_grey_ink(img: np.ndarray) -> np.ndarray:
-    """Grey ink with the background set to 0 (Otsu level), for the un-binarized share."""
+    """Grey ink as the engine makes it (THE shared `graded_glyph`: the strokes above Otsu's
+    level with their contrast, median stroke white, a pixel of soft edge)."""
     level, _ = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return np.where(img > level, img, 0).astype(np.uint8)
+    strokes = img > level
+    return graded_glyph(img, strokes, ~strokes)
 
 
 def edge_fragment(donor: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
