@@ -479,6 +479,22 @@ def digit_scores(probs: np.ndarray) -> np.ndarray:
     return np.log(np.clip(probs[:, :10].max(axis=1), 1e-6, 1.0))
 
 
+MERGE_TALL = 0.6  # a merged part at least this tall (x line height) is a whole stroke
+
+
+def ones_side_by_side(plan: LinePlan, a: int, b: int, merged: int, probs: np.ndarray,
+                      pieces: list[Piece]) -> bool:
+    """Is the merge of units a..b-1 read as a "1" though two of them are full-height strokes?
+    A 1 is one stroke: two tall parts side by side are two digits ("11" squeezed into one
+    crop reads as one thick 1, with the negative digit bonus preferring it), while a 1 broken
+    by a gap or a ruled line comes apart into a top and a bottom part."""
+    if int(np.argmax(probs[merged])) != 1:
+        return False
+    tall = [plan.single[k] is not None
+            and pieces[plan.single[k]].box[3] >= MERGE_TALL * plan.line_h for k in range(a, b)]
+    return sum(tall) >= 2
+
+
 def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                digit_bonus: float = 0.3) -> list[int]:
     """Best segmentation of the line -> the pieces read as digits, left to right.
@@ -532,7 +548,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
             if seg:
                 options.append((total, a, [q for q in seg if is_digit_tall(q)]))
         for (i, jj), q in plan.merges.items():
-            if jj == j:
+            if jj == j and not ones_side_by_side(plan, i, jj, q, probs, pieces):
                 options.append((as_digit(q), i, [q]))
         for score, i, chosen in options:
             total = best[i] + score

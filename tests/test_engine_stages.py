@@ -454,6 +454,26 @@ def test_solve_line_prefers_the_confident_segmentation():
     assert chosen[0] == body and chosen[-1] == other
 
 
+def test_two_tall_strokes_side_by_side_are_not_merged_into_one_1():
+    # "11" written close: each stroke a sure 1, and the merged crop (one thick stroke) a sure
+    # 1 too; with the engine's negative digit bonus one digit would score better than two
+    plan, book = _plan([(10, 5, 10, 42), (28, 3, 9, 44), (80, 8, 25, 42)])
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    merged = plan.merges[(0, 2)]
+    first, second, other = plan.single
+    probs[[first, second, merged], 1] = 0.99
+    probs[other, 3] = 0.99
+    assert sg.solve_line(plan, probs, book.pieces, -0.6) == [first, second, other]
+    # a 1 broken across (top and bottom part) is still one 1
+    plan, book = _plan([(10, 5, 10, 20), (11, 27, 9, 20), (80, 8, 25, 42)])
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    top, bottom, other = plan.single
+    merged = plan.merges[(0, 2)]
+    probs[[top, bottom, merged], 1] = 0.99
+    probs[other, 3] = 0.99
+    assert sg.solve_line(plan, probs, book.pieces, -0.6) == [merged, other]
+
+
 def test_a_flat_tail_joined_to_touching_digits_is_left_out():
     # two touching digits with a 1-px ligature tail running on to the right: every reading
     # of the unit must cover the tail, which is no digit
