@@ -13,7 +13,6 @@ import numpy as np
 
 from realtime.normalize import normalize_digit
 from training.augment import (
-    P_BINARIZE,
     binarize,
     ink_crop,
     keep_grey_ink,
@@ -207,7 +206,7 @@ def make_nondigit(rng: np.random.Generator, donors: np.ndarray,
             img = random_affine(cv2.copyMakeBorder(img, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0),
                                 rng, rotation=10, shear=0.2, aspect=(0.8, 1.25))
         img = photo_degrade(img, rng)
-        img = binarize(img, rng) if rng.random() < P_BINARIZE else keep_grey_ink(img)
+        img = binarize(img, rng) if rng.random() < 0.85 else keep_grey_ink(img)
         out = normalize_digit(img)
         if out.any():
             return out, kind
