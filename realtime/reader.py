@@ -44,7 +44,9 @@ class Settings:
     min_rel_height: float = 0.4          # drop items shorter than this x line height (dots, dashes)
     space_factor: float = 0.85           # a gap wider than this x line height may be a space
     split_ratio: float = 0.9             # try splitting components wider than this x line height
-    digit_bonus: float = -0.6            # log-score bonus per digit when choosing a segmentation
+    digit_bonus: float = -1.0            # log-score bonus per digit when choosing a segmentation
+    # (-0.6 until the crops were grey: -1.0 then read 83.1 instead of 82.4 % of the ORAND
+    # training images, synthetic tuning pages the same 67.7 %, CER 2.02 -> 1.97 %)
     remove_lines: bool = True            # erase ruled lines / underlines / box sides
     polarity: str = "auto"               # ink vs paper: 'auto' | 'dark_on_light' | 'light_on_dark'
     num_threads: int = 1                 # classifier threads
