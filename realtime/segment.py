@@ -480,6 +480,9 @@ def digit_scores(probs: np.ndarray) -> np.ndarray:
 
 
 MERGE_TALL = 0.6  # a merged part at least this tall (x line height) is a whole stroke
+# A "1" is a full-height stroke: one under this many line heights is a comma, the stub of a
+# slash, or the stem of a small 6 whose loop came off (on ORAND 3 of 686 true 1s are shorter).
+SHORT_ONE = 0.55
 
 
 def ones_side_by_side(plan: LinePlan, a: int, b: int, merged: int, probs: np.ndarray,
@@ -503,7 +506,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     plus, for units read as punctuation, log P(not a digit). Only units shorter than the line's
     digits may be punctuation: a full-height blob must be read as one or more digits (a
     touching pair is then split rather than thrown away), and stays out of the result only when
-    no reading of it is confident.
+    no reading of it is confident. A "1" shorter than SHORT_ONE line heights is no digit.
     """
     n = len(plan.units)
     if n == 0:
@@ -513,10 +516,13 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     lp_digit = digit_scores(probs).tolist()
     lp_other = (np.log(np.clip(probs[:, NON_DIGIT], 1e-6, 1.0)) if len(probs)
                 else np.zeros(0)).tolist()
+    one = (np.argmax(probs[:, :10], axis=1) == 1).tolist() if len(probs) else []
     h = max(plan.line_h, 1.0)
 
     def as_digit(p: int) -> float:
-        w = pieces[p].box[2]
+        _, _, w, ph = pieces[p].box
+        if ph < SHORT_ONE * h and one[p]:
+            return -20.0  # a comma, a slash's stub or a 6's stem without its loop
         return lp_digit[p] + digit_bonus - 3.0 * max(0.0, w / h - 1.1)
 
     def is_digit_tall(p: int) -> bool:

@@ -474,6 +474,30 @@ def test_two_tall_strokes_side_by_side_are_not_merged_into_one_1():
     assert sg.solve_line(plan, probs, book.pieces, -0.6) == [merged, other]
 
 
+def test_a_short_stroke_read_as_1_is_punctuation():
+    # "350," : the comma hangs below the baseline, under half a digit tall, and the classifier
+    # is sure it is a 1 (and all but sure it is not "not a digit")
+    plan, book = _plan([(10, 8, 25, 42), (40, 8, 25, 42), (70, 8, 25, 42), (100, 38, 7, 20)])
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99  # merges and cuts: not digits
+    digits = plan.single[:3]
+    comma = plan.single[3]
+    for p, label in zip(digits, (3, 5, 0), strict=True):
+        probs[p] = 0.001
+        probs[p, label] = 0.99
+    probs[comma] = 0.001
+    probs[comma, 1], probs[comma, sg.NON_DIGIT] = 0.98, 0.01
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == digits
+    # a full-height 1 there is a digit
+    plan, book = _plan([(10, 8, 25, 42), (40, 8, 25, 42), (70, 8, 25, 42), (100, 8, 7, 42)])
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    for p, label in zip(plan.single, (3, 5, 0, 1), strict=True):
+        probs[p] = 0.001
+        probs[p, label] = 0.99
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == plan.single
+
+
 def test_a_flat_tail_joined_to_touching_digits_is_left_out():
     # two touching digits with a 1-px ligature tail running on to the right: every reading
     # of the unit must cover the tail, which is no digit
