@@ -421,10 +421,15 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
             plan.cuts[a] = edges
 
 
+# The narrowest usual digit (x line height) when counting how many digits a wide unit may hold
+# (0.6 until 2026-12-02 allowed two in a narrowly written "603" 1.27 line heights wide)
+CUT_DIGIT_WIDTH = 0.5
+
+
 def cut_piece_limit(width: float, line_h: float) -> int:
-    """Most digits a unit `width` wide may be cut into: as many as fit at 0.6 digit heights
-    each (thin slices are not all 1s), at least 2."""
-    return max(2, round(width / (0.6 * max(line_h, 1.0))))
+    """Most digits a unit `width` wide may be cut into: as many as fit at CUT_DIGIT_WIDTH
+    digit heights each (thin slices are not all 1s), at least 2."""
+    return max(2, round(width / (CUT_DIGIT_WIDTH * max(line_h, 1.0))))
 
 
 def useful_spans(spans: list[tuple[int, int]], end: int, max_pieces: int) -> list[tuple[int, int]]:

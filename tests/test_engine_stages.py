@@ -370,6 +370,26 @@ def test_cuts_of_a_chain_make_no_slivers_and_offer_each_zero():
     assert min(book.pieces[p].box[2] for _, _, p in plan.cuts[0]) >= 0.55 * line_h
 
 
+def test_a_narrowly_written_chain_may_be_cut_into_as_many_digits_as_it_holds():
+    # three joined zeros 0.45 line heights wide each: the unit is 1.2 line heights wide
+    chain = _loop_chain(3, w=22, h=44, overlap=3)
+    comps = cp.find_components(chain, min_area=1)
+    book = sg.PieceBook(comps)
+    line_h = 46
+    plan = sg.plan_line(book, [0], line_h)
+    x, w = float(comps.boxes[0, 0]), float(comps.boxes[0, 2])
+    sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([x]), np.array([x + w]))
+    assert sg.cut_piece_limit(w, line_h) >= 3
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    for _, _, p in plan.cuts[0]:
+        if abs(book.pieces[p].box[2] - 22) <= 4:  # one whole zero
+            probs[p] = 0.001
+            probs[p, 0] = 0.99
+    chosen = sg.solve_line(plan, probs, book.pieces, -1.0)
+    assert len(chosen) == 3 and all(int(np.argmax(probs[p])) == 0 for p in chosen)
+
+
 def test_a_chain_of_small_zeros_is_not_punctuation():
     # cents written small: the "00" chain is about 0.6 of the line's digit height
     plan, _ = _plan([(10, 5, 28, 45), (45, 5, 28, 45), (80, 22, 50, 27), (140, 40, 6, 6)])
