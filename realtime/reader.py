@@ -223,6 +223,25 @@ class DigitReader:
             return [], along[:0], np.zeros(0, bool)
         return kept, along, line_spaces(kept, along, line_h, s.space_factor)
 
+    def _line_digits(self, plan, book, probs, digit_bonus: float) -> list:
+        """One line's best segmentation -> its (label, confidence, box) digits over the
+        confidence floor; [] when what is left is a stray mark."""
+        s = self.settings
+        kept = []
+        chosen = sg.solve_line(plan, probs, book.pieces, digit_bonus)
+        for p in chosen:
+            label = int(np.argmax(probs[p, :10]))
+            conf = float(probs[p, label])
+            if conf >= s.min_confidence:
+                kept.append((label, conf, book.pieces[p].box))
+        if self._stray_lone(kept):
+            return []
+        if len(plan.units) == 1 and kept and (
+                len(kept) < len(chosen)
+                or np.mean([c for _, c, _ in kept]) < s.lone_digit_confidence):
+            return []  # ... and so is one blob alone on its line, cut into unsure "digits"
+        return kept
+
     def _assemble(self, plans, book, probs, tilt, scale, shape):
         """Chosen pieces -> Digit objects (input pixels) and line strings with spaces."""
         s = self.settings
@@ -230,20 +249,12 @@ class DigitReader:
         digits: list[Digit] = []
         line_records = []
         for plan in plans:
-            kept = []
-            chosen = sg.solve_line(plan, probs, book.pieces, s.digit_bonus)
-            for p in chosen:
-                label = int(np.argmax(probs[p, :10]))
-                conf = float(probs[p, label])
-                if conf < s.min_confidence:
-                    continue
-                kept.append((label, conf, book.pieces[p].box))
-            if self._stray_lone(kept):
-                continue
-            if len(plan.units) == 1 and kept and (
-                    len(kept) < len(chosen)
-                    or np.mean([c for _, c, _ in kept]) < s.lone_digit_confidence):
-                continue  # ... and so is one blob alone on its line, cut into unsure "digits"
+            kept = self._line_digits(plan, book, probs, s.digit_bonus)
+            if not kept and s.digit_bonus < 0:
+                # nothing sure at the usual price per digit (an unsure blob outscored two
+                # sure digits cut from it, then fell to the confidence floor): read the line
+                # again at no price; what that gives must pass the same tests
+                kept = self._line_digits(plan, book, probs, 0.0)
             if kept:
                 line_records.append((plan.line_h, kept))
         # order lines top to bottom by their digits' de-rotated centres (pieces may have moved)

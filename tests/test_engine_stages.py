@@ -625,3 +625,39 @@ def test_pieces_are_grey_when_the_contrast_map_is_given():
     b = grey.pieces[grey.add((int(comps.ids[0]),), box)].crop
     assert set(np.unique(a)) - {0, 255} and a.max() == 255  # (resampling makes edges grey)
     assert (b > 0).sum() > (a > 0).sum()  # the soft edge widens the strokes
+
+
+def test_a_line_lost_to_an_unsure_blob_is_read_again_at_no_digit_price():
+    # "17" touching: the whole unit is an unsure 0 (0.46), the two cut pieces a sure 1 and 7;
+    # at the engine's negative digit bonus the one unsure digit scores better, then falls
+    # under the lone-digit confidence and the line would be empty
+    from realtime.reader import DigitReader
+
+    labels = np.zeros((60, 120), np.int32)
+    labels[10:50, 10:18] = 1
+    labels[10:14, 18:50] = 1   # the 7's bar touches the 1
+    labels[14:50, 44:48] = 1
+    boxes = np.array([[10, 10, 40, 40]], np.int64)
+    comps = cp.Components(labels, np.array([1]), boxes, np.array([int((labels > 0).sum())]))
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0], 40)
+    sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([10.0]), np.array([50.0]))
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    probs[plan.single[0], [0, sg.NON_DIGIT]] = 0.46, 0.32
+    one = seven = None
+    for k, _, p in plan.cuts[0]:
+        x, _, w, _ = book.pieces[p].box
+        if k == 0 and w <= 10:
+            one = p              # the 1 up to the first cut ...
+        elif k == 1 and x + w == 50:
+            seven = p            # ... and the 7 from there to the end
+    assert one is not None and seven is not None
+    probs[one], probs[seven] = 0.001, 0.001
+    probs[one, 1], probs[seven, 7] = 0.99, 0.99
+    reader = DigitReader(classifier=object())
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[0]]
+    assert reader._line_digits(plan, book, probs, -1.0) == []
+    plans = [plan]
+    lines, _ = reader._assemble(plans, book, probs, 0.0, 1.0, labels.shape)
+    assert lines == ["17"]
