@@ -112,7 +112,13 @@ def junction_positions(mask: np.ndarray, line_h: float) -> list[int]:
 
 FRAGMENT_COST = 1.5   # log-score price of leaving a flat slice of a wide unit out
 JUNCTION_DEPTH = 0.1  # how far (x line height) an outline must dip to mark a junction
-PUNCT_MAX_H = 0.5     # only units shorter than this (x line height) may be punctuation
+PUNCT_MAX_H = 0.5     # only units shorter than this (x line height) may be punctuation,
+# and none both this tall and this wide: a dash is flat, a dot, comma or stop narrow, while a
+# blob of 0.35 x 0.6 line heights is small digits (cheque cents "00" joined), which the
+# classifier calls "not a digit" as a whole (a touching pair) and, at the negative digit bonus,
+# cost less left out as punctuation than cut into two sure zeros
+PUNCT_BLOB_H = 0.35
+PUNCT_BLOB_W = 0.6
 MIN_DESKEW_DEG = 3.0
 MIN_CUT_SKEW = 0.12   # slant (dx/dy) below which touching digits are cut straight down
 
@@ -283,7 +289,8 @@ def plan_line(book: PieceBook, units: list[int], line_h: float,
         small = h < min_rel_height * line_h and w < 0.6 * line_h
         plan.single.append(book.add((int(comps.ids[i]),), (x, y, w, h), read=not small))
         plan.small.append(small)
-        plan.punct_ok.append(h < PUNCT_MAX_H * line_h)
+        plan.punct_ok.append(h < PUNCT_MAX_H * line_h
+                             and not (h >= PUNCT_BLOB_H * line_h and w >= PUNCT_BLOB_W * line_h))
     return plan
 
 

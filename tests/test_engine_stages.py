@@ -394,6 +394,11 @@ def test_a_chain_of_small_zeros_is_not_punctuation():
     # cents written small: the "00" chain is about 0.6 of the line's digit height
     plan, _ = _plan([(10, 5, 28, 45), (45, 5, 28, 45), (80, 22, 50, 27), (140, 40, 6, 6)])
     assert plan.punct_ok == [False, False, False, True]
+    # ... and at under half the digit height (0.47 x 0.78 line heights) still digits, while a
+    # dash (flat), a comma (narrow) and a stop may be punctuation
+    plan, _ = _plan([(10, 5, 28, 45), (45, 5, 28, 45), (80, 28, 35, 21), (120, 40, 20, 4),
+                     (150, 35, 7, 18), (165, 44, 5, 5)])
+    assert plan.punct_ok == [False, False, False, True, True, True]
 
 
 def _plan(units_boxes, line_h=45):
