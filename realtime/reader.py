@@ -168,7 +168,6 @@ class DigitReader:
     def _ink_components(self, work: np.ndarray, dark: bool, clock) -> tuple:
         """Working gray image -> (stroke components, ruled lines removed; usual digit height;
         the ink contrast map they were found in)."""
-        comps = None
         for window_scale in (1.0, light.WIDE_WINDOW_SCALE):
             bg = light.estimate_background(work, dark, window_scale)
             ink, noise = light.contrast_maps(work, bg, dark)

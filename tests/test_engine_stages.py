@@ -523,6 +523,19 @@ def test_a_short_stroke_read_as_1_is_punctuation():
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == plan.single
 
 
+def _one_unit_plan(labels: np.ndarray, box: tuple[int, int, int, int], line_h: float):
+    """A LinePlan over one hand-drawn component (label 1 in `labels`, inside `box`) with
+    every cut the engine would try."""
+    x, _, w, _ = box
+    comps = cp.Components(labels, np.array([1]), np.array([box], np.int64),
+                          np.array([int((labels > 0).sum())]))
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0], line_h)
+    sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([float(x)]),
+                         np.array([float(x + w)]))
+    return plan, book
+
+
 def test_a_flat_tail_joined_to_touching_digits_is_left_out():
     # two touching digits with a 1-px ligature tail running on to the right: every reading
     # of the unit must cover the tail, which is no digit
@@ -531,11 +544,7 @@ def test_a_flat_tail_joined_to_touching_digits_is_left_out():
     labels[10:50, 34:54] = 1
     labels[29:31, 30:34] = 1   # where they touch
     labels[12, 54:90] = 1      # the tail
-    boxes = np.array([[10, 10, 80, 40]], np.int64)
-    comps = cp.Components(labels, np.array([1]), boxes, np.array([int((labels > 0).sum())]))
-    book = sg.PieceBook(comps)
-    plan = sg.plan_line(book, [0], 40)
-    sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([10.0]), np.array([90.0]))
+    plan, book = _one_unit_plan(labels, (10, 10, 80, 40), line_h=40)
     probs = np.full((len(book.pieces), 11), 0.001, np.float32)
     for i, piece in enumerate(book.pieces):
         x, y, w, h = piece.box
@@ -642,11 +651,7 @@ def test_a_line_lost_to_an_unsure_blob_is_read_again_at_no_digit_price():
     labels[10:50, 10:18] = 1
     labels[10:14, 18:50] = 1   # the 7's bar touches the 1
     labels[14:50, 44:48] = 1
-    boxes = np.array([[10, 10, 40, 40]], np.int64)
-    comps = cp.Components(labels, np.array([1]), boxes, np.array([int((labels > 0).sum())]))
-    book = sg.PieceBook(comps)
-    plan = sg.plan_line(book, [0], 40)
-    sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([10.0]), np.array([50.0]))
+    plan, book = _one_unit_plan(labels, (10, 10, 40, 40), line_h=40)
     probs = np.full((len(book.pieces), 11), 0.001, np.float32)
     probs[:, sg.NON_DIGIT] = 0.99
     probs[plan.single[0], [0, sg.NON_DIGIT]] = 0.46, 0.32
