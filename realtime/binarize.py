@@ -250,10 +250,13 @@ def _line_candidates(comps: Components, typical_height: float):
     return wide, tall, hollow
 
 
-def strip_lines(comps: Components, typical_height: float = 0.0) -> Components:
+def strip_lines(comps: Components, typical_height: float = 0.0,
+                contrast: np.ndarray | None = None) -> Components:
     """Erase ruled lines, underlines and box sides (long thin components); returns the
     components with every line-bearing one replaced by what is left of it. `comps.labels` is
-    modified in place.
+    modified in place. With `contrast` (the ink contrast map the components were found in),
+    strokes much stronger than the line are given back where it was cleared under a digit
+    (see keep_strong_strokes).
 
     Near-horizontal lines are recognised by their own shape (see strip_horizontal_line). A
     vertical one must also be 2.5 `typical_height`s (the usual digit height) long, so that a
@@ -284,11 +287,41 @@ def strip_lines(comps: Components, typical_height: float = 0.0) -> Components:
         if not changed and wide[k]:
             changed = strip_covered_line(roi, typical_height, apart=True)
         if changed:
+            if contrast is not None:
+                keep_strong_strokes(roi, own, contrast[sl])
             labels[sl][own & ~roi] = 0
             stripped.append((int(k), roi))
     if not stripped:
         return comps
     return relabel_stripped(comps, stripped)
+
+
+# A light ruled line under dark writing: where the band along the line was cleared under a
+# digit, a pixel this many times the line's own contrast is the digit's stroke (a small 6's
+# loop or a 2's foot lying on the line), not the line.
+STRONG_STROKE_RATIO = 1.6
+
+
+def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) -> None:
+    """Give back to `roi` (what is left of component mask `own` once its line was cleared) the
+    cleared pixels under what is left that are much stronger ink than the line, in place.
+
+    The line's contrast is taken from the cleared columns where nothing is left (line only);
+    a printed line as dark as the writing gives nothing back."""
+    cleared = own & ~roi
+    left_cols = roi.any(0)
+    line_only = cleared & ~left_cols
+    if np.count_nonzero(line_only) < 8 or not left_cols.any():
+        return
+    line_level = float(np.median(contrast[line_only]))
+    strong = cleared & left_cols & (contrast >= max(1.0, STRONG_STROKE_RATIO * line_level))
+    if not strong.any():
+        return
+    # only what touches the strokes that are left: no loose bits of line come back
+    n, part, _, _ = cv2.connectedComponentsWithStats((roi | strong).view(np.uint8), connectivity=8)
+    touching = np.zeros(n, bool)
+    touching[part[roi]] = True
+    np.logical_or(roi, strong & touching[part], out=roi)
 
 
 def relabel_stripped(comps: Components, stripped: list[tuple[int, np.ndarray]],

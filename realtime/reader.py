@@ -180,7 +180,7 @@ class DigitReader:
             # (no clearing of "row bands", rows inked across most of the width: in a number as
             # wide as its image, a row along the digits' feet is one, and clearing it erased the
             # bases of 2s)
-            comps = bz.strip_lines(comps, typical)
+            comps = bz.strip_lines(comps, typical, ink)
             typical = cp.typical_height(comps.boxes, comps.areas)
         comps = bz.drop_step_edges(comps, work, dark)
         clock.lap("binarize")

@@ -153,6 +153,36 @@ def test_ruled_line_removed_but_touching_digit_kept():
     assert len(comps) == 1 and comps.boxes[0, 3] >= 50
 
 
+def _small_ring_on_a_light_line(ring_contrast: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """(contrast map, ring pixels) of a small loop (a 6's, 14 px) whose bottom lies along a
+    light ruled line (contrast 60) that runs the width of the image."""
+    contrast = np.zeros((40, 240), np.uint8)
+    contrast[29:32] = 60
+    ring = np.zeros_like(contrast)
+    cv2.ellipse(ring, (120, 23), (6, 7), 0, 0, 360, 255, 2)  # bottom rows 29-30
+    contrast = np.maximum(contrast, (ring > 0) * np.uint8(ring_contrast))
+    return contrast, ring > 0
+
+
+def test_line_removal_gives_back_strong_strokes_along_a_light_line():
+    contrast, ring = _small_ring_on_a_light_line()
+    comps = cp.find_components(contrast >= 30)
+    assert len(comps) == 1  # loop and line are one component
+    cleaned = bz.strip_lines(comps, typical_height=14, contrast=contrast).mask()
+    assert cleaned[ring].mean() > 0.95          # the loop keeps its bottom ...
+    assert not cleaned[:, :100].any() and not cleaned[:, 140:].any()  # ... the line is gone
+    # without the contrast map the band along the line is cleared, loop bottom and all
+    blind = bz.strip_lines(cp.find_components(contrast >= 30), typical_height=14).mask()
+    assert blind[ring].mean() < 0.9
+
+
+def test_line_as_dark_as_the_writing_is_cleared_as_before():
+    contrast, ring = _small_ring_on_a_light_line(ring_contrast=70)
+    with_map = bz.strip_lines(cp.find_components(contrast >= 30), 14, contrast).mask()
+    blind = bz.strip_lines(cp.find_components(contrast >= 30), 14).mask()
+    assert np.array_equal(with_map, blind)
+
+
 def _zeros_on_a_line(n: int = 5, line: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(mask, pixels of the line in columns no ring reaches) of n rings 40 px tall standing on
     a 3 px line that they cover but for a few columns between them (a cheque's printed line
