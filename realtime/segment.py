@@ -384,7 +384,8 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         x, y, w, h = (int(v) for v in boxes[i])
         narrow = narrow_split is not None and bool(narrow_split[a])
         refused = rejected is not None and bool(rejected[a])
-        if not doubtful[a] or line_h <= 0 or (w <= split_ratio * line_h and not (narrow or refused)):
+        own_h = writing_height(h, line_h)
+        if not doubtful[a] or line_h <= 0 or (w <= split_ratio * own_h and not (narrow or refused)):
             continue
         ids = (int(comps.ids[i]),)
         # slanted writing touches along a slant: cut along it, in the frame where it is upright
@@ -404,7 +405,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         n_fit = w / (0.6 * line_h)  # digits that fit at the narrowest usual digit width
         cuts = cut_positions(mask, line_h, max_cuts=min(max_cuts, max(4, round(1.5 * n_fit))))
         near = max(2, int(0.1 * line_h))
-        cuts = sorted(cuts + [j for j in junction_positions(mask, line_h)
+        cuts = sorted(cuts + [j for j in junction_positions(mask, own_h)
                               if all(abs(j - c) >= near for c in cuts)])
         edges_at = (0, *cuts, mask.shape[1])
         spans = []
@@ -416,7 +417,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                 continue  # (a sliver between two close cuts is no digit; in a "11" it may be)
             spans.append((k, m))
         single = plan.single[a]
-        fit = (cut_piece_limit(book.pieces[single].box[2], line_h) if single is not None
+        fit = (cut_piece_limit(book.pieces[single].box[2], own_h) if single is not None
                else 2)
         edges = []
         for k, m in useful_spans(spans, len(edges_at) - 1, fit):
@@ -426,6 +427,14 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                 edges.append((k, m, piece))
         if edges:
             plan.cuts[a] = edges
+
+
+def writing_height(unit_h: float, line_h: float) -> float:
+    """The digit height a unit is written at: its own height for a unit of smaller writing
+    than the line's (a cheque's small "000" after a tall figure, at least SMALL_WRITING line
+    heights), else the line's. How wide a unit is, and how many digits it may hold, is
+    judged by this."""
+    return float(unit_h) if SMALL_WRITING * line_h <= unit_h < line_h else float(line_h)
 
 
 # The narrowest usual digit (x line height) when counting how many digits a wide unit may hold
@@ -491,6 +500,13 @@ def digit_scores(probs: np.ndarray) -> np.ndarray:
     return np.log(np.clip(probs[:, :10].max(axis=1), 1e-6, 1.0))
 
 
+# A unit at least SMALL_WRITING line heights tall (and shorter than the line) is judged as
+# writing of its own height (see writing_height): cheques often carry a tall figure and then
+# "000" written at under half its height, whose pairs of touching zeros are then narrower than
+# one digit of the line and were never cut
+SMALL_WRITING = 0.35
+CUT_DIGIT_TALL = 0.4      # (x line height) a slice of a wide unit shorter than this is no digit,
+CUT_DIGIT_TALL_OWN = 0.6  # ... unless it is this share of its unit's writing height
 MERGE_TALL = 0.6  # a merged part at least this tall (x line height) is a whole stroke
 # A "1" is a full-height stroke: one under this many line heights is a comma, the stub of a
 # slash, or the stem of a small 6 whose loop came off (on ORAND 3 of 686 true 1s are shorter).
@@ -537,13 +553,17 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
             return -20.0  # a comma, a slash's stub or a 6's stem without its loop
         return lp_digit[p] + digit_bonus - 3.0 * max(0.0, w / h - 1.1)
 
-    def is_digit_tall(p: int) -> bool:
-        return pieces[p].box[3] >= 0.4 * h
+    def slice_min_height(a: int) -> float:
+        # a slice of a wide unit must be digit-tall to be a digit: CUT_DIGIT_TALL line
+        # heights, or in a unit of smaller writing (not flat), CUT_DIGIT_TALL_OWN of its own
+        uh = writing_height(pieces[plan.single[a]].box[3], h) if plan.single[a] is not None else h
+        return min(CUT_DIGIT_TALL * h, CUT_DIGIT_TALL_OWN * uh)
 
-    def as_cut_digit(p: int) -> float:
-        # a slice of a wide unit must be digit-tall to be a digit; a flat slice (a ligature's
-        # tail, a dash, an underline stub joined to the digits) is left out, at a price
-        return as_digit(p) if is_digit_tall(p) else lp_other[p] - FRAGMENT_COST
+    def cut_scorer(tall: float):
+        # a flat slice (a ligature's tail, a dash, an underline stub joined to the digits)
+        # is left out, at a price
+        return lambda p: (as_digit(p) if pieces[p].box[3] >= tall
+                          else lp_other[p] - FRAGMENT_COST)
 
     best = [-math.inf] * (n + 1)
     best[0] = 0.0
@@ -561,10 +581,12 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         if p is None or not options:
             options.append((-20.0, a, []))  # nothing readable: skip it, at a price
         if a in plan.cuts:
-            fit = cut_piece_limit(pieces[p].box[2], h) if p is not None else 2
-            total, seg = best_cut_path(plan.cuts[a], as_cut_digit, fit)
+            fit = (cut_piece_limit(pieces[p].box[2], writing_height(pieces[p].box[3], h))
+                   if p is not None else 2)
+            tall = slice_min_height(a)
+            total, seg = best_cut_path(plan.cuts[a], cut_scorer(tall), fit)
             if seg:
-                options.append((total, a, [q for q in seg if is_digit_tall(q)]))
+                options.append((total, a, [q for q in seg if pieces[q].box[3] >= tall]))
         for (i, jj), q in plan.merges.items():
             if jj == j and not ones_side_by_side(plan, i, jj, q, probs, pieces):
                 options.append((as_digit(q), i, [q]))

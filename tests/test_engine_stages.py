@@ -701,3 +701,37 @@ def test_a_line_lost_to_an_unsure_blob_is_read_again_at_no_digit_price():
     plans = [plan]
     lines, _ = reader._assemble(plans, book, probs, 0.0, 1.0, labels.shape)
     assert lines == ["17"]
+
+
+def test_writing_height_is_a_small_units_own_height():
+    assert sg.writing_height(23, 49) == 23      # small "00" after a tall figure
+    assert sg.writing_height(49, 49) == 49      # a digit of the line
+    assert sg.writing_height(70, 49) == 49      # taller than the line: the line's
+    assert sg.writing_height(10, 49) == 49      # flat (a dash): the line's
+
+
+def _joined_rings(n: int, size: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Labels (1) of n rings `size` px across touching side by side (a small "000")."""
+    labels = np.zeros((size + 20, n * size + 20), np.uint8)
+    for k in range(n):
+        cv2.ellipse(labels, (10 + size // 2 + k * (size - 2), 10 + size // 2),
+                    (size // 2, size // 2), 0, 0, 360, 1, 2)
+    ys, xs = np.nonzero(labels)
+    box = (int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
+    return labels.astype(np.int32), box
+
+
+def test_small_touching_zeros_are_cut_by_their_own_height_and_read():
+    labels, box = _joined_rings(2, 21)
+    line_h = 49.0  # the line's tall figures: the pair is narrower than one of them
+    assert box[2] < 0.9 * line_h
+    plan, book = _one_unit_plan(labels, box, line_h)
+    assert 0 in plan.cuts
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    for i, piece in enumerate(book.pieces):
+        x, _, w, h = piece.box
+        at_an_end = x == box[0] or x + w == box[0] + box[2]
+        ring = h >= 20 and 20 <= w <= 25 and at_an_end  # one whole ring
+        probs[i, 0 if ring else sg.NON_DIGIT] = 0.99
+    chosen = sg.solve_line(plan, probs, book.pieces, -1.0)
+    assert len(chosen) == 2 and all(probs[p, 0] > 0.9 for p in chosen)
