@@ -61,9 +61,55 @@ def estimate_background(gray: np.ndarray, dark_ink: bool = True,
         op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
         bg = cv2.morphologyEx(small, op, kernel, borderType=cv2.BORDER_REPLICATE)
     bg = cv2.blur(bg, (3, 3))
-    if bg.shape != gray.shape:
-        bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    if bg.shape == gray.shape:
+        return bg
+    edges = hard_edges(bg)
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    if edges is not None:
+        bg = sharpen_edges(gray, bg, edges, dark_ink, window)
     return bg
+
+
+# A hard shadow's edge: the shrunken background steps by at least this much (grey levels)
+# across 3 pixels. The shrink and the median smear it over a few working pixels, where the
+# background on the shadow side then reads too bright and the shadow itself becomes "ink" (a
+# thick strip that swallows the digits it touches).
+SHADOW_STEP = 16
+SHADOW_EDGE_LENGTH = 0.25  # ... and runs at least this share of the image's longer side
+EDGE_BAND = 5  # px of the shrunken image around such a step that are estimated again finely
+
+
+def hard_edges(small_bg: np.ndarray) -> np.ndarray | None:
+    """Bool mask (shrunken image) of the band around hard steps of the background, or None."""
+    step = cv2.morphologyEx(small_bg, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    edges = (step >= SHADOW_STEP).view(np.uint8)
+    if not edges.any():
+        return None
+    # a shadow's edge runs across much of the image; a big bold digit steps the median too
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
+    extent = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    long_ids = np.nonzero(extent >= SHADOW_EDGE_LENGTH * max(small_bg.shape))[0] + 1
+    if long_ids.size == 0:
+        return None
+    edges = np.isin(labels, long_ids).view(np.uint8)
+    return cv2.dilate(edges, np.ones((EDGE_BAND, EDGE_BAND), np.uint8)).view(bool)
+
+
+def sharpen_edges(gray: np.ndarray, bg: np.ndarray, edges: np.ndarray, dark_ink: bool,
+                  window: float) -> np.ndarray:
+    """The background near hard steps (`edges`, a mask of the shrunken image) from a grey
+    closing (an opening for light ink): it removes strokes thinner than a quarter window
+    and keeps a step exactly where it is; where it is darker than the smeared
+    background (brighter, for light ink), it is the paper's level there."""
+    h, w = gray.shape
+    k = max(3, int(window / 4) | 1)
+    op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
+    # (full size: a half-size closing scaled up leaves a staircase of specks along a slanted
+    # edge, and costs next to nothing less; ~0.7 ms on 1280 x 720, only on pages with a step)
+    local = cv2.morphologyEx(gray, op, np.ones((k, k), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    band = cv2.resize(edges.view(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).view(bool)
+    refined = cv2.min(bg, local) if dark_ink else cv2.max(bg, local)
+    return np.where(band, refined, bg)
 
 
 # The thumbnail's dark/light tail ratio is trusted outside this band; inside it (small digits
@@ -99,6 +145,10 @@ def residual_tails(sub: np.ndarray, shrink: bool, tail_pct: float) -> tuple[floa
     k = max(3, min(255, int(window / factor) | 1))
     coarse = cv2.medianBlur(small, k)
     residual = small.astype(np.int16) - coarse.astype(np.int16)  # -255 .. 255
+    near_step = hard_edges(coarse)
+    if near_step is not None and near_step.mean() < 0.5:
+        # a hard shadow's edge: the smeared median leaves a long tail on both sides there
+        residual = residual[~near_step]
     counts = np.bincount((residual + 255).ravel().astype(np.intp), minlength=511)
     lo, mid, hi = percentiles_from_counts(counts, [tail_pct, 50, 100 - tail_pct], offset=-255)
     return float(mid - lo), float(hi - mid)

@@ -82,6 +82,52 @@ def test_polarity_in_doubt_is_decided_again_at_full_detail(seed, dark, monkeypat
     assert light.ink_is_dark(work) is not dark
 
 
+def _page_with_a_slanted_shadow() -> tuple[np.ndarray, np.ndarray]:
+    """(gray 720 x 1280 page, ink alpha) with pencil digits and a hard shadow whose slanted
+    edge runs across the page, the digits beside it."""
+    ink = render_number("4957", 40, canvas=(720, 1280), origin=(520, 330))
+    gray = on_paper(ink, paper=225, pen=120).astype(np.float32)
+    rows, cols = np.mgrid[0:720, 0:1280]
+    gray[cols > 200 + 0.9 * rows] *= 0.5  # the shadow: right of a line at ~42 degrees
+    return gray.astype(np.uint8), ink
+
+
+def test_slanted_hard_shadow_edge_is_no_strip_of_ink(monkeypatch):
+    gray, ink = _page_with_a_slanted_shadow()
+    paper = cv2.dilate((ink > 0).view(np.uint8), np.ones((5, 5), np.uint8)) == 0
+
+    def strip_pixels() -> int:
+        bg = light.estimate_background(gray, True)
+        contrast, _ = light.contrast_maps(gray, bg, True)
+        return int(np.count_nonzero(contrast[paper] >= 60))
+
+    sharp = strip_pixels()
+    monkeypatch.setattr(light, "SHADOW_STEP", 256)  # no step is hard: the smeared background
+    smeared = strip_pixels()
+    assert smeared > 2000 and sharp < 0.05 * smeared
+
+
+def test_big_bold_digit_is_no_shadow_edge():
+    ink = render_number("6", 300, canvas=(720, 1280), origin=(500, 600))
+    ink = cv2.dilate(ink, np.ones((15, 15), np.uint8))  # a felt-pen stroke, ~20 px thick
+    gray = on_paper(ink)
+    small = cv2.resize(gray, (256, 144), interpolation=cv2.INTER_AREA)
+    assert light.hard_edges(cv2.medianBlur(small, 21)) is None
+
+
+@pytest.mark.parametrize("seed", [5547, 5577])
+def test_polarity_beside_a_hard_shadow_edge(seed, monkeypatch):
+    # synthetic pages (tuning seeds) of faint writing beside a hard shadow's edge, whose
+    # smeared median leaves long tails of both signs that outweigh the ink's
+    from realtime.synth import make_page
+
+    gray = im.to_gray(make_page(seed)[0])
+    work = im.to_working(gray, im.working_scale(gray.shape))
+    assert light.ink_is_dark(work)
+    monkeypatch.setattr(light, "hard_edges", lambda _: None)  # the edge counted in
+    assert not light.ink_is_dark(work)
+
+
 def test_hard_shadow_is_divided_out():
     ink = render_number("58", 60)
     gray = on_paper(ink).astype(np.float32)
