@@ -317,11 +317,17 @@ def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) 
     strong = cleared & left_cols & (contrast >= max(1.0, STRONG_STROKE_RATIO * line_level))
     if not strong.any():
         return
-    # only what touches the strokes that are left: no loose bits of line come back
-    n, part, _, _ = cv2.connectedComponentsWithStats((roi | strong).view(np.uint8), connectivity=8)
+    # only what touches the strokes that are left: no loose bits of line come back (labelled
+    # within the strong pixels' box, one pixel wider: a ruled line's box is page-wide)
+    x, y, w, h = cv2.boundingRect(strong.view(np.uint8))
+    box = np.s_[max(0, y - 1): y + h + 1, max(0, x - 1): x + w + 1]
+    sub_strong, sub_roi = strong[box], roi[box]
+    n, part = cv2.connectedComponents(sub_strong.view(np.uint8), connectivity=8)
+    beside = cv2.dilate(sub_roi.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     touching = np.zeros(n, bool)
-    touching[part[roi]] = True
-    np.logical_or(roi, strong & touching[part], out=roi)
+    touching[part[beside & sub_strong]] = True
+    touching[0] = False
+    np.logical_or(sub_roi, touching[part], out=sub_roi)
 
 
 def relabel_stripped(comps: Components, stripped: list[tuple[int, np.ndarray]],

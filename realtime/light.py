@@ -107,9 +107,11 @@ def sharpen_edges(gray: np.ndarray, bg: np.ndarray, edges: np.ndarray, dark_ink:
     # (full size: a half-size closing scaled up leaves a staircase of specks along a slanted
     # edge, and costs next to nothing less; ~0.7 ms on 1280 x 720, only on pages with a step)
     local = cv2.morphologyEx(gray, op, np.ones((k, k), np.uint8), borderType=cv2.BORDER_REPLICATE)
-    band = cv2.resize(edges.view(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).view(bool)
+    band = cv2.resize(edges.view(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
     refined = cv2.min(bg, local) if dark_ink else cv2.max(bg, local)
-    return np.where(band, refined, bg)
+    out = bg.copy()
+    cv2.copyTo(refined, band, out)  # (a third faster than np.where)
+    return out
 
 
 # The thumbnail's dark/light tail ratio is trusted outside this band; inside it (small digits
