@@ -192,15 +192,24 @@ def contrast_maps(gray: np.ndarray, background: np.ndarray, dark_ink: bool) -> t
                          dark_ink, ink_side=False))
 
 
+def _scalar(like: np.ndarray, value: int):
+    """`value` as an operand of OpenCV's per-element calls with `like`: the number itself, or
+    for an array of at most 4 elements an array of it (OpenCV 5 takes such an array, with a
+    number beside it, for a 4-element scalar and returns 4 x 1)."""
+    return value if like.size > 4 else np.full_like(like, value)
+
+
 def contrast_map(gray: np.ndarray, background: np.ndarray, dark_ink: bool, ink_side: bool) -> np.ndarray:
     """Contrast against the background of the ink's sign (ink_side) or of the other sign,
     0 .. 255, on the ink's scale (see contrast_maps)."""
+    floor, full = _scalar(background, 40), _scalar(background, 255)
     if dark_ink:
-        denom = cv2.max(background, 40)
+        denom = cv2.max(background, floor)
     else:
         # chalk: contrast relative to the room left above the board, but never more than 2x
         # the board itself (a near-black board would make any speck full contrast)
-        denom = cv2.min(cv2.max(cv2.subtract(255, background), 40), cv2.max(background, 40) * 2)
+        denom = cv2.min(cv2.max(cv2.subtract(full, background), floor),
+                        cv2.max(background, floor) * 2)
     darker = dark_ink == ink_side
     diff = cv2.subtract(background, gray) if darker else cv2.subtract(gray, background)
     return cv2.divide(diff, denom, scale=255)
