@@ -208,8 +208,9 @@ def contrast_map(gray: np.ndarray, background: np.ndarray, dark_ink: bool, ink_s
     else:
         # chalk: contrast relative to the room left above the board, but never more than 2x
         # the board itself (a near-black board would make any speck full contrast)
+        board = cv2.max(background, floor)
         denom = cv2.min(cv2.max(cv2.subtract(full, background), floor),
-                        cv2.max(background, floor) * 2)
+                        cv2.add(board, board))  # (saturating: a numpy * 2 wraps past 255)
     darker = dark_ink == ink_side
     diff = cv2.subtract(background, gray) if darker else cv2.subtract(gray, background)
     return cv2.divide(diff, denom, scale=255)

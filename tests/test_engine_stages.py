@@ -128,6 +128,15 @@ def test_polarity_beside_a_hard_shadow_edge(seed, monkeypatch):
     assert not light.ink_is_dark(work)
 
 
+def test_light_ink_contrast_on_a_mid_grey_board_does_not_wrap():
+    # chalk contrast is relative to the room above the board, capped at twice the board: for
+    # a board of 140, twice is 280, which must saturate, not wrap to 24
+    board = np.full((8, 8), 140, np.uint8)
+    chalk = board + np.uint8(10)
+    contrast = light.contrast_map(chalk, board, dark_ink=False, ink_side=True)
+    assert np.all(np.abs(contrast.astype(int) - round(10 / 115 * 255)) <= 1)
+
+
 def test_hard_shadow_is_divided_out():
     ink = render_number("58", 60)
     gray = on_paper(ink).astype(np.float32)
