@@ -110,8 +110,7 @@ class DigitReader:
             # next to nothing found: with a few small digits on a page, a hard shadow's edge
             # can outvote the ink in the polarity guess; look for ink of the other sign too
             other = self._ink_components(work, not dark, clock)
-            # (as many marks each way: the more ink, not a speck at the border)
-            if (len(other[0]), int(other[0].areas.sum())) > (len(comps), int(comps.areas.sum())):
+            if len(other[0]) > len(comps):
                 comps, typical, contrast = other
 
         comps = cp.drop_specks(comps, typical)

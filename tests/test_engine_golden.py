@@ -212,22 +212,3 @@ def test_big_photo_boxes_are_in_input_pixels(reader):
         x, y, w, h = d.box
         assert xs.min() - 32 <= x and x + w <= xs.max() + 32
         assert ys.min() - 32 <= y and y + h <= ys.max() + 32
-
-
-def test_a_lone_mark_each_way_reads_the_polarity_with_more_ink():
-    # synthetic tuning page 5097: one "6" under a hard shadow; the guess (light ink) finds one
-    # speck at the top border, the other polarity the digit
-    from realtime import image as im
-    from realtime import light
-    from realtime.reader import DigitReader, _Clock
-    from realtime.synth import make_page
-
-    reader = DigitReader(classifier=real_reader().classifier)
-    page, truth = make_page(5097)
-    gray = im.to_gray(page)
-    work = im.to_working(gray, im.working_scale(gray.shape))
-    assert not light.ink_is_dark(work)
-    guessed, _, _ = reader._ink_components(work, False, _Clock({}))
-    other, _, _ = reader._ink_components(work, True, _Clock({}))
-    assert len(guessed) == len(other) == 1 and other.areas.sum() > guessed.areas.sum()
-    assert reader.read(page).lines == truth == ["6"]
