@@ -291,7 +291,29 @@ def plan_line(book: PieceBook, units: list[int], line_h: float,
         plan.small.append(small)
         plan.punct_ok.append(h < PUNCT_MAX_H * line_h
                              and not (h >= PUNCT_BLOB_H * line_h and w >= PUNCT_BLOB_W * line_h))
+    for a in range(len(units)):
+        plan.punct_ok[a] = plan.punct_ok[a] or hangs_below(comps.boxes, units, a, line_h)
     return plan
+
+
+COMMA_MAX_H = 0.75  # (x line height) a mark this short hanging below its neighbours' middle
+COMMA_MAX_W = 0.35  # ... and this narrow may be a comma
+
+
+def hangs_below(boxes: np.ndarray, units: list[int], a: int, line_h: float) -> bool:
+    """Is unit a a comma-like mark: short and narrow, starting below the middle of its tall
+    neighbours and reaching below their feet? (A long comma is as tall as a small digit, so
+    its size alone does not make it punctuation; where it hangs does.)"""
+    x, y, w, h = (float(v) for v in boxes[units[a]])
+    if h >= COMMA_MAX_H * line_h or w >= COMMA_MAX_W * line_h:
+        return False
+    tall = [boxes[units[b]] for b in (a - 1, a + 1)
+            if 0 <= b < len(units) and boxes[units[b], 3] >= 0.8 * line_h]
+    if not tall:
+        return False
+    middle = np.mean([t[1] + t[3] / 2 for t in tall])
+    feet = max(t[1] + t[3] for t in tall)
+    return y > middle and y + h > feet
 
 
 def doubtful_units(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],

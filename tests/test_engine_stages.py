@@ -790,3 +790,21 @@ def test_small_touching_zeros_are_cut_by_their_own_height_and_read():
         probs[i, 0 if ring else sg.NON_DIGIT] = 0.99
     chosen = sg.solve_line(plan, probs, book.pieces, -1.0)
     assert len(chosen) == 2 and all(probs[p, 0] > 0.9 for p in chosen)
+
+
+def _three_units(middle: tuple[int, int, int, int]):
+    """A LinePlan of two digits 32 px tall (feet at y = 50) with a mark `middle` between."""
+    labels = np.zeros((70, 200), np.int32)
+    boxes = [(10, 18, 22, 32), middle, (90, 18, 22, 32)]
+    for k, (x, y, w, h) in enumerate(boxes, 1):
+        labels[y:y + h, x:x + w] = k
+    comps = cp.Components(labels, np.array([1, 2, 3]), np.array(boxes, np.int64),
+                          np.array([w * h for _, _, w, h in boxes]))
+    return sg.plan_line(sg.PieceBook(comps), [0, 1, 2], 32.0)
+
+
+def test_a_long_comma_hanging_below_the_digits_may_be_punctuation():
+    comma = _three_units((50, 36, 8, 18))     # 0.56 line heights, from below the middle down
+    assert comma.punct_ok == [False, True, False]
+    raised = _three_units((50, 20, 8, 18))    # the same mark up among the digits: a short "1"
+    assert raised.punct_ok == [False, False, False]
