@@ -114,7 +114,6 @@ class DigitReader:
                 comps, typical, contrast = other
 
         comps = cp.drop_specks(comps, typical)
-        marks = min(marks, len(comps))  # (specks along a shadow's edge are no marks)
         book, plans, lefts, rights = self._plan_lines(comps, clock, contrast=contrast)
 
         probs = self._classify(book, 0)
