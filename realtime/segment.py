@@ -173,14 +173,21 @@ def ids_mask(labels: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
 
 
 def piece_mask(labels: np.ndarray, ids: tuple[int, ...], box: tuple[int, int, int, int],
-               cols: tuple[int, int] | None = None, skew: float = 0.0) -> np.ndarray:
+               cols: tuple | None = None, skew: float = 0.0) -> np.ndarray:
     """Bool mask, box-sized, of the ink of components `ids` in `box`, optionally only columns
-    [a, b) of the box (of the box sheared by `skew`, see sheared_columns)."""
+    [a, b) of the box (of the box sheared by `skew`, see sheared_columns); a or b may be a
+    tuple, one column per row of the box (a curved cut)."""
     x, y, w, h = box
     mask = ids_mask(labels[y:y + h, x:x + w], ids)
     if cols is not None and skew:
         xp = sheared_columns(h, w, skew)
         mask &= (xp >= cols[0]) & (xp < cols[1])
+    elif cols is not None and (isinstance(cols[0], tuple) or isinstance(cols[1], tuple)):
+        # a curved cut (see seam_cut): per row, the first column of the piece and the first
+        # one past it
+        xs = np.arange(w)[None, :]
+        first, past = (np.asarray(c).reshape(-1, 1) for c in cols)
+        mask &= (xs >= first) & (xs < past)
     elif cols is not None:
         mask[:, :cols[0]] = False
         mask[:, cols[1]:] = False
@@ -371,6 +378,76 @@ def two_upright_strokes(mask: np.ndarray, cut: int) -> bool:
                 and rows_l >= 0.7 and rows_r >= 0.7)
 
 
+# Curved cuts: two touching digits often overlap (a 7's foot under a 6's loop), so a straight
+# cut at the projection valley slices both; the cheapest path from top to bottom through the
+# unit's box enters only the stroke where they touch. It is offered beside the straight cut.
+SEAM_REACH = 0.2        # (x line height) how far a curved cut may stray from its column
+SEAM_STROKE_COST = 4.0  # per stroke entered (between two touching digits: one)
+SEAM_INK_COST = 0.5     # per ink pixel crossed
+SEAM_STEP_COST = 0.2    # per sideways step: a cut bends only to save strokes or ink
+
+
+def seam_costs(mask: np.ndarray) -> np.ndarray:
+    """h x w: cost of the cheapest path from the top row down to each pixel (moving down, or
+    down one column aside): strokes entered and ink pixels crossed (see the costs above)."""
+    h, w = mask.shape
+    ink = mask.astype(np.float32) * SEAM_INK_COST
+    # entering a stroke from the pixel above, above-left and above-right (all rows at once)
+    down = (mask[1:] & ~mask[:-1]).astype(np.float32) * SEAM_STROKE_COST + ink[1:]
+    from_left = ((mask[1:, 1:] & ~mask[:-1, :-1]).astype(np.float32) * SEAM_STROKE_COST
+                 + ink[1:, 1:] + SEAM_STEP_COST)
+    from_right = ((mask[1:, :-1] & ~mask[:-1, 1:]).astype(np.float32) * SEAM_STROKE_COST
+                  + ink[1:, :-1] + SEAM_STEP_COST)
+    costs = np.empty((h, w), np.float32)
+    costs[0] = ink[0] + mask[0] * SEAM_STROKE_COST
+    for r in range(1, h):
+        above, row = costs[r - 1], costs[r]
+        np.add(above, down[r - 1], out=row)
+        np.minimum(row[1:], above[:-1] + from_left[r - 1], out=row[1:])
+        np.minimum(row[:-1], above[1:] + from_right[r - 1], out=row[:-1])
+    return costs
+
+
+def path_cost(mask: np.ndarray, path) -> float:
+    """seam_costs' cost of one path (a column per row)."""
+    on = mask[np.arange(mask.shape[0]), list(path)]
+    steps = int(np.count_nonzero(np.diff(np.asarray(path))))
+    return (strokes_entered(mask, path) * SEAM_STROKE_COST + int(on.sum()) * SEAM_INK_COST
+            + steps * SEAM_STEP_COST)
+
+
+def seam_cut(mask: np.ndarray, costs: np.ndarray, col: int, reach: int) -> tuple[int, ...] | None:
+    """The cheapest path cut near column `col` (per row, the first column right of it), or
+    None when it strays more than `reach` columns or costs no less than the straight cut."""
+    h, w = mask.shape
+    lo, hi = max(0, col - reach), min(w, col + reach + 1)
+    x = lo + int(np.argmin(costs[-1, lo:hi]))
+    path = [x]
+    for r in range(h - 1, 0, -1):
+        # the predecessor with the least cost so far (ties: straight down)
+        options = [(costs[r - 1, x], 0)]
+        if x > 0:
+            options.append((costs[r - 1, x - 1] + SEAM_STEP_COST, -1))
+        if x < w - 1:
+            options.append((costs[r - 1, x + 1] + SEAM_STEP_COST, 1))
+        x += min(options)[1]
+        if abs(x - col) > reach:
+            return None
+        path.append(x)
+    path.reverse()
+    if strokes_entered(mask, path) > 1:
+        return None  # through a loop, not between two digits
+    if path_cost(mask, path) >= path_cost(mask, [col] * h) - SEAM_INK_COST:
+        return None
+    return tuple(path)
+
+
+def strokes_entered(mask: np.ndarray, path) -> int:
+    """How many strokes of `mask` a path (a column per row, top to bottom) runs into."""
+    on = mask[np.arange(mask.shape[0]), list(path)]
+    return int(on[0]) + int(np.count_nonzero(on[1:] & ~on[:-1]))
+
+
 def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                       lefts: np.ndarray, rights: np.ndarray, split_ratio: float = 0.9,
                       max_merge: int = 3, max_cuts: int = 10, max_piece: float = 1.5,
@@ -429,7 +506,22 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         near = max(2, int(0.1 * line_h))
         cuts = sorted(cuts + [j for j in junction_positions(mask, own_h)
                               if all(abs(j - c) >= near for c in cuts)])
-        edges_at = (0, *cuts, mask.shape[1])
+        # (column, bound) of each cut position: a bound is a column, or one per row for a
+        # curved cut, tried beside each straight cut that enters two strokes or more (one
+        # stroke is the joint itself) where it costs less (see seam_cut)
+        end = mask.shape[1]
+        positions = [(0, first), *((c, first + c) for c in cuts), (end, first + end)]
+        crossing = [c for c in cuts if strokes_entered(mask, [c] * mask.shape[0]) >= 2]
+        if not skew and crossing:
+            costs = seam_costs(mask)
+            reach = max(1, int(SEAM_REACH * line_h))
+            for c in crossing:
+                seam = seam_cut(mask, costs, c, reach)
+                if seam is not None:
+                    positions.append((c, tuple(first + q for q in seam)))
+            positions.sort(key=lambda p: (p[0], isinstance(p[1], tuple)))
+        edges_at = [p[0] for p in positions]
+        bounds = [p[1] for p in positions]
         spans = []
         for k, m in itertools.combinations(range(len(edges_at)), 2):
             if (k, m) == (0, len(edges_at) - 1):
@@ -443,8 +535,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                else 2)
         edges = []
         for k, m in useful_spans(spans, len(edges_at) - 1, fit):
-            piece = book.add(ids, (x, y, w, h), (first + edges_at[k], first + edges_at[m]),
-                             skew=skew)
+            piece = book.add(ids, (x, y, w, h), (bounds[k], bounds[m]), skew=skew)
             if piece is not None:
                 edges.append((k, m, piece))
         if edges:

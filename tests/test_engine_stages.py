@@ -808,3 +808,44 @@ def test_a_long_comma_hanging_below_the_digits_may_be_punctuation():
     assert comma.punct_ok == [False, True, False]
     raised = _three_units((50, 20, 8, 18))    # the same mark up among the digits: a short "1"
     assert raised.punct_ok == [False, False, False]
+
+
+def _foot_under_a_ring() -> tuple[np.ndarray, np.ndarray]:
+    """(mask, ring pixels): an "L" (a stem and a foot running right) whose foot runs under a
+    ring and touches it, so every straight cut between them crosses the ring too."""
+    mask = np.zeros((44, 56), np.uint8)
+    cv2.rectangle(mask, (8, 2), (11, 40), 1, -1)            # the stem
+    cv2.rectangle(mask, (8, 37), (36, 40), 1, -1)           # the foot, under the ring
+    ring = np.zeros_like(mask)
+    cv2.ellipse(ring, (34, 20), (12, 16), 0, 0, 360, 1, 2)  # down to row 37: touching the foot
+    return (mask | ring).astype(bool), ring.astype(bool)
+
+
+def test_a_curved_cut_separates_a_foot_from_the_ring_above_it():
+    mask, ring = _foot_under_a_ring()
+    assert len(cp.find_components(mask)) == 1
+    col = 24  # a valley between the stem and the ring; straight down it crosses ring and foot
+    straight = [col] * mask.shape[0]
+    assert sg.strokes_entered(mask, straight) >= 2
+    seam = sg.seam_cut(mask, sg.seam_costs(mask), col, reach=8)
+    assert seam is not None and sg.strokes_entered(mask, seam) == 1
+    left = np.arange(mask.shape[1])[None, :] < np.asarray(seam)[:, None]
+    assert not (left & ring).any()                   # the ring is whole on the right ...
+    assert left[:, 8:12][mask[:, 8:12]].all()        # ... and the stem on the left
+
+
+def test_a_straight_cut_through_a_single_joint_is_left_straight():
+    mask = np.zeros((40, 40), bool)
+    mask[5:35, 5:9] = mask[5:35, 30:34] = True
+    mask[20:23, 9:30] = True                         # two bars joined by one bridge
+    assert sg.seam_cut(mask, sg.seam_costs(mask), 19, reach=8) is None
+
+
+def test_a_curved_cut_that_still_enters_two_strokes_is_no_cut_between_digits():
+    # three bars, the middle one ending just right of the cut: bending round its end saves a
+    # stroke, but a path entering two strokes runs through a loop, not between two digits
+    mask = np.zeros((40, 40), bool)
+    mask[5:8, :] = mask[32:35, :] = True
+    mask[18:21, :23] = True
+    assert sg.strokes_entered(mask, [20] * 40) == 3
+    assert sg.seam_cut(mask, sg.seam_costs(mask), 20, reach=8) is None
