@@ -97,10 +97,10 @@ def hard_edges(small_bg: np.ndarray) -> np.ndarray | None:
 
 def sharpen_edges(gray: np.ndarray, bg: np.ndarray, edges: np.ndarray, dark_ink: bool,
                   window: float) -> np.ndarray:
-    """The background near hard steps (`edges`, a mask of the shrunken image) from a grey
-    closing (an opening for light ink): it removes strokes thinner than a quarter window
-    and keeps a step exactly where it is; where it is darker than the smeared
-    background (brighter, for light ink), it is the paper's level there."""
+    """The background `bg` (changed in place and returned) near hard steps (`edges`, a mask of
+    the shrunken image) from a grey closing (an opening for light ink): it removes strokes
+    thinner than a quarter window and keeps a step exactly where it is; where it is darker
+    than the smeared background (brighter, for light ink), it is the paper's level there."""
     h, w = gray.shape
     k = max(3, int(window / 4) | 1)
     op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
@@ -109,9 +109,8 @@ def sharpen_edges(gray: np.ndarray, bg: np.ndarray, edges: np.ndarray, dark_ink:
     local = cv2.morphologyEx(gray, op, np.ones((k, k), np.uint8), borderType=cv2.BORDER_REPLICATE)
     band = cv2.resize(edges.view(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
     refined = cv2.min(bg, local) if dark_ink else cv2.max(bg, local)
-    out = bg.copy()
-    cv2.copyTo(refined, band, out)  # (a third faster than np.where)
-    return out
+    cv2.copyTo(refined, band, bg)  # in place (bg is the caller's fresh resize; np.where is slower)
+    return bg
 
 
 # The thumbnail's dark/light tail ratio is trusted outside this band; inside it (small digits

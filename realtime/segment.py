@@ -291,15 +291,14 @@ def plan_line(book: PieceBook, units: list[int], line_h: float,
     """The line's units (component indices sorted along it), each as one candidate piece."""
     comps = book.comps
     plan = LinePlan(units, line_h, [], [], [])
-    for i in units:
+    for a, i in enumerate(units):
         x, y, w, h = (int(v) for v in comps.boxes[i])
         small = h < min_rel_height * line_h and w < 0.6 * line_h
         plan.single.append(book.add((int(comps.ids[i]),), (x, y, w, h), read=not small))
         plan.small.append(small)
-        plan.punct_ok.append(h < PUNCT_MAX_H * line_h
-                             and not (h >= PUNCT_BLOB_H * line_h and w >= PUNCT_BLOB_W * line_h))
-    for a in range(len(units)):
-        plan.punct_ok[a] = plan.punct_ok[a] or hangs_below(comps.boxes, units, a, line_h)
+        plan.punct_ok.append((h < PUNCT_MAX_H * line_h
+                              and not (h >= PUNCT_BLOB_H * line_h and w >= PUNCT_BLOB_W * line_h))
+                             or hangs_below(comps.boxes, units, a, line_h))
     return plan
 
 
@@ -410,9 +409,9 @@ def seam_costs(mask: np.ndarray) -> np.ndarray:
 
 def path_cost(mask: np.ndarray, path) -> float:
     """seam_costs' cost of one path (a column per row)."""
-    on = mask[np.arange(mask.shape[0]), list(path)]
+    on = _ink_along(mask, path)
     steps = int(np.count_nonzero(np.diff(np.asarray(path))))
-    return (strokes_entered(mask, path) * SEAM_STROKE_COST + int(on.sum()) * SEAM_INK_COST
+    return (_entered(on) * SEAM_STROKE_COST + int(on.sum()) * SEAM_INK_COST
             + steps * SEAM_STEP_COST)
 
 
@@ -444,7 +443,14 @@ def seam_cut(mask: np.ndarray, costs: np.ndarray, col: int, reach: int) -> tuple
 
 def strokes_entered(mask: np.ndarray, path) -> int:
     """How many strokes of `mask` a path (a column per row, top to bottom) runs into."""
-    on = mask[np.arange(mask.shape[0]), list(path)]
+    return _entered(_ink_along(mask, path))
+
+
+def _ink_along(mask: np.ndarray, path) -> np.ndarray:
+    return mask[np.arange(mask.shape[0]), list(path)]
+
+
+def _entered(on: np.ndarray) -> int:
     return int(on[0]) + int(np.count_nonzero(on[1:] & ~on[:-1]))
 
 
