@@ -475,6 +475,27 @@ def test_a_narrowly_written_chain_may_be_cut_into_as_many_digits_as_it_holds():
     assert len(chosen) == 3 and all(int(np.argmax(probs[p])) == 0 for p in chosen)
 
 
+def test_a_chain_of_flat_zeros_is_cut_into_whole_zeros():
+    # cheque zeros written flat and cursive: each 1.8 line heights wide, twice as wide as tall
+    chain = _loop_chain(2, w=38, h=20)
+    comps = cp.find_components(chain, min_area=1)
+    assert len(comps) == 1
+    box = tuple(int(v) for v in comps.boxes[0])
+    line_h = 21.0
+    plan, book = _one_unit_plan(comps.labels.astype(np.int32), box, line_h)
+    whole = [p for _, _, p in plan.cuts[0] if abs(book.pieces[p].box[2] - 38) <= 4]
+    assert whole, "no piece holds one whole flat zero"
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    for p in whole:
+        probs[p] = 0.001
+        probs[p, 0] = 0.95
+    probs[plan.single[0]] = 0.001
+    probs[plan.single[0], 0] = 0.5  # the whole chain: an unsure zero
+    chosen = sg.solve_line(plan, probs, book.pieces, -1.0)
+    assert len(chosen) == 2 and all(p in whole for p in chosen)
+
+
 def test_a_chain_of_small_zeros_is_not_punctuation():
     # cents written small: the "00" chain is about 0.6 of the line's digit height
     plan, _ = _plan([(10, 5, 28, 45), (45, 5, 28, 45), (80, 22, 50, 27), (140, 40, 6, 6)])
