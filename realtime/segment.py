@@ -115,6 +115,7 @@ def junction_positions(mask: np.ndarray, line_h: float) -> list[int]:
 # through its middle; tuning: ORAND train 85.6 -> 86.0 %, synthetic 5000-5599 73.3 -> 74.5 %)
 WIDE_PENALTY = 2.0
 WIDE_FREE = 1.1
+MERGE_MAX_W = 1.6  # (x line height) parts of one broken digit span at most this
 FRAGMENT_COST = 1.5   # log-score price of leaving a flat slice of a wide unit out
 JUNCTION_DEPTH = 0.1  # how far (x line height) an outline must dip to mark a junction
 PUNCT_MAX_H = 0.5     # only units shorter than this (x line height) may be punctuation,
@@ -479,7 +480,9 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
             members = units[a:b]
             gaps = lefts[members[1:]] - rights[members[:-1]]
             width = rights[members].max() - lefts[members].min()
-            if gaps.max() > 0.25 * line_h or width > 1.25 * line_h:
+            # (1.25 line heights wide until 2026-12-02: a 5 whose bar came off and runs on
+            # to the right, or a broken flat zero, is wider)
+            if gaps.max() > 0.25 * line_h or width > MERGE_MAX_W * line_h:
                 break
             box = union_box(boxes[members])
             if box[3] > 1.6 * line_h:

@@ -528,6 +528,15 @@ def test_plan_offers_merging_the_parts_of_a_broken_digit():
     assert (0, 2) in plan.merges and (1, 3) not in plan.merges
 
 
+def test_plan_offers_merging_a_bar_that_runs_on_to_the_right():
+    # a 5 whose bar came off and runs on past its body: 1.4 line heights wide in all
+    plan, _ = _plan([(10, 20, 30, 30), (22, 5, 51, 6), (110, 8, 25, 42)], line_h=45)
+    assert (0, 2) in plan.merges
+    # ... but two digits side by side wider than a broken digit may be are not offered
+    plan, _ = _plan([(10, 8, 36, 42), (50, 8, 36, 42)], line_h=45)
+    assert (0, 2) not in plan.merges
+
+
 def test_only_doubtful_units_get_alternatives():
     plan, book = _plan([(10, 20, 30, 30), (25, 8, 20, 6), (80, 8, 25, 42)])
     probs = np.full((len(book.pieces), 11), 0.001, np.float32)
