@@ -128,7 +128,13 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
         return False
     thickness = float(np.median(span[cand]))
     thin = cand & (span <= 1.5 * thickness + 1) & (count >= 0.6 * span)
-    n_thin = int(thin.sum())
+    # a line is judged by its long thin stretches only: a long slanted stroke (a cheque's
+    # leading 1) is thin in short stretches where its width wavers, a chain of cursive zeros
+    # at each loop's sides and joins; together they looked like a line, and were cleared
+    # (runs over the inked columns: a faint line breaks up into dashes with gaps between)
+    along = np.zeros_like(thin)
+    along[has] = long_runs(thin[has], max(2, int(round(LINE_RUN * thickness))))
+    n_thin = int(along.sum())
     if n_thin < min_length or n_thin < min_thin_fraction * n_has:
         return False
     xs = np.nonzero(thin)[0]
@@ -144,6 +150,21 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
     clear_band(roi, *line_band(xs, centre, roi.shape[1], thickness))
     np.logical_and(roi, ~thin, out=roi)  # clear the thin columns (a row mask broadcast down)
     return True
+
+
+# (x the line's thickness) a thin stretch this long may be part of a line (tuning: 3-5 alike)
+LINE_RUN = 4.0
+
+
+def long_runs(flags: np.ndarray, min_run: int) -> np.ndarray:
+    """`flags` (1-D bool) with the runs of True shorter than `min_run` turned False."""
+    edges = np.diff(np.concatenate([[0], flags.view(np.int8), [0]]))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    out = np.zeros_like(flags)
+    for s, e in zip(starts, ends, strict=True):
+        if e - s >= min_run:
+            out[s:e] = True
+    return out
 
 
 # A line that digits stand on along most of its length shows few thin columns, so
