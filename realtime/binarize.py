@@ -147,6 +147,8 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
         return False
     if np.median(centre[xs]) < min_row * h:  # not where a line must be (e.g. under digits)
         return False
+    if xs.size >= 2 and abs(np.polyfit(xs, centre[xs], 1)[0]) > MAX_LINE_SLOPE:
+        return False  # a slanted stroke (a long 1, a 7's stem), not a line of a tilted page
     clear_band(roi, *line_band(xs, centre, roi.shape[1], thickness))
     np.logical_and(roi, ~thin, out=roi)  # clear the thin columns (a row mask broadcast down)
     return True
@@ -154,6 +156,10 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
 
 # (x the line's thickness) a thin stretch this long may be part of a line (tuning: 3-5 alike)
 LINE_RUN = 4.0
+# A ruled line of a page tilted up to 15 degrees slopes by at most 0.27; the lower half of a
+# cheque's long slanted 1 (a hollow component with its neighbours, halved by strip_frame) was
+# taken for a line. Tuning: 0.25-0.3 alike on ORAND; 0.2 cut the lines of tilted synthetic pages
+MAX_LINE_SLOPE = 0.3
 
 
 def long_runs(flags: np.ndarray, min_run: int) -> np.ndarray:

@@ -332,6 +332,16 @@ def test_a_long_slanted_one_is_no_line():
     assert (roi == mask).all()
 
 
+@pytest.mark.parametrize("rise, is_line", [(16, True), (26, False)])
+def test_a_line_is_near_horizontal(rise, is_line):
+    # over 80 px: a ruled line of a page tilted 11 degrees, or a stroke slanted 18 degrees
+    mask = np.zeros((rise + 6, 86), np.uint8)
+    cv2.line(mask, (2, rise + 2), (82, 2), 1, 4)
+    roi = mask.astype(bool)
+    assert bz.strip_horizontal_line(roi) is is_line
+    assert bool(roi.sum() < 0.2 * mask.sum()) == is_line
+
+
 def test_long_runs_keeps_only_long_stretches():
     flags = np.array([1, 1, 0, 1, 1, 1, 1, 0, 1], bool)
     assert bz.long_runs(flags, 3).tolist() == [0, 0, 0, 1, 1, 1, 1, 0, 0]
