@@ -42,11 +42,16 @@ def union_box(boxes: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def line_height(heights: np.ndarray) -> float:
-    """A line's digit height: median of the items at least half as tall as its tallest."""
+    """A line's digit height: median of the items at least half as tall as its tallest, or,
+    in a line of four items or more, as its second tallest when that is at least a quarter of
+    the tallest's height. One figure written far taller than the rest (a cheque's "4" three
+    times the height of its "0681") made every other digit of the line too small to be one."""
     if len(heights) == 0:
         return 0.0
     h = np.asarray(heights, np.float64)
-    return median_of(h[h >= 0.5 * h.max()].tolist())
+    tallest = np.sort(h)[::-1]
+    ref = tallest[1] if len(h) >= 4 and tallest[1] >= 0.25 * tallest[0] else tallest[0]
+    return median_of(h[h >= 0.5 * ref].tolist())
 
 
 def cut_positions(mask: np.ndarray, line_h: float, max_cuts: int = 6) -> list[int]:

@@ -584,6 +584,16 @@ def _plan(units_boxes, line_h=45):
     return plan, book
 
 
+def test_line_height_is_the_usual_digit_height():
+    assert sg.line_height(np.array([40, 42, 38, 6])) == 40  # a stop does not count
+    assert sg.line_height(np.array([40, 12])) == 40
+    # one figure three times the height of the rest (a cheque's "4" before its "0681")
+    assert sg.line_height(np.array([91, 25, 34, 36, 33, 5])) == 34
+    # ... but a tall digit with only specks beside it keeps its height
+    assert sg.line_height(np.array([60, 8, 6, 5])) == 60
+    assert sg.line_height(np.zeros(0)) == 0.0
+
+
 def test_plan_offers_merging_the_parts_of_a_broken_digit():
     # a 5 as body + separate bar touching its top-right; the next digit well apart
     plan, _ = _plan([(10, 20, 30, 30), (25, 8, 20, 6), (80, 8, 25, 42)])
