@@ -81,16 +81,25 @@ def hysteresis_components(ink: np.ndarray, low: int, high: int, min_area: int = 
                       stats[ids, cv2.CC_STAT_AREA].astype(np.int64))
 
 
+def ring_around(labels: np.ndarray, label: int, box) -> tuple[tuple[slice, slice], np.ndarray,
+                                                               np.ndarray]:
+    """(window, own, ring) for the component `label` in `box` (x, y, w, h): a window of the
+    image 3 px wider each side, and bool masks in it of the component's pixels and of the ring
+    2 px outside it (past the blur of its edge)."""
+    x, y, w, h = (int(v) for v in box)
+    window = (slice(max(0, y - 3), min(labels.shape[0], y + h + 3)),
+              slice(max(0, x - 3), min(labels.shape[1], x + w + 3)))
+    own = (labels[window] == label).view(np.uint8)
+    near = cv2.dilate(own, np.ones((3, 3), np.uint8))
+    ring = cv2.dilate(own, np.ones((5, 5), np.uint8)) > near
+    return window, own.view(bool), ring
+
+
 def paper_around(ink: np.ndarray, labels: np.ndarray, box, k: int, low: int) -> bool:
     """Is component k (label value, `box` x, y, w, h) surrounded by paper? Most of the ring
     1-2 px outside it holds under FAINT_RING_MAX x `low` of ink contrast."""
-    x, y, w, h = (int(v) for v in box)
-    x0, y0 = max(0, x - 3), max(0, y - 3)
-    x1, y1 = min(ink.shape[1], x + w + 3), min(ink.shape[0], y + h + 3)
-    own = (labels[y0:y1, x0:x1] == k).view(np.uint8)
-    near = cv2.dilate(own, np.ones((3, 3), np.uint8))
-    ring = cv2.dilate(own, np.ones((5, 5), np.uint8)) > near  # 2 px out: past the blur
-    around = ink[y0:y1, x0:x1][ring]
+    window, _, ring = ring_around(labels, k, box)
+    around = ink[window][ring]
     if around.size < 8:
         return True
     return bool(np.sort(around)[len(around) * 4 // 5] < FAINT_RING_MAX * low)
@@ -463,20 +472,14 @@ def drop_step_edges(comps: Components, gray: np.ndarray, dark_ink: bool) -> Comp
 
 def is_step_edge(comps: Components, k: int, gray: np.ndarray, dark_ink: bool) -> bool:
     """Is component k a brightness step (shadow edge) rather than a stroke? See drop_step_edges."""
-    x, y, w, h = (int(v) for v in comps.boxes[k])
-    pad = 3
-    x0, y0 = max(0, x - pad), max(0, y - pad)
-    x1, y1 = min(gray.shape[1], x + w + pad), min(gray.shape[0], y + h + pad)
-    own = (comps.labels[y0:y1, x0:x1] == comps.ids[k]).view(np.uint8)
-    near = cv2.dilate(own, np.ones((3, 3), np.uint8))
-    ring = cv2.dilate(own, np.ones((5, 5), np.uint8)) > near  # 2 px out: past the blur
-    values = gray[y0:y1, x0:x1]
+    window, own, ring = ring_around(comps.labels, comps.ids[k], comps.boxes[k])
+    values = gray[window]
     if not dark_ink:
         values = 255 - values
     around = values[ring]
     if around.size < 8:
         return False
-    inked = np.sort(values[own.view(bool)])  # small arrays: sorting beats histograms
+    inked = np.sort(values[own])  # small arrays: sorting beats histograms
     around = np.sort(around)
     ink = int(inked[len(inked) // 2])
     darker_side = int(around[len(around) // 5]) - ink

@@ -686,12 +686,6 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
             return -20.0  # a comma, a slash's stub or a 6's stem without its loop
         return lp_digit[p] + digit_bonus - WIDE_PENALTY * max(0.0, w / h - WIDE_FREE)
 
-    def slice_min_height(a: int) -> float:
-        # a slice of a wide unit must be digit-tall to be a digit: CUT_DIGIT_TALL line
-        # heights, or in a unit of smaller writing (not flat), CUT_DIGIT_TALL_OWN of its own
-        uh = writing_height(pieces[plan.single[a]].box[3], h) if plan.single[a] is not None else h
-        return min(CUT_DIGIT_TALL * h, CUT_DIGIT_TALL_OWN * uh)
-
     def cut_scorer(tall: float):
         # a flat slice (a ligature's tail, a dash, an underline stub joined to the digits)
         # is left out, at a price
@@ -714,9 +708,11 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         if p is None or not options:
             options.append((-20.0, a, []))  # nothing readable: skip it, at a price
         if a in plan.cuts:
-            fit = (cut_piece_limit(pieces[p].box[2], writing_height(pieces[p].box[3], h))
-                   if p is not None else 2)
-            tall = slice_min_height(a)
+            own_h = writing_height(pieces[p].box[3], h) if p is not None else h
+            fit = cut_piece_limit(pieces[p].box[2], own_h) if p is not None else 2
+            # a slice of a wide unit must be digit-tall to be a digit: CUT_DIGIT_TALL line
+            # heights, or in a unit of smaller writing (not flat), CUT_DIGIT_TALL_OWN of its own
+            tall = min(CUT_DIGIT_TALL * h, CUT_DIGIT_TALL_OWN * own_h)
             total, seg = best_cut_path(plan.cuts[a], cut_scorer(tall), fit)
             if seg:
                 options.append((total, a, [q for q in seg if pieces[q].box[3] >= tall]))
