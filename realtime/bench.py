@@ -137,14 +137,29 @@ def load_avg() -> list[float]:
         return []
 
 
+SHIPPED_PAIR = "int8 + second opinion"
+SECOND_MODEL = "digits_int8_second.tflite"
+
+
+def shipped_classifier(models_dir: Path):
+    """What DigitReader() reads with: digits_int8.tflite, and its second opinion when there is
+    one beside it (one thread)."""
+    from realtime.classifier import DigitClassifier
+
+    second = Path(models_dir) / SECOND_MODEL
+    return DigitClassifier(Path(models_dir) / "digits_int8.tflite", num_threads=1,
+                           second_model_path=second if second.exists() else None)
+
+
 def find_models(models_dir: Path = MODELS) -> dict[str, Path]:
-    """The shipped int8 model first, then any float model beside it."""
+    """The shipped int8 model first, then any float model beside it (second-opinion models,
+    `*_second.tflite`, are not compared on their own: load_components pairs the int8 one)."""
     found = {}
     int8 = models_dir / "digits_int8.tflite"
     if int8.exists():
         found["int8"] = int8
     for path in sorted(models_dir.glob("*.tflite")):
-        if path != int8 and "int8" not in path.name:
+        if path != int8 and "int8" not in path.name and "second" not in path.name:
             found["float" if "float" in path.name else path.stem] = path
     return found
 
@@ -161,7 +176,11 @@ def load_components(config: BenchConfig, models_dir: Path = MODELS) -> Component
     classifiers = {name: DigitClassifier(str(path), num_threads=1) for name, path in models.items()}
     if len(classifiers) == 1:
         notes.append("No float model in models/: the float-vs-int8 comparison shows int8 only.")
-    reader = DigitReader(classifier=classifiers["int8"])
+    if (models_dir / SECOND_MODEL).exists():
+        classifiers = {SHIPPED_PAIR: shipped_classifier(models_dir), **classifiers}
+    else:
+        notes.append("No digits_int8_second.tflite in models/: the int8 model reads alone.")
+    reader = DigitReader(classifier=next(iter(classifiers.values())))
     try:
         from realtime.synth import make_page
     except ImportError:
@@ -202,11 +221,9 @@ def measure_live_isolated(cfg: BenchConfig, models_dir: Path = MODELS) -> list[d
 
 
 def _child_reader(models_dir):
-    from realtime.classifier import DigitClassifier
     from realtime.reader import DigitReader
 
-    return DigitReader(classifier=DigitClassifier(Path(models_dir) / "digits_int8.tflite",
-                                                  num_threads=1))
+    return DigitReader(classifier=shipped_classifier(models_dir))
 
 
 def _live_child(size, frames, models_dir, camera_fps, camera_s) -> list[dict]:

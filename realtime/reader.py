@@ -50,13 +50,15 @@ class Settings:
     remove_lines: bool = True            # erase ruled lines / underlines / box sides
     polarity: str = "auto"               # ink vs paper: 'auto' | 'dark_on_light' | 'light_on_dark'
     num_threads: int = 1                 # classifier threads
+    second_opinion: bool = True          # ask the committed second model about unsure crops
 
 
 class DigitReader:
     """Reads handwritten digits in any image, line by line.
 
     `classifier` is any object with `probabilities(crops N x 28 x 28 uint8) -> N x 11` (digits
-    0-9 then non-digit); by default the LiteRT model at `model_path` is loaded.
+    0-9 then non-digit); by default the LiteRT model at `model_path` is loaded (None: the
+    committed model with its second opinion, see realtime.classifier).
     """
 
     def __init__(self, model_path=None, classifier=None, **settings):
@@ -72,7 +74,9 @@ class DigitReader:
         if classifier is None:
             from realtime.classifier import DigitClassifier
 
-            classifier = DigitClassifier(model_path, num_threads=self.settings.num_threads)
+            classifier = DigitClassifier(
+                model_path, num_threads=self.settings.num_threads,
+                second_opinion_below=None if self.settings.second_opinion else 0.0)
         self.classifier = classifier
 
     def read(self, image) -> Reading:

@@ -9,8 +9,10 @@ import pytest
 
 from realtime.classifier import (
     DEFAULT_MODEL,
+    DEFAULT_SECOND_MODEL,
     NUM_CLASSES,
     REJECT,
+    SECOND_OPINION_BELOW,
     DigitClassifier,
     ModelLoadError,
 )
@@ -41,6 +43,24 @@ def mnist_sample():
 def test_default_model_is_committed():
     assert DEFAULT_MODEL.is_file(), f"{DEFAULT_MODEL} missing: run `make train`"
     assert DEFAULT_MODEL.stat().st_size <= 200 * 1024
+
+
+def test_second_model_is_committed_and_used_by_default():
+    assert DEFAULT_SECOND_MODEL.is_file(), f"{DEFAULT_SECOND_MODEL} missing"
+    assert DEFAULT_SECOND_MODEL.stat().st_size <= 200 * 1024
+    assert DigitClassifier().second_model_path == DEFAULT_SECOND_MODEL
+
+
+def test_a_model_of_your_own_is_used_alone():
+    assert DigitClassifier(DEFAULT_MODEL).second_model_path is None
+    assert DigitClassifier(second_opinion_below=0).second_model_path is None
+    both = DigitClassifier(DEFAULT_MODEL, second_model_path=DEFAULT_SECOND_MODEL)
+    assert both.second_model_path == DEFAULT_SECOND_MODEL
+
+
+def test_missing_second_model_names_path(tmp_path):
+    with pytest.raises(ModelLoadError, match="nope2.tflite"):
+        DigitClassifier(DEFAULT_MODEL, second_model_path=tmp_path / "nope2.tflite")
 
 
 def test_missing_model_names_path(tmp_path):
@@ -123,6 +143,34 @@ def test_threads_agree_with_serial(mnist_sample):
     for k, got in results.items():
         for got_labels, want in zip(got, serial[k:] + serial[:k], strict=True):
             np.testing.assert_array_equal(got_labels, want)
+
+
+def _mixed_crops(mnist_sample) -> np.ndarray:
+    """Clean digits (the model is sure of them) and odd ones it is not sure of."""
+    x, _ = mnist_sample
+    rng = np.random.default_rng(3)
+    halves = x[:100].copy()
+    halves[:, :, 14:] = 0                                            # digits cut in half
+    noise = np.where(rng.random((40, 28, 28)) > 0.85, 255, 0).astype(np.uint8)
+    return np.concatenate([x[:200], halves, noise, _obvious_nondigits()])
+
+
+def test_second_opinion_only_where_the_first_is_unsure(mnist_sample):
+    crops = _mixed_crops(mnist_sample)
+    first = DigitClassifier(DEFAULT_MODEL).probabilities(crops)
+    second = DigitClassifier(DEFAULT_SECOND_MODEL).probabilities(crops)
+    both = DigitClassifier().probabilities(crops)
+    unsure = first.max(axis=1) < SECOND_OPINION_BELOW
+    assert 0 < unsure.sum() < len(crops), "the sample needs sure and unsure crops"
+    np.testing.assert_allclose(both[~unsure], first[~unsure], atol=1e-6)
+    np.testing.assert_allclose(both[unsure], (first[unsure] + second[unsure]) / 2, atol=1e-6)
+
+
+def test_second_opinion_reads_mnist_at_least_as_well(mnist_sample):
+    x, y = mnist_sample
+    alone = (DigitClassifier(DEFAULT_MODEL).classify(x)[0] == y).sum()
+    both = (DigitClassifier().classify(x)[0] == y).sum()
+    assert both >= alone, f"with the second opinion {both} of {len(y)} right, alone {alone}"
 
 
 # ---------------------------------------------------------------- accuracy & reject

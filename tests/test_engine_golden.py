@@ -195,6 +195,14 @@ def test_unknown_polarity_is_a_clear_error():
         DigitReader(classifier=real_reader().classifier, polarity="sideways")
 
 
+def test_second_opinion_setting_chooses_the_models():
+    from realtime.classifier import DEFAULT_SECOND_MODEL
+    from realtime.reader import DigitReader
+
+    assert DigitReader().classifier.second_model_path == DEFAULT_SECOND_MODEL
+    assert DigitReader(second_opinion=False).classifier.second_model_path is None
+
+
 @pytest.mark.parametrize("height", [16, 300])
 def test_tiny_and_huge_digits(reader, height):
     ink = render_number("3571", height, seed=9)

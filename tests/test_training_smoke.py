@@ -41,3 +41,15 @@ def test_training_smoke_end_to_end(tmp_path):
     for name in ("digits_int8.tflite", "digits_float.tflite"):
         labels, conf = DigitClassifier(out / name).classify(np.zeros((3, 28, 28), np.uint8))
         assert labels.shape == (3,) and conf.shape == (3,)
+
+
+def test_second_opinion_run_writes_the_files_the_runtime_loads():
+    """`--second` must not overwrite the first model, and must write what DigitClassifier
+    loads as its second opinion."""
+    from realtime.classifier import DEFAULT_MODEL, DEFAULT_SECOND_MODEL
+    from training.train_classifier import output_names, parse_args
+
+    first, second = output_names(False), output_names(True)
+    assert first["model"] == DEFAULT_MODEL.name and second["model"] == DEFAULT_SECOND_MODEL.name
+    assert not set(first.values()) & set(second.values())
+    assert parse_args(["--second", "--seed", "7"]).seed == 7
