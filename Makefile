@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 TRAIN_VENV := .venv-train
 
-.PHONY: run test bench train lint
+.PHONY: run test bench train train-second lint
 
 $(VENV)/.app-installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,7 @@ lint: $(VENV)/.dev-installed
 # Rebuilds models/digits_int8.tflite offline (TensorFlow goes in its own venv, never the app's).
 train: $(TRAIN_VENV)/.installed
 	$(TRAIN_VENV)/bin/python training/train_classifier.py
+
+# ... and models/digits_int8_second.tflite, the second opinion asked about unsure crops.
+train-second: $(TRAIN_VENV)/.installed
+	$(TRAIN_VENV)/bin/python training/train_classifier.py --second

@@ -39,7 +39,7 @@ POLARITIES = {"auto": "Auto", "dark_on_light": "Dark ink on light paper",
 
 @dataclass(frozen=True)
 class AppSettings:
-    min_confidence: float = 0.15  # the engine's own default (realtime.reader.Settings)
+    min_confidence: float = 0.1  # the engine's own default (realtime.reader.Settings)
     polarity: str = "auto"
     show_boxes: bool = True
     show_labels: bool = True
@@ -76,7 +76,8 @@ def session_reader(settings: AppSettings):
         return None, f"The reading engine is not installed correctly ({e})."
     except Exception as e:  # noqa: BLE001 - ModelLoadError and whatever LiteRT raises
         return None, (f"The digit model could not be loaded: {e}. Restore "
-                      f"`models/digits_int8.tflite` from git or rebuild it with `make train`"
+                      f"`models/` from git (digits_int8.tflite and its second opinion "
+                      f"digits_int8_second.tflite) or rebuild them with `make train train-second`"
                       f" (or point {MODEL_ENV_VAR} at a model file).")
     kwargs = reader_kwargs(settings)
     key = tuple(sorted(kwargs.items()))
