@@ -11,7 +11,8 @@ from realtime import image as im
 from realtime import light
 from realtime import lines as ln
 from realtime import segment as sg
-from tests.engine_helpers import on_paper, render_number
+from realtime.synth import make_page
+from tests.engine_helpers import on_paper, real_reader, render_number
 
 # ---- input -------------------------------------------------------------------------------------
 
@@ -540,8 +541,44 @@ def test_cuts_of_a_chain_make_no_slivers_and_offer_each_zero():
     # the bound is what keeps slivers out
     plan = sg.plan_line(book, [0], line_h)
     sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([x]), np.array([x + w]),
-                         min_piece=0.55)
+                         min_piece=0.55, side_piece=0.55)
     assert min(book.pieces[p].box[2] for _, _, p in plan.cuts[0]) >= 0.55 * line_h
+
+
+def _ring_and_bar(line_h: int = 50) -> np.ndarray:
+    """A zero (ring 41 px wide) and, 6 px to its right, a 1 (a 4 px bar) joined by a short
+    bridge at mid height: a "01" written as one stroke component, 51 px wide."""
+    mask = np.zeros((line_h, 52), np.uint8)
+    cv2.ellipse(mask, (21, line_h // 2), (20, line_h // 2 - 2), 0, 0, 360, 1, 3)
+    mask[2:line_h - 2, 47:51] = 1                    # the 1
+    mask[line_h // 2 - 1:line_h // 2 + 2, 39:48] = 1  # where they touch
+    return mask.astype(bool)
+
+
+def test_a_narrow_one_touching_a_digit_can_be_cut_off_its_side():
+    """The 1 is narrower than 0.2 line heights and its joint lies within 0.15 line heights of
+    the unit's side: cuts there (and pieces that narrow at a side) used to be left out, so a
+    touching "81" could only be read whole (as not a digit) or cut through the 8."""
+    line_h = 50
+    mask = _ring_and_bar(line_h)
+    comps = cp.find_components(mask, min_area=1)
+    assert len(comps) == 1
+    x, _, w, _ = (int(v) for v in comps.boxes[0])
+    cuts = sg.cut_positions(mask[:, x:x + w], line_h)
+    assert any(42 <= x + c <= 47 for c in cuts), cuts
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0], line_h)
+    sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([float(x)]),
+                         np.array([float(x + w)]))
+    boxes = [book.pieces[p].box for _, _, p in plan.cuts[0]]
+    assert any(bx >= 42 and bw <= 0.2 * line_h for bx, _, bw, _ in boxes), boxes  # the 1
+    assert any(bx <= 1 and 40 <= bw <= 47 for bx, _, bw, _ in boxes), boxes  # the 0 alone
+
+
+def test_a_page_with_a_one_touching_an_eight_reads_it():
+    """Synthetic page 5005 (tuning seeds): "72819", its 8 and 1 touching."""
+    image, truth = make_page(5005)
+    assert real_reader().read(image).lines == truth
 
 
 def test_a_narrowly_written_chain_may_be_cut_into_as_many_digits_as_it_holds():
