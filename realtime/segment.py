@@ -108,6 +108,32 @@ def _valleys(smooth: np.ndarray, margin: int, spacing: int, max_cuts: int | None
     return chosen
 
 
+# A cut through the middle of a loop (a hole of the stroke, at least HOLE_MIN_W of the writing
+# height wide; its outer HOLE_EDGE on each side does not count) splits a 0, 6, 8 or 9, where
+# joined cursive zeros part at their ligature: such a piece pays HOLE_CUT_COST. Tuning: ORAND
+# training images 87.4 -> 87.8 %, CER 3.76 -> 3.66 % (4 fixed, none broken: "150020" ->
+# "150000"); synthetic pages the same. 1.0 and 2.0 broke more than they fixed; dropping such
+# cuts outright lost overlapping zeros ("280000" -> "280")
+HOLE_CUT_COST = 0.3
+HOLE_MIN_W = 0.15
+HOLE_EDGE = 0.2
+
+
+def hole_spans(mask: np.ndarray, min_w: float) -> list[tuple[int, int]]:
+    """(first, last + 1) columns of each hole of `mask` at least `min_w` wide: paper enclosed
+    by the stroke (a loop of 0, 6, 8, 9)."""
+    paper = (~mask).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
+    h, w = mask.shape
+    out = []
+    for k in range(1, n):
+        x, y, bw, bh, _ = stats[k]
+        if x == 0 or y == 0 or x + bw == w or y + bh == h or bw < min_w:
+            continue
+        out.append((int(x), int(x + bw)))
+    return out
+
+
 def junction_positions(mask: np.ndarray, line_h: float) -> list[int]:
     """Columns where two touching loops meet: the top outline dips and the bottom outline rises
     there. A chain of joined zeros has its projection valleys inside the loops (two thin arcs)
@@ -320,6 +346,7 @@ class LinePlan:
     cuts: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     # unit i cut at valleys: edges (from cut k, to cut m, piece) of a graph over its cut positions
     apart: set[int] = field(default_factory=set)  # units that are clearly two upright strokes
+    split_loops: set[int] = field(default_factory=set)  # cut pieces with a bound through a loop
 
 
 def plan_line(book: PieceBook, units: list[int], line_h: float,
@@ -582,11 +609,16 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         single = plan.single[a]
         fit = (cut_piece_limit(book.pieces[single].box[2], own_h) if single is not None
                else 2)
+        holes = hole_spans(mask, HOLE_MIN_W * own_h)
+        in_loop = [any(x0 + HOLE_EDGE * (x1 - x0) < c < x1 - HOLE_EDGE * (x1 - x0)
+                       for x0, x1 in holes) for c in edges_at]
         edges = []
         for k, m in useful_spans(spans, len(edges_at) - 1, fit):
             piece = book.add(ids, (x, y, w, h), (bounds[k], bounds[m]), skew=skew)
             if piece is not None:
                 edges.append((k, m, piece))
+                if in_loop[k] or in_loop[m]:
+                    plan.split_loops.add(piece)
         if edges:
             plan.cuts[a] = edges
 
@@ -718,8 +750,9 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     def cut_scorer(tall: float):
         # a flat slice (a ligature's tail, a dash, an underline stub joined to the digits)
         # is left out, at a price
-        return lambda p: (as_digit(p) if pieces[p].box[3] >= tall
-                          else lp_other[p] - FRAGMENT_COST)
+        return lambda p: ((as_digit(p) if pieces[p].box[3] >= tall
+                           else lp_other[p] - FRAGMENT_COST)
+                          - HOLE_CUT_COST * (p in plan.split_loops))
 
     best = [-math.inf] * (n + 1)
     best[0] = 0.0

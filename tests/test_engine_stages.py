@@ -575,6 +575,57 @@ def test_a_narrow_one_touching_a_digit_can_be_cut_off_its_side():
     assert any(bx <= 1 and 40 <= bw <= 47 for bx, _, bw, _ in boxes), boxes  # the 0 alone
 
 
+def _two_zeros_joined_below() -> np.ndarray:
+    """Two drawn zeros joined by a ligature along their feet: a cursive "00"."""
+    mask = np.zeros((32, 60), np.uint8)
+    cv2.ellipse(mask, (13, 16), (12, 14), 0, 0, 360, 1, 2)
+    cv2.ellipse(mask, (46, 16), (12, 14), 0, 0, 360, 1, 2)
+    mask[24:27, 24:36] = 1
+    return mask.astype(bool)
+
+
+def _plan_of(mask: np.ndarray, line_h: float):
+    comps = cp.find_components(mask, min_area=1)
+    assert len(comps) == 1
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0], line_h)
+    x, w = float(comps.boxes[0, 0]), float(comps.boxes[0, 2])
+    sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([x]), np.array([x + w]))
+    return book, plan
+
+
+def test_cuts_through_a_loop_are_marked():
+    book, plan = _plan_of(_two_zeros_joined_below(), 34)
+    assert sg.hole_spans(_two_zeros_joined_below(), 5) == [(3, 24), (36, 57)]
+    for _, _, p in plan.cuts[0]:
+        x, _, w, _ = book.pieces[p].box
+        through_loop = any(7 < c < 20 or 40 < c < 53 for c in (x, x + w))
+        assert (p in plan.split_loops) == through_loop, book.pieces[p].box
+
+
+def test_joined_zeros_are_parted_at_their_ligature_not_through_a_loop(monkeypatch):
+    """Both readings are two zeros; the one cut through the second zero's loop is a little
+    more confident but pays for the split loop."""
+    monkeypatch.setattr(sg, "WIDE_PENALTY", 0.0)  # (the loop path has a wide piece)
+    book, plan = _plan_of(_two_zeros_joined_below(), 34)
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    by_span = {}
+    for _, _, p in plan.cuts[0]:
+        x, _, w, _ = book.pieces[p].box
+        by_span[(x, x + w)] = p
+    ligature = [by_span[(0, 28)], by_span[(28, 60)]]
+    through_loop = [by_span[(0, 45)], by_span[(45, 60)]]
+    assert through_loop[0] in plan.split_loops and not set(ligature) & plan.split_loops
+    for p, conf in [(ligature[0], 0.9), (ligature[1], 0.9), (through_loop[0], 0.95),
+                    (through_loop[1], 0.95)]:
+        probs[p] = (1 - conf) / 10
+        probs[p, 0] = conf
+    probs[plan.single[0]] = 0.001
+    probs[plan.single[0], sg.NON_DIGIT] = 0.99
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == ligature
+
+
 def test_a_page_with_a_one_touching_an_eight_reads_it():
     """Synthetic page 5005 (tuning seeds): "72819", its 8 and 1 touching."""
     image, truth = make_page(5005)
