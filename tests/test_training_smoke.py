@@ -53,3 +53,17 @@ def test_second_opinion_run_writes_the_files_the_runtime_loads():
     assert first["model"] == DEFAULT_MODEL.name and second["model"] == DEFAULT_SECOND_MODEL.name
     assert not set(first.values()) & set(second.values())
     assert parse_args(["--second", "--seed", "7"]).seed == 7
+
+
+def test_model_card_per_class_table_from_metrics_read_back_from_json():
+    """A card regenerated from a metrics file (JSON turns the per-class keys into strings) must
+    show the numbers, not 'nan'; the committed second-opinion card is such a card."""
+    from training.train_classifier import model_card
+
+    metrics = json.loads((ROOT / "models" / "metrics_second.json").read_text())
+    card = model_card(metrics)
+    assert "nan" not in card
+    mnist_row = next(line for line in card.splitlines() if line.startswith("| MNIST test | "))
+    seven = metrics["int8"]["mnist_test"]["per_class"]["7"]
+    assert mnist_row.split(" | ")[8] == f"{100 * seven:.2f} %"
+    assert card == (ROOT / "models" / "MODEL_CARD_second.md").read_text()
