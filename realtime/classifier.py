@@ -145,6 +145,7 @@ class DigitClassifier:
             if unsure.any():
                 probs[unsure] = 0.5 * (probs[unsure] + self._second.probabilities(crops[unsure]))
         return probs
+
     def classify(self, crops) -> tuple[np.ndarray, np.ndarray]:
         """N x 28 x 28 uint8 (white on black, MNIST-normalized) -> (labels int64, confidences float32).
 
