@@ -293,21 +293,28 @@ def clear_band(roi: np.ndarray, cols: np.ndarray, centre_rows: np.ndarray, half:
         roi[rows[inside], cols[inside]] = False
 
 
-def strip_frame(roi: np.ndarray) -> bool:
+def strip_frame(roi: np.ndarray, min_sides: int = 3) -> bool:
     """Erase the sides of a box drawn around digits (a hollow component), in place.
 
     Each half of the box is one long line with short stubs (the other sides) attached, which
-    is exactly what strip_horizontal_line recognises.
+    is exactly what strip_horizontal_line recognises. Upright sides are erased only where at
+    least `min_sides` of the four are found: a thin digit standing on a line (a "3" on an
+    underline) is hollow too, and its curve passes for a side; it keeps it, and loses only the
+    line under it.
     """
     h, w = roi.shape
-    changed = strip_horizontal_line(roi[: h // 2])
-    changed |= strip_horizontal_line(roi[h // 2:])
+    top = strip_horizontal_line(roi[: h // 2])
+    bottom = strip_horizontal_line(roi[h // 2:])
+    upright, sides = roi.copy(), 0
     for half in (np.s_[:, : w // 2], np.s_[:, w // 2:]):
-        t = np.ascontiguousarray(roi[half].T)
+        t = np.ascontiguousarray(upright[half].T)
         if strip_horizontal_line(t):
-            roi[half] = t.T
-            changed = True
-    return changed
+            upright[half] = t.T
+            sides += 1
+    if top + bottom + sides >= min_sides:
+        roi[...] = upright
+        return True
+    return top or bottom
 
 
 def _line_candidates(comps: Components, typical_height: float):
