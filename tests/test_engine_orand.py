@@ -28,3 +28,13 @@ def test_orand_accuracy_floor(orand_dir):
     assert result.score.n == 80
     assert result.score.exact_rate >= 0.45, result.summary()
     assert result.score.cer <= 0.24, result.summary()
+
+
+@pytest.mark.parametrize("name, truth", [
+    ("a_car_000299.jpg", "2839"),  # a thin 3 on a short line: was taken for a box and erased
+    ("a_car_000810.jpg", "2500"),  # joined small zeros: too few cut positions tried ("2270")
+])
+def test_cheques_the_segmentation_fixes_were_made_for(orand_dir, name, truth):
+    from realtime.imageio import load_image
+    reading = real_reader().read(load_image(orand_dir / "images" / name))
+    assert "".join(reading.lines).replace(" ", "") == truth
