@@ -347,6 +347,7 @@ class LinePlan:
     # unit i cut at valleys: edges (from cut k, to cut m, piece) of a graph over its cut positions
     apart: set[int] = field(default_factory=set)  # units that are clearly two upright strokes
     split_loops: set[int] = field(default_factory=set)  # cut pieces with a bound through a loop
+    cut_fit: dict[int, int] = field(default_factory=dict)  # unit i: most digits it may be cut into
 
 
 def plan_line(book: PieceBook, units: list[int], line_h: float,
@@ -609,6 +610,8 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         single = plan.single[a]
         fit = (cut_piece_limit(book.pieces[single].box[2], own_h) if single is not None
                else 2)
+        fit = max(fit, small_writing_fit(mask, edges_at, w, line_h))
+        plan.cut_fit[a] = fit
         holes = hole_spans(mask, HOLE_MIN_W * own_h)
         in_loop = [any(x0 + HOLE_EDGE * (x1 - x0) < c < x1 - HOLE_EDGE * (x1 - x0)
                        for x0, x1 in holes) for c in edges_at]
@@ -621,6 +624,22 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                     plan.split_loops.add(piece)
         if edges:
             plan.cuts[a] = edges
+
+
+def small_writing_fit(mask: np.ndarray, edges_at: list[int], width: float, line_h: float) -> int:
+    """Most digits a wide unit may be cut into, judged by the writing height of its slices
+    between neighbouring cut positions (their median, over those at least SMALL_WRITING line
+    heights tall): a tall figure joined to a run of small zeros ("145000") holds more digits
+    than its width in line heights says. 0 when no slice is that tall."""
+    rows = np.arange(mask.shape[0])
+    heights = []
+    for c0, c1 in zip(edges_at[:-1], edges_at[1:], strict=True):
+        inked = mask[:, c0:c1].any(1)
+        if inked.any():
+            ys = rows[inked]
+            heights.append(float(ys[-1] - ys[0] + 1))
+    heights = [v for v in heights if v >= SMALL_WRITING * line_h]
+    return cut_piece_limit(width, float(np.median(heights))) if heights else 0
 
 
 def writing_height(unit_h: float, line_h: float) -> float:
@@ -777,7 +796,8 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
             options.append((-20.0, a, []))  # nothing readable: skip it, at a price
         if a in plan.cuts:
             own_h = writing_height(pieces[p].box[3], h) if p is not None else h
-            fit = cut_piece_limit(pieces[p].box[2], own_h) if p is not None else 2
+            fit = plan.cut_fit.get(a, cut_piece_limit(pieces[p].box[2], own_h)
+                                   if p is not None else 2)
             # a slice of a wide unit must be digit-tall to be a digit: CUT_DIGIT_TALL line
             # heights, or in a unit of smaller writing (not flat), CUT_DIGIT_TALL_OWN of its own
             tall = min(CUT_DIGIT_TALL * h, CUT_DIGIT_TALL_OWN * own_h)

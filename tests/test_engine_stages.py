@@ -591,6 +591,24 @@ def test_a_narrow_one_touching_a_digit_can_be_cut_off_its_side():
     assert any(bx <= 1 and 40 <= bw <= 47 for bx, _, bw, _ in boxes), boxes  # the 0 alone
 
 
+def test_a_tall_figure_joined_to_small_zeros_may_hold_more_digits():
+    """A cheque's "145000": the tall 1, 4 and 5 run on into small zeros in one component. Its
+    width in line heights allowed 3 digits; judged by its slices' own heights it holds 6."""
+    line_h = 86
+    mask = np.zeros((line_h, 150), bool)
+    mask[:, 2:6] = True                         # the tall 1
+    mask[20:80, 18:40] = True                   # the 4 and 5, two thirds as tall (solid here)
+    mask[40:80, 42:60] = True
+    for x0 in (62, 84, 106, 128):               # small zeros, 0.35-0.4 line heights
+        mask[46:80, x0:x0 + 18] = True
+    cuts = [0, 16, 41, 61, 83, 105, 127, 150]
+    assert sg.cut_piece_limit(150, line_h) == 3
+    assert sg.small_writing_fit(mask, cuts, 150, line_h) >= 6
+    tall_only = np.zeros_like(mask)
+    tall_only[:, :] = mask[:, :].any(0)[None, :]  # the same slices at full height: no more
+    assert sg.small_writing_fit(tall_only, cuts, 150, line_h) == 3
+
+
 def _two_zeros_joined_below() -> np.ndarray:
     """Two drawn zeros joined by a ligature along their feet: a cursive "00"."""
     mask = np.zeros((32, 60), np.uint8)
