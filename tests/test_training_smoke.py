@@ -67,3 +67,22 @@ def test_model_card_per_class_table_from_metrics_read_back_from_json():
     seven = metrics["int8"]["mnist_test"]["per_class"]["7"]
     assert mnist_row.split(" | ")[8] == f"{100 * seven:.2f} %"
     assert card == (ROOT / "models" / "MODEL_CARD_second.md").read_text()
+
+
+@pytest.mark.slow
+def test_training_smoke_with_two_towers_and_weight_averaging(tmp_path):
+    """The options off by default (--towers 2, --ema) still train, export and load."""
+    if not TRAIN_PYTHON.exists():
+        pytest.skip(f"no training venv at {TRAIN_PYTHON} (TensorFlow): `make train` creates it")
+    out = tmp_path / "model"
+    proc = subprocess.run(
+        [str(TRAIN_PYTHON), "training/train_classifier.py", "--smoke", "--towers", "2",
+         "--ema", "0.99", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["architecture"].startswith("2 towers") and metrics["ema_momentum"] == 0.99
+    assert metrics["size_bytes"] <= 200_000
+    from realtime.classifier import DigitClassifier
+    probs = DigitClassifier(out / "digits_int8.tflite").probabilities(np.zeros((2, 28, 28), np.uint8))
+    assert probs.shape == (2, 11) and np.allclose(probs.sum(1), 1.0, atol=0.05)
