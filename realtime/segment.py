@@ -741,7 +741,8 @@ def ones_side_by_side(plan: LinePlan, a: int, b: int, merged: int, probs: np.nda
     if int(np.argmax(probs[merged])) != 1:
         return False
     tall = [plan.single[k] is not None
-            and pieces[plan.single[k]].box[3] >= MERGE_TALL * plan.line_h for k in range(a, b)]
+            and pieces[plan.single[k]].box[3] >= MERGE_TALL * plan.line_h
+            and int(np.argmax(probs[plan.single[k]])) != NON_DIGIT for k in range(a, b)]
     return sum(tall) >= 2
 
 

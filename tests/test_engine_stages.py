@@ -835,6 +835,20 @@ def test_two_tall_strokes_side_by_side_are_not_merged_into_one_1():
     assert sg.solve_line(plan, probs, book.pieces, -0.6) == [merged, other]
 
 
+def test_a_1_with_its_flag_apart_is_merged_though_both_parts_are_tall():
+    # a cheque's "152" whose 1 has a long flag: the flag (with the 1's top) and the stem are
+    # both tall, but the flag alone is not a digit, so this is no "11" ("1152")
+    plan, book = _plan([(10, 8, 14, 34), (20, 18, 7, 32), (40, 8, 25, 42)])
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    flag, stem, other = plan.single
+    merged = plan.merges[(0, 2)]
+    probs[flag, 1], probs[flag, sg.NON_DIGIT] = 0.16, 0.76
+    probs[stem, 1] = 0.75
+    probs[merged, 1] = 0.99
+    probs[other, 5] = 0.99
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [merged, other]
+
+
 def test_a_short_stroke_read_as_1_is_punctuation():
     # "350," : the comma hangs below the baseline, under half a digit tall, and the classifier
     # is sure it is a 1 (and all but sure it is not "not a digit")
