@@ -94,7 +94,11 @@ LAST_POOL_PADDING = "same"    # 5x5 -> 3x3 keeps the whole map; "valid" (v1) giv
                               # the last row and column
 DENSE = 128
 # --towers 2: two independent stacks of about half the width in one file (an ensemble within the
-# 200 KB budget; each tower has its own loss, the file outputs their mean probabilities)
+# 200 KB budget; each tower has its own loss, the file outputs their mean probabilities). Tried
+# 2026-12-03 ("v12", seed 20261205, 26.3 min, 192,696 bytes): MNIST test 99.53 % (99.63 % over
+# the digits alone), ORAND held-out crops 97.19 %, generated non-digits rejected 95.20 %; in the
+# engine (first, second or third model) ORAND training images CER 3.53-3.79 % but synthetic
+# tuning pages 78.8-79.2 % against v4 + v8's 80.2 %: not kept.
 TOWERS = 1
 TOWER_STAGES = ((12, 12), (32, 32), (48, 48))
 TOWER_DENSE = 72
