@@ -821,8 +821,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
             options.append((-20.0, a, []))  # nothing readable: skip it, at a price
         if a in plan.cuts:
             own_h = writing_height(pieces[p].box[3], h) if p is not None else h
-            fit = plan.cut_fit.get(a, cut_piece_limit(pieces[p].box[2], own_h)
-                                   if p is not None else 2)
+            fit = plan.cut_fit[a]  # (set with the cuts, by plan_alternatives)
             # a slice of a wide unit must be digit-tall to be a digit: CUT_DIGIT_TALL line
             # heights, or in a unit of smaller writing (not flat), CUT_DIGIT_TALL_OWN of its own
             tall = min(CUT_DIGIT_TALL * h, CUT_DIGIT_TALL_OWN * own_h)

@@ -2,6 +2,7 @@
 import pytest
 
 from realtime.evaluate import edit_distance, evaluate_orand, orand_items
+from realtime.imageio import load_image
 from tests.engine_helpers import real_reader
 
 
@@ -35,6 +36,5 @@ def test_orand_accuracy_floor(orand_dir):
     ("a_car_000810.jpg", "2500"),  # joined small zeros: too few cut positions tried ("2270")
 ])
 def test_cheques_the_segmentation_fixes_were_made_for(orand_dir, name, truth):
-    from realtime.imageio import load_image
     reading = real_reader().read(load_image(orand_dir / "images" / name))
     assert "".join(reading.lines).replace(" ", "") == truth
