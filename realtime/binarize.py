@@ -452,6 +452,9 @@ def remove_long_lines(mask: np.ndarray, typical_height: float = 0.0) -> np.ndarr
 # A thin component whose darker surroundings are hardly lighter than its own "ink" (relative to
 # how much lighter its lighter surroundings are) is a step in brightness, not a stroke.
 STEP_EDGE_RATIO = 0.25
+# ... unless its darkest tenth is clearly darker than even the dark side: a '1' drawn right
+# along a shadow's edge (gray levels; real edges measured 0-13 below, a pencilled 1 51)
+STEP_EDGE_INK_GAP = 24
 THIN_ASPECT = 3.0  # only components at least this many times longer than wide are tested,
 MIN_EDGE_LENGTH = 8  # ... and this long (working px): shorter ones are specks, dropped anyway
 
@@ -489,6 +492,8 @@ def is_step_edge(comps: Components, k: int, gray: np.ndarray, dark_ink: bool) ->
     inked = np.sort(values[own])  # small arrays: sorting beats histograms
     around = np.sort(around)
     ink = int(inked[len(inked) // 2])
-    darker_side = int(around[len(around) // 5]) - ink
-    lighter_side = int(around[len(around) * 4 // 5]) - ink
-    return bool(lighter_side > 0 and darker_side < STEP_EDGE_RATIO * lighter_side)
+    dark_side, light_side = int(around[len(around) // 5]), int(around[len(around) * 4 // 5])
+    if not (light_side > ink and dark_side - ink < STEP_EDGE_RATIO * (light_side - ink)):
+        return False
+    darkest = int(inked[len(inked) // 10])
+    return dark_side - darkest <= max(STEP_EDGE_INK_GAP, STEP_EDGE_RATIO * (light_side - darkest))

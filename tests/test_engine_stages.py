@@ -436,6 +436,21 @@ def test_shadow_edge_strip_is_dropped_but_thin_strokes_are_kept():
     assert sorted(int(x) for x in board.boxes[:, 0]) == [140, 150]
 
 
+def test_one_drawn_along_a_shadow_edge_is_kept():
+    # a pencilled '1' right on a shadow's edge: the contrast map's strip is the stroke, darker
+    # than the shadow beside it; its soft sides are as dark as the shadow, like an edge's strip
+    gray = np.full((120, 200), 190, np.uint8)
+    gray[:, :60] = 95                       # the shadow
+    gray[20:100, 60:63] = 80                # the stroke's soft rim, shadow-dark: most of it
+    gray[20:100, 63:65] = 40                # its core
+    mask = np.zeros(gray.shape, bool)
+    mask[20:100, 60:65] = True
+    comps = cp.find_components(mask)
+    assert bz.is_step_edge(comps, 0, gray, dark_ink=True) is False
+    gray[20:100, 63:65] = 85                # the same strip no darker than its rim: an edge
+    assert bz.is_step_edge(comps, 0, gray, dark_ink=True) is True
+
+
 # ---- components --------------------------------------------------------------------------------
 
 def test_components_and_typical_height_ignore_specks():
