@@ -171,7 +171,8 @@ def junction_positions(mask: np.ndarray, line_h: float) -> list[int]:
 # through its middle; tuning: ORAND train 85.6 -> 86.0 %, synthetic 5000-5599 73.3 -> 74.5 %)
 WIDE_PENALTY = 2.0
 WIDE_FREE = 1.1
-MERGE_MAX_W = 1.6  # (x line height) parts of one broken digit span at most this
+MERGE_MAX_W = 1.6  # (x line height) parts of one broken digit span at most this, ...
+MERGE_MAX_W_TYPICAL = 1.3  # ... or this many of the line's usual digit widths (flat writing)
 FRAGMENT_COST = 1.5   # log-score price of leaving a flat slice of a wide unit out
 JUNCTION_DEPTH = 0.1  # how far (x line height) an outline must dip to mark a junction
 PUNCT_MAX_H = 0.5     # only units shorter than this (x line height) may be punctuation,
@@ -554,6 +555,13 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
     boxes = comps.boxes
     units, line_h = plan.units, plan.line_h
     # neighbours that may be parts of one digit: close together and together no wider than one
+    # (in flat writing a digit is wider than tall: a cheque's broken zero 2.2 line heights;
+    # a long-barred 7 overhanging its neighbour counts as 2 line heights wide, no more, and
+    # one tall unit alone sets no usual width)
+    tall = [i for i in units if boxes[i, 3] >= 0.8 * line_h]
+    usual_w = (float(np.median(np.minimum(rights[tall] - lefts[tall], 2 * line_h)))
+               if len(tall) >= 2 else 0.0)
+    max_merge_w = max(MERGE_MAX_W * line_h, MERGE_MAX_W_TYPICAL * usual_w)
     for a in range(len(units)):
         for b in range(a + 2, min(len(units), a + max_merge) + 1):
             if not doubtful[a:b].any():
@@ -563,7 +571,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
             width = rights[members].max() - lefts[members].min()
             # (1.25 line heights wide until 2026-12-02: a 5 whose bar came off and runs on
             # to the right, or a broken flat zero, is wider)
-            if gaps.max() > 0.25 * line_h or width > MERGE_MAX_W * line_h:
+            if gaps.max() > 0.25 * line_h or width > max_merge_w:
                 break
             box = union_box(boxes[members])
             if box[3] > 1.6 * line_h:

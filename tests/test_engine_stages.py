@@ -773,6 +773,18 @@ def test_plan_offers_merging_a_bar_that_runs_on_to_the_right():
     assert (0, 2) not in plan.merges
 
 
+def test_broken_zero_in_flat_writing_is_offered_merged():
+    # flat zeros twice as wide as tall; one came apart into a top and a bottom arc: together
+    # 2.2 line heights wide, but no wider than the line's other zeros
+    zeros = [(10, 30, 27, 14), (110, 30, 28, 13), (150, 31, 27, 14)]
+    broken = [(40, 38, 27, 7), (42, 30, 27, 6)]
+    plan, _ = _plan(zeros[:1] + broken + zeros[1:], line_h=13)
+    assert (1, 3) in plan.merges
+    # ... while with no flat neighbours to go by the same two arcs stay apart
+    plan, _ = _plan(broken, line_h=13)
+    assert (0, 2) not in plan.merges
+
+
 def test_only_doubtful_units_get_alternatives():
     plan, book = _plan([(10, 20, 30, 30), (25, 8, 20, 6), (80, 8, 25, 42)])
     probs = np.full((len(book.pieces), 11), 0.001, np.float32)
