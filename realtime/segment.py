@@ -799,10 +799,15 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     stroke_like = ((best_digit == 1) | (best_digit == 7)).tolist()
     h = max(plan.line_h, 1.0)
 
+    def no_one(p: int) -> bool:
+        # a comma, a slash's stub or a 6's stem without its loop (kept out of the result:
+        # scored as a digit, it was still taken when nothing else was on offer for its unit)
+        return one[p] and pieces[p].box[3] < SHORT_ONE * h
+
     def as_digit(p: int) -> float:
         _, _, w, ph = pieces[p].box
-        if ph < SHORT_ONE * h and one[p]:
-            return -20.0  # a comma, a slash's stub or a 6's stem without its loop
+        if no_one(p):
+            return -20.0
         return lp_digit[p] + digit_bonus - WIDE_PENALTY * max(0.0, w / h - WIDE_FREE)
 
     def cut_scorer(tall: float):
@@ -822,7 +827,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         if p is not None:
             if plan.punct_ok[a] or (a in plan.end_marks and stroke_like[p]):
                 options.append((lp_other[p], a, []))          # punctuation / noise
-            if not plan.small[a]:
+            if not plan.small[a] and not no_one(p):
                 # two clearly separate strokes are not one digit
                 options.append((as_digit(p) - 3.0 * (a in plan.apart), a, [p]))
         if p is None or not options:

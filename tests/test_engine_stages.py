@@ -876,6 +876,20 @@ def test_a_1_with_its_flag_apart_is_merged_though_both_parts_are_tall():
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [merged, other]
 
 
+def test_a_short_stroke_too_tall_for_punctuation_is_no_1():
+    # a cheque's "6000" ends in a bar 0.55 line heights tall: too tall to be punctuation, too
+    # short to be a 1; with nothing else on offer for it, it was still read as one ("60001")
+    plan, book = _plan([(10, 8, 25, 42), (40, 8, 25, 42), (80, 25, 7, 24)])
+    assert not plan.punct_ok[2] and not plan.small[2]
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    six, zero, bar = plan.single
+    probs[[six, zero], [6, 0]] = 0.99
+    probs[bar, 1], probs[bar, sg.NON_DIGIT] = 0.30, 0.68
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [six, zero]
+    probs[bar, 1], probs[bar, 4] = 0.001, 0.30  # read as a 4, its height does not matter
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [six, zero, bar]
+
+
 def test_a_flat_stroke_closing_a_line_may_be_a_mark_but_a_small_zero_stays():
     # a cheque's "5580" ends in a dash-like flourish 0.6 line heights tall, read as a weak 1
     # ("55801"); solid boxes have no loop, so the flourish is a closing mark
