@@ -350,6 +350,7 @@ class LinePlan:
     split_loops: set[int] = field(default_factory=set)  # cut pieces with a bound through a loop
     cut_fit: dict[int, int] = field(default_factory=dict)  # unit i: most digits it may be cut into
     end_marks: set[int] = field(default_factory=set)  # units that may be a line's closing mark
+    hanging: set[int] = field(default_factory=set)  # comma-like units (see hangs_below)
 
 
 def plan_line(book: PieceBook, units: list[int], line_h: float,
@@ -362,9 +363,12 @@ def plan_line(book: PieceBook, units: list[int], line_h: float,
         small = h < min_rel_height * line_h and w < 0.6 * line_h
         plan.single.append(book.add((int(comps.ids[i]),), (x, y, w, h), read=not small))
         plan.small.append(small)
+        hanging = hangs_below(comps.boxes, units, a, line_h)
+        if hanging:
+            plan.hanging.add(a)
         plan.punct_ok.append((h < PUNCT_MAX_H * line_h
                               and not (h >= PUNCT_BLOB_H * line_h and w >= PUNCT_BLOB_W * line_h))
-                             or hangs_below(comps.boxes, units, a, line_h))
+                             or hanging)
         if end_mark(comps, units, a, line_h):
             plan.end_marks.add(a)
     return plan
@@ -827,7 +831,8 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         if p is not None:
             if plan.punct_ok[a] or (a in plan.end_marks and stroke_like[p]):
                 options.append((lp_other[p], a, []))          # punctuation / noise
-            if not plan.small[a] and not no_one(p):
+            # (a long comma reads as a sure 1: hanging below its neighbours it is none)
+            if not plan.small[a] and not no_one(p) and not (a in plan.hanging and one[p]):
                 # two clearly separate strokes are not one digit
                 options.append((as_digit(p) - 3.0 * (a in plan.apart), a, [p]))
         if p is None or not options:

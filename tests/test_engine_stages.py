@@ -890,6 +890,22 @@ def test_a_short_stroke_too_tall_for_punctuation_is_no_1():
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [six, zero, bar]
 
 
+def test_a_long_comma_read_as_a_sure_1_is_punctuation():
+    # "4677,70": the comma, 0.7 line heights tall, hangs below its neighbours' middle and
+    # feet and reads as a 1 at 0.99; a 1 of the same size standing on the line stays a 1
+    boxes = [(10, 8, 25, 42), (40, 8, 25, 42), (70, 35, 7, 31), (85, 8, 25, 42)]
+    for y, expected in ((35, 3), (11, 4)):
+        boxes[2] = (70, y, 7, 31)
+        plan, book = _plan(boxes)
+        assert (2 in plan.hanging) == (expected == 3)
+        probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+        probs[:, sg.NON_DIGIT] = 0.99  # merges: not a digit
+        probs[plan.single] = 0.001
+        probs[plan.single, [7, 7, 1, 0]] = 0.99
+        probs[plan.single[2], sg.NON_DIGIT] = 0.01
+        assert len(sg.solve_line(plan, probs, book.pieces, -1.0)) == expected
+
+
 def test_a_flat_stroke_closing_a_line_may_be_a_mark_but_a_small_zero_stays():
     # a cheque's "5580" ends in a dash-like flourish 0.6 line heights tall, read as a weak 1
     # ("55801"); solid boxes have no loop, so the flourish is a closing mark
