@@ -129,7 +129,8 @@ class DigitReader:
         n_first = len(book.pieces)
         for plan in plans:
             pairs = sg.maybe_two_ones(plan, probs, book.pieces)
-            doubtful = sg.doubtful_units(plan, probs, book.pieces) | pairs
+            doubtful = (sg.doubtful_units(plan, probs, book.pieces) | pairs
+                        | sg.stacked_halves(plan, book.pieces))
             if doubtful.any():
                 sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
                                      narrow_split=pairs,

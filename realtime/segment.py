@@ -437,6 +437,30 @@ def maybe_two_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     return out
 
 
+STACKED_MAX_H = 0.6  # (x line height) each of two stacked parts is at most this tall ...
+STACKED_MIN_H = 0.7  # ... and together at least this
+
+
+def stacked_halves(plan: LinePlan, pieces: list[Piece]) -> np.ndarray:
+    """Per unit: one of two neighbouring parts written one above the other, each well short
+    of the line and together about as tall as it (an 8 whose loops came apart reads as two
+    sure zeros, so neither is in doubt and the merge was never tried: "38153" read "300153")."""
+    out = np.zeros(len(plan.units), bool)
+    h = plan.line_h
+    for a in range(len(plan.units) - 1):
+        p, q = plan.single[a], plan.single[a + 1]
+        if p is None or q is None:
+            continue
+        (x0, y0, w0, h0), (x1, y1, w1, h1) = pieces[p].box, pieces[q].box
+        if max(h0, h1) > STACKED_MAX_H * h:
+            continue
+        overlap = min(x0 + w0, x1 + w1) - max(x0, x1)
+        top, bottom = max(y0 + h0, y1 + h1), min(y0, y1)
+        if overlap >= 0.5 * min(w0, w1) and top - bottom >= STACKED_MIN_H * h:
+            out[a] = out[a + 1] = True
+    return out
+
+
 def rejected_full_height(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                          min_width: float = 0.5, min_height: float = 0.7) -> np.ndarray:
     """Per unit: read as "not a digit" though it is as tall as the line's digits and wider

@@ -785,6 +785,19 @@ def test_broken_zero_in_flat_writing_is_offered_merged():
     assert (0, 2) not in plan.merges
 
 
+def test_loops_of_an_8_written_apart_are_in_doubt():
+    # an 8 whose loops came apart: two sure zeros, one above the other, each 0.4 line heights
+    boxes = [(5, 3, 37, 39), (47, 11, 35, 14), (47, 26, 36, 16), (101, 7, 18, 39)]
+    plan, book = _plan(boxes, line_h=36.5)
+    assert sg.stacked_halves(plan, book.pieces).tolist() == [False, True, True, False]
+    # two small zeros side by side (a cheque's cents) or one above the other but together
+    # still short are not
+    plan, book = _plan([(5, 3, 37, 39), (47, 11, 20, 14), (70, 11, 20, 14)], line_h=36.5)
+    assert not sg.stacked_halves(plan, book.pieces).any()
+    plan, book = _plan([(5, 3, 37, 39), (47, 11, 20, 10), (47, 22, 20, 10)], line_h=36.5)
+    assert not sg.stacked_halves(plan, book.pieces).any()
+
+
 def test_only_doubtful_units_get_alternatives():
     plan, book = _plan([(10, 20, 30, 30), (25, 8, 20, 6), (80, 8, 25, 42)])
     probs = np.full((len(book.pieces), 11), 0.001, np.float32)
