@@ -872,7 +872,11 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                 options.append((total, a, [q for q in seg if pieces[q].box[3] >= tall]))
         for (i, jj), q in plan.merges.items():
             if jj == j and not ones_side_by_side(plan, i, jj, q, probs, pieces):
-                options.append((as_digit(q), i, [q]))
+                # parts that may each be punctuation compete with being marks, not with
+                # other digits: no price for fewer digits (a small zero written in two
+                # strokes was left out as two marks)
+                marks = all(plan.punct_ok[i:jj]) and digit_bonus < 0
+                options.append((as_digit(q) - digit_bonus * marks, i, [q]))
         for score, i, chosen in options:
             total = best[i] + score
             if total > best[j]:

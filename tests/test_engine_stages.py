@@ -919,6 +919,25 @@ def test_a_long_comma_read_as_a_sure_1_is_punctuation():
         assert len(sg.solve_line(plan, probs, book.pieces, -1.0)) == expected
 
 
+def test_a_small_zero_in_two_strokes_is_read_though_each_may_be_a_mark():
+    # "50.000": a small zero's two strokes are each short enough to be punctuation and each
+    # read as not a digit; merged they are a sure 0, not two marks
+    plan, book = _plan([(10, 8, 40, 42), (60, 30, 12, 10), (68, 24, 12, 12), (100, 24, 12, 18)])
+    assert plan.punct_ok[1] and plan.punct_ok[2] and (1, 3) in plan.merges
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    five, low, high, zero = plan.single
+    probs[[five, zero]] = 0.001
+    probs[[five, zero], [5, 0]] = 0.99
+    probs[low, sg.NON_DIGIT], probs[high, sg.NON_DIGIT] = 0.99, 0.7
+    merged = plan.merges[(1, 3)]
+    probs[merged] = 0.001
+    probs[merged, 0] = 0.97
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [five, merged, zero]
+    probs[merged, 0], probs[merged, sg.NON_DIGIT] = 0.2, 0.75  # merged, no digit either
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [five, zero]
+
+
 def test_a_flat_stroke_closing_a_line_may_be_a_mark_but_a_small_zero_stays():
     # a cheque's "5580" ends in a dash-like flourish 0.6 line heights tall, read as a weak 1
     # ("55801"); solid boxes have no loop, so the flourish is a closing mark
