@@ -51,8 +51,10 @@ def select_pages(n_pages: int, max_digits: int, first_seed: int = FIRST_SEED,
 
 
 def load_pages(cache: Path, n_pages: int, max_digits: int) -> list[tuple[int, np.ndarray, int]]:
-    """select_pages, from the cache file when it was made with the same selection."""
-    key = f"{FIRST_SEED}:{n_pages}:{max_digits}"
+    """select_pages, from the cache file when it was made with the same selection by the same
+    version of the page generator."""
+    from realtime.synth import GENERATOR_VERSION
+    key = f"{FIRST_SEED}:{n_pages}:{max_digits}:v{GENERATOR_VERSION}"
     if cache.exists():
         with np.load(cache) as data:
             if str(data["key"]) == key:

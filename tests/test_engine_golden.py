@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from realtime import components as cp
+from realtime import synth
 from realtime.evaluate import evaluate_synth
 from realtime.synth import make_page
 from tests.engine_helpers import on_paper, real_reader, render_number
@@ -30,6 +31,32 @@ def test_generator_is_deterministic_and_ground_truth_is_lines():
     assert 1 <= len(lines_a) <= 5 and all(set(line) <= set("0123456789 ") for line in lines_a)
     c, _ = make_page(8)
     assert a.shape != c.shape or not np.array_equal(a, c)
+
+
+# (pages whose last digit ran off the canvas before lines were moved back inside, 2026-12-03)
+@pytest.mark.parametrize("seed", [79, 132, 191, 5013, 7])
+def test_generator_keeps_every_digit_whole_on_the_canvas(monkeypatch, seed):
+    pasted = []
+    real_paste = synth.paste_max
+
+    def recording_paste(canvas, glyph, x, y):
+        pasted.append((glyph.shape, x, y, canvas.shape))
+        real_paste(canvas, glyph, x, y)
+
+    monkeypatch.setattr(synth, "paste_max", recording_paste)
+    synth.render_page(seed)
+    assert pasted
+    for (h, w), x, y, (H, W) in pasted:
+        assert 0 <= x and x + w <= W and 0 <= y and y + h <= H, (seed, x, y, w, h, W, H)
+
+
+def test_line_overflow_moves_only_lines_off_the_canvas():
+    glyph = np.zeros((20, 10), np.float32)
+    assert synth.line_overflow([(glyph, 50, 0), (glyph, 90, 0)], W=100, margin_x=8) == 0
+    shift = synth.line_overflow([(glyph, 50, 0), (glyph, 95, 0)], W=100, margin_x=8)
+    assert shift == 105 - 96  # the right end comes back to half a margin from the side
+    assert synth.line_overflow([(glyph, 6, 0), (glyph, 95, 0)], W=100, margin_x=8) == 2
+    assert synth.line_overflow([], W=100, margin_x=8) == 0
 
 
 @pytest.mark.parametrize("seed", GOLDEN_SEEDS)
