@@ -134,7 +134,7 @@ class DigitReader:
             if doubtful.any():
                 sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
                                      narrow_split=pairs,
-                                     rejected=sg.rejected_full_height(plan, probs, book.pieces))
+                                     unsure=sg.unsure_full_height(plan, probs, book.pieces))
         clock.lap("segment")
         probs = np.concatenate([probs, self._classify(book, n_first)])
         clock.lap("classify")

@@ -808,9 +808,8 @@ def test_only_doubtful_units_get_alternatives():
     assert sg.doubtful_units(plan, probs, book.pieces).tolist() == [False, True, False]
 
 
-def test_a_narrow_touching_pair_read_as_not_a_digit_is_cut():
-    # an "8" (two rings) joined to a "1": narrower than the split width, so only its reading
-    # as not-a-digit makes it worth cutting
+def _eight_and_one():
+    """An "8" (two rings) joined to a "1", narrower than the split width -> (comps, box)."""
     mask = np.zeros((60, 60), np.uint8)
     cv2.ellipse(mask, (18, 17), (10, 10), 0, 0, 360, 1, 3)
     cv2.ellipse(mask, (18, 39), (11, 11), 0, 0, 360, 1, 3)
@@ -819,20 +818,52 @@ def test_a_narrow_touching_pair_read_as_not_a_digit_is_cut():
     comps = cp.find_components(mask.view(bool))
     assert len(comps) == 1
     box = tuple(int(v) for v in comps.boxes[0])
-    line_h = box[3]
-    assert box[2] <= 0.9 * line_h  # too narrow for the usual cut
+    assert box[2] <= 0.9 * box[3]  # too narrow for the usual cut
+    return comps, box
+
+
+def _eight_and_one_plan(verdict: int, confidence: float):
+    """The 8-and-1 unit read whole as `verdict` at `confidence`, with the cuts that reading
+    earns -> (plan, book, probs)."""
+    comps, box = _eight_and_one()
     x = np.array([float(box[0])])
-    cuts_for = {}
-    for verdict in (1, sg.NON_DIGIT):
-        book = sg.PieceBook(comps)
-        plan = sg.plan_line(book, [0], line_h)
-        probs = np.full((len(book.pieces), 11), 0.001, np.float32)
-        probs[plan.single[0], verdict] = 0.99
-        sg.plan_alternatives(book, plan, np.ones(1, bool), x, x + box[2],
-                             rejected=sg.rejected_full_height(plan, probs, book.pieces))
-        cuts_for[verdict] = plan.cuts
-    assert cuts_for[1] == {}  # read as a digit: left whole
-    assert 0 in cuts_for[sg.NON_DIGIT] and len(cuts_for[sg.NON_DIGIT][0]) >= 2
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0], box[3])
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[plan.single[0], verdict] = confidence
+    sg.plan_alternatives(book, plan, np.ones(1, bool), x, x + box[2],
+                         unsure=sg.unsure_full_height(plan, probs, book.pieces))
+    probs = np.vstack([probs, np.full((len(book.pieces) - len(probs), 11), 0.001, np.float32)])
+    return plan, book, probs
+
+
+def test_a_narrow_touching_pair_read_as_not_a_digit_or_unsure_is_cut():
+    # only its reading as not-a-digit, or as no sure digit, makes it worth cutting
+    assert _eight_and_one_plan(8, 0.99)[0].cuts == {}  # read as a sure digit: left whole
+    for verdict, confidence in ((sg.NON_DIGIT, 0.99), (8, 0.47)):
+        plan = _eight_and_one_plan(verdict, confidence)[0]
+        assert 0 in plan.cuts and len(plan.cuts[0]) >= 2
+
+
+def test_an_unsure_unit_cut_into_sure_digits_pays_no_fewer_digits_price():
+    # read whole as an unsure 8, cut as a sure 8 and a sure 1: with the engine's negative
+    # digit bonus the single digit would win without the refund (-0.75 - 1 vs -2)
+    plan, book, probs = _eight_and_one_plan(8, 0.47)
+    edges = plan.cuts[0]
+    last = max(m for _, m, _ in edges)
+    pairs = [(p, q) for k, m, p in edges if k == 0 for k2, m2, q in edges if k2 == m and m2 == last]
+    assert pairs
+    left, right = max(pairs, key=lambda pq: book.pieces[pq[0]].box[2])
+    for _, _, piece in edges:
+        probs[piece, sg.NON_DIGIT] = 0.99
+    probs[left] = 0.001
+    probs[left, 8] = 0.99
+    probs[right] = 0.001
+    probs[right, 1] = 0.99
+    assert sg.solve_line(plan, probs, book.pieces, digit_bonus=-1.0) == [left, right]
+    # a fairly sure whole reading keeps its price advantage
+    probs[plan.single[0], 8] = 0.7
+    assert sg.solve_line(plan, probs, book.pieces, digit_bonus=-1.0) == [plan.single[0]]
 
 
 def test_solve_line_prefers_the_confident_segmentation():
@@ -1104,9 +1135,10 @@ def test_pieces_are_grey_when_the_contrast_map_is_given():
 
 
 def test_a_line_lost_to_an_unsure_blob_is_read_again_at_no_digit_price():
-    # "17" touching: the whole unit is an unsure 0 (0.46), the two cut pieces a sure 1 and 7;
-    # at the engine's negative digit bonus the one unsure digit scores better, then falls
-    # under the lone-digit confidence and the line would be empty
+    # "17" touching: the whole unit is an unsure 0 (0.46), the two cut pieces a fair 1 and 7
+    # (under SURE_CUT: no refund of the digit price); at the engine's negative digit bonus
+    # the one unsure digit scores better, then falls under the lone-digit confidence and the
+    # line would be empty
     from realtime.reader import DigitReader
 
     labels = np.zeros((60, 120), np.int32)
@@ -1126,7 +1158,8 @@ def test_a_line_lost_to_an_unsure_blob_is_read_again_at_no_digit_price():
             seven = p            # ... and the 7 from there to the end
     assert one is not None and seven is not None
     probs[one], probs[seven] = 0.001, 0.001
-    probs[one, 1], probs[seven, 7] = 0.99, 0.99
+    probs[one, 1], probs[seven, 7] = 0.85, 0.85
+    assert 0.85 < sg.SURE_CUT
     reader = DigitReader(classifier=object())
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[0]]
     assert reader._line_digits(plan, book, probs, -1.0) == []
