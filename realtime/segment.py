@@ -628,9 +628,9 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
     for a, i in enumerate(units):
         x, y, w, h = (int(v) for v in boxes[i])
         narrow = narrow_split is not None and bool(narrow_split[a])
-        refused = unsure is not None and bool(unsure[a])
+        in_doubt = unsure is not None and bool(unsure[a])
         own_h = writing_height(h, line_h)
-        if not doubtful[a] or line_h <= 0 or (w <= split_ratio * own_h and not (narrow or refused)):
+        if not doubtful[a] or line_h <= 0 or (w <= split_ratio * own_h and not (narrow or in_doubt)):
             continue
         ids = (int(comps.ids[i]),)
         # slanted writing touches along a slant: cut along it, in the frame where it is upright
@@ -647,10 +647,10 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
             if not any(two_upright_strokes(mask, c) for c in cuts):
                 continue
             plan.apart.add(a)
-        n_fit = w / (0.6 * line_h)  # digits that fit at the narrowest usual digit width
-        if w <= split_ratio * own_h:  # (cut only as unsure or refused: at most a pair)
+        if w <= split_ratio * own_h:  # (cut only as a pair of ones or in doubt: at most a pair)
             cuts = cut_positions(mask, line_h, max_cuts=NARROW_MAX_CUTS)
         else:
+            n_fit = w / (0.6 * line_h)  # digits that fit at the narrowest usual digit width
             cuts = cut_positions(mask, line_h,
                                  max_cuts=min(max_cuts, max(MIN_CUTS, round(1.5 * n_fit))))
         near = max(2, int(0.1 * line_h))
