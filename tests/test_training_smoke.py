@@ -71,18 +71,46 @@ def test_model_card_per_class_table_from_metrics_read_back_from_json():
 
 @pytest.mark.slow
 def test_training_smoke_with_two_towers_and_weight_averaging(tmp_path):
-    """The options off by default (--towers 2, --ema) still train, export and load."""
+    """The options off by default (--towers 2, --ema, --teachers) still train, export and load."""
     if not TRAIN_PYTHON.exists():
         pytest.skip(f"no training venv at {TRAIN_PYTHON} (TensorFlow): `make train` creates it")
     out = tmp_path / "model"
     proc = subprocess.run(
         [str(TRAIN_PYTHON), "training/train_classifier.py", "--smoke", "--towers", "2",
-         "--ema", "0.99", "--out", str(out)],
+         "--ema", "0.99", "--teachers", "models/digits_int8.tflite", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["architecture"].startswith("2 towers") and metrics["ema_momentum"] == 0.99
+    assert metrics["teachers"] == ["digits_int8.tflite"] and metrics["distill_weight"] > 0
     assert metrics["size_bytes"] <= 200_000
     from realtime.classifier import DigitClassifier
     probs = DigitClassifier(out / "digits_int8.tflite").probabilities(np.zeros((2, 28, 28), np.uint8))
     assert probs.shape == (2, 11) and np.allclose(probs.sum(1), 1.0, atol=0.05)
+
+
+def test_distilled_targets_keep_the_label_on_top_and_sum_to_one():
+    """Distillation targets mix the one-hot label with the teachers' probabilities; even where
+    the teachers are confidently wrong the true label must stay the target's argmax."""
+    from training.train_classifier import DISTILL_WEIGHT, NUM_CLASSES, distilled_targets
+
+    y = np.array([3, 7, 10])
+    soft = np.full((3, NUM_CLASSES), 0.0, np.float32)
+    soft[0, 3] = 1.0                     # teachers agree with the label
+    soft[1, 1] = 1.0                     # teachers sure it is a 1, label says 7
+    soft[2] = 1.0 / NUM_CLASSES          # teachers undecided about a non-digit
+    t = distilled_targets(y, soft)
+    assert t.shape == (3, NUM_CLASSES) and t.dtype == np.float32
+    assert np.allclose(t.sum(1), 1.0)
+    assert list(t.argmax(1)) == [3, 7, 10]
+    assert t[1, 1] == pytest.approx(DISTILL_WEIGHT) and t[0, 3] == pytest.approx(1.0)
+
+
+def test_missing_teacher_fails_at_once_naming_it(tmp_path, capsys, monkeypatch):
+    from training import train_classifier
+    from training.train_classifier import main
+
+    monkeypatch.setattr(train_classifier, "TEACHERS", ())  # main() sets it; put it back after
+    assert main(["--smoke", "--teachers", str(tmp_path / "gone.tflite"), "--out", str(tmp_path)]) == 2
+    assert "gone.tflite" in capsys.readouterr().err
+    assert not (tmp_path / "metrics.json").exists()
