@@ -83,6 +83,7 @@ def test_training_smoke_with_two_towers_and_weight_averaging(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["architecture"].startswith("2 towers") and metrics["ema_momentum"] == 0.99
     assert metrics["teachers"] == ["digits_int8.tflite"] and metrics["distill_weight"] > 0
+    assert "Distilled" in (out / "MODEL_CARD.md").read_text()
     assert metrics["size_bytes"] <= 200_000
     from realtime.classifier import DigitClassifier
     probs = DigitClassifier(out / "digits_int8.tflite").probabilities(np.zeros((2, 28, 28), np.uint8))

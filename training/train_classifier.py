@@ -738,6 +738,9 @@ def model_card(m: dict) -> str:
         f"- Seed: {m['seed']}; epochs {m['epochs']}, batch {m['batch']}, Adam lr {m['lr']} cosine, "
         f"L2 {m['weight_decay']}" + (f", weight EMA {m['ema_momentum']} with batch-norm statistics "
                                       "re-estimated" if m.get("ema_momentum") else ""),
+        *([f"- Distilled: targets {1 - m['distill_weight']:g} x the label + {m['distill_weight']:g} x "
+           f"the mean probabilities of {', '.join(m['teachers'])} (rebuild those first)"]
+          if m.get("teachers") else []),
         f"- Time on this machine: {m['train_seconds'] / 60:.1f} min total "
         f"(data {m['data_seconds'] / 60:.1f} min), {m['cpu_count']} CPU cores, {m['platform']}; "
         f"1/5/15-min load average when training ended: {m.get('load_average_after_fit')} "
