@@ -487,11 +487,15 @@ def teacher_probabilities(paths, x, chunk=4096):
     return out
 
 
+def one_hot(y):
+    """Class indices -> N x 11 float32 rows of zeros with a 1 at the class."""
+    import numpy as np
+    return np.eye(NUM_CLASSES, dtype=np.float32)[y]
+
+
 def distilled_targets(y, soft):
     """Hard labels + teachers' probabilities -> soft training targets (N x 11 float32)."""
-    import numpy as np
-    onehot = np.eye(NUM_CLASSES, dtype=np.float32)[y]
-    return (1 - DISTILL_WEIGHT) * onehot + DISTILL_WEIGHT * soft
+    return (1 - DISTILL_WEIGHT) * one_hot(y) + DISTILL_WEIGHT * soft
 
 
 def train(model, data, epochs, batch):
@@ -499,10 +503,11 @@ def train(model, data, epochs, batch):
     import numpy as np
     import tensorflow as tf
     x, y = data["train"]
-    xv, yv = data["val"]
+    xv, val_labels = data["val"]
+    yv = val_labels
     if "train_soft" in data:  # distillation: soft targets, validation labels one-hot to match
         y = distilled_targets(y, data["train_soft"])
-        yv = np.eye(NUM_CLASSES, dtype=np.float32)[yv]
+        yv = one_hot(val_labels)
     clean = data.get("train_clean", np.zeros(len(x), bool))
     steps_per_epoch = int(np.ceil(len(x) / batch))
     schedule = keras.optimizers.schedules.CosineDecay(LR, decay_steps=max(1, steps_per_epoch * epochs),
@@ -531,7 +536,7 @@ def train(model, data, epochs, batch):
         recalibrate_batch_norm(model, x, batch)
     # the model as exported (EMA weights, towers averaged) on the validation digits
     pred = probabilities_model(model).predict(xv[..., None], batch_size=512, verbose=0).argmax(1)
-    history.history["val_accuracy_final"] = [float((pred == data["val"][1]).mean())]
+    history.history["val_accuracy_final"] = [float((pred == val_labels).mean())]
     return history
 
 
@@ -824,10 +829,9 @@ def main(argv=None) -> int:
 
     np.random.seed(SEED)
     data = build_data(cfg, args.workers)
-    t_data = time.time() - t0
     if TEACHERS:
         data["train_soft"] = teacher_probabilities(TEACHERS, data["train"][0])
-        t_data = time.time() - t0
+    t_data = time.time() - t0
     print(f"data ready in {t_data:.0f}s: {len(data['train'][0]):,} training samples", flush=True)
 
     import keras
