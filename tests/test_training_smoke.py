@@ -71,19 +71,23 @@ def test_model_card_per_class_table_from_metrics_read_back_from_json():
 
 @pytest.mark.slow
 def test_training_smoke_with_two_towers_and_weight_averaging(tmp_path):
-    """The options off by default (--towers 2, --ema, --teachers) still train, export and load."""
+    """The options off by default (--towers 2, --ema, --teachers, --focus) still train, export
+    and load."""
     if not TRAIN_PYTHON.exists():
         pytest.skip(f"no training venv at {TRAIN_PYTHON} (TensorFlow): `make train` creates it")
     out = tmp_path / "model"
     proc = subprocess.run(
         [str(TRAIN_PYTHON), "training/train_classifier.py", "--smoke", "--towers", "2",
-         "--ema", "0.99", "--teachers", "models/digits_int8.tflite", "--out", str(out)],
+         "--ema", "0.99", "--teachers", "models/digits_int8.tflite",
+         "--focus", "models/digits_int8.tflite", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["architecture"].startswith("2 towers") and metrics["ema_momentum"] == 0.99
     assert metrics["teachers"] == ["digits_int8.tflite"] and metrics["distill_weight"] > 0
-    assert "Distilled" in (out / "MODEL_CARD.md").read_text()
+    assert metrics["focus"] == "digits_int8.tflite" and 0 < metrics["focus_share"] < 1
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "Distilled" in card and "Focus" in card
     assert metrics["size_bytes"] <= 200_000
     from realtime.classifier import DigitClassifier
     probs = DigitClassifier(out / "digits_int8.tflite").probabilities(np.zeros((2, 28, 28), np.uint8))
@@ -105,6 +109,34 @@ def test_distilled_targets_keep_the_label_on_top_and_sum_to_one():
     assert np.allclose(t.sum(1), 1.0)
     assert list(t.argmax(1)) == [3, 7, 10]
     assert t[1, 1] == pytest.approx(DISTILL_WEIGHT) and t[0, 3] == pytest.approx(1.0)
+
+
+def test_focus_weights_weigh_up_unsure_and_wrong_samples():
+    """--focus: samples the focus model reads unsure (under FOCUS_BELOW) or wrong weigh
+    1 + FOCUS_WEIGHT times the sure, right ones; the mean weight stays 1."""
+    from training.train_classifier import FOCUS_BELOW, FOCUS_WEIGHT, NUM_CLASSES, focus_weights
+
+    y = np.array([3, 7, 10, 2])
+    probs = np.zeros((4, NUM_CLASSES), np.float32)
+    probs[0, 3] = 1.0                      # sure and right
+    probs[1, 1] = 1.0                      # sure and wrong
+    probs[2, 10] = FOCUS_BELOW - 0.01      # right but unsure
+    probs[2, 0] = 1.0 - probs[2, 10]
+    probs[3, 2] = 1.0                      # sure and right
+    w = focus_weights(y, probs)
+    assert w.dtype == np.float32 and w.mean() == pytest.approx(1.0)
+    assert w[1] == pytest.approx(w[2]) and w[0] == pytest.approx(w[3])
+    assert w[1] / w[0] == pytest.approx(1.0 + FOCUS_WEIGHT)
+
+
+def test_missing_focus_model_fails_at_once_naming_it(tmp_path, capsys, monkeypatch):
+    from training import train_classifier
+    from training.train_classifier import main
+
+    monkeypatch.setattr(train_classifier, "FOCUS", None)  # main() sets it; put it back after
+    assert main(["--smoke", "--focus", str(tmp_path / "nofocus.tflite"), "--out", str(tmp_path)]) == 2
+    assert "nofocus.tflite" in capsys.readouterr().err
+    assert not (tmp_path / "metrics.json").exists()
 
 
 def test_missing_teacher_fails_at_once_naming_it(tmp_path, capsys, monkeypatch):
