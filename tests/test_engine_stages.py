@@ -624,6 +624,57 @@ def test_a_tall_figure_joined_to_small_zeros_may_hold_more_digits():
     assert sg.small_writing_fit(tall_only, cuts, 150, line_h) == 3
 
 
+def _tall_figure_and_small_zeros(line_h: int = 86) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """One component: a tall 1, a 4 and a 5 (solid blocks), then three small drawn zeros about
+    0.27 line heights tall, all joined by a stroke along their feet (cheque "145000", whose
+    binarized ink is one blob). -> (mask, x-range of each of the six digits)"""
+    mask = np.zeros((line_h, 170), np.uint8)
+    mask[:, 2:8] = 1                                    # 1
+    mask[20:80, 18:40] = 1                              # 4
+    mask[34:80, 46:72] = 1                              # 5
+    spans = [(2, 8), (18, 40), (46, 72)]
+    for cx in (90, 116, 142):                           # small zeros, 23 px tall
+        cv2.ellipse(mask, (cx, 68), (10, 11), 0, 0, 360, 1, 2)
+        spans.append((cx - 11, cx + 11))
+    mask[78:81, 2:150] = 1                              # the stroke joining their feet
+    return mask.astype(bool), spans
+
+
+def test_small_sure_zeros_cut_from_a_tall_figure_are_digits():
+    """The small zeros are shorter than CUT_DIGIT_TALL line heights, so they used to count as
+    one flat slice left out; read as sure digits and at least SMALL_DIGIT tall they are digits,
+    and a left-out slice pays again for each loop it holds."""
+    line_h = 86
+    mask, spans = _tall_figure_and_small_zeros(line_h)
+    book, plan = _plan_of(mask, line_h)
+    labels = [1, 4, 5, 0, 0, 0]
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    for _, _, p in plan.cuts[0]:
+        x, _, w, _ = book.pieces[p].box
+        for (x0, x1), label in zip(spans, labels, strict=True):
+            # one digit's ink (and a bit of the joining stroke), no more
+            if x <= x0 + 1 and x + w >= x1 - 1 and w <= x1 - x0 + 14:
+                probs[p] = 0.001
+                probs[p, label] = 0.95
+    chosen = sg.solve_line(plan, probs, book.pieces, -1.0)
+    assert [int(np.argmax(probs[p])) for p in chosen] == labels
+    assert all(book.pieces[p].box[3] < sg.CUT_DIGIT_TALL * line_h for p in chosen[3:])
+
+
+def test_enclosed_loops_counts_the_holes_of_a_crop():
+    ring = np.zeros((28, 28), np.uint8)
+    cv2.ellipse(ring, (14, 14), (6, 9), 0, 0, 360, 255, 3)
+    eight = np.zeros((28, 28), np.uint8)
+    cv2.circle(eight, (14, 8), 5, 255, 2)
+    cv2.circle(eight, (14, 19), 6, 255, 2)
+    dash = np.zeros((28, 28), np.uint8)
+    dash[12:16, 4:24] = 255
+    hook = ring.copy()
+    hook[:, 14:] = 0                                    # an open curve: no loop
+    assert [sg.enclosed_loops(c) for c in (ring, eight, dash, hook, None)] == [1, 2, 0, 0, 0]
+
+
 def _two_zeros_joined_below() -> np.ndarray:
     """Two drawn zeros joined by a ligature along their feet: a cursive "00"."""
     mask = np.zeros((32, 60), np.uint8)
