@@ -119,19 +119,19 @@ HOLE_MIN_W = 0.15
 HOLE_EDGE = 0.2
 
 
-def hole_spans(mask: np.ndarray, min_w: float) -> list[tuple[int, int]]:
-    """(first, last + 1) columns of each hole of `mask` at least `min_w` wide: paper enclosed
-    by the stroke (a loop of 0, 6, 8, 9)."""
+def holes(mask: np.ndarray) -> np.ndarray:
+    """Statistics rows (x, y, w, h, area) of the holes of `mask`: regions of paper
+    (4-connected) enclosed by the stroke, not reaching its border (a loop of 0, 6, 8, 9)."""
     paper = (~mask).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
     h, w = mask.shape
-    out = []
-    for k in range(1, n):
-        x, y, bw, bh, _ = stats[k]
-        if x == 0 or y == 0 or x + bw == w or y + bh == h or bw < min_w:
-            continue
-        out.append((int(x), int(x + bw)))
-    return out
+    x, y, bw, bh = (stats[1:, k] for k in range(4))
+    return stats[1:][(x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)]
+
+
+def hole_spans(mask: np.ndarray, min_w: float) -> list[tuple[int, int]]:
+    """(first, last + 1) columns of each hole of `mask` at least `min_w` wide."""
+    return [(int(x), int(x + bw)) for x, _, bw, _, _ in holes(mask) if bw >= min_w]
 
 
 def junction_positions(mask: np.ndarray, line_h: float) -> list[int]:
@@ -798,15 +798,11 @@ LOOP_PAPER = 100  # crop pixels under this are paper
 
 
 def enclosed_loops(crop: np.ndarray | None) -> int:
-    """Loops in a normalized crop: regions of paper (4-connected) that do not reach its
-    border and are at least LOOP_MIN_PX pixels (a 0 has one, an 8 two, a dash none)."""
+    """Loops in a normalized crop: its holes of at least LOOP_MIN_PX pixels (a 0 has one,
+    an 8 two, a dash none)."""
     if crop is None:
         return 0
-    paper = (crop < LOOP_PAPER).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
-    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    inner = np.setdiff1d(np.arange(1, n), border)
-    return int((stats[inner, cv2.CC_STAT_AREA] >= LOOP_MIN_PX).sum())
+    return int((holes(crop >= LOOP_PAPER)[:, cv2.CC_STAT_AREA] >= LOOP_MIN_PX).sum())
 
 
 def digit_scores(probs: np.ndarray) -> np.ndarray:

@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from realtime.classifier import SECOND_OPINION_BELOW  # noqa: E402 (needs ROOT on the path)
+
 # ---------------------------------------------------------------- config (nanoGPT style) ------
 SEED = 20261125               # weights, augmentation and batch order (--seed changes it)
 MNIST_SPLIT_SEED = 20261125   # which MNIST train digits are held out: fixed whatever --seed is
@@ -113,15 +115,15 @@ TOWER_DENSE = 72
 TEACHERS: tuple[str, ...] = ()
 DISTILL_WEIGHT = 0.4
 # Focus (--focus MODEL): a second opinion only ever reads the crops the first model is unsure
-# of, so train it harder on those. Each sample the focus model reads at under FOCUS_BELOW (the
-# engine's SECOND_OPINION_BELOW) or gets wrong weighs 1 + FOCUS_WEIGHT in the loss, the others
+# of, so train it harder on those. Each sample the focus model reads at under FOCUS_BELOW (where
+# the engine asks its second opinion) or gets wrong weighs 1 + FOCUS_WEIGHT in the loss, the others
 # 1 (then scaled to a mean weight of 1, so the learning rate means the same). Off by default:
 # tried 2026-12-04 ("v15", --second --focus models/digits_int8.tflite, seed 20261208; 14.0 % of
 # the samples weighed up): alone MNIST test 99.46 %; v4 + v15 99.58 % (v4 + v8 99.61 %), ORAND
 # training images CER 3.12 % (3.20 %) but synthetic tuning pages 80.0 % (81.3 %): not kept.
 FOCUS: str | None = None
 FOCUS_WEIGHT = 3.0
-FOCUS_BELOW = 0.99
+FOCUS_BELOW = SECOND_OPINION_BELOW
 DROPOUT = 0.3                 # tried 0.1: MNIST test 99.34 % vs 99.39 %, no gain
 # Mild affine jitter drawn afresh every step for the *clean* samples (MNIST and ORAND crops as
 # normalized): without it each clean digit is seen 10 times exactly as it is, the harsh copies
@@ -489,14 +491,15 @@ def jitter_clean(step, batch):
 
 
 def teacher_probabilities(paths, x, chunk=4096):
-    """The teachers' mean probabilities (N x 11) on uint8 crops x, read with LiteRT."""
+    """The mean probabilities (N x 11) of these models (the teachers, or the focus model) on
+    uint8 crops x, read with LiteRT."""
     import numpy as np
     from tqdm import tqdm
 
     from realtime.classifier import _Model
     models = [_Model(Path(p), num_threads=os.cpu_count() or 1) for p in paths]
     out = np.zeros((len(x), NUM_CLASSES), np.float32)
-    for i in tqdm(range(0, len(x), chunk), desc="teacher probabilities"):
+    for i in tqdm(range(0, len(x), chunk), desc="model probabilities"):
         out[i:i + chunk] = np.mean([m.probabilities(x[i:i + chunk]) for m in models], axis=0)
     return out
 
@@ -512,12 +515,16 @@ def distilled_targets(y, soft):
     return (1 - DISTILL_WEIGHT) * one_hot(y) + DISTILL_WEIGHT * soft
 
 
+def unsure_or_wrong(y, probs):
+    """Per sample: is the focus model's top probability under FOCUS_BELOW, or its reading
+    wrong?"""
+    return (probs.max(1) < FOCUS_BELOW) | (probs.argmax(1) != y)
+
+
 def focus_weights(y, probs):
-    """Per-sample loss weights (mean 1): 1 + FOCUS_WEIGHT where the focus model's top
-    probability is under FOCUS_BELOW or its reading is wrong, else 1."""
+    """Per-sample loss weights (mean 1): 1 + FOCUS_WEIGHT where unsure_or_wrong, else 1."""
     import numpy as np
-    hard = (probs.max(1) < FOCUS_BELOW) | (probs.argmax(1) != y)
-    w = 1.0 + FOCUS_WEIGHT * hard.astype(np.float32)
+    w = 1.0 + FOCUS_WEIGHT * unsure_or_wrong(y, probs).astype(np.float32)
     return (w / w.mean()).astype(np.float32)
 
 
@@ -863,9 +870,9 @@ def main(argv=None) -> int:
     if TEACHERS:
         data["train_soft"] = teacher_probabilities(TEACHERS, data["train"][0])
     if FOCUS:
-        data["train_weight"] = focus_weights(data["train"][1],
-                                             teacher_probabilities([FOCUS], data["train"][0]))
-        focus_share = float((data["train_weight"] > data["train_weight"].min()).mean())
+        focus_probs = teacher_probabilities([FOCUS], data["train"][0])
+        data["train_weight"] = focus_weights(data["train"][1], focus_probs)
+        focus_share = float(unsure_or_wrong(data["train"][1], focus_probs).mean())
         print(f"focus: {focus_share:.1%} of the training samples weighed up", flush=True)
     t_data = time.time() - t0
     print(f"data ready in {t_data:.0f}s: {len(data['train'][0]):,} training samples", flush=True)
