@@ -99,19 +99,43 @@ def _overlap(i: int, j: int, xs: list[float], ys: list[float], hs: list[float]) 
 
 
 def space_after(lefts: np.ndarray, rights: np.ndarray, line_height: float,
-                space_factor: float = 0.85, max_usual: float = 0.4) -> np.ndarray:
+                space_factor: float = 0.85, max_usual: float = 0.4,
+                marks: np.ndarray | None = None) -> np.ndarray:
     """Bool per gap (len n-1): is the gap after item i a word space?
 
     A gap is a space when it is wider than `space_factor` digit heights and clearly wider than
     the line's usual (lower-quartile) spacing, so a widely spaced hand does not get spaces
     everywhere. The usual spacing counts as at most `max_usual` digit heights: in a line of
     single digits ("1 0", "5 6 6") every gap is a space, and so is its quartile.
+    `marks` (m x 2: left, right along the line) are the line's other strokes: a gap counts
+    only its widest stretch free of them, so the full stop of "2.028" or the long bar of a 5
+    that came off it does not make a space.
     """
     if len(lefts) < 2:
         return np.zeros(0, bool)
     gaps = lefts[1:] - rights[:-1]
+    if marks is not None and len(marks):
+        gaps = free_gaps(rights[:-1], lefts[1:], marks)
     usual = min(max(0.0, lower_quartile(gaps.tolist())), max_usual * line_height)
     return (gaps > space_factor * line_height) & (gaps > 1.5 * usual)
+
+
+def free_gaps(starts: np.ndarray, ends: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """Per gap [start, end): its widest stretch not covered by any of `marks` (left, right
+    intervals); end - start where none falls inside."""
+    out = np.asarray(ends, np.float64) - np.asarray(starts, np.float64)
+    order = np.argsort(marks[:, 0], kind="stable")
+    marks = marks[order]
+    for g, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        inside = marks[(marks[:, 1] > a) & (marks[:, 0] < b)]
+        if a >= b or not len(inside):
+            continue
+        widest, at = 0.0, float(a)
+        for left, right in inside:
+            widest = max(widest, left - at)
+            at = max(at, right)
+        out[g] = max(widest, b - at)
+    return out
 
 
 def lower_quartile(values: list[float]) -> float:

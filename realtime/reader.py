@@ -129,17 +129,19 @@ class DigitReader:
         n_first = len(book.pieces)
         for plan in plans:
             pairs = sg.maybe_two_ones(plan, probs, book.pieces)
+            beside = sg.maybe_one_beside(plan, probs, book.pieces)
             doubtful = (sg.doubtful_units(plan, probs, book.pieces) | pairs
                         | sg.stacked_halves(plan, book.pieces))
-            if doubtful.any():
+            if doubtful.any() or beside.any():
                 sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
-                                     narrow_split=pairs,
+                                     narrow_split=pairs, beside=beside,
                                      unsure=sg.unsure_full_height(plan, probs, book.pieces))
         clock.lap("segment")
         probs = np.concatenate([probs, self._classify(book, n_first)])
         clock.lap("classify")
 
-        lines, digits = self._assemble(plans, book, probs, book.tilt, scale, shape)
+        lines, digits = self._assemble(plans, book, probs, book.tilt, scale, shape,
+                                       np.stack([lefts, rights], axis=1))
         clock.lap("assemble")
         return lines, digits, marks
 
@@ -211,13 +213,13 @@ class DigitReader:
         return len(kept) == 1 and (kept[0][1] < s.lone_digit_confidence
                                    or kept[0][2][3] < s.lone_digit_min_px)
 
-    def _drop_isolated_specks(self, kept, along, line_h):
+    def _drop_isolated_specks(self, kept, along, line_h, marks=None):
         """A line's digits (left to right) without the tiny ones that stand alone between
         spaces: scattered specks of a noise field or texture, each a "digit" under
         lone_digit_min_px, make a line of far-apart digits. What is left is held to the
         lone-digit rule again. -> (kept, along, spaces)"""
         s = self.settings
-        spaces = line_spaces(kept, along, line_h, s.space_factor)
+        spaces = line_spaces(kept, along, line_h, s.space_factor, marks)
         n = len(kept)
         alone = [(j == 0 or spaces[j - 1]) and (j == n - 1 or spaces[j]) for j in range(n)]
         keep = [not (alone[j] and kept[j][2][3] < s.lone_digit_min_px) for j in range(n)]
@@ -227,7 +229,7 @@ class DigitReader:
         along = along[np.array(keep)]
         if self._stray_lone(kept):
             return [], along[:0], np.zeros(0, bool)
-        return kept, along, line_spaces(kept, along, line_h, s.space_factor)
+        return kept, along, line_spaces(kept, along, line_h, s.space_factor, marks)
 
     def _line_digits(self, plan, book, probs, digit_bonus: float) -> list:
         """One line's best segmentation -> its (label, confidence, box) digits over the
@@ -248,8 +250,10 @@ class DigitReader:
             return []  # ... and so is one blob alone on its line, cut into unsure "digits"
         return kept
 
-    def _assemble(self, plans, book, probs, tilt, scale, shape):
-        """Chosen pieces -> Digit objects (input pixels) and line strings with spaces."""
+    def _assemble(self, plans, book, probs, tilt, scale, shape, extents=None):
+        """Chosen pieces -> Digit objects (input pixels) and line strings with spaces.
+        `extents`: each component's (left, right) along its line; a line's components split
+        the gaps between its digits (see ln.space_after)."""
         s = self.settings
         lines: list[str] = []
         digits: list[Digit] = []
@@ -262,18 +266,19 @@ class DigitReader:
                 # again at no price; what that gives must pass the same tests
                 kept = self._line_digits(plan, book, probs, 0.0)
             if kept:
-                line_records.append((plan.line_h, kept))
+                marks = extents[plan.units] if extents is not None else None
+                line_records.append((plan.line_h, kept, marks))
         # order lines top to bottom by their digits' de-rotated centres (pieces may have moved)
-        placed = [(line_h, kept, ln.derotate(box_centres(kept), tilt))
-                  for line_h, kept in line_records]
+        placed = [(line_h, kept, ln.derotate(box_centres(kept), tilt), marks)
+                  for line_h, kept, marks in line_records]
         placed.sort(key=lambda r: ln.median_of(r[2][:, 1].tolist()))
         li = 0
-        for line_h, kept, centres in placed:
+        for line_h, kept, centres, marks in placed:
             along = centres[:, 0]
             order = np.argsort(along, kind="stable")
             kept = [kept[i] for i in order]
             along = along[order]
-            kept, along, spaces = self._drop_isolated_specks(kept, along, line_h)
+            kept, along, spaces = self._drop_isolated_specks(kept, along, line_h, marks)
             if not kept:
                 continue
             text = []
@@ -287,10 +292,12 @@ class DigitReader:
         return lines, digits
 
 
-def line_spaces(kept, along: np.ndarray, line_h: float, space_factor: float) -> np.ndarray:
+def line_spaces(kept, along: np.ndarray, line_h: float, space_factor: float,
+                marks: np.ndarray | None = None) -> np.ndarray:
     """Per gap between neighbouring digits of a line (left to right): is it a space?"""
     widths = np.array([b[2] for _, _, b in kept], np.float64)
-    return ln.space_after(along - widths / 2, along + widths / 2, line_h, space_factor)
+    return ln.space_after(along - widths / 2, along + widths / 2, line_h, space_factor,
+                          marks=marks)
 
 
 def box_centres(kept) -> np.ndarray:

@@ -439,6 +439,69 @@ def maybe_two_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     return out
 
 
+# A thin 1 leaning on its neighbour ("13", "81", "91") reads as that neighbour alone, often
+# sure, so the pair was never in doubt and the 1 was lost. Such a unit is cut, and whole it
+# pays the price of two strokes apart. Tuning (2026-12-04): synthetic pages 5000-5599 one more
+# right, none broken; ORAND training images the same. Looser (the digit over 0.7 of the rows,
+# no straightness test) split 6s into "10" and 4s into "11" and cost 40 pages.
+BESIDE_MIN_W = 0.45      # (x line height) a unit this wide may be a digit with a 1 beside it
+BESIDE_MIN_H = 0.7       # ... and this tall
+BESIDE_VALLEY = 0.2      # the projection where they touch is at most this share of its peak
+BESIDE_STROKE_W = 0.35   # (x unit height) the 1 spans at most this many columns ...
+BESIDE_STROKE_ROWS = 0.85  # ... and this share of the unit's rows, the digit as many (the
+BESIDE_REST_ROWS = 0.85    # stem of a 6 rises well above its loop)
+BESIDE_NARROWER = 0.5    # the 1 spans at most this share of the digit's columns
+BESIDE_STRAIGHT = 0.06   # (x unit height) how far the 1's middle may stray from a line
+
+
+def maybe_one_beside(plan: LinePlan, probs: np.ndarray, pieces: list[Piece]) -> np.ndarray:
+    """Per unit: read as one digit other than 1, and wide and tall enough to be that digit with
+    a 1 touching it (whether a 1 is there is for stroke_beside to say, on the unit's mask)."""
+    out = np.zeros(len(plan.units), bool)
+    for a, p in enumerate(plan.single):
+        if p is None:
+            continue
+        best = int(np.argmax(probs[p]))
+        _, _, w, h = pieces[p].box
+        out[a] = (best not in (1, NON_DIGIT) and w > BESIDE_MIN_W * plan.line_h
+                  and h >= BESIDE_MIN_H * plan.line_h)
+    return out
+
+
+def stroke_beside(mask: np.ndarray, cut: int) -> bool:
+    """Is `mask` a thin straight stroke (a 1) and a digit, nearly apart at column `cut`? The
+    stroke side is narrow, much narrower than the other, and both span nearly all rows (a 4's
+    arm beside its stem, or a 6's loop beside its stem, does not)."""
+    h, w = mask.shape
+    band = mask[int(0.12 * h): max(int(0.12 * h) + 1, int(np.ceil(0.88 * h)))]
+    proj = band.sum(0).astype(np.float64)
+    if proj.max() <= 0 or not 0 < cut < w:
+        return False
+    if proj[max(0, cut - 1): cut + 2].min() > BESIDE_VALLEY * proj.max():
+        return False
+    for stroke, rest in ((mask[:, :cut], mask[:, cut:]), (mask[:, cut:], mask[:, :cut])):
+        cols, rest_cols = stroke.any(0).sum(), rest.any(0).sum()
+        if (cols <= BESIDE_STROKE_W * h and cols <= BESIDE_NARROWER * rest_cols
+                and stroke.any(1).mean() >= BESIDE_STROKE_ROWS
+                and rest.any(1).mean() >= BESIDE_REST_ROWS
+                and rest_cols > BESIDE_STROKE_W * h and is_straight(stroke, h)):
+            return True
+    return False
+
+
+def is_straight(stroke: np.ndarray, h: int) -> bool:
+    """Do the middles of `stroke`'s inked rows lie on a straight line (a 1, not the arc of a
+    0 or 6)?"""
+    rows = np.nonzero(stroke.any(1))[0]
+    if rows.size < 3:
+        return False
+    cols = np.arange(stroke.shape[1], dtype=np.float64)
+    weights = stroke[rows].astype(np.float64)
+    middles = (weights * cols).sum(1) / weights.sum(1)
+    fit = np.polyval(np.polyfit(rows, middles, 1), rows)
+    return float(np.abs(middles - fit).max()) <= BESIDE_STRAIGHT * h
+
+
 STACKED_MAX_H = 0.6  # (x line height) each of two stacked parts is at most this tall ...
 STACKED_MIN_H = 0.7  # ... and together at least this
 
@@ -587,13 +650,16 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                       max_merge: int = 3, max_cuts: int = 10, max_piece: float = 2.0,
                       min_piece: float = 0.2, side_piece: float | None = None,
                       narrow_split: np.ndarray | None = None,
-                      unsure: np.ndarray | None = None) -> None:
+                      unsure: np.ndarray | None = None,
+                      beside: np.ndarray | None = None) -> None:
     """Add to `plan` the merges of neighbouring units (parts of a broken digit) and the cuts of
     wide units (touching digits) that involve a doubtful unit. A cut piece may be up to
     `max_piece` line heights wide (1.5 until 2026-12-02: a cheque's flat cursive zero is 1.8)
     and must be `min_piece` wide, or `side_piece` (None: SIDE_PIECE) at the unit's sides.
-    Units marked in `narrow_split` (maybe_two_ones) or `unsure` (unsure_full_height) are cut
-    even when narrower than `split_ratio` times their writing height."""
+    Units marked in `narrow_split` (maybe_two_ones), `beside` (maybe_one_beside) or `unsure`
+    (unsure_full_height) are cut even when narrower than `split_ratio` times their writing
+    height; the first two only where the cut parts two upright strokes or a 1 from a digit
+    (and the unit whole then pays the price of plan.apart)."""
     side_piece = SIDE_PIECE if side_piece is None else side_piece
     comps = book.comps
     boxes = comps.boxes
@@ -631,8 +697,10 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         x, y, w, h = (int(v) for v in boxes[i])
         narrow = narrow_split is not None and bool(narrow_split[a])
         in_doubt = unsure is not None and bool(unsure[a])
+        one_beside = beside is not None and bool(beside[a]) and not narrow
         own_h = writing_height(h, line_h)
-        if not doubtful[a] or line_h <= 0 or (w <= split_ratio * own_h and not (narrow or in_doubt)):
+        if not (doubtful[a] or one_beside) or line_h <= 0 or (
+                w <= split_ratio * own_h and not (narrow or in_doubt or one_beside)):
             continue
         ids = (int(comps.ids[i]),)
         # slanted writing touches along a slant: cut along it, in the frame where it is upright
@@ -649,6 +717,11 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
             if not any(two_upright_strokes(mask, c) for c in cuts):
                 continue
             plan.apart.add(a)
+        elif one_beside:
+            if any(stroke_beside(mask, c) for c in cut_positions(mask, line_h, max_cuts=2)):
+                plan.apart.add(a)
+            elif not doubtful[a] or (w <= split_ratio * own_h and not in_doubt):
+                continue  # no 1 there: cut only as any other unit would be
         if w <= split_ratio * own_h:  # (cut only as a pair of ones or in doubt: at most a pair)
             cuts = cut_positions(mask, line_h, max_cuts=NARROW_MAX_CUTS)
         else:

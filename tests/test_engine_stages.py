@@ -519,6 +519,26 @@ def test_a_line_of_single_digits_gets_its_spaces():
     assert not ln.space_after(lefts, lefts + 30, 40).any()
 
 
+def test_a_full_stop_or_a_loose_bar_in_a_gap_makes_no_space():
+    # "20.28": the gap around the full stop is wider than a space, but each side of it is not
+    lefts = np.array([0, 35, 100, 135], float)
+    rights = lefts + 30
+    assert ln.space_after(lefts, rights, 40).tolist() == [False, True, False]
+    stop = np.array([[78.0, 84.0]])
+    assert ln.space_after(lefts, rights, 40, marks=stop).tolist() == [False, False, False]
+    # a mark inside a real space leaves a stretch wide enough: still a space
+    lefts = np.array([0, 35, 170], float)
+    dash = np.array([[100.0, 106.0]])
+    assert ln.space_after(lefts, lefts + 30, 40, marks=dash).tolist() == [False, True]
+
+
+def test_free_gaps_are_the_widest_stretch_between_marks():
+    starts, ends = np.array([0.0, 50.0, 100.0]), np.array([40.0, 60.0, 90.0])
+    marks = np.array([[10.0, 12.0], [25.0, 30.0], [70.0, 80.0], [-5.0, 2.0]])
+    # [0, 40): free 2-10, 12-25, 30-40 -> 13; [50, 60): none inside -> 10; overlap stays
+    assert ln.free_gaps(starts, ends, marks).tolist() == [13.0, 10.0, -10.0]
+
+
 # ---- segmentation ------------------------------------------------------------------------------
 
 def test_cut_positions_find_the_junction_of_a_touching_pair():
@@ -1310,3 +1330,60 @@ def test_a_curved_cut_that_still_enters_two_strokes_is_no_cut_between_digits():
     mask[18:21, :23] = True
     assert sg.strokes_entered(mask, [20] * 40) == 3
     assert sg.seam_cut(mask, sg.seam_costs(mask), 20, reach=8) is None
+
+
+def _one_beside_three(bridge_row: int = 20) -> np.ndarray:
+    """A "13": an upright bar and a 3 (two arcs), touching by a 1-px bridge."""
+    mask = np.zeros((40, 36), np.uint8)
+    mask[0:40, 2:6] = 1
+    cv2.ellipse(mask, (20, 10), (12, 9), 0, -160, 90, 1, 3)
+    cv2.ellipse(mask, (20, 29), (13, 10), 0, -90, 160, 1, 3)
+    mask[bridge_row, 6:9] = 1
+    return mask > 0
+
+
+def test_a_one_leaning_on_a_digit_is_a_stroke_beside_it():
+    mask = _one_beside_three()
+    cuts = sg.cut_positions(mask, 40, max_cuts=2)
+    assert any(sg.stroke_beside(mask, c) for c in cuts)
+    # a 0 cut anywhere is two arcs, not a 1 beside a digit
+    ring = np.zeros((40, 30), np.uint8)
+    cv2.ellipse(ring, (15, 20), (12, 18), 0, 0, 360, 1, 3)
+    assert not any(sg.stroke_beside(ring > 0, c) for c in range(1, 30))
+    # a 6: its stem rises far above the loop beside it
+    six = np.zeros((40, 30), np.uint8)
+    six[0:30, 2:6] = 1
+    cv2.ellipse(six, (15, 30), (12, 9), 0, 0, 360, 1, 3)
+    assert not any(sg.stroke_beside(six > 0, c) for c in range(1, 30))
+
+
+def test_a_sure_digit_with_a_one_beside_it_is_cut_and_pays_to_stay_whole():
+    labels = np.zeros((60, 60), np.int32)
+    labels[10:50, 10:46][_one_beside_three()] = 1
+    box = (10, 10, 36, 40)
+    comps = cp.Components(labels, np.array([1]), np.array([box], np.int64),
+                          np.array([int((labels > 0).sum())]))
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0], 40)
+    probs = np.zeros((1, 11), np.float32)
+    probs[0, 3] = 1.0  # read whole as a sure 3: not in doubt
+    beside = sg.maybe_one_beside(plan, probs, book.pieces)
+    assert beside.tolist() == [True]
+    assert not sg.doubtful_units(plan, probs, book.pieces).any()
+    sg.plan_alternatives(book, plan, np.zeros(1, bool), np.array([10.0]), np.array([46.0]),
+                         beside=beside)
+    assert plan.apart == {0}
+    widths = [book.pieces[p].box[2] for _, _, p in plan.cuts[0]]
+    assert min(widths) <= 6  # the bar alone is a piece
+    # a sure 0 of the same size gets no cut
+    ring = np.zeros((60, 60), np.int32)
+    cv2.ellipse(ring, (28, 30), (16, 19), 0, 0, 360, 1, 3)
+    comps = cp.Components(ring, np.array([1]), np.array([(12, 11, 33, 39)], np.int64),
+                          np.array([int((ring > 0).sum())]))
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0], 40)
+    probs = np.zeros((1, 11), np.float32)
+    probs[0, 0] = 1.0
+    sg.plan_alternatives(book, plan, np.zeros(1, bool), np.array([12.0]), np.array([45.0]),
+                         beside=sg.maybe_one_beside(plan, probs, book.pieces))
+    assert not plan.cuts and not plan.apart
