@@ -489,6 +489,22 @@ def stroke_beside(mask: np.ndarray, cut: int) -> bool:
     return False
 
 
+ONE_MIN_H = 0.8   # (x line height) a 1 told by its shape is this tall ...
+ONE_MAX_STROKE = 6  # ... and its rows in the 28 x 28 crop hold at most this much ink
+
+
+def upright_one(piece: Piece, line_h: float) -> bool:
+    """Is this piece a 1 by its shape: one straight stroke, nearly upright, as tall as the
+    line's digits? (The classifier reads a small blurred 1 as "not a digit", as it would a
+    dash or a slash; in a line of digits such a stroke is a 1.)"""
+    if piece.crop is None or piece.box[3] < ONE_MIN_H * line_h:
+        return False
+    mask = piece.crop >= LOOP_PAPER
+    rows = mask.sum(1)
+    return (bool(mask.any()) and float(rows[rows > 0].mean()) <= ONE_MAX_STROKE
+            and is_straight(mask, 20))
+
+
 def is_straight(stroke: np.ndarray, h: int) -> bool:
     """Do the middles of `stroke`'s inked rows lie on a straight line (a 1, not the arc of a
     0 or 6)?"""

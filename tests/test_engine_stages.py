@@ -1413,3 +1413,57 @@ def test_a_sure_digit_with_a_one_beside_it_is_cut_and_pays_to_stay_whole():
     sg.plan_alternatives(book, plan, np.zeros(1, bool), np.array([12.0]), np.array([45.0]),
                          beside=sg.maybe_one_beside(plan, probs, book.pieces))
     assert not plan.cuts and not plan.apart
+
+
+def _stroke_piece(points, size=(40, 30), box=(0, 0, 6, 40)) -> sg.Piece:
+    """A piece whose crop is the polyline `points` drawn 3 px wide, normalized as the engine
+    does."""
+    from realtime.normalize import normalize_digit
+
+    glyph = np.zeros(size, np.uint8)
+    cv2.polylines(glyph, [np.array(points, np.int32)], False, 255, 3)
+    ys, xs = np.nonzero(glyph)
+    return sg.Piece((1,), box, normalize_digit(glyph[ys.min():ys.max() + 1, xs.min():xs.max() + 1]))
+
+
+def test_a_tall_straight_stroke_is_a_one_by_its_shape():
+    slanted_one = _stroke_piece([(18, 2), (10, 37)])
+    assert sg.upright_one(slanted_one, 40)
+    assert not sg.upright_one(slanted_one, 60)            # shorter than the line's digits
+    seven = _stroke_piece([(2, 3), (26, 3), (12, 37)], box=(0, 0, 26, 40))
+    assert not sg.upright_one(seven, 40)                  # a bar and a stem: not one stroke
+    curve = _stroke_piece([(20, 2), (8, 12), (6, 24), (14, 37)], box=(0, 0, 14, 40))
+    assert not sg.upright_one(curve, 40)                  # an arc (a "(") is not straight
+
+
+def test_a_one_the_classifier_calls_no_digit_is_kept_by_its_shape():
+    from realtime.reader import DigitReader
+
+    labels = np.zeros((60, 100), np.int32)
+    labels[10:50, 10:40][cv2.ellipse(np.zeros((40, 30), np.uint8), (15, 20), (12, 18), 0, 0, 360,
+                                     1, 3) > 0] = 1
+    labels[10:50, 60:63] = 2                                # a thin upright 1
+    comps = cp.Components(labels, np.array([1, 2]),
+                          np.array([(10, 10, 30, 40), (60, 10, 3, 40)], np.int64),
+                          np.array([int((labels == k).sum()) for k in (1, 2)]))
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0, 1], 40)
+    probs = np.zeros((len(book.pieces), 11), np.float32)
+    probs[plan.single[0], 0] = 1.0
+    probs[plan.single[1], [1, sg.NON_DIGIT]] = 0.07, 0.93  # read as "not a digit"
+    reader = DigitReader(classifier=object())
+    kept = reader._line_digits(plan, book, probs, -1.0)
+    assert [k[0] for k in kept] == [0, 1]
+    # a stroke of that reading that is no taller than a dash stays out
+    labels[10:50, 60:63] = 0
+    labels[30:42, 60:63] = 2
+    comps = cp.Components(labels, np.array([1, 2]),
+                          np.array([(10, 10, 30, 40), (60, 30, 3, 12)], np.int64),
+                          np.array([int((labels == k).sum()) for k in (1, 2)]))
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0, 1], 40)
+    probs = np.zeros((len(book.pieces), 11), np.float32)
+    probs[plan.single[0], 0] = 1.0
+    if plan.single[1] is not None:
+        probs[plan.single[1], [1, sg.NON_DIGIT]] = 0.07, 0.93
+    assert [k[0] for k in reader._line_digits(plan, book, probs, -1.0)] == [0]
