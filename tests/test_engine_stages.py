@@ -1436,29 +1436,16 @@ def test_a_tall_straight_stroke_is_a_one_by_its_shape():
     assert not sg.upright_one(curve, 40)                  # an arc (a "(") is not straight
 
 
-def test_a_one_the_classifier_calls_no_digit_is_kept_by_its_shape():
-    from realtime.reader import DigitReader
-
+def _zero_and_stroke(stroke_rows: tuple[int, int]):
+    """A line of a ring (a sure 0) and a 3-px upright stroke over `stroke_rows`, the stroke
+    read as "not a digit" at 0.93 (1 at 0.07) -> (plan, book, probs)."""
     labels = np.zeros((60, 100), np.int32)
-    labels[10:50, 10:40][cv2.ellipse(np.zeros((40, 30), np.uint8), (15, 20), (12, 18), 0, 0, 360,
-                                     1, 3) > 0] = 1
-    labels[10:50, 60:63] = 2                                # a thin upright 1
+    ring = cv2.ellipse(np.zeros((40, 30), np.uint8), (15, 20), (12, 18), 0, 0, 360, 1, 3)
+    labels[10:50, 10:40][ring > 0] = 1
+    top, bottom = stroke_rows
+    labels[top:bottom, 60:63] = 2
     comps = cp.Components(labels, np.array([1, 2]),
-                          np.array([(10, 10, 30, 40), (60, 10, 3, 40)], np.int64),
-                          np.array([int((labels == k).sum()) for k in (1, 2)]))
-    book = sg.PieceBook(comps)
-    plan = sg.plan_line(book, [0, 1], 40)
-    probs = np.zeros((len(book.pieces), 11), np.float32)
-    probs[plan.single[0], 0] = 1.0
-    probs[plan.single[1], [1, sg.NON_DIGIT]] = 0.07, 0.93  # read as "not a digit"
-    reader = DigitReader(classifier=object())
-    kept = reader._line_digits(plan, book, probs, -1.0)
-    assert [k[0] for k in kept] == [0, 1]
-    # a stroke of that reading that is no taller than a dash stays out
-    labels[10:50, 60:63] = 0
-    labels[30:42, 60:63] = 2
-    comps = cp.Components(labels, np.array([1, 2]),
-                          np.array([(10, 10, 30, 40), (60, 30, 3, 12)], np.int64),
+                          np.array([(10, 10, 30, 40), (60, top, 3, bottom - top)], np.int64),
                           np.array([int((labels == k).sum()) for k in (1, 2)]))
     book = sg.PieceBook(comps)
     plan = sg.plan_line(book, [0, 1], 40)
@@ -1466,4 +1453,15 @@ def test_a_one_the_classifier_calls_no_digit_is_kept_by_its_shape():
     probs[plan.single[0], 0] = 1.0
     if plan.single[1] is not None:
         probs[plan.single[1], [1, sg.NON_DIGIT]] = 0.07, 0.93
+    return plan, book, probs
+
+
+def test_a_one_the_classifier_calls_no_digit_is_kept_by_its_shape():
+    from realtime.reader import DigitReader
+
+    reader = DigitReader(classifier=object())
+    plan, book, probs = _zero_and_stroke((10, 50))           # a thin upright 1
+    assert [k[0] for k in reader._line_digits(plan, book, probs, -1.0)] == [0, 1]
+    # a stroke of that reading that is no taller than a dash stays out
+    plan, book, probs = _zero_and_stroke((30, 42))
     assert [k[0] for k in reader._line_digits(plan, book, probs, -1.0)] == [0]
