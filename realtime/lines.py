@@ -50,18 +50,6 @@ def derotate(points: np.ndarray, tilt: float) -> np.ndarray:
     return np.stack([x * c + y * s, -x * s + y * c], axis=1)
 
 
-def upright_widths(widths: np.ndarray, heights: np.ndarray, tilt: float) -> np.ndarray:
-    """Widths along the line of items whose axis-aligned boxes are `widths` x `heights` on a
-    page tilted by `tilt` (radians): a box of a tilted glyph is wider than the glyph by about
-    its height x sin(tilt), which at 12 degrees eats a fifth of a digit height from each gap.
-    Exact for a rectangle; at least 1 px."""
-    c, s = math.cos(tilt), abs(math.sin(tilt))
-    if s < 1e-3:
-        return np.asarray(widths, np.float64)
-    upright = (np.asarray(widths, np.float64) * c - np.asarray(heights, np.float64) * s) / (c * c - s * s)
-    return np.clip(upright, 1.0, None)
-
-
 def group_lines(centres: np.ndarray, heights: np.ndarray, tilt: float,
                 min_overlap: float = 0.35) -> list[np.ndarray]:
     """Cluster items into lines; returns index arrays, lines top to bottom, items left to right.

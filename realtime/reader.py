@@ -142,11 +142,8 @@ class DigitReader:
         probs = np.concatenate([probs, self._classify(book, n_first)])
         clock.lap("classify")
 
-        boxes = book.comps.boxes
-        half = ln.upright_widths(boxes[:, 2], boxes[:, 3], book.tilt) / 2
-        middles = (lefts + rights) / 2
         lines, digits = self._assemble(plans, book, probs, book.tilt, scale, shape,
-                                       np.stack([middles - half, middles + half], axis=1))
+                                       np.stack([lefts, rights], axis=1))
         clock.lap("assemble")
         return lines, digits, marks
 
@@ -218,13 +215,13 @@ class DigitReader:
         return len(kept) == 1 and (kept[0][1] < s.lone_digit_confidence
                                    or kept[0][2][3] < s.lone_digit_min_px)
 
-    def _drop_isolated_specks(self, kept, along, line_h, marks=None, tilt=0.0):
+    def _drop_isolated_specks(self, kept, along, line_h, marks=None):
         """A line's digits (left to right) without the tiny ones that stand alone between
         spaces: scattered specks of a noise field or texture, each a "digit" under
         lone_digit_min_px, make a line of far-apart digits. What is left is held to the
         lone-digit rule again. -> (kept, along, spaces)"""
         s = self.settings
-        spaces = line_spaces(kept, along, line_h, s.space_factor, marks, tilt)
+        spaces = line_spaces(kept, along, line_h, s.space_factor, marks)
         n = len(kept)
         alone = [(j == 0 or spaces[j - 1]) and (j == n - 1 or spaces[j]) for j in range(n)]
         keep = [not (alone[j] and kept[j][2][3] < s.lone_digit_min_px) for j in range(n)]
@@ -234,7 +231,7 @@ class DigitReader:
         along = along[np.array(keep)]
         if self._stray_lone(kept):
             return [], along[:0], np.zeros(0, bool)
-        return kept, along, line_spaces(kept, along, line_h, s.space_factor, marks, tilt)
+        return kept, along, line_spaces(kept, along, line_h, s.space_factor, marks)
 
     def _line_digits(self, plan, book, probs, digit_bonus: float) -> list:
         """One line's best segmentation -> its (label, confidence, box) digits over the
@@ -284,7 +281,7 @@ class DigitReader:
             order = np.argsort(along, kind="stable")
             kept = [kept[i] for i in order]
             along = along[order]
-            kept, along, spaces = self._drop_isolated_specks(kept, along, line_h, marks, tilt)
+            kept, along, spaces = self._drop_isolated_specks(kept, along, line_h, marks)
             if not kept:
                 continue
             text = []
@@ -299,10 +296,9 @@ class DigitReader:
 
 
 def line_spaces(kept, along: np.ndarray, line_h: float, space_factor: float,
-                marks: np.ndarray | None = None, tilt: float = 0.0) -> np.ndarray:
+                marks: np.ndarray | None = None) -> np.ndarray:
     """Per gap between neighbouring digits of a line (left to right): is it a space?"""
-    widths = ln.upright_widths(np.array([b[2] for _, _, b in kept], np.float64),
-                               np.array([b[3] for _, _, b in kept], np.float64), tilt)
+    widths = np.array([b[2] for _, _, b in kept], np.float64)
     return ln.space_after(along - widths / 2, along + widths / 2, line_h, space_factor,
                           marks=marks)
 

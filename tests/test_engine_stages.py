@@ -532,32 +532,6 @@ def test_a_full_stop_or_a_loose_bar_in_a_gap_makes_no_space():
     assert ln.space_after(lefts, lefts + 30, 40, marks=dash).tolist() == [False, True]
 
 
-def test_upright_widths_undo_the_widening_of_tilted_boxes():
-    # a 20 x 40 rectangle turned by 12 degrees: its axis-aligned box, and back
-    t = math.radians(12)
-    w = 20 * math.cos(t) + 40 * math.sin(t)
-    h = 20 * math.sin(t) + 40 * math.cos(t)
-    assert w > 27
-    got = ln.upright_widths(np.array([w]), np.array([h]), t)
-    assert got[0] == pytest.approx(20.0)
-    assert ln.upright_widths(np.array([w]), np.array([h]), -t)[0] == pytest.approx(20.0)
-    assert ln.upright_widths(np.array([w]), np.array([h]), 0.0)[0] == w
-    # a thin stroke never gets a width under one pixel
-    assert ln.upright_widths(np.array([3.0]), np.array([40.0]), t)[0] == 1.0
-
-
-def test_a_space_on_a_tilted_page_is_measured_between_upright_widths():
-    # "22 3" on a page tilted 11 degrees: the boxes are wider than the digits by about
-    # 0.2 digit heights, so the gap between the boxes is under the space factor (34 px)
-    t = math.radians(11)
-    box_w = 24.0 * math.cos(t) + 40 * math.sin(t)   # 24 px wide digits: boxes of 31 px
-    along = np.array([0.0, 30.0, 92.0])  # a gap of 38 px between the upright 2 and 3
-    kept = [(2, 1.0, (0, 0, box_w, 40)) for _ in along]
-    from realtime.reader import line_spaces
-    assert not line_spaces(kept, along, 40.0, 0.85).any()
-    assert line_spaces(kept, along, 40.0, 0.85, tilt=t).tolist() == [False, True]
-
-
 def test_free_gaps_are_the_widest_stretch_between_marks():
     starts, ends = np.array([0.0, 50.0, 100.0]), np.array([40.0, 60.0, 90.0])
     marks = np.array([[10.0, 12.0], [25.0, 30.0], [70.0, 80.0], [-5.0, 2.0]])
