@@ -131,7 +131,7 @@ class DigitReader:
         n_first = len(book.pieces)
         for plan in plans:
             pairs = sg.maybe_two_ones(plan, probs, book.pieces)
-            beside = sg.maybe_one_beside(plan, probs, book.pieces)
+            beside = sg.one_beside(plan, probs, book)
             doubtful = (sg.doubtful_units(plan, probs, book.pieces) | pairs
                         | sg.stacked_halves(plan, book.pieces))
             if doubtful.any() or beside.any():

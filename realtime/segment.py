@@ -444,27 +444,54 @@ def maybe_two_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
 # pays the price of two strokes apart. Tuning (2026-12-04): synthetic pages 5000-5599 one more
 # right, none broken; ORAND training images the same. Looser (the digit over 0.7 of the rows,
 # no straightness test) split 6s into "10" and 4s into "11" and cost 40 pages.
-BESIDE_MIN_W = 0.45      # (x line height) a unit this wide may be a digit with a 1 beside it
+BESIDE_MIN_W = 0.65      # (x line height) a unit this wide may be a digit with a 1 beside it
+# (0.45 read the same, with a quarter more units to look at)
 BESIDE_MIN_H = 0.7       # ... and this tall
 BESIDE_VALLEY = 0.2      # the projection where they touch is at most this share of its peak
 BESIDE_STROKE_W = 0.35   # (x unit height) the 1 spans at most this many columns ...
 BESIDE_STROKE_ROWS = 0.85  # ... and this share of the unit's rows, the digit as many (the
-BESIDE_REST_ROWS = 0.85    # stem of a 6 rises well above its loop)
+BESIDE_REST_ROWS = 0.85    # stem of a 6 rises well above its loop; 0.8 for the 1 fixed
+# one page and broke another, a tiny 4 read "11", also with a floor of 24 px on the unit)
 BESIDE_NARROWER = 0.5    # the 1 spans at most this share of the digit's columns
 BESIDE_STRAIGHT = 0.06   # (x unit height) how far the 1's middle may stray from a line
 
 
-def maybe_one_beside(plan: LinePlan, probs: np.ndarray, pieces: list[Piece]) -> np.ndarray:
-    """Per unit: read as one digit other than 1, and wide and tall enough to be that digit with
-    a 1 touching it (whether a 1 is there is for stroke_beside to say, on the unit's mask)."""
+def one_beside(plan: LinePlan, probs: np.ndarray, book: "PieceBook") -> np.ndarray:
+    """Per unit: read as one digit other than 1, wide and tall enough to be that digit with a
+    1 touching it, and its stroke mask shows that 1 (side_valleys, stroke_beside)."""
     out = np.zeros(len(plan.units), bool)
+    comps = book.comps
     for a, p in enumerate(plan.single):
         if p is None:
             continue
         best = int(np.argmax(probs[p]))
-        _, _, w, h = pieces[p].box
-        out[a] = (best not in (1, NON_DIGIT) and w > BESIDE_MIN_W * plan.line_h
-                  and h >= BESIDE_MIN_H * plan.line_h)
+        _, _, w, h = book.pieces[p].box
+        if (best in (1, NON_DIGIT) or w <= BESIDE_MIN_W * plan.line_h
+                or h < BESIDE_MIN_H * plan.line_h):
+            continue
+        i = plan.units[a]
+        x, y, w, h = (int(v) for v in comps.boxes[i])
+        mask = comps.labels[y:y + h, x:x + w] == comps.ids[i]
+        out[a] = any(stroke_beside(mask, c) for c in side_valleys(mask))
+    return out
+
+
+def side_valleys(mask: np.ndarray) -> list[int]:
+    """Where a 1 beside a digit could part from it: on each side, the column of least ink
+    (middle rows) within BESIDE_STROKE_W unit heights of the edge, if it is nearly empty.
+    Cheap, so that every sure digit can be asked (most have none). (The first nearly empty
+    column from the edge instead: 3 synthetic tuning pages broken, none fixed.)"""
+    h, w = mask.shape
+    band = mask[int(0.12 * h): max(int(0.12 * h) + 1, int(np.ceil(0.88 * h)))]
+    proj = band.sum(0)
+    reach = min(int(BESIDE_STROKE_W * h) + 1, w // 2)
+    if reach < 2 or proj.max() <= 0:
+        return []
+    out = []
+    for lo, hi in ((1, reach), (w - reach, w - 1)):
+        c = lo + int(np.argmin(proj[lo:hi]))
+        if proj[c] <= BESIDE_VALLEY * proj.max():
+            out.append(c)
     return out
 
 
@@ -672,7 +699,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
     wide units (touching digits) that involve a doubtful unit. A cut piece may be up to
     `max_piece` line heights wide (1.5 until 2026-12-02: a cheque's flat cursive zero is 1.8)
     and must be `min_piece` wide, or `side_piece` (None: SIDE_PIECE) at the unit's sides.
-    Units marked in `narrow_split` (maybe_two_ones), `beside` (maybe_one_beside) or `unsure`
+    Units marked in `narrow_split` (maybe_two_ones), `beside` (one_beside) or `unsure`
     (unsure_full_height) are cut even when narrower than `split_ratio` times their writing
     height; the first two only where the cut parts two upright strokes or a 1 from a digit
     (and the unit whole then pays the price of plan.apart)."""
@@ -713,10 +740,10 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         x, y, w, h = (int(v) for v in boxes[i])
         narrow = narrow_split is not None and bool(narrow_split[a])
         in_doubt = unsure is not None and bool(unsure[a])
-        one_beside = beside is not None and bool(beside[a]) and not narrow
+        with_one = beside is not None and bool(beside[a]) and not narrow
         own_h = writing_height(h, line_h)
-        if not (doubtful[a] or one_beside) or line_h <= 0 or (
-                w <= split_ratio * own_h and not (narrow or in_doubt or one_beside)):
+        if not (doubtful[a] or with_one) or line_h <= 0 or (
+                w <= split_ratio * own_h and not (narrow or in_doubt or with_one)):
             continue
         ids = (int(comps.ids[i]),)
         # slanted writing touches along a slant: cut along it, in the frame where it is upright
@@ -733,11 +760,8 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
             if not any(two_upright_strokes(mask, c) for c in cuts):
                 continue
             plan.apart.add(a)
-        elif one_beside:
-            if any(stroke_beside(mask, c) for c in cut_positions(mask, line_h, max_cuts=2)):
-                plan.apart.add(a)
-            elif not doubtful[a] or (w <= split_ratio * own_h and not in_doubt):
-                continue  # no 1 there: cut only as any other unit would be
+        elif with_one:
+            plan.apart.add(a)
         if w <= split_ratio * own_h:  # (cut only as a pair of ones or in doubt: at most a pair)
             cuts = cut_positions(mask, line_h, max_cuts=NARROW_MAX_CUTS)
         else:

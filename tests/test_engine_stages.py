@@ -1332,20 +1332,21 @@ def test_a_curved_cut_that_still_enters_two_strokes_is_no_cut_between_digits():
     assert sg.seam_cut(mask, sg.seam_costs(mask), 20, reach=8) is None
 
 
-def _one_beside_three(bridge_row: int = 20) -> np.ndarray:
-    """A "13": an upright bar and a 3 (two arcs), touching by a 1-px bridge."""
-    mask = np.zeros((40, 36), np.uint8)
-    mask[0:40, 2:6] = 1
-    cv2.ellipse(mask, (20, 10), (12, 9), 0, -160, 90, 1, 3)
-    cv2.ellipse(mask, (20, 29), (13, 10), 0, -90, 160, 1, 3)
-    mask[bridge_row, 6:9] = 1
+def _one_beside_zero(bridge_row: int = 20) -> np.ndarray:
+    """A "10": an upright bar and a ring, touching by a 1-px bridge."""
+    mask = np.zeros((40, 34), np.uint8)
+    mask[0:40, 0:4] = 1
+    cv2.ellipse(mask, (20, 20), (12, 18), 0, 0, 360, 1, 3)
+    mask[bridge_row, 4:8] = 1
     return mask > 0
 
 
 def test_a_one_leaning_on_a_digit_is_a_stroke_beside_it():
-    mask = _one_beside_three()
-    cuts = sg.cut_positions(mask, 40, max_cuts=2)
+    mask = _one_beside_zero()
+    cuts = sg.side_valleys(mask)
+    assert 4 <= min(cuts) <= 7  # between the bar and the 3
     assert any(sg.stroke_beside(mask, c) for c in cuts)
+    assert any(sg.stroke_beside(mask[:, ::-1], c) for c in sg.side_valleys(mask[:, ::-1]))  # "01"
     # a 0 cut anywhere is two arcs, not a 1 beside a digit
     ring = np.zeros((40, 30), np.uint8)
     cv2.ellipse(ring, (15, 20), (12, 18), 0, 0, 360, 1, 3)
@@ -1359,18 +1360,18 @@ def test_a_one_leaning_on_a_digit_is_a_stroke_beside_it():
 
 def test_a_sure_digit_with_a_one_beside_it_is_cut_and_pays_to_stay_whole():
     labels = np.zeros((60, 60), np.int32)
-    labels[10:50, 10:46][_one_beside_three()] = 1
-    box = (10, 10, 36, 40)
+    labels[10:50, 10:44][_one_beside_zero()] = 1
+    box = (10, 10, 34, 40)
     comps = cp.Components(labels, np.array([1]), np.array([box], np.int64),
                           np.array([int((labels > 0).sum())]))
     book = sg.PieceBook(comps)
     plan = sg.plan_line(book, [0], 40)
     probs = np.zeros((1, 11), np.float32)
-    probs[0, 3] = 1.0  # read whole as a sure 3: not in doubt
-    beside = sg.maybe_one_beside(plan, probs, book.pieces)
+    probs[0, 0] = 1.0  # read whole as a sure 0: not in doubt
+    beside = sg.one_beside(plan, probs, book)
     assert beside.tolist() == [True]
     assert not sg.doubtful_units(plan, probs, book.pieces).any()
-    sg.plan_alternatives(book, plan, np.zeros(1, bool), np.array([10.0]), np.array([46.0]),
+    sg.plan_alternatives(book, plan, np.zeros(1, bool), np.array([10.0]), np.array([44.0]),
                          beside=beside)
     assert plan.apart == {0}
     widths = [book.pieces[p].box[2] for _, _, p in plan.cuts[0]]
@@ -1385,7 +1386,7 @@ def test_a_sure_digit_with_a_one_beside_it_is_cut_and_pays_to_stay_whole():
     probs = np.zeros((1, 11), np.float32)
     probs[0, 0] = 1.0
     sg.plan_alternatives(book, plan, np.zeros(1, bool), np.array([12.0]), np.array([45.0]),
-                         beside=sg.maybe_one_beside(plan, probs, book.pieces))
+                         beside=sg.one_beside(plan, probs, book))
     assert not plan.cuts and not plan.apart
 
 
