@@ -541,8 +541,11 @@ def is_straight(stroke: np.ndarray, h: int) -> bool:
     cols = np.arange(stroke.shape[1], dtype=np.float64)
     weights = stroke[rows].astype(np.float64)
     middles = (weights * cols).sum(1) / weights.sum(1)
-    fit = np.polyval(np.polyfit(rows, middles, 1), rows)
-    return float(np.abs(middles - fit).max()) <= BESIDE_STRAIGHT * h
+    # least-squares line middles ~ rows (closed form: np.polyfit costs ~10x more)
+    r = rows - rows.mean()
+    m = middles - middles.mean()
+    fit = r * (float((r * m).sum()) / float((r * r).sum()))
+    return float(np.abs(m - fit).max()) <= BESIDE_STRAIGHT * h
 
 
 STACKED_MAX_H = 0.6  # (x line height) each of two stacked parts is at most this tall ...
