@@ -454,6 +454,7 @@ BESIDE_REST_ROWS = 0.85    # stem of a 6 rises well above its loop; 0.8 for the 
 # one page and broke another, a tiny 4 read "11", also with a floor of 24 px on the unit)
 BESIDE_NARROWER = 0.5    # the 1 spans at most this share of the digit's columns
 BESIDE_STRAIGHT = 0.06   # (x unit height) how far the 1's middle may stray from a line
+# (0.045: the "81" page lost again; 0.09: 2 pages broken)
 
 
 def one_beside(plan: LinePlan, probs: np.ndarray, book: "PieceBook") -> np.ndarray:
