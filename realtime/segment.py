@@ -20,7 +20,7 @@ import numpy as np
 
 from realtime.components import Components
 from realtime.lines import median_of
-from realtime.normalize import ink_bbox, normalize_digit
+from realtime.normalize import MNIST_BOX, ink_bbox, normalize_digit
 
 NON_DIGIT = 10  # the classifier's 11th class: punctuation, lines, fragments, touching pairs
 
@@ -519,6 +519,8 @@ def stroke_beside(mask: np.ndarray, cut: int) -> bool:
 
 ONE_MIN_H = 0.8   # (x line height) a 1 told by its shape is this tall ...
 ONE_MAX_STROKE = 6  # ... and its rows in the 28 x 28 crop hold at most this much ink
+ONE_MAX_SLANT = 0.4  # ... and it leans at most this (columns per row, ~22 degrees): the
+# slash of a date ("12/05") leans more and stays out
 
 
 def upright_one(piece: Piece, line_h: float) -> bool:
@@ -529,24 +531,34 @@ def upright_one(piece: Piece, line_h: float) -> bool:
         return False
     mask = piece.crop >= LOOP_PAPER
     rows = mask.sum(1)
-    return (bool(mask.any()) and float(rows[rows > 0].mean()) <= ONE_MAX_STROKE
-            and is_straight(mask, 20))
+    if not mask.any() or float(rows[rows > 0].mean()) > ONE_MAX_STROKE:
+        return False
+    line = stroke_line(mask)
+    return (line is not None and abs(line[0]) <= ONE_MAX_SLANT
+            and line[1] <= BESIDE_STRAIGHT * MNIST_BOX)
+
+
+def stroke_line(stroke: np.ndarray) -> tuple[float, float] | None:
+    """The least-squares line through the middles of `stroke`'s inked rows -> (its slant,
+    columns per row; how far the farthest middle strays from it, px); None under 3 rows."""
+    rows = np.nonzero(stroke.any(1))[0]
+    if rows.size < 3:
+        return None
+    cols = np.arange(stroke.shape[1], dtype=np.float64)
+    weights = stroke[rows].astype(np.float64)
+    middles = (weights * cols).sum(1) / weights.sum(1)
+    # closed form (np.polyfit costs ~10x more)
+    r = rows - rows.mean()
+    m = middles - middles.mean()
+    slant = float((r * m).sum()) / float((r * r).sum())
+    return slant, float(np.abs(m - slant * r).max())
 
 
 def is_straight(stroke: np.ndarray, h: int) -> bool:
     """Do the middles of `stroke`'s inked rows lie on a straight line (a 1, not the arc of a
     0 or 6)?"""
-    rows = np.nonzero(stroke.any(1))[0]
-    if rows.size < 3:
-        return False
-    cols = np.arange(stroke.shape[1], dtype=np.float64)
-    weights = stroke[rows].astype(np.float64)
-    middles = (weights * cols).sum(1) / weights.sum(1)
-    # least-squares line middles ~ rows (closed form: np.polyfit costs ~10x more)
-    r = rows - rows.mean()
-    m = middles - middles.mean()
-    fit = r * (float((r * m).sum()) / float((r * r).sum()))
-    return float(np.abs(m - fit).max()) <= BESIDE_STRAIGHT * h
+    line = stroke_line(stroke)
+    return line is not None and line[1] <= BESIDE_STRAIGHT * h
 
 
 STACKED_MAX_H = 0.6  # (x line height) each of two stacked parts is at most this tall ...

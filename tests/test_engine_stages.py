@@ -1409,6 +1409,8 @@ def test_a_tall_straight_stroke_is_a_one_by_its_shape():
     assert not sg.upright_one(seven, 40)                  # a bar and a stem: not one stroke
     curve = _stroke_piece([(20, 2), (8, 12), (6, 24), (14, 37)], box=(0, 0, 14, 40))
     assert not sg.upright_one(curve, 40)                  # an arc (a "(") is not straight
+    slash = _stroke_piece([(28, 2), (4, 37)], box=(0, 0, 24, 40))
+    assert not sg.upright_one(slash, 40)                  # a date's slash leans too far
 
 
 def _zero_and_stroke(stroke_rows: tuple[int, int]):
