@@ -64,6 +64,13 @@ CUT_MARGIN = 0.15  # (x line height) cuts this far from the sides compete for ma
 SIDE_CUT_MARGIN = 0.08  # ... and one more each side may lie this close to it
 
 
+def middle_rows(mask: np.ndarray) -> np.ndarray:
+    """The rows of `mask` between 12 % and 88 % of its height (at least one): where touching
+    digits part, clear of an underline or ligature along the top or bottom."""
+    h = mask.shape[0]
+    return mask[int(0.12 * h): max(int(0.12 * h) + 1, int(np.ceil(0.88 * h)))]
+
+
 def cut_positions(mask: np.ndarray, line_h: float, max_cuts: int = 6,
                   sides: bool = True) -> list[int]:
     """Columns of `mask` where touching digits are likely joined: valleys of the ink projection.
@@ -76,7 +83,7 @@ def cut_positions(mask: np.ndarray, line_h: float, max_cuts: int = 6,
     h, w = mask.shape
     if w < 5:
         return []
-    band = mask[int(0.12 * h): max(int(0.12 * h) + 1, int(np.ceil(0.88 * h)))]
+    band = middle_rows(mask)
     proj = band.sum(0).astype(np.float64)
     smooth = np.convolve(proj, [0.25, 0.5, 0.25], mode="same")
     spacing = max(2, int(0.2 * line_h))
@@ -457,7 +464,7 @@ BESIDE_STRAIGHT = 0.06   # (x unit height) how far the 1's middle may stray from
 # (0.045: the "81" page lost again; 0.09: 2 pages broken)
 
 
-def one_beside(plan: LinePlan, probs: np.ndarray, book: "PieceBook") -> np.ndarray:
+def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook) -> np.ndarray:
     """Per unit: read as one digit other than 1, wide and tall enough to be that digit with a
     1 touching it, and its stroke mask shows that 1 (side_valleys, stroke_beside)."""
     out = np.zeros(len(plan.units), bool)
@@ -483,7 +490,7 @@ def side_valleys(mask: np.ndarray) -> list[int]:
     Cheap, so that every sure digit can be asked (most have none). (The first nearly empty
     column from the edge instead: 3 synthetic tuning pages broken, none fixed.)"""
     h, w = mask.shape
-    band = mask[int(0.12 * h): max(int(0.12 * h) + 1, int(np.ceil(0.88 * h)))]
+    band = middle_rows(mask)
     proj = band.sum(0)
     reach = min(int(BESIDE_STROKE_W * h) + 1, w // 2)
     if reach < 2 or proj.max() <= 0:
@@ -501,7 +508,7 @@ def stroke_beside(mask: np.ndarray, cut: int) -> bool:
     stroke side is narrow, much narrower than the other, and both span nearly all rows (a 4's
     arm beside its stem, or a 6's loop beside its stem, does not)."""
     h, w = mask.shape
-    band = mask[int(0.12 * h): max(int(0.12 * h) + 1, int(np.ceil(0.88 * h)))]
+    band = middle_rows(mask)
     proj = band.sum(0).astype(np.float64)
     if proj.max() <= 0 or not 0 < cut < w:
         return False
@@ -615,7 +622,7 @@ def two_upright_strokes(mask: np.ndarray, cut: int) -> bool:
     must span most of the middle rows with a similar share of ink, and the projection must
     almost vanish at the cut (a 1's flag or a 4's arms do not pass)."""
     h, w = mask.shape
-    band = mask[int(0.12 * h): max(int(0.12 * h) + 1, int(np.ceil(0.88 * h)))]
+    band = middle_rows(mask)
     proj = band.sum(0).astype(np.float64)
     if proj.max() <= 0 or not 0 < cut < w:
         return False
@@ -756,7 +763,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         x, y, w, h = (int(v) for v in boxes[i])
         narrow = narrow_split is not None and bool(narrow_split[a])
         in_doubt = unsure is not None and bool(unsure[a])
-        with_one = beside is not None and bool(beside[a]) and not narrow
+        with_one = beside is not None and bool(beside[a])  # (never a "1": not also narrow)
         own_h = writing_height(h, line_h)
         if not (doubtful[a] or with_one) or line_h <= 0 or (
                 w <= split_ratio * own_h and not (narrow or in_doubt or with_one)):
