@@ -519,6 +519,19 @@ def test_a_line_of_single_digits_gets_its_spaces():
     assert not ln.space_after(lefts, lefts + 30, 40).any()
 
 
+def test_a_gap_just_under_a_space_that_stands_out_is_one():
+    # "2613 6 4" at 40 px: the digits of "2613" nearly touch, so a gap of 0.8 digit heights,
+    # under space_factor, is many times the line's usual spacing
+    lefts = np.array([0, 30, 63, 96, 189], float)
+    rights = lefts + np.array([30, 30, 30, 30, 30], float)
+    lefts = np.append(lefts, 252.0)  # 33 px after the 6: 0.825 heights
+    rights = np.append(rights, 282.0)
+    assert ln.space_after(lefts, rights, 40).tolist() == [False, False, False, True, True]
+    # ... but in a widely spaced hand (usual gap 0.3 heights) the same gap is not
+    lefts = np.array([0, 42, 84, 126, 189], float)
+    assert ln.space_after(lefts, lefts + 30, 40).tolist() == [False, False, False, False]
+
+
 def test_a_full_stop_or_a_loose_bar_in_a_gap_makes_no_space():
     # "20.28": the gap around the full stop is wider than a space, but each side of it is not
     lefts = np.array([0, 35, 100, 135], float)
