@@ -970,6 +970,22 @@ def test_solve_line_prefers_the_confident_segmentation():
     assert chosen[0] == body and chosen[-1] == other
 
 
+def test_of_two_equally_sure_readings_the_one_that_explains_the_mark_wins():
+    # a 2 whose base came off: the top alone is a sure 7 and the base a certain mark, the
+    # two together a sure 2 (the int8 model's top probabilities): an exact tie
+    plan, book = _plan([(10, 34, 32, 8), (24, 10, 22, 28), (80, 8, 25, 42)])
+    probs = np.full((len(book.pieces), 11), 0.0, np.float32)
+    base, top, other = plan.single
+    assert plan.punct_ok[0] and not plan.punct_ok[1]
+    merged = plan.merges[(0, 2)]
+    probs[top, 7] = probs[merged, 2] = probs[other, 3] = 255 / 256
+    probs[base, sg.NON_DIGIT] = 1.0
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [merged, other]
+    # ... but a mark beside a digit that together read worse stays a mark
+    probs[merged, 2] = 0.9
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [top, other]
+
+
 def test_two_tall_strokes_side_by_side_are_not_merged_into_one_1():
     # "11" written close: each stroke a sure 1, and the merged crop (one thick stroke) a sure
     # 1 too; with the engine's negative digit bonus one digit would score better than two
