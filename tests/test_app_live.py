@@ -168,14 +168,19 @@ def test_group_lines_orders_lines_and_spaces():
 
 
 def test_live_spaces_follow_the_engine_setting():
-    # a gap of 0.8 digit heights: a space only where space_factor is below 0.8
-    digits = [digit(d, (10 + 25 * i, 10, 20, 30)) for i, d in enumerate([1, 2, 3])]
-    digits.append(digit(4, (60 + 20 + 24, 10, 20, 30)))
+    # a gap of 0.8 digit heights after gaps of 0.27: a space only where space_factor is
+    # below 0.8 (the gap is under 4x the usual one, so lines.CLOSE_RATIO does not apply)
+    digits = [digit(d, (10 + 28 * i, 10, 20, 30)) for i, d in enumerate([1, 2, 3])]
+    digits.append(digit(4, (66 + 20 + 24, 10, 20, 30)))
     from realtime.reader import Settings
     expected = "123 4" if Settings.space_factor < 0.8 else "1234"
     assert group_lines(digits)[0] == [expected]
     assert group_lines(digits, space_factor=0.75)[0] == ["123 4"]
     assert group_lines(digits, space_factor=0.9)[0] == ["1234"]
+    # the same gap after digits that nearly touch stands out: a space, as in a still reading
+    digits = [digit(d, (10 + 22 * i, 10, 20, 30)) for i, d in enumerate([1, 2, 3])]
+    digits.append(digit(4, (54 + 20 + 24, 10, 20, 30)))
+    assert group_lines(digits, space_factor=0.9)[0] == ["123 4"]
 
 
 def test_confidence_colours_go_from_red_to_green():
