@@ -456,17 +456,20 @@ BESIDE_MIN_W = 0.65      # (x line height) a unit this wide may be a digit with 
 BESIDE_MIN_H = 0.7       # ... and this tall
 BESIDE_VALLEY = 0.2      # the projection where they touch is at most this share of its peak
 BESIDE_STROKE_W = 0.35   # (x unit height) the 1 spans at most this many columns ...
-BESIDE_STROKE_ROWS = 0.85  # ... and this share of the unit's rows, the digit as many (the
-BESIDE_REST_ROWS = 0.85    # stem of a 6 rises well above its loop; 0.8 for the 1 fixed
-# one page and broke another, a tiny 4 read "11", also with a floor of 24 px on the unit)
+BESIDE_STROKE_ROWS = 0.8  # ... and this share of the unit's rows (a 1 whose top is below
+BESIDE_REST_ROWS = 0.85   # its neighbour's), the digit 0.85 (the stem of a 6 rises well
+# above its loop). The 1's 0.8 was 0.85 until units read as 4 were no longer asked (an open
+# 4's arm is a stroke beside a stroke: a 4 read "17" on a fresh page): synthetic tuning 83.0
+# -> 83.2 %, fresh and ORAND the same; 0.75: 2 tuning pages broken.
 BESIDE_NARROWER = 0.5    # the 1 spans at most this share of the digit's columns
 BESIDE_STRAIGHT = 0.06   # (x unit height) how far the 1's middle may stray from a line
 # (0.045: the "81" page lost again; 0.09: 2 pages broken)
 
 
 def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook) -> np.ndarray:
-    """Per unit: read as one digit other than 1, wide and tall enough to be that digit with a
-    1 touching it, and its stroke mask shows that 1 (side_valleys, stroke_beside)."""
+    """Per unit: read as one digit other than 1 (or 4, itself a stroke beside a stroke), wide
+    and tall enough to be that digit with a 1 touching it, and its stroke mask shows that 1
+    (side_valleys, stroke_beside)."""
     out = np.zeros(len(plan.units), bool)
     comps = book.comps
     for a, p in enumerate(plan.single):
@@ -474,7 +477,7 @@ def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook) -> np.ndarray
             continue
         best = int(np.argmax(probs[p]))
         _, _, w, h = book.pieces[p].box
-        if (best in (1, NON_DIGIT) or w <= BESIDE_MIN_W * plan.line_h
+        if (best in (1, 4, NON_DIGIT) or w <= BESIDE_MIN_W * plan.line_h
                 or h < BESIDE_MIN_H * plan.line_h):
             continue
         i = plan.units[a]

@@ -1376,6 +1376,10 @@ def test_a_one_leaning_on_a_digit_is_a_stroke_beside_it():
     assert 4 <= min(cuts) <= 7  # between the bar and the 3
     assert any(sg.stroke_beside(mask, c) for c in cuts)
     assert any(sg.stroke_beside(mask[:, ::-1], c) for c in sg.side_valleys(mask[:, ::-1]))  # "01"
+    # a 1 whose top is below its neighbour's: it spans 82 % of the rows ("13", the 3 taller)
+    low = mask.copy()
+    low[:7, :4] = False
+    assert any(sg.stroke_beside(low, c) for c in sg.side_valleys(low))
     # a 0 cut anywhere is two arcs, not a 1 beside a digit
     ring = np.zeros((40, 30), np.uint8)
     cv2.ellipse(ring, (15, 20), (12, 18), 0, 0, 360, 1, 3)
@@ -1405,6 +1409,10 @@ def test_a_sure_digit_with_a_one_beside_it_is_cut_and_pays_to_stay_whole():
     assert plan.apart == {0}
     widths = [book.pieces[p].box[2] for _, _, p in plan.cuts[0]]
     assert min(widths) <= 6  # the bar alone is a piece
+    # the same unit read whole as a 4 is not asked: an open 4's arm is a stroke beside a
+    # stroke ("4" cut into "17")
+    probs[0, 0], probs[0, 4] = 0.0, 1.0
+    assert sg.one_beside(plan, probs, book).tolist() == [False]
     # a sure 0 of the same size gets no cut
     ring = np.zeros((60, 60), np.int32)
     cv2.ellipse(ring, (28, 30), (16, 19), 0, 0, 360, 1, 3)
