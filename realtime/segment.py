@@ -244,6 +244,12 @@ def ids_mask(labels: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
     return mask
 
 
+def unit_mask(comps: Components, i: int) -> np.ndarray:
+    """Bool mask, box-sized, of component i's own pixels (not those of others in its box)."""
+    x, y, w, h = (int(v) for v in comps.boxes[i])
+    return comps.labels[y:y + h, x:x + w] == comps.ids[i]
+
+
 def piece_mask(labels: np.ndarray, ids: tuple[int, ...], box: tuple[int, int, int, int],
                cols: tuple | None = None, skew: float = 0.0) -> np.ndarray:
     """Bool mask, box-sized, of the ink of components `ids` in `box`, optionally only columns
@@ -394,11 +400,10 @@ def end_mark(comps, units: list[int], a: int, line_h: float) -> bool:
     read the same, one held-out cheque lost its leading 3.)"""
     if a != len(units) - 1 or len(units) < 2:
         return False
-    x, y, w, h = (int(v) for v in comps.boxes[units[a]])
+    _, _, w, h = (int(v) for v in comps.boxes[units[a]])
     if w < h or h >= END_MARK_MAX_H * line_h:
         return False
-    mask = comps.labels[y:y + h, x:x + w] == comps.ids[units[a]]
-    return not hole_spans(mask, 1)
+    return not hole_spans(unit_mask(comps, units[a]), 1)
 
 
 COMMA_MAX_H = 0.75  # (x line height) a mark this short hanging below its neighbours' middle
@@ -471,7 +476,6 @@ def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook) -> np.ndarray
     and tall enough to be that digit with a 1 touching it, and its stroke mask shows that 1
     (side_valleys, stroke_beside)."""
     out = np.zeros(len(plan.units), bool)
-    comps = book.comps
     for a, p in enumerate(plan.single):
         if p is None:
             continue
@@ -480,9 +484,7 @@ def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook) -> np.ndarray
         if (best in (1, 4, NON_DIGIT) or w <= BESIDE_MIN_W * plan.line_h
                 or h < BESIDE_MIN_H * plan.line_h):
             continue
-        i = plan.units[a]
-        x, y, w, h = (int(v) for v in comps.boxes[i])
-        mask = comps.labels[y:y + h, x:x + w] == comps.ids[i]
+        mask = unit_mask(book.comps, plan.units[a])
         out[a] = any(stroke_beside(mask, c) for c in side_valleys(mask))
     return out
 
@@ -773,7 +775,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
             continue
         ids = (int(comps.ids[i]),)
         # slanted writing touches along a slant: cut along it, in the frame where it is upright
-        mask = comps.labels[y:y + h, x:x + w] == ids[0]
+        mask = unit_mask(comps, i)
         skew = unit_skew(mask) if narrow else 0.0  # (wide blobs: their moments are not a slant)
         mask = shear_mask(mask, skew)
         inked = np.nonzero(mask.any(0))[0]
@@ -996,7 +998,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     """Best segmentation of the line -> the pieces read as digits, left to right.
 
     Score = sum over digits of (log P(digit) + bonus - a penalty for being wider than a digit)
-    plus, for units read as punctuation, log P(not a digit). Only units shorter than the line's
+    plus, for units read as punctuation, log P(not a digit) - PUNCT_COST. Only units shorter than the line's
     digits may be punctuation: a full-height blob must be read as one or more digits (a
     touching pair is then split rather than thrown away), and stays out of the result only when
     no reading of it is confident. A "1" shorter than SHORT_ONE line heights is no digit.
