@@ -75,10 +75,13 @@ def hysteresis_components(ink: np.ndarray, low: int, high: int, min_area: int = 
         for k in candidates:
             seeded[k] = paper_around(ink, labels, stats[k, :4], k, low)
     seeded[0] = False
+    unseeded = ~seeded
+    unseeded[0] = False
     seeded &= stats[:, cv2.CC_STAT_AREA] >= min_area
     ids = np.nonzero(seeded)[0]
     return Components(labels, ids, stats[ids, :4].astype(np.int64),
-                      stats[ids, cv2.CC_STAT_AREA].astype(np.int64))
+                      stats[ids, cv2.CC_STAT_AREA].astype(np.int64),
+                      stats[unseeded, :5].astype(np.int64))
 
 
 def ring_around(labels: np.ndarray, label: int, box) -> tuple[tuple[slice, slice], np.ndarray,
@@ -250,7 +253,7 @@ def strip_covered_line(roi: np.ndarray, typical_height: float, apart: bool = Fal
 def clear_covered_line(roi: np.ndarray, runs: np.ndarray, max_thickness: float) -> bool:
     """Erase, where it is alone in its column, the line whose long runs `runs` (a mask like
     roi) marks, if the runs cover most of roi's width and are thin; see strip_covered_line."""
-    h, w = roi.shape
+    w = roi.shape[1]
     _, span, centre = column_runs(runs)
     xs = np.nonzero(span > 0)[0]
     if xs.size < COVERED_LINE_SPAN * w:
@@ -258,19 +261,12 @@ def clear_covered_line(roi: np.ndarray, runs: np.ndarray, max_thickness: float) 
     thickness = float(np.median(span[xs]))
     if thickness > max_thickness:  # a band of ink, not a line
         return False
-    cols, centre_rows, half = line_band(xs, centre, w, thickness)
+    cols, centre_rows, _ = line_band(xs, centre, w, thickness)
     # only where the line is alone in its column's band: where a stroke runs into it from
     # above or below (a 1 crossing it) or lies along it (a 0's or a 2's foot: the band holds
     # more than the line's thickness) the column is left whole, so the digits lose nothing
     # and only keep a stub of line where they touch it
-    padded = np.pad(roi, 1)  # rows just outside the mask read as paper
-
-    def ink_at(offset: int) -> np.ndarray:
-        return padded[np.clip(centre_rows + offset, -1, h) + 1, cols + 1]
-
-    band = sum(ink_at(k).astype(np.int64) for k in range(-half, half + 1))
-    alone = ~ink_at(-half - 1) & ~ink_at(half + 1) & (band <= thickness + 1)
-    clear_band(roi, cols[alone], centre_rows[alone], half)
+    clear_line_alone(roi, cols, centre_rows, thickness)
     return True
 
 
@@ -440,7 +436,148 @@ def relabel_stripped(comps: Components, stripped: list[tuple[int, np.ndarray]],
     all_boxes = np.concatenate([kept.boxes, *boxes]) if boxes else kept.boxes
     order = np.lexsort((all_boxes[:, 0], all_boxes[:, 1]))
     return Components(labels, np.concatenate([kept.ids, *ids])[order], all_boxes[order],
-                      np.concatenate([kept.areas, *areas])[order])
+                      np.concatenate([kept.areas, *areas])[order], comps.faint)
+
+
+# ---- faint ruled lines ------------------------------------------------------------------------
+# A light ruled line under darker writing reaches the high threshold nowhere: it breaks into
+# faint dashes that hysteresis leaves out (Components.faint), except where it touches a digit,
+# whose strong ink seeds the stretch of line joined to it. Those stubs are too short to look
+# like a line on their own, yet they turn a 9 into a 1 and a 7 into a 3, and join digits
+# across a space. The dashes show where the line runs: a straight chain of them is fitted, and
+# the band along it is cleared from the components it crosses, where the line is alone in its
+# column (see clear_covered_line).
+DASH_MAX_THICK = 0.15   # (x usual digit height, at least 2.5 px) a dash's ink per column ...
+DASH_MIN_W = 0.25       # ... its width (at least 6 px and twice its height)
+DASH_MAX_H = 0.35       # ... its height (at least 4 px: a dash of a tilted line is taller)
+FAINT_LINE_DASHES = 4   # a faint line is at least this many dashes in a straight chain ...
+FAINT_LINE_SPAN = 3.0   # ... spanning this many digit heights
+FAINT_LINE_MARGIN = 1.0  # (x digit height) the line is cleared this far past its end dashes
+FAINT_PAIR_REACH = (1.0, 4.0)  # (x digit height) dashes this far apart define a trial line
+FAINT_PAIR_NEAREST = 4  # ... each dash with its nearest ones only
+MAX_DASHES = 200        # the widest ones: a textured page has thousands of faint specks
+MAX_FAINT_LINES = 12
+
+
+def faint_dashes(faint: np.ndarray, typical_height: float) -> np.ndarray:
+    """Rows of `faint` (x, y, w, h, area) that are flat thin dashes, the widest MAX_DASHES."""
+    w, h = faint[:, 2], faint[:, 3]
+    thick = faint[:, 4] / np.maximum(w, 1)
+    dash = ((thick <= max(2.5, DASH_MAX_THICK * typical_height)) & (w >= 2 * h)
+            & (w >= max(6.0, DASH_MIN_W * typical_height)) & (h <= max(4.0, DASH_MAX_H * typical_height)))
+    rows = np.nonzero(dash)[0]
+    if rows.size > MAX_DASHES:
+        rows = rows[np.argsort(-w[rows], kind="stable")[:MAX_DASHES]]
+    return faint[rows]
+
+
+def trial_pairs(cx: np.ndarray, cy: np.ndarray, typical_height: float) -> np.ndarray:
+    """P x 2 indices (i, j) of dash centres that may lie on one line: j right of i within
+    FAINT_PAIR_REACH, no steeper than a ruled line of a tilted page; each i with its nearest."""
+    near, far = (r * typical_height for r in FAINT_PAIR_REACH)
+    dx = cx[None, :] - cx[:, None]
+    ok = (dx >= near) & (dx <= far) & (np.abs(cy[None, :] - cy[:, None]) <= MAX_LINE_SLOPE * dx)
+    rank = np.argsort(np.where(ok, dx, np.inf), axis=1)[:, :FAINT_PAIR_NEAREST]
+    i = np.repeat(np.arange(cx.size), rank.shape[1])
+    j = rank.ravel()
+    keep = ok[i, j]
+    return np.stack([i[keep], j[keep]], axis=1)
+
+
+def faint_lines(faint: np.ndarray, typical_height: float) -> list[tuple[np.ndarray, float, float, float]]:
+    """Straight chains of faint dashes -> [(line coefficients (slope, offset) of y over x,
+    thickness, first column, last column)], the best supported first."""
+    if typical_height <= 0 or len(faint) < FAINT_LINE_DASHES:
+        return []
+    dashes = faint_dashes(faint, typical_height)
+    if len(dashes) < FAINT_LINE_DASHES:
+        return []
+    x, y, w, h, area = (dashes[:, k].astype(np.float64) for k in range(5))
+    cx, cy, thick = x + w / 2, y + h / 2, area / w
+    left, right = x, x + w
+    pairs = trial_pairs(cx, cy, typical_height)
+    if not len(pairs):
+        return []
+    i, j = pairs[:, 0], pairs[:, 1]
+    slope = (cy[j] - cy[i]) / (cx[j] - cx[i])
+    tol = np.maximum(1.5, 0.5 * (thick[i] + thick[j]))
+    # on[p, k]: dash k lies on the line through pair p (RANSAC over the trial pairs, all at once)
+    on = np.abs(cy[None, :] - (cy[i, None] + slope[:, None] * (cx[None, :] - cx[i, None]))) <= tol[:, None]
+    on_weight = on.astype(np.float32)
+    free = np.ones(len(dashes), bool)
+    lines = []
+    while len(lines) < MAX_FAINT_LINES:
+        best = on[int(np.argmax(on_weight @ np.where(free, w, 0.0).astype(np.float32)))] & free
+        if (best.sum() < FAINT_LINE_DASHES
+                or right[best].max() - left[best].min() < FAINT_LINE_SPAN * typical_height):
+            break
+        coef = np.polyfit(cx[best], cy[best], 1, w=w[best])
+        margin = FAINT_LINE_MARGIN * typical_height
+        lines.append((coef, float(np.median(thick[best])), float(left[best].min() - margin),
+                      float(right[best].max() + margin)))
+        free &= ~best
+        on_weight[~(free[i] & free[j])] = 0.0  # trial pairs through used dashes are done
+    return lines
+
+
+def clear_line_alone(roi: np.ndarray, cols: np.ndarray, centre_rows: np.ndarray,
+                     thickness: float) -> bool:
+    """Clear the band of a line (its centre row in each of `cols` of the mask `roi`) where the
+    line is alone in its column: no ink just above or below the band, and no more in it than
+    the line's thickness (a stroke crossing or lying along it keeps its column). In place;
+    True if anything was cleared."""
+    h = roi.shape[0]
+    half = int(np.ceil(thickness / 2 + 1.0))
+    rows = centre_rows[:, None] + np.arange(-half - 1, half + 2)[None, :]  # band, a row each side
+    inside = (rows >= 0) & (rows < h)  # rows outside the mask read as paper
+    ink = roi[np.clip(rows, 0, h - 1), cols[:, None]] & inside
+    band = ink[:, 1:-1].sum(axis=1)
+    alone = ~ink[:, 0] & ~ink[:, -1] & (band > 0) & (band <= thickness + 1)
+    if not alone.any():
+        return False
+    clear_band(roi, cols[alone], centre_rows[alone], half)
+    return True
+
+
+def strip_faint_lines(comps: Components, typical_height: float,
+                      contrast: np.ndarray | None = None) -> Components:
+    """Erase the stubs of faint ruled lines (found from their dashes in `comps.faint`) from
+    the components they touch; see the note above FAINT_LINE_DASHES. `comps.labels` is
+    modified in place. With `contrast`, strokes much stronger than the line are given back
+    (keep_strong_strokes)."""
+    lines = faint_lines(comps.faint, typical_height) if len(comps) else []
+    if not lines:
+        return comps
+    boxes = comps.boxes.astype(np.float64)
+    x0, y0 = boxes[:, 0], boxes[:, 1]
+    x1, y1 = x0 + boxes[:, 2] - 1, y0 + boxes[:, 3] - 1
+    masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # index -> (what is left, own mask)
+    for coef, thickness, first, last in lines:
+        # the components whose box the line's band crosses (it is straight: its rows at the
+        # box's first and last columns bound it there)
+        a, b = np.maximum(x0, first), np.minimum(x1, last)
+        ya, yb = np.polyval(coef, a + 0.5) - 0.5, np.polyval(coef, b + 0.5) - 0.5
+        reach = thickness / 2 + 2.0
+        crossed = ((a <= b) & (np.maximum(ya, yb) + reach >= y0)
+                   & (np.minimum(ya, yb) - reach <= y1))
+        for k in np.nonzero(crossed)[0]:
+            x, y, w, h = (int(v) for v in comps.boxes[k])
+            cols = np.arange(int(np.ceil(a[k])), int(b[k]) + 1)
+            rows = np.rint(np.polyval(coef, cols + 0.5) - 0.5).astype(np.int64)
+            if k not in masks:
+                own = comps.labels[y:y + h, x:x + w] == comps.ids[k]
+                masks[k] = (own.copy(), own)
+            clear_line_alone(masks[k][0], cols - x, rows - y, thickness)
+    stripped = []
+    for k, (roi, own) in masks.items():
+        if np.array_equal(roi, own):
+            continue
+        x, y, w, h = (int(v) for v in comps.boxes[k])
+        if contrast is not None:
+            keep_strong_strokes(roi, own, contrast[y:y + h, x:x + w])
+        comps.labels[y:y + h, x:x + w][own & ~roi] = 0
+        stripped.append((int(k), roi))
+    return relabel_stripped(comps, stripped) if stripped else comps
 
 
 def remove_long_lines(mask: np.ndarray, typical_height: float = 0.0) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Connected components of the stroke mask with their statistics, and the page's usual digit size."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -15,6 +15,9 @@ class Components:
     ids: np.ndarray      # label value of each kept component
     boxes: np.ndarray    # N x 4 int (x, y, w, h)
     areas: np.ndarray    # N ink pixels
+    # x, y, w, h, area of each faint mark the threshold left out (weak ink with no strong pixel):
+    # a light ruled line falls apart into such dashes (see binarize.strip_faint_lines)
+    faint: np.ndarray = field(default_factory=lambda: np.zeros((0, 5), np.int64))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -34,7 +37,8 @@ class Components:
         return keep[self.labels]
 
     def subset(self, keep: np.ndarray) -> Components:
-        return Components(self.labels, self.ids[keep], self.boxes[keep], self.areas[keep])
+        return Components(self.labels, self.ids[keep], self.boxes[keep], self.areas[keep],
+                          self.faint)
 
 
 def label_components(mask_u8: np.ndarray):

@@ -192,6 +192,7 @@ class DigitReader:
             # wide as its image, a row along the digits' feet is one, and clearing it erased the
             # bases of 2s)
             comps = bz.strip_lines(comps, typical, ink)
+            comps = bz.strip_faint_lines(comps, typical, ink)
             typical = cp.typical_height(comps.boxes, comps.areas)
         comps = bz.drop_step_edges(comps, work, dark)
         clock.lap("binarize")

@@ -418,6 +418,65 @@ def test_thin_digit_on_a_short_line_keeps_its_curve():
     assert not cleaned[72:74, 95:].any() and not cleaned[72:74, :50].any()
 
 
+def _digits_on_a_faint_dashed_line(rise: float = 0.0, dashes: bool = True):
+    """(contrast map, digit pixels, line pixels) of "94" written in strong ink (40 px) standing
+    on a light ruled line (contrast 45) that the threshold breaks into dashes: 12 px of ink,
+    4 px gap. `rise`: the line's slope (a tilted page)."""
+    ink = render_number("94", 40, canvas=(90, 520), origin=(200, 60))
+    digits = ink > 0.5
+    contrast = (ink * 230).astype(np.uint8)
+    line = np.zeros(contrast.shape, bool)
+    for x in range(10, 510):
+        if not dashes or x % 16 < 12 or digits[:, max(0, x - 6):x + 6].any():
+            y = int(round(61 + rise * (x - 260)))
+            line[y - 1:y + 1, x] = True
+    contrast[line & ~digits] = 45
+    return contrast, digits, line & ~digits
+
+
+def _faint_line_components(contrast: np.ndarray):
+    return bz.hysteresis_components(contrast, low=30, high=100)
+
+
+@pytest.mark.parametrize("rise", [0.0, 0.12])
+def test_faint_dashed_line_is_cleared_from_the_digits_it_touches(rise):
+    contrast, digits, line = _digits_on_a_faint_dashed_line(rise)
+    comps = _faint_line_components(contrast)
+    # the dashes are left out; the stretch of line joined to the digits is seeded by them
+    touching = comps.mask() & line
+    assert touching.any() and len(comps.faint) > 20
+    assert len(bz.faint_lines(comps.faint, 40.0)) == 1
+    cleaned = bz.strip_faint_lines(comps, 40.0, contrast)
+    stub = cleaned.mask() & line
+    assert not stub[:, ~digits.any(0)].any()    # no line is left beside the digits, ...
+    assert stub.sum() < 0.2 * touching.sum()    # ... little under them (where a stroke meets it)
+    assert cleaned.mask()[digits].mean() > 0.97            # ... and the digits are whole
+    x_digits = np.nonzero(digits.any(0))[0]
+    assert cleaned.boxes[:, 0].min() >= x_digits[0] - 2
+    assert (cleaned.boxes[:, 0] + cleaned.boxes[:, 2]).max() <= x_digits[-1] + 3
+
+
+def test_a_few_faint_dashes_are_no_line():
+    contrast, digits, line = _digits_on_a_faint_dashed_line()
+    contrast[:, :190][contrast[:, :190] == 45] = 0     # the line only under the digits:
+    contrast[:, 295:][contrast[:, 295:] == 45] = 0     # a few dashes, 2.5 digits long
+    comps = _faint_line_components(contrast)
+    assert bz.faint_lines(comps.faint, 40.0) == []
+    before = comps.mask().copy()
+    assert np.array_equal(bz.strip_faint_lines(comps, 40.0, contrast).mask(), before)
+
+
+def test_faint_lines_follow_a_tilted_line_among_specks():
+    contrast, _, _ = _digits_on_a_faint_dashed_line(rise=-0.2)
+    rng = np.random.default_rng(3)
+    for x, y in rng.integers((0, 0), (520, 90), (60, 2)):
+        contrast[y, x:x + 2] = 45                      # faint specks, too small for dashes
+    comps = _faint_line_components(contrast)
+    (coef, thickness, first, last), = bz.faint_lines(comps.faint, 40.0)
+    assert abs(coef[0] + 0.2) < 0.02 and abs(np.polyval(coef, 260) - 60.5) < 1.5
+    assert thickness <= 3 and first < 130 and last > 470  # (it enters the image at x ~ 125)
+
+
 def test_shadow_edge_strip_is_dropped_but_thin_strokes_are_kept():
     # a hard shadow's edge leaves a thin strip of "ink" on its dark side; a real '1' (a
     # stroke with paper on both sides) of the same shape stays
