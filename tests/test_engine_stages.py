@@ -164,6 +164,11 @@ def test_hysteresis_keeps_faint_stroke_connected_to_strong_one_only():
     ink[15:18, 5:50] = 40     # faint, alone (texture)
     mask = bz.hysteresis(ink, 30, 120)
     assert mask[6, 45] and not mask[16, 20]
+    # the faint mark left out is kept aside (box and area), through the later stages too
+    comps = bz.hysteresis_components(ink, 30, 120)
+    assert comps.faint.tolist() == [[5, 15, 45, 3, 135]]
+    assert comps.subset(np.zeros(len(comps), bool)).faint.tolist() == [[5, 15, 45, 3, 135]]
+    assert bz.relabel_stripped(comps, [(0, np.ones((3, 45), bool))]).faint.tolist() == [[5, 15, 45, 3, 135]]
 
 
 def _faint_ring(ink: np.ndarray, x: int, level: int) -> None:
