@@ -138,6 +138,7 @@ class DigitReader:
                 sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
                                      narrow_split=pairs, beside=beside,
                                      unsure=sg.unsure_full_height(plan, probs, book.pieces))
+                sg.plan_joins(book, plan, lefts, rights)
         clock.lap("segment")
         probs = np.concatenate([probs, self._classify(book, n_first)])
         clock.lap("classify")

@@ -2,7 +2,8 @@
 
 A line is a sequence of units (its components, left to right). A digit is one unit, a few
 neighbouring units (the parts of a broken digit: a 5's bar, a 4 in two strokes, a stroke cut by a
-ruled line), or part of one wide unit cut at a projection valley (touching digits). `plan_line`
+ruled line), part of one wide unit cut at a projection valley (touching digits), or such a
+slice with the unit beside it (a 7 whose bar touches the 0 before it). `plan_line`
 lists the units; the classifier reads them all in one batch; `plan_alternatives` adds merges
 and cuts around the units whose reading is in doubt, read in a second batch; then
 `solve_line` picks, by dynamic programming over the units, the segmentation the classifier is
@@ -365,6 +366,13 @@ class LinePlan:
     split_loops: set[int] = field(default_factory=set)  # cut pieces with a bound through a loop
     cut_fit: dict[int, int] = field(default_factory=dict)  # unit i: most digits it may be cut into
     end_marks: set[int] = field(default_factory=set)  # units that may be a line's closing mark
+    # unit i cut: the column (working pixels) of each of its cut positions, None for a curved
+    # or slanted cut
+    cut_cols: dict[int, list[int | None]] = field(default_factory=dict)
+    # digits written across two units (see plan_joins): (i, 0) -> [(m, piece)] for unit i whole
+    # with the first slice of unit i+1, up to its cut m; (i, 1) -> [(k, piece)] for the last
+    # slice of unit i, from its cut k, with unit i+1 whole
+    joins: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
     hanging: set[int] = field(default_factory=set)  # comma-like units (see hangs_below)
 
 
@@ -833,6 +841,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         holes = hole_spans(mask, HOLE_MIN_W * own_h)
         in_loop = [any(x0 + HOLE_EDGE * (x1 - x0) < c < x1 - HOLE_EDGE * (x1 - x0)
                        for x0, x1 in holes) for c in edges_at]
+        plan.cut_cols[a] = [x + b if isinstance(b, int) and not skew else None for b in bounds]
         edges = []
         for k, m in useful_spans(spans, len(edges_at) - 1, fit):
             piece = book.add(ids, (x, y, w, h), (bounds[k], bounds[m]), skew=skew)
@@ -842,6 +851,51 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                     plan.split_loops.add(piece)
         if edges:
             plan.cuts[a] = edges
+
+
+JOIN_MAX_GAP = 0.25  # (x line height) units this close may share a digit across a cut
+JOIN_COST = 2.0      # log-score price of such a digit (tuning: 1.5-2 alike; 1 broke a page, 3 fixed one fewer)
+
+
+def plan_joins(book: PieceBook, plan: LinePlan, lefts: np.ndarray, rights: np.ndarray) -> None:
+    """Add to `plan` the pieces of a digit written across two neighbouring units, one of them
+    cut (plan_alternatives): a 7 whose bar touches the 0 before it is the last slice of that
+    unit with the 7's stem; a 6 whose stem stands apart and whose loop touches the next digit
+    is the stem with the first slice of its neighbour. solve_line reads such a piece at a
+    price (JOIN_COST), so that it replaces only parts that are unsure on their own. Straight
+    cuts only; no wider than a merge may be (MERGE_MAX_W)."""
+    comps, units, line_h = book.comps, plan.units, plan.line_h
+    boxes = comps.boxes
+    for a in range(len(units) - 1):
+        i, j = units[a], units[a + 1]
+        if lefts[j] - rights[i] > JOIN_MAX_GAP * line_h:
+            continue
+        ids = (int(comps.ids[i]), int(comps.ids[j]))
+        bx, by, bw, bh = union_box(boxes[[i, j]])
+        if bh > 1.6 * line_h:
+            continue
+        # (side 0: unit a whole and the first slice of a + 1; side 1: the last slice of a and
+        # unit a + 1 whole)
+        for side, cut_unit, whole in ((0, a + 1, a), (1, a, a + 1)):
+            if cut_unit not in plan.cuts or plan.single[whole] is None or plan.small[whole]:
+                continue
+            last = max(m for _, m, _ in plan.cuts[cut_unit])
+            ends = sorted({m for k, m, _ in plan.cuts[cut_unit] if k == 0 and m < last} if side == 0
+                          else {k for k, m, _ in plan.cuts[cut_unit] if m == last and k > 0})
+            for node in ends:
+                col = plan.cut_cols[cut_unit][node]
+                if col is None:
+                    continue
+                # (the whole unit must lie on its side of the cut: overlapping units would
+                # lose a part of it)
+                if (boxes[i, 0] + boxes[i, 2] > col + 1 if side == 0 else boxes[j, 0] < col - 1):
+                    continue
+                cols = (0, col - bx) if side == 0 else (col - bx, bw)
+                if not 0 < cols[1] - cols[0] <= MERGE_MAX_W * line_h:
+                    continue
+                piece = book.add(ids, (bx, by, bw, bh), cols)
+                if piece is not None:
+                    plan.joins.setdefault((a, side), []).append((node, piece))
 
 
 def small_writing_fit(mask: np.ndarray, edges_at: list[int], width: float, line_h: float) -> int:
@@ -1044,12 +1098,42 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                            else lp_other[p] - FRAGMENT_COST * (1 + enclosed_loops(pieces[p].crop)))
                           - HOLE_CUT_COST * (p in plan.split_loops))
 
+    def cut_context(a: int) -> tuple[float, int]:
+        # a slice of a wide unit must be digit-tall to be a digit: CUT_DIGIT_TALL line
+        # heights, or in a unit of smaller writing (not flat), CUT_DIGIT_TALL_OWN of its own;
+        # and the unit holds at most plan.cut_fit digits (set with the cuts)
+        p = plan.single[a]
+        own_h = writing_height(pieces[p].box[3], h) if p is not None else h
+        return min(CUT_DIGIT_TALL * h, CUT_DIGIT_TALL_OWN * own_h), plan.cut_fit[a]
+
+    def part_path(a: int, start: int, stop: int | None) -> tuple[float, list[int]]:
+        # best path through unit a's cuts from cut position `start` to `stop` (None: its end)
+        tall, fit = cut_context(a)
+        edges = [(k - start, m - start, q) for k, m, q in plan.cuts[a]
+                 if k >= start and (stop is None or m <= stop)]
+        if not edges or (stop is not None and max(m for _, m, _ in edges) != stop - start):
+            return -math.inf, []
+        total, seg = best_cut_path(edges, cut_scorer(tall), fit - 1)
+        return total, [q for q in seg if digit_slice(q, tall)]
+
+    def join_options(j: int) -> list[tuple[float, int, list[int]]]:
+        # a digit across units j-2 and j-1 (see plan_joins), with the rest of the cut unit
+        a = j - 2
+        out = []
+        for node, q in plan.joins.get((a, 0), []):
+            rest, digits = part_path(a + 1, node, None)
+            out.append((as_digit(q) + rest - JOIN_COST, a, [q] + digits))
+        for node, q in plan.joins.get((a, 1), []):
+            first, digits = part_path(a, 0, node)
+            out.append((first + as_digit(q) - JOIN_COST, a, digits + [q]))
+        return out
+
     best = [-math.inf] * (n + 1)
     best[0] = 0.0
     back: list[tuple[int, list[int]]] = [(0, [])] * (n + 1)
     for j in range(1, n + 1):
         a = j - 1
-        options: list[tuple[float, int, list[int]]] = []
+        options: list[tuple[float, int, list[int]]] = join_options(j) if j >= 2 else []
         p = plan.single[a]
         if p is not None:
             if plan.punct_ok[a] or (a in plan.end_marks and stroke_like[p]):
@@ -1061,11 +1145,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         if p is None or not options:
             options.append((-20.0, a, []))  # nothing readable: skip it, at a price
         if a in plan.cuts:
-            own_h = writing_height(pieces[p].box[3], h) if p is not None else h
-            fit = plan.cut_fit[a]  # (set with the cuts, by plan_alternatives)
-            # a slice of a wide unit must be digit-tall to be a digit: CUT_DIGIT_TALL line
-            # heights, or in a unit of smaller writing (not flat), CUT_DIGIT_TALL_OWN of its own
-            tall = min(CUT_DIGIT_TALL * h, CUT_DIGIT_TALL_OWN * own_h)
+            tall, fit = cut_context(a)
             total, seg = best_cut_path(plan.cuts[a], cut_scorer(tall), fit)
             if seg:
                 digits = [q for q in seg if digit_slice(q, tall)]

@@ -1034,6 +1034,55 @@ def test_solve_line_prefers_the_confident_segmentation():
     assert chosen[0] == body and chosen[-1] == other
 
 
+def _stem_apart_and_loop_joined_to_a_zero():
+    """(PieceBook, LinePlan with alternatives and joins) of a 6 whose stem stands apart and
+    whose loop is joined by a ligature to the 0 after it: units "stem" and "loop + 0"."""
+    mask = np.zeros((50, 110), np.uint8)
+    cv2.line(mask, (12, 8), (12, 40), 1, 3)                    # the 6's stem, apart
+    cv2.ellipse(mask, (28, 31), (9, 9), 0, 0, 360, 1, 2)       # its loop ...
+    mask[30:33, 36:48] = 1                                     # ... joined to the next digit
+    cv2.ellipse(mask, (60, 24), (12, 16), 0, 0, 360, 1, 2)     # a 0
+    comps = cp.find_components(mask.astype(bool), min_area=1)
+    book = sg.PieceBook(comps)
+    lefts = comps.boxes[:, 0].astype(float)
+    rights = lefts + comps.boxes[:, 2]
+    plan = sg.plan_line(book, [0, 1], 34)
+    sg.plan_alternatives(book, plan, np.ones(2, bool), lefts, rights)
+    sg.plan_joins(book, plan, lefts, rights)
+    return book, plan
+
+
+def test_a_digit_across_two_units_is_read_whole_when_its_parts_are_unsure():
+    book, plan = _stem_apart_and_loop_joined_to_a_zero()
+    cols = plan.cut_cols[1]
+    loop_end = next(m for m, c in enumerate(cols) if c == 40)  # the cut through the ligature
+    joins = dict(plan.joins[(0, 0)])
+    six = joins[loop_end]
+    assert book.pieces[six].box[0] == 10 and book.pieces[six].box[2] == 30  # stem + loop
+    pieces = {(k, m): p for k, m, p in plan.cuts[1]}
+    loop, zero = pieces[(0, loop_end)], pieces[(loop_end, len(cols) - 1)]
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    for p, digit, conf in ((six, 6, 0.98), (plan.single[0], 1, 0.5), (loop, 0, 0.3), (zero, 0, 0.99)):
+        probs[p] = 0.001
+        probs[p, digit], probs[p, sg.NON_DIGIT] = conf, 1 - conf
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [six, zero]
+    # two sure digits stay two: a join costs JOIN_COST
+    probs[plan.single[0], 1] = probs[loop, 0] = 0.99
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[0], loop, zero]
+
+
+def test_units_that_overlap_are_not_joined_across_a_cut():
+    book, plan = _stem_apart_and_loop_joined_to_a_zero()
+    comps = book.comps
+    # the stem reaching over the loop's first cut would lose its right part to the join
+    comps.boxes[0, 2] = 25
+    plan.joins.clear()
+    lefts = comps.boxes[:, 0].astype(float)
+    sg.plan_joins(book, plan, lefts, lefts + comps.boxes[:, 2])
+    assert all(plan.cut_cols[1][m] >= 35 for m, _ in plan.joins[(0, 0)])
+
+
 def test_of_two_equally_sure_readings_the_one_that_explains_the_mark_wins():
     # a 2 whose base came off: the top alone is a sure 7 and the base a certain mark, the
     # two together a sure 2 (the int8 model's top probabilities): an exact tie
