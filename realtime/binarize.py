@@ -345,7 +345,7 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
     for k in candidates:
         x, y, w, h = (int(v) for v in comps.boxes[k])
         sl = (slice(y, y + h), slice(x, x + w))
-        own = labels[sl] == comps.ids[k]
+        own = comps.own_mask(k)
         roi = own.copy()
         changed = False
         if wide[k]:
@@ -561,11 +561,11 @@ def strip_faint_lines(comps: Components, typical_height: float,
         crossed = ((a <= b) & (np.maximum(ya, yb) + reach >= y0)
                    & (np.minimum(ya, yb) - reach <= y1))
         for k in np.nonzero(crossed)[0]:
-            x, y, w, h = (int(v) for v in comps.boxes[k])
+            x, y = (int(v) for v in comps.boxes[k, :2])
             cols = np.arange(int(np.ceil(a[k])), int(b[k]) + 1)
             rows = np.rint(np.polyval(coef, cols + 0.5) - 0.5).astype(np.int64)
             if k not in masks:
-                own = comps.labels[y:y + h, x:x + w] == comps.ids[k]
+                own = comps.own_mask(k)
                 masks[k] = (own.copy(), own)
             clear_line_alone(masks[k][0], cols - x, rows - y, thickness)
     stripped = []

@@ -36,6 +36,11 @@ class Components:
         keep[self.ids] = True
         return keep[self.labels]
 
+    def own_mask(self, i: int) -> np.ndarray:
+        """Bool mask, box-sized, of component i's own pixels (not those of others in its box)."""
+        x, y, w, h = (int(v) for v in self.boxes[i])
+        return self.labels[y:y + h, x:x + w] == self.ids[i]
+
     def subset(self, keep: np.ndarray) -> Components:
         return Components(self.labels, self.ids[keep], self.boxes[keep], self.areas[keep],
                           self.faint)

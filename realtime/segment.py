@@ -245,12 +245,6 @@ def ids_mask(labels: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
     return mask
 
 
-def unit_mask(comps: Components, i: int) -> np.ndarray:
-    """Bool mask, box-sized, of component i's own pixels (not those of others in its box)."""
-    x, y, w, h = (int(v) for v in comps.boxes[i])
-    return comps.labels[y:y + h, x:x + w] == comps.ids[i]
-
-
 def piece_mask(labels: np.ndarray, ids: tuple[int, ...], box: tuple[int, int, int, int],
                cols: tuple | None = None, skew: float = 0.0) -> np.ndarray:
     """Bool mask, box-sized, of the ink of components `ids` in `box`, optionally only columns
@@ -411,7 +405,7 @@ def end_mark(comps, units: list[int], a: int, line_h: float) -> bool:
     _, _, w, h = (int(v) for v in comps.boxes[units[a]])
     if w < h or h >= END_MARK_MAX_H * line_h:
         return False
-    return not hole_spans(unit_mask(comps, units[a]), 1)
+    return not hole_spans(comps.own_mask(units[a]), 1)
 
 
 COMMA_MAX_H = 0.75  # (x line height) a mark this short hanging below its neighbours' middle
@@ -492,7 +486,7 @@ def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook) -> np.ndarray
         if (best in (1, 4, NON_DIGIT) or w <= BESIDE_MIN_W * plan.line_h
                 or h < BESIDE_MIN_H * plan.line_h):
             continue
-        mask = unit_mask(book.comps, plan.units[a])
+        mask = book.comps.own_mask(plan.units[a])
         out[a] = any(stroke_beside(mask, c) for c in side_valleys(mask))
     return out
 
@@ -783,7 +777,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
             continue
         ids = (int(comps.ids[i]),)
         # slanted writing touches along a slant: cut along it, in the frame where it is upright
-        mask = unit_mask(comps, i)
+        mask = comps.own_mask(i)
         skew = unit_skew(mask) if narrow else 0.0  # (wide blobs: their moments are not a slant)
         mask = shear_mask(mask, skew)
         inked = np.nonzero(mask.any(0))[0]
