@@ -130,6 +130,13 @@ def test_page_with_a_digit_across_two_units_reads_exactly(reader, seed):
     assert reader.read(image).lines == truth
 
 
+# A tuning page read exactly only since a cut slice shaped like a 1 is scored as one
+# (segment.shaped_ones): a small "16" whose 1 touches the 6 read "6".
+def test_page_with_a_small_one_touching_a_six_reads_exactly(reader):
+    image, truth = make_page(5474)
+    assert reader.read(image).lines == truth
+
+
 def _two_line_page(tilt_deg: float) -> tuple[np.ndarray, list[str]]:
     H, W = 500, 900
     ink = np.zeros((H, W), np.float32)

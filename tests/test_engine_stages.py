@@ -703,6 +703,52 @@ def test_a_narrow_one_touching_a_digit_can_be_cut_off_its_side():
     assert any(bx <= 1 and 40 <= bw <= 47 for bx, _, bw, _ in boxes), boxes  # the 0 alone
 
 
+def _zero_and_one_slices(book, plan, line_h):
+    """The ring alone and the 1 alone among the cut slices of _ring_and_bar."""
+    slices = [p for _, _, p in plan.cuts[0]]
+    one = next(p for p in slices
+               if book.pieces[p].box[0] >= 42 and book.pieces[p].box[2] <= 0.2 * line_h)
+    zero = next(p for p in slices
+                if book.pieces[p].box[0] <= 1 and 40 <= book.pieces[p].box[2] <= 47)
+    return zero, one
+
+
+def test_a_one_cut_off_its_neighbour_is_read_by_its_shape_when_the_classifier_doubts_it():
+    """A thin 1 cut off the digit it touches reads "not a digit", 1 second (a sliver of the
+    neighbour, a blurred stroke): a straight upright slice is then scored as a sure 1. A slice
+    the classifier sees no 1 in, or one already read as a 1, is left to the classifier."""
+    line_h = 50
+    book, plan = _plan_of(_ring_and_bar(line_h), line_h)
+    zero, one = _zero_and_one_slices(book, plan, line_h)
+    assert sg.upright_one(book.pieces[one], line_h)
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    whole = plan.single[0]
+    probs[whole, 0], probs[whole, sg.NON_DIGIT] = 0.4, 0.6   # "01" whole: a doubtful 0
+    probs[zero, 0], probs[zero, sg.NON_DIGIT] = 0.99, 0.01
+    probs[one, 1], probs[one, sg.NON_DIGIT] = 0.2, 0.8
+    assert sg.shaped_ones(plan, probs, book.pieces) == [one]
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [zero, one]
+    # no 1 seen in it: the classifier is not overruled
+    probs[one, 1], probs[one, sg.NON_DIGIT] = 0.02, 0.98
+    assert sg.shaped_ones(plan, probs, book.pieces) == []
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [whole]
+    # read as a 1 already: its own score stands
+    probs[one, 1], probs[one, sg.NON_DIGIT] = 0.6, 0.4
+    assert sg.shaped_ones(plan, probs, book.pieces) == []
+
+
+def test_a_round_slice_is_no_one_by_its_shape():
+    line_h = 50
+    book, plan = _plan_of(_ring_and_bar(line_h), line_h)
+    zero, _ = _zero_and_one_slices(book, plan, line_h)
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.8
+    probs[:, 1] = 0.2
+    assert zero not in sg.shaped_ones(plan, probs, book.pieces)
+    assert not sg.upright_one(book.pieces[zero], line_h)
+
+
 def test_a_tall_figure_joined_to_small_zeros_may_hold_more_digits():
     """A cheque's "145000": the tall 1, 4 and 5 run on into small zeros in one component. Its
     width in line heights allowed 3 digits; judged by its slices' own heights it holds 6."""
