@@ -137,6 +137,13 @@ def test_page_with_a_small_one_touching_a_six_reads_exactly(reader):
     assert reader.read(image).lines == truth
 
 
+# A tuning page read exactly only since a mark under a digit's foot may join it
+# (segment.foot_apart): a 2 fallen apart into a short "7" and a dash read "7".
+def test_page_with_a_two_fallen_apart_at_its_foot_reads_exactly(reader):
+    image, truth = make_page(5406)
+    assert reader.read(image).lines == truth
+
+
 def _two_line_page(tilt_deg: float) -> tuple[np.ndarray, list[str]]:
     H, W = 500, 900
     ink = np.zeros((H, W), np.float32)

@@ -749,6 +749,52 @@ def test_a_round_slice_is_no_one_by_its_shape():
     assert not sg.upright_one(book.pieces[zero], line_h)
 
 
+def _two_apart_at_its_foot(line_h: int = 56) -> np.ndarray:
+    """A 2 whose thin diagonal vanished: its top, a short "7"-like hook, and its foot, a flat
+    stroke below and to the left, two components."""
+    mask = np.zeros((line_h + 4, 70), np.uint8)
+    cv2.ellipse(mask, (44, 14), (12, 11), 0, 180, 360, 1, 3)   # the top arc
+    cv2.line(mask, (56, 14), (48, 34), 1, 3)                   # down to where the ink fails
+    cv2.line(mask, (10, 46), (52, 46), 1, 4)                   # the foot, apart
+    return mask.astype(bool)
+
+
+def test_a_flat_mark_under_a_digits_foot_is_told_from_one_beside_it():
+    line_h = 56
+    hook = np.array([29, 2, 30, 34])
+    assert sg.foot_apart(np.array([8, 44, 46, 6]), hook, line_h)       # under its foot
+    assert not sg.foot_apart(np.array([8, 20, 20, 6]), hook, line_h)   # a dash beside it
+    assert not sg.foot_apart(np.array([70, 36, 8, 6]), hook, line_h)   # a full stop after it
+    assert not sg.foot_apart(np.array([32, 38, 12, 4]), hook, line_h)  # a speck: too narrow
+
+
+def test_a_digit_fallen_apart_at_its_foot_is_read_whole():
+    """The hook reads as a sure 7 and the foot as a sure mark, so "mark + 7" beat the merge,
+    a sure 2, by the price of a wide digit. A mark under a digit's foot is no punctuation of
+    the line: the merge, when sure, pays no price for being one digit fewer."""
+    line_h = 56
+    mask = _two_apart_at_its_foot(line_h)
+    comps = cp.find_components(mask, min_area=1)
+    assert len(comps) == 2
+    order = np.argsort(comps.boxes[:, 0])
+    foot, hook = (int(i) for i in order)
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [foot, hook], line_h)
+    lefts = comps.boxes[:, 0].astype(float)
+    rights = lefts + comps.boxes[:, 2]
+    sg.plan_alternatives(book, plan, np.ones(2, bool), lefts, rights)
+    assert plan.punct_ok[0] and (0, 2) in plan.feet
+    merged = plan.merges[(0, 2)]
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    for p, label in ((plan.single[0], sg.NON_DIGIT), (plan.single[1], 7), (merged, 2)):
+        probs[p, label] = 0.99
+    probs[merged, 2] = 0.95  # a wide digit and a little less sure than its parts
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [merged]
+    # unsure as one digit: the parts stand
+    probs[merged, 2], probs[merged, sg.NON_DIGIT] = 0.5, 0.49
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[1]]
+
+
 def test_a_tall_figure_joined_to_small_zeros_may_hold_more_digits():
     """A cheque's "145000": the tall 1, 4 and 5 run on into small zeros in one component. Its
     width in line heights allowed 3 digits; judged by its slices' own heights it holds 6."""
