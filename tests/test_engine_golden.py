@@ -144,6 +144,15 @@ def test_page_with_a_two_fallen_apart_at_its_foot_reads_exactly(reader):
     assert reader.read(image).lines == truth
 
 
+# Tuning pages read exactly only since an item joins a line by its two nearest members on
+# each side (lines.NEIGHBOURS): a part of a broken digit stacked over the other made a line of
+# its own.
+@pytest.mark.parametrize("seed", [5109, 5187, 5337])
+def test_page_with_a_digit_broken_into_stacked_parts_reads_exactly(reader, seed):
+    image, truth = make_page(seed)
+    assert reader.read(image).lines == truth
+
+
 def _two_line_page(tilt_deg: float) -> tuple[np.ndarray, list[str]]:
     H, W = 500, 900
     ink = np.zeros((H, W), np.float32)

@@ -567,6 +567,22 @@ def test_lower_part_of_a_broken_digit_stays_on_its_line():
     assert [m.tolist() for m in lines] == [[0, 1, 2, 3]]
 
 
+def test_stacked_parts_of_a_broken_digit_at_a_lines_end_stay_on_it():
+    """An 8 whose loops came apart, last on its line: the lower loop's nearest member is the
+    upper loop, stacked above it with no vertical overlap, and the digit before it, level with
+    both, was not asked: the loop made a line of its own ("13548" read "1355", "0")."""
+    centres = np.array([[20.0, 50.0], [60.0, 50.0], [100.0, 50.0],
+                        [140.0, 40.0], [142.0, 60.0]])  # three digits, then the two loops
+    heights = np.array([40.0, 40.0, 40.0, 20.0, 20.0])
+    lines = ln.group_lines(centres, heights, 0.0)
+    assert [m.tolist() for m in lines] == [[0, 1, 2, 3, 4]]
+    # a second line below is still a line of its own
+    centres = np.vstack([centres, [[20.0, 110.0], [60.0, 110.0]]])
+    heights = np.append(heights, [40.0, 40.0])
+    lines = ln.group_lines(centres, heights, 0.0)
+    assert [m.tolist() for m in lines] == [[0, 1, 2, 3, 4], [5, 6]]
+
+
 def test_spaces_only_at_wide_gaps():
     lefts = np.array([0, 35, 70, 160, 195], float)
     rights = lefts + 30
