@@ -158,7 +158,7 @@ class DigitReader:
         heights = comps.boxes[:, 3].astype(np.float64)
         centres = comps.centres
         tilt = ln.estimate_tilt(centres, heights)
-        line_items = ln.group_lines(centres, heights, tilt)
+        line_items = ln.group_lines(centres, heights, tilt, widths=comps.boxes[:, 2])
         along = ln.derotate(centres, tilt)[:, 0] if len(comps) else np.zeros(0)
         clock.lap("lines")
 

@@ -748,13 +748,15 @@ def foot_apart(left: np.ndarray, right: np.ndarray, line_h: float) -> bool:
 
 def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                       lefts: np.ndarray, rights: np.ndarray, split_ratio: float = 0.9,
-                      max_merge: int = 3, max_cuts: int = 10, max_piece: float = 2.0,
+                      max_merge: int = 4, max_cuts: int = 10, max_piece: float = 2.0,
                       min_piece: float = 0.2, side_piece: float | None = None,
                       narrow_split: np.ndarray | None = None,
                       unsure: np.ndarray | None = None,
                       beside: np.ndarray | None = None) -> None:
     """Add to `plan` the merges of neighbouring units (parts of a broken digit) and the cuts of
-    wide units (touching digits) that involve a doubtful unit. A cut piece may be up to
+    wide units (touching digits) that involve a doubtful unit. Up to `max_merge` units make one
+    digit (3 until 2026-12-04: with a broken digit's stacked parts kept on its line, a 6 in
+    three strokes and a dot lost its loop; 4: ORAND training images one more right). A cut piece may be up to
     `max_piece` line heights wide (1.5 until 2026-12-02: a cheque's flat cursive zero is 1.8)
     and must be `min_piece` wide, or `side_piece` (None: SIDE_PIECE) at the unit's sides.
     Units marked in `narrow_split` (maybe_two_ones), `beside` (one_beside) or `unsure`

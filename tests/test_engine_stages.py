@@ -583,6 +583,30 @@ def test_stacked_parts_of_a_broken_digit_at_a_lines_end_stay_on_it():
     assert [m.tolist() for m in lines] == [[0, 1, 2, 3, 4], [5, 6]]
 
 
+def test_a_broken_digits_part_stacked_over_it_joins_its_line():
+    """A cheque's 3 whose top came apart sits above the line, overlapping no digit enough to
+    join it, and was read as a line of its own ("355" read "7", "055"). It is stacked right on
+    the 3's lower part (sharing its columns, no gap), so it joins that line; a speck beside
+    it does not stop it. Without widths nothing is known of columns: two lines."""
+    centres = np.array([[20.0, 50.0], [60.0, 52.0], [100.0, 52.0], [24.0, 24.0], [40.0, 26.0]])
+    heights = np.array([40.0, 40.0, 40.0, 12.0, 3.0])
+    widths = np.array([26.0, 28.0, 28.0, 18.0, 3.0])
+    lines = ln.group_lines(centres, heights, 0.0, widths=widths)
+    assert [m.tolist() for m in lines] == [[0, 3, 4, 1, 2]]
+    assert len(ln.group_lines(centres, heights, 0.0)) == 2
+
+
+def test_a_line_of_small_digits_just_above_big_ones_stays_a_line():
+    """Small digits written right above a line of big ones: the first may sit on a big digit
+    like a broken part, but the others do not, so the line stays."""
+    centres = np.array([[20.0, 100.0], [70.0, 100.0], [120.0, 100.0],
+                        [70.0, 56.0], [95.0, 56.0], [140.0, 56.0]])
+    heights = np.array([60.0, 60.0, 60.0, 24.0, 24.0, 24.0])
+    widths = np.array([40.0, 40.0, 40.0, 16.0, 16.0, 16.0])
+    lines = ln.group_lines(centres, heights, 0.0, widths=widths)
+    assert [m.tolist() for m in lines] == [[3, 4, 5], [0, 1, 2]]
+
+
 def test_spaces_only_at_wide_gaps():
     lefts = np.array([0, 35, 70, 160, 195], float)
     rights = lefts + 30
