@@ -133,7 +133,8 @@ class DigitReader:
             pairs = sg.maybe_two_ones(plan, probs, book.pieces)
             beside = sg.one_beside(plan, probs, book)
             doubtful = (sg.doubtful_units(plan, probs, book.pieces) | pairs
-                        | sg.stacked_halves(plan, book.pieces))
+                        | sg.stacked_halves(plan, book.pieces)
+                        | sg.stem_and_loop(plan, probs, book.pieces))
             if doubtful.any() or beside.any():
                 sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
                                      narrow_split=pairs, beside=beside,

@@ -1078,6 +1078,24 @@ def test_loops_of_an_8_written_apart_are_in_doubt():
     assert not sg.stacked_halves(plan, book.pieces).any()
 
 
+def test_a_one_beside_a_short_zero_is_in_doubt():
+    """A 6 whose loop came off its stem reads as a sure "1" and a sure "0": neither in doubt, so
+    the merge was never tried ("6" read "10"). A short 0 close beside a 1 is in doubt; a 0 as
+    tall as the 1 ("10"), or one far from it, is not."""
+    def doubt(boxes, labels):
+        plan, book = _plan(boxes, line_h=40)
+        probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+        for p, label in zip(plan.single, labels, strict=True):
+            probs[p, label] = 0.99
+        return sg.stem_and_loop(plan, probs, book.pieces).tolist()
+
+    assert doubt([(5, 2, 16, 40), (30, 4, 8, 40), (40, 22, 18, 20)], [2, 1, 0]) == [False, True, True]
+    assert doubt([(5, 2, 16, 20), (26, 4, 8, 40)], [0, 1]) == [True, True]   # a 9's loop, then its stem
+    assert doubt([(30, 4, 8, 40), (42, 4, 22, 40)], [1, 0]) == [False, False]  # "10"
+    assert doubt([(30, 4, 8, 40), (60, 22, 18, 20)], [1, 0]) == [False, False]  # far apart
+    assert doubt([(30, 4, 8, 40), (40, 22, 18, 20)], [1, 6]) == [False, False]  # a sure 6 beside
+
+
 def test_only_doubtful_units_get_alternatives():
     plan, book = _plan([(10, 20, 30, 30), (25, 8, 20, 6), (80, 8, 25, 42)])
     probs = np.full((len(book.pieces), 11), 0.001, np.float32)
