@@ -137,6 +137,13 @@ def test_page_with_a_small_one_touching_a_six_reads_exactly(reader):
     assert reader.read(image).lines == truth
 
 
+# A tuning page read exactly only since a "1" and a short "0" slice beside it join at no price
+# (segment.solve_line, join_price): a 6 whose loop came off its stem and touches a 4 read "104".
+def test_page_with_a_six_whose_loop_touches_the_next_digit_reads_exactly(reader):
+    image, truth = make_page(5566)
+    assert reader.read(image).lines == truth
+
+
 # A tuning page read exactly only since a mark under a digit's foot may join it
 # (segment.foot_apart): a 2 fallen apart into a short "7" and a dash read "7".
 def test_page_with_a_two_fallen_apart_at_its_foot_reads_exactly(reader):

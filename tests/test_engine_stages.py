@@ -1217,9 +1217,15 @@ def test_a_digit_across_two_units_is_read_whole_when_its_parts_are_unsure():
         probs[p] = 0.001
         probs[p, digit], probs[p, sg.NON_DIGIT] = conf, 1 - conf
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [six, zero]
-    # two sure digits stay two: a join costs JOIN_COST
-    probs[plan.single[0], 1] = probs[loop, 0] = 0.99
-    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[0], loop, zero]
+    # two sure digits stay two: a join costs JOIN_COST ...
+    stem = plan.single[0]
+    probs[stem] = 0.001
+    probs[stem, 7], probs[stem, sg.NON_DIGIT] = 0.99, 0.01
+    probs[loop, 0], probs[six, 6] = 0.99, 0.999
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [stem, loop, zero]
+    # ... except a "1" and a "0" slice much shorter than it: a 6's stem and its loop
+    probs[stem, 7], probs[stem, 1] = 0.001, 0.99
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [six, zero]
 
 
 def test_units_that_overlap_are_not_joined_across_a_cut():
