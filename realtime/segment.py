@@ -1219,10 +1219,10 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         # its stem and touches the next digit (see stem_and_loop). Tuning (2026-12-05):
         # synthetic 5000-5599 85.2 -> 85.3 % (a "6" read "10" fixed, none broken), fresh pages,
         # pages 1000-1199, ORAND training images and the held-out sets the same
-        stem_and_loop = (whole is not None and part is not None and one[whole]
-                         and int(np.argmax(probs[part])) == 0
-                         and pieces[part].box[3] <= LOOP_PART_H * pieces[whole].box[3])
-        return 0.0 if stem_and_loop else JOIN_COST
+        loop_off_its_stem = (whole is not None and part is not None and one[whole]
+                             and int(np.argmax(probs[part])) == 0
+                             and pieces[part].box[3] <= LOOP_PART_H * pieces[whole].box[3])
+        return 0.0 if loop_off_its_stem else JOIN_COST
 
     best = [-math.inf] * (n + 1)
     best[0] = 0.0
@@ -1254,7 +1254,8 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
             if jj == j and not ones_side_by_side(plan, i, jj, q, probs, pieces):
                 # parts that may each be punctuation compete with being marks, not with
                 # other digits: no price for fewer digits (a small zero written in two
-                # strokes was left out as two marks)
+                # strokes was left out as two marks); so does a sure digit and the mark under
+                # its foot (see foot_apart)
                 marks = (all(plan.punct_ok[i:jj])
                          or ((i, jj) in plan.feet and lp_digit[q] >= sure_cut_lp)) and digit_bonus < 0
                 options.append((as_digit(q) - digit_bonus * marks, i, [q]))
