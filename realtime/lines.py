@@ -19,6 +19,9 @@ MAX_TILT_DEG = 15.0
 NEIGHBOURS = 2
 
 
+TILT_BLOCK = 256  # items compared at a time: memory stays O(block x window), not O(n^2)
+
+
 def estimate_tilt(centres: np.ndarray, heights: np.ndarray) -> float:
     """Page tilt (radians, positive = lines fall to the right in image coordinates).
 
@@ -28,23 +31,35 @@ def estimate_tilt(centres: np.ndarray, heights: np.ndarray) -> float:
     n = len(centres)
     if n < 2:
         return 0.0
-    dx = centres[None, :, 0] - centres[:, None, 0]
-    dy = centres[None, :, 1] - centres[:, None, 1]
-    hi = heights[:, None].astype(np.float64)
-    hj = heights[None, :].astype(np.float64)
-    similar = (np.minimum(hi, hj) >= 0.5 * np.maximum(hi, hj))
+    # sorted along x, an item's candidates lie in a window to its right (a neighbour is at
+    # most 4 heights away), so a frame of thousands of specks is compared block by block
+    # (5,000 dots: 0.6 GB and 0.3 s as one n x n comparison)
+    order = np.argsort(centres[:, 0], kind="stable")
+    xs = centres[order, 0].astype(np.float64)
+    ys = centres[order, 1].astype(np.float64)
+    hs = heights[order].astype(np.float64)
+    reach = 4 * float(hs.max())
     limit = math.tan(math.radians(MAX_TILT_DEG + 5))
-    ok = (dx > 0) & (np.abs(dy) <= dx * limit) & similar & (dx <= 4 * np.maximum(hi, hj))
-    dist = np.where(ok, dx * dx + dy * dy, np.inf)
-    nearest = np.argmin(dist, axis=1)
-    has = np.isfinite(dist[np.arange(n), nearest])
-    if not has.any():
+    nearest = np.full(n, -1)
+    for start in range(0, n, TILT_BLOCK):
+        stop = min(n, start + TILT_BLOCK)
+        end = int(np.searchsorted(xs, xs[stop - 1] + reach, side="right"))
+        dx = xs[None, start:end] - xs[start:stop, None]
+        dy = ys[None, start:end] - ys[start:stop, None]
+        hi, hj = hs[start:stop, None], hs[None, start:end]
+        similar = np.minimum(hi, hj) >= 0.5 * np.maximum(hi, hj)
+        ok = (dx > 0) & (np.abs(dy) <= dx * limit) & similar & (dx <= 4 * np.maximum(hi, hj))
+        dist = np.where(ok, dx * dx + dy * dy, np.inf)
+        best = np.argmin(dist, axis=1)
+        found = np.isfinite(dist[np.arange(stop - start), best])
+        nearest[start:stop][found] = start + best[found]
+    i = np.nonzero(nearest >= 0)[0]
+    if not len(i):
         return 0.0
-    i = np.nonzero(has)[0]
     j = nearest[i]
-    angles = np.arctan2(dy[i, j], dx[i, j])
+    angles = np.arctan2(ys[j] - ys[i], xs[j] - xs[i])
     # weight by size: big digits give reliable directions, specks do not
-    w = np.minimum(heights[i], heights[j]).astype(np.float64)
+    w = np.minimum(hs[i], hs[j])
     order = np.argsort(angles)
     cum = np.cumsum(w[order])
     tilt = float(angles[order][np.searchsorted(cum, cum[-1] / 2)])
