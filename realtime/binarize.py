@@ -521,11 +521,10 @@ def faint_lines(faint: np.ndarray, typical_height: float) -> list[tuple[np.ndarr
 
 
 def clear_line_alone(roi: np.ndarray, cols: np.ndarray, centre_rows: np.ndarray,
-                     thickness: float) -> bool:
+                     thickness: float) -> None:
     """Clear the band of a line (its centre row in each of `cols` of the mask `roi`) where the
     line is alone in its column: no ink just above or below the band, and no more in it than
-    the line's thickness (a stroke crossing or lying along it keeps its column). In place;
-    True if anything was cleared."""
+    the line's thickness (a stroke crossing or lying along it keeps its column). In place."""
     h = roi.shape[0]
     half = int(np.ceil(thickness / 2 + 1.0))
     rows = centre_rows[:, None] + np.arange(-half - 1, half + 2)[None, :]  # band, a row each side
@@ -533,10 +532,8 @@ def clear_line_alone(roi: np.ndarray, cols: np.ndarray, centre_rows: np.ndarray,
     ink = roi[np.clip(rows, 0, h - 1), cols[:, None]] & inside
     band = ink[:, 1:-1].sum(axis=1)
     alone = ~ink[:, 0] & ~ink[:, -1] & (band > 0) & (band <= thickness + 1)
-    if not alone.any():
-        return False
-    clear_band(roi, cols[alone], centre_rows[alone], half)
-    return True
+    if alone.any():
+        clear_band(roi, cols[alone], centre_rows[alone], half)
 
 
 def strip_faint_lines(comps: Components, typical_height: float,

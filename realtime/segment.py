@@ -618,15 +618,19 @@ def stem_and_loop(plan: LinePlan, probs: np.ndarray, pieces: list[Piece]) -> np.
         p, q = plan.single[a], plan.single[a + 1]
         if p is None or q is None:
             continue
-        labels = {int(np.argmax(probs[p])), int(np.argmax(probs[q]))}
-        if labels != {0, 1}:
-            continue
         stem, loop = (p, q) if int(np.argmax(probs[p])) == 1 else (q, p)
         (x0, _, w0, _), (x1, _, _, _) = pieces[p].box, pieces[q].box
-        if (pieces[loop].box[3] <= LOOP_PART_H * pieces[stem].box[3]
+        if (int(np.argmax(probs[stem])) == 1 and loop_of_stem(probs, pieces, stem, loop)
                 and x1 - (x0 + w0) <= LOOP_PART_GAP * plan.line_h):
             out[a] = out[a + 1] = True
     return out
+
+
+def loop_of_stem(probs: np.ndarray, pieces: list[Piece], stem: int, loop: int) -> bool:
+    """Is piece `loop` read as a 0 and much shorter than piece `stem` (LOOP_PART_H): the loop
+    of a 6 or 9 come off its stem?"""
+    return (int(np.argmax(probs[loop])) == 0
+            and pieces[loop].box[3] <= LOOP_PART_H * pieces[stem].box[3])
 
 
 # A unit read as no digit better than UNSURE_WHOLE is in doubt enough to be cut even when it
@@ -1220,8 +1224,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
         # synthetic 5000-5599 85.2 -> 85.3 % (a "6" read "10" fixed, none broken), fresh pages,
         # pages 1000-1199, ORAND training images and the held-out sets the same
         loop_off_its_stem = (whole is not None and part is not None and one[whole]
-                             and int(np.argmax(probs[part])) == 0
-                             and pieces[part].box[3] <= LOOP_PART_H * pieces[whole].box[3])
+                             and loop_of_stem(probs, pieces, whole, part))
         return 0.0 if loop_off_its_stem else JOIN_COST
 
     best = [-math.inf] * (n + 1)
