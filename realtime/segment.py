@@ -638,10 +638,7 @@ def loop_of_stem(probs: np.ndarray, pieces: list[Piece], stem: int, loop: int) -
 # pieces each read at SURE_CUT or better pays no fewer-digits price (the price keeps a sure
 # digit whole; this one is not sure): synthetic tuning 80.8 -> 81.3 %, ORAND train CER 3.23 ->
 # 3.20 % (UNSURE_WHOLE 0.5 or 0.75, SURE_CUT 0.7 or 0.97: 81.2-81.3 %; half the refund: 81.3 %,
-# ORAND 3.23 %). The refund goes to the best cut made only of sure digits, not only when that is
-# also the likeliest cut (2026-12-05: a "346" read "36" as a "3" at 0.92 and a "6" at 0.51):
-# synthetic tuning 85.3 -> 85.5 %, ORAND training images one fixed and one broken (107 edits),
-# fresh pages 6000-6399 and 1000-1199 the same.
+# ORAND 3.23 %).
 UNSURE_WHOLE = 0.6
 SURE_CUT = 0.9
 
@@ -1185,11 +1182,6 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                            else lp_other[p] - FRAGMENT_COST * (1 + enclosed_loops(pieces[p].crop)))
                           - HOLE_CUT_COST * (p in plan.split_loops))
 
-    def sure_only(scorer, tall: float):
-        # slices read as digits must be sure ones (flat slices left out are scored as before)
-        return lambda p: (scorer(p) if not digit_slice(p, tall) or lp_digit[p] >= sure_cut_lp
-                          else -math.inf)
-
     def cut_context(a: int) -> tuple[float, int]:
         # a slice of a wide unit must be digit-tall to be a digit: CUT_DIGIT_TALL line
         # heights, or in a unit of smaller writing (not flat), CUT_DIGIT_TALL_OWN of its own;
@@ -1253,17 +1245,14 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
             options.append((-20.0, a, []))  # nothing readable: skip it, at a price
         if a in plan.cuts:
             tall, fit = cut_context(a)
-            scorer = cut_scorer(tall)
-            total, seg = best_cut_path(plan.cuts[a], scorer, fit)
+            total, seg = best_cut_path(plan.cuts[a], cut_scorer(tall), fit)
             if seg:
-                options.append((total, a, [q for q in seg if digit_slice(q, tall)]))
-            if refund_unsure and p is not None and lp_digit[p] < unsure_lp:
-                # the best cut made only of sure digits pays no fewer-digits price (see
-                # UNSURE_WHOLE), even where an unsure cut into fewer pieces scores higher
-                total, seg = best_cut_path(plan.cuts[a], sure_only(scorer, tall), fit)
                 digits = [q for q in seg if digit_slice(q, tall)]
-                if len(digits) > 1:
-                    options.append((total - digit_bonus * (len(digits) - 1), a, digits))
+                if (refund_unsure and len(digits) > 1 and p is not None
+                        and lp_digit[p] < unsure_lp
+                        and min(lp_digit[q] for q in digits) >= sure_cut_lp):
+                    total -= digit_bonus * (len(digits) - 1)  # (see UNSURE_WHOLE)
+                options.append((total, a, digits))
         for (i, jj), q in plan.merges.items():
             if jj == j and not ones_side_by_side(plan, i, jj, q, probs, pieces):
                 # parts that may each be punctuation compete with being marks, not with

@@ -144,14 +144,6 @@ def test_page_with_a_six_whose_loop_touches_the_next_digit_reads_exactly(reader)
     assert reader.read(image).lines == truth
 
 
-# A tuning page read exactly only since the best cut made only of sure digits is refunded
-# its digit price even when an unsure cut scores higher (segment.solve_line): a "346" written
-# touching read "36".
-def test_page_with_three_touching_digits_cut_into_sure_ones_reads_exactly(reader):
-    image, truth = make_page(5310)
-    assert reader.read(image).lines == truth
-
-
 # A tuning page read exactly only since a mark under a digit's foot may join it
 # (segment.foot_apart): a 2 fallen apart into a short "7" and a dash read "7".
 def test_page_with_a_two_fallen_apart_at_its_foot_reads_exactly(reader):

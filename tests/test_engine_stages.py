@@ -978,9 +978,8 @@ def test_joined_zeros_are_parted_at_their_ligature_not_through_a_loop(monkeypatc
     ligature = [by_span[(0, 28)], by_span[(28, 60)]]
     through_loop = [by_span[(0, 45)], by_span[(45, 60)]]
     assert through_loop[0] in plan.split_loops and not set(ligature) & plan.split_loops
-    # (both cuts sure, over SURE_CUT: an all-sure cut is refunded its digit price)
-    for p, conf in [(ligature[0], 0.92), (ligature[1], 0.92), (through_loop[0], 0.97),
-                    (through_loop[1], 0.97)]:
+    for p, conf in [(ligature[0], 0.9), (ligature[1], 0.9), (through_loop[0], 0.95),
+                    (through_loop[1], 0.95)]:
         probs[p] = (1 - conf) / 10
         probs[p, 0] = conf
     probs[plan.single[0]] = 0.001
@@ -1195,25 +1194,6 @@ def test_an_unsure_unit_cut_into_sure_digits_pays_no_fewer_digits_price():
     # a fairly sure whole reading keeps its price advantage
     probs[plan.single[0], 8] = 0.7
     assert sg.solve_line(plan, probs, book.pieces, digit_bonus=-1.0) == [plan.single[0]]
-
-
-def test_the_best_all_sure_cut_gets_the_refund_when_an_unsure_cut_scores_higher():
-    # a "346" read whole as not a digit, where the likeliest cut had an unsure slice ("3" at
-    # 0.92 + "6" at 0.51) and the all-sure cut ("3", "4", "6") lost for want of the refund:
-    # here the two cuts of the 8-and-1 unit, one with a slice under SURE_CUT
-    plan, book, probs = _eight_and_one_plan(sg.NON_DIGIT, 0.99)
-    edges = plan.cuts[0]
-    last = max(m for _, m, _ in edges)
-    pairs = [(p, q) for k, m, p in edges if k == 0 for k2, m2, q in edges if k2 == m and m2 == last]
-    assert len(pairs) == 2
-    (sure_left, sure_right), (left, right) = pairs
-    probs[[sure_left, sure_right, left, right]] = 0.001
-    probs[[sure_left, sure_right], [8, 1]] = 0.92                # both over SURE_CUT
-    probs[[left, right], [8, 1]] = 0.999, 0.88                   # likelier, one unsure slice
-    assert 0.88 < sg.SURE_CUT < 0.92
-    assert sg.solve_line(plan, probs, book.pieces, digit_bonus=-1.0) == [sure_left, sure_right]
-    # with no price on digits there is no refund: the likelier cut wins
-    assert sg.solve_line(plan, probs, book.pieces, digit_bonus=0.3) == [left, right]
 
 
 def test_solve_line_prefers_the_confident_segmentation():
