@@ -638,7 +638,10 @@ def loop_of_stem(probs: np.ndarray, pieces: list[Piece], stem: int, loop: int) -
 # pieces each read at SURE_CUT or better pays no fewer-digits price (the price keeps a sure
 # digit whole; this one is not sure): synthetic tuning 80.8 -> 81.3 %, ORAND train CER 3.23 ->
 # 3.20 % (UNSURE_WHOLE 0.5 or 0.75, SURE_CUT 0.7 or 0.97: 81.2-81.3 %; half the refund: 81.3 %,
-# ORAND 3.23 %).
+# ORAND 3.23 %). Tried (2026-12-05) and not kept: the refund for the best cut made only of
+# sure digits even where an unsure cut scores higher (a touching "346" read "36" as a "3" at
+# 0.92 and a "6" at 0.51): synthetic tuning +1 page, but held out a sliver of a cursive zero
+# read as a sure 5 won with it ("30000" read "30050") and synthetic CER 0.68 -> 0.70 %.
 UNSURE_WHOLE = 0.6
 SURE_CUT = 0.9
 
