@@ -50,6 +50,9 @@ def draw_digits(image: np.ndarray, digits, show_boxes: bool = True,
     size_factor = max(1.0, max(height, width) / 1280)
     thickness = max(1, round(max(height, width) / 640))
     max_scale = 1.2 * size_factor
+    from realtime.overlay import label_spot
+
+    taken = [tuple(int(v) for v in d.box) for d in digits]  # see label_spot
     for d in digits:
         x, y, w, h = (int(v) for v in d.box)
         colour = confidence_colour(d.confidence)
@@ -57,9 +60,11 @@ def draw_digits(image: np.ndarray, digits, show_boxes: bool = True,
             cv2.rectangle(image, (x, y), (x + w - 1, y + h - 1), colour, thickness)
         if show_labels:
             scale = max(0.4, min(max_scale, h / 40))
-            text_h = int(22 * scale)
-            # above the box, or below it when the box touches the top edge
-            org = (x, y - 4 if y - 4 >= text_h else min(height - 2, y + h + text_h))
+            (text_w, text_h), _ = cv2.getTextSize(str(d.label), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                                                  thickness + 2)
+            # above the box, else below it, else inside it: never over another digit or label
+            org = label_spot((x, y, w, h), (text_w, text_h), taken, height)
+            taken.append((org[0], org[1] - text_h, text_w, text_h))
             cv2.putText(image, str(d.label), org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0),
                         thickness + 2, cv2.LINE_AA)
             cv2.putText(image, str(d.label), org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour,

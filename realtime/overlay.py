@@ -34,6 +34,27 @@ def as_bgr(image: np.ndarray) -> np.ndarray:
     return img.copy()
 
 
+def label_spot(box: tuple[int, int, int, int], size: tuple[int, int],
+               taken: list[tuple[int, int, int, int]], image_h: int) -> tuple[int, int]:
+    """Where a digit's label of `size` (w, h) goes -> its text origin (x, baseline y): above the
+    box, else below it, where the image has room and the label covers none of `taken` (x, y,
+    w, h: the other digits' boxes and the labels placed so far; a label below line 1 sat on
+    line 2's labels), else inside the box's top-left corner."""
+    box = tuple(box)
+    x, y, w, h = box
+    tw, th = size
+    for top in (y - 3 - th, y + h + 3):
+        if top < 0 or top + th > image_h:
+            continue
+        bottom, right = top + th, x + tw
+        # (a plain loop: a few dozen rectangles, called per digit on every video frame, where
+        # numpy's per-call overhead costs more)
+        if not any(ox < right and x < ox + ow and oy < bottom and top < oy + oh
+                   for ox, oy, ow, oh in taken if (ox, oy, ow, oh) != box):
+            return x, bottom
+    return x + 2, y + th + 2
+
+
 def draw(image: np.ndarray, reading: Reading, show_lines: bool = True) -> np.ndarray:
     """Annotated BGR copy of `image` (the input of `reading`)."""
     out = as_bgr(image)
@@ -42,14 +63,17 @@ def draw(image: np.ndarray, reading: Reading, show_lines: bool = True) -> np.nda
     h_img, w_img = out.shape[:2]
     thick = max(1, round(min(h_img, w_img) / 400))
     line_first: dict[int, tuple[int, int, int, int]] = {}
+    taken = [tuple(d.box) for d in reading.digits]  # a label covers no other digit or label
     for d in reading.digits:
         x, y, w, h = d.box
         colour = confidence_colour(d.confidence)
         cv2.rectangle(out, (x, y), (x + w - 1, y + h - 1), colour, thick)
         scale = max(0.35, min(2.0, h / 40))
-        ty = y - 3 if y - 3 > 10 * scale else y + h + int(22 * scale)
-        cv2.putText(out, str(d.label), (x, ty), FONT, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
-        cv2.putText(out, str(d.label), (x, ty), FONT, scale, colour, thick, cv2.LINE_AA)
+        (tw, th), _ = cv2.getTextSize(str(d.label), FONT, scale, thick + 2)
+        tx, ty = label_spot(d.box, (tw, th), taken, h_img)
+        taken.append((tx, ty - th, tw, th))
+        cv2.putText(out, str(d.label), (tx, ty), FONT, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+        cv2.putText(out, str(d.label), (tx, ty), FONT, scale, colour, thick, cv2.LINE_AA)
         if d.line not in line_first or x < line_first[d.line][0]:
             line_first[d.line] = d.box
     if show_lines:

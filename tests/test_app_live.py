@@ -21,6 +21,7 @@ from realtime.live import (
     group_lines,
     iou_matrix,
 )
+from realtime.overlay import label_spot
 from realtime.reading import Digit, Reading
 
 
@@ -194,6 +195,33 @@ def test_draw_digits_draws_in_place_only_when_asked():
     assert draw_digits(image.copy(), d, show_boxes=False, show_labels=False).min() == 255
     boxed = draw_digits(image.copy(), d, show_boxes=True, show_labels=False)
     assert (boxed[20, 20:50] != 255).any() and (boxed[40, 35] == 255).all()  # outline, not fill
+
+
+
+def _ink_rows(image: np.ndarray, x0: int, x1: int) -> np.ndarray:
+    """Rows where anything is drawn in columns x0..x1 of a white image."""
+    return np.nonzero((image[:, x0:x1] != 255).any(axis=(1, 2)))[0]
+
+
+def test_a_label_never_covers_another_lines_digits():
+    # line 1 touches the image top, so its labels cannot go above; below them they sat on
+    # line 2's labels (an uploaded crop read "3 6 8 2 5" in labels): now they go inside
+    top, second = (20, 0, 30, 40), (20, 52, 30, 40)
+    image = draw_digits(np.full((120, 100, 3), 255, np.uint8),
+                        [digit(3, top), digit(6, second)], show_boxes=False)
+    rows = _ink_rows(image, 0, 100)
+    assert rows.min() >= 0 and rows.max() < 52 + 40
+    between = (rows > 40) & (rows < 52)
+    assert not between.any()  # nothing drawn in the gap where both labels used to meet
+    # with room, a label is above its box
+    x, y = label_spot((20, 50, 30, 40), (12, 15), [(20, 50, 30, 40)], 200)
+    assert (x, y) == (20, 50 - 3)
+    # no room above and the spot below taken by another digit: inside the box's top corner
+    x, y = label_spot((20, 0, 30, 40), (12, 15), [(20, 0, 30, 40), (20, 45, 30, 40)], 200)
+    assert 20 <= x and 0 < y <= 40
+    # no room above, free below: below
+    x, y = label_spot((20, 0, 30, 40), (12, 15), [(20, 0, 30, 40)], 200)
+    assert y - 15 >= 40
 
 
 # ---------------------------------------------------------------- processor contract
