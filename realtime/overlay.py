@@ -34,25 +34,50 @@ def as_bgr(image: np.ndarray) -> np.ndarray:
     return img.copy()
 
 
-def label_spot(box: tuple[int, int, int, int], size: tuple[int, int],
-               taken: list[tuple[int, int, int, int]], image_h: int) -> tuple[int, int]:
-    """Where a digit's label of `size` (w, h) goes -> its text origin (x, baseline y): above the
-    box, else below it, where the image has room and the label covers none of `taken` (x, y,
-    w, h: the other digits' boxes and the labels placed so far; a label below line 1 sat on
-    line 2's labels), else inside the box's top-left corner."""
-    box = tuple(box)
-    x, y, w, h = box
-    tw, th = size
-    for top in (y - 3 - th, y + h + 3):
-        if top < 0 or top + th > image_h:
-            continue
-        bottom, right = top + th, x + tw
-        # (a plain loop: a few dozen rectangles, called per digit on every video frame, where
-        # numpy's per-call overhead costs more)
-        if not any(ox < right and x < ox + ow and oy < bottom and top < oy + oh
-                   for ox, oy, ow, oh in taken if (ox, oy, ow, oh) != box):
-            return x, bottom
-    return x + 2, y + th + 2
+def _free(spot: tuple[int, int, int, int], taken, own: tuple, image_h: int) -> bool:
+    """Is the rectangle inside the image and clear of every rectangle in `taken` but `own`?"""
+    x, top, tw, th = spot
+    if top < 0 or top + th > image_h:
+        return False
+    bottom, right = top + th, x + tw
+    # (a plain loop: a few dozen rectangles, on every video frame, where numpy's per-call
+    # overhead costs more)
+    return not any(ox < right and x < ox + ow and oy < bottom and top < oy + oh
+                   for ox, oy, ow, oh in taken if (ox, oy, ow, oh) != own)
+
+
+def label_spots(boxes: list[tuple[int, int, int, int]], sizes: list[tuple[int, int]],
+                lines: list[int], image_h: int) -> list[tuple[int, int]]:
+    """Where each digit's label goes -> text origins (x, baseline y), one per box.
+
+    A label must cover no other digit's box and no label placed before it (a label put below
+    line 1 for want of room above sat on line 2's labels). A line's labels all go above its
+    boxes, else all below them, so they read as a row; where neither fits the whole line, each
+    goes inside its box's top-left corner."""
+    boxes = [tuple(int(v) for v in b) for b in boxes]
+    taken = list(boxes)
+    spots: list[tuple[int, int] | None] = [None] * len(boxes)
+    by_line: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        by_line.setdefault(line, []).append(i)
+
+    def rect(i: int, where: str) -> tuple[int, int, int, int]:
+        x, y, _w, h = boxes[i]
+        tw, th = sizes[i]
+        return (x, y - 3 - th, tw, th) if where == "above" else (x, y + h + 3, tw, th)
+
+    for members in by_line.values():
+        for where in ("above", "below"):
+            rects = [rect(i, where) for i in members]
+            if all(_free(r, taken + rects[:k], boxes[i], image_h)
+                   for k, (i, r) in enumerate(zip(members, rects, strict=True))):
+                break
+        else:  # neither row fits the whole line: each label inside its box, top left
+            rects = [(boxes[i][0] + 2, boxes[i][1] + 2, *sizes[i]) for i in members]
+        taken += rects
+        for i, (x, top, _tw, th) in zip(members, rects, strict=True):
+            spots[i] = (x, top + th)
+    return spots
 
 
 def draw(image: np.ndarray, reading: Reading, show_lines: bool = True) -> np.ndarray:
@@ -63,15 +88,15 @@ def draw(image: np.ndarray, reading: Reading, show_lines: bool = True) -> np.nda
     h_img, w_img = out.shape[:2]
     thick = max(1, round(min(h_img, w_img) / 400))
     line_first: dict[int, tuple[int, int, int, int]] = {}
-    taken = [tuple(d.box) for d in reading.digits]  # a label covers no other digit or label
-    for d in reading.digits:
+    scales = [max(0.35, min(2.0, d.box[3] / 40)) for d in reading.digits]
+    sizes = [cv2.getTextSize(str(d.label), FONT, scale, thick + 2)[0]
+             for d, scale in zip(reading.digits, scales, strict=True)]
+    spots = label_spots([d.box for d in reading.digits], sizes,
+                        [d.line for d in reading.digits], h_img)
+    for d, scale, (tx, ty) in zip(reading.digits, scales, spots, strict=True):
         x, y, w, h = d.box
         colour = confidence_colour(d.confidence)
         cv2.rectangle(out, (x, y), (x + w - 1, y + h - 1), colour, thick)
-        scale = max(0.35, min(2.0, h / 40))
-        (tw, th), _ = cv2.getTextSize(str(d.label), FONT, scale, thick + 2)
-        tx, ty = label_spot(d.box, (tw, th), taken, h_img)
-        taken.append((tx, ty - th, tw, th))
         cv2.putText(out, str(d.label), (tx, ty), FONT, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
         cv2.putText(out, str(d.label), (tx, ty), FONT, scale, colour, thick, cv2.LINE_AA)
         if d.line not in line_first or x < line_first[d.line][0]:

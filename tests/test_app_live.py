@@ -21,7 +21,7 @@ from realtime.live import (
     group_lines,
     iou_matrix,
 )
-from realtime.overlay import label_spot
+from realtime.overlay import label_spots
 from realtime.reading import Digit, Reading
 
 
@@ -213,16 +213,24 @@ def test_a_label_never_covers_another_lines_digits():
     assert rows.min() >= 0 and rows.max() < 52 + 40
     between = (rows > 40) & (rows < 52)
     assert not between.any()  # nothing drawn in the gap where both labels used to meet
-    # with room, a label is above its box
-    x, y = label_spot((20, 50, 30, 40), (12, 15), [(20, 50, 30, 40)], 200)
-    assert (x, y) == (20, 50 - 3)
-    # no room above and the spot below taken by another digit: inside the box's top corner
-    x, y = label_spot((20, 0, 30, 40), (12, 15), [(20, 0, 30, 40), (20, 45, 30, 40)], 200)
+    # with room, a line's labels are above its boxes
+    assert label_spots([(20, 50, 30, 40), (60, 50, 30, 40)], [(12, 15)] * 2, [0, 0], 200) == [
+        (20, 50 - 3), (60, 50 - 3)]
+    # no room above and the spot below taken by another line: inside the box's top corner
+    (x, y), _ = label_spots([(20, 0, 30, 40), (20, 45, 30, 40)], [(12, 15)] * 2, [0, 1], 200)
     assert 20 <= x and 0 < y <= 40
     # no room above, free below: below
-    x, y = label_spot((20, 0, 30, 40), (12, 15), [(20, 0, 30, 40)], 200)
+    [(x, y)] = label_spots([(20, 0, 30, 40)], [(12, 15)], [0], 200)
     assert y - 15 >= 40
 
+
+def test_a_lines_labels_stay_in_a_row():
+    # line 2's first box sits right under line 1's: its label cannot go above, so the whole
+    # line's labels go below rather than some above and some below
+    boxes = [(20, 0, 30, 40), (100, 0, 30, 40), (20, 60, 30, 40), (200, 60, 30, 40)]
+    spots = label_spots(boxes, [(12, 15)] * 4, [0, 0, 1, 1], 300)
+    assert spots[2][1] > 100 and spots[3][1] > 100  # both under line 2's boxes
+    assert spots[0][1] == spots[1][1]
 
 # ---------------------------------------------------------------- processor contract
 
