@@ -1,6 +1,7 @@
 """Command line: `python -m realtime read IMAGE... [--json] [--annotate DIR] [--crop x,y,w,h]`.
 
-Prints each image's lines (or, with --json, one JSON object per image on one line). A file that
+An IMAGE may be a folder: the image files directly in it are read, in name order. Prints each
+image's lines (or, with --json, one JSON object per image on one line). A file that
 cannot be read gets one line on stderr naming it and the reason; the others are still read, and
 the exit code is 1 when any failed (2 for bad arguments or an unusable model).
 """
@@ -41,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Read handwritten digits in images, line by line.")
     sub = ap.add_subparsers(dest="command", required=True)
     rd = sub.add_parser("read", help="read the digits in image files")
-    rd.add_argument("images", nargs="+", metavar="IMAGE")
+    rd.add_argument("images", nargs="+", metavar="IMAGE",
+                    help="image files, or folders: the image files directly in each")
     rd.add_argument("--json", action="store_true", help="one JSON object per image per line")
     rd.add_argument("--annotate", metavar="DIR", help="write an annotated copy of each image here")
     rd.add_argument("--crop", type=parse_crop, metavar="x,y,w,h", help="read only this region")
@@ -56,6 +58,40 @@ def load(path: str):
     from realtime.imageio import load_image
 
     return load_image(path)
+
+
+def expand_inputs(names: list[str]) -> list[tuple[str, str]]:
+    """Command-line inputs -> what to do, in order: ("file", path) to read, ("note", line) or
+    ("error", line) for stderr. A folder stands for the image files directly in it (by
+    extension, in name order); its other entries are named in a note, not read; a folder
+    without image files is an error. Anything else is passed on as a file (the loader reports
+    what is wrong with it)."""
+    from realtime.imageio import UPLOAD_EXTENSIONS
+
+    out: list[tuple[str, str]] = []
+    for name in names:
+        folder = Path(name)
+        if not folder.is_dir():
+            out.append(("file", name))
+            continue
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as e:
+            out.append(("error", f"{name}: cannot list this folder: {e.strerror or e}"))
+            continue
+        images = [e for e in entries
+                  if e.is_file() and e.suffix.lower().lstrip(".") in UPLOAD_EXTENSIONS]
+        if not images:
+            out.append(("error", f"{name}: no image files in this folder "
+                                 f"({', '.join(UPLOAD_EXTENSIONS)})"))
+            continue
+        others = [e.name for e in entries if e not in images]
+        if others:
+            shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+            out.append(("note", f"{name}: {len(others)} entries not read (not image files): "
+                                f"{shown}"))
+        out += [("file", str(e)) for e in images]
+    return out
 
 
 def annotation_paths(names: list[str], out_dir: Path) -> dict[str, Path]:
@@ -124,6 +160,10 @@ def read_command(args) -> int:
     except ModelLoadError as e:  # missing/corrupt model: one line at start-up, no traceback
         print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
         return 2
+    todo = expand_inputs(args.images)
+    names = [what for kind, what in todo if kind == "file"]
+    # each reading under its file's name when there may be more than one
+    headed = len(args.images) > 1 or names != args.images
     out_dir = Path(args.annotate) if args.annotate else None
     if out_dir is not None:
         try:
@@ -132,9 +172,14 @@ def read_command(args) -> int:
             print(f"error: cannot write annotated images to {out_dir}: {e.strerror or e}",
                   file=sys.stderr)
             return 2
-        targets = annotation_paths(args.images, out_dir)
+        targets = annotation_paths(names, out_dir)
     failed = 0
-    for name in args.images:
+    for kind, what in todo:
+        if kind != "file":  # a note or an error about a folder: one line
+            print(what, file=sys.stderr)
+            failed += kind == "error"
+            continue
+        name = what
         try:
             image = load(name)
             if args.crop:
@@ -151,7 +196,7 @@ def read_command(args) -> int:
             print(json.dumps({"file": name, **reading.to_dict()}), flush=True)
         else:
             text = "\n".join(reading.lines) if reading.lines else "(no digits)"
-            print(f"{name}:\n{text}" if len(args.images) > 1 else text, flush=True)
+            print(f"{name}:\n{text}" if headed else text, flush=True)
         if out_dir is not None and not write_png(targets[name], draw(image, reading)):
             print(f"{name}: could not write the annotated copy {targets[name]}", file=sys.stderr)
             failed += 1

@@ -49,6 +49,35 @@ def test_bad_file_is_one_stderr_line_and_the_good_one_is_still_read(good_png, tm
         assert line in out.stdout
 
 
+
+def test_a_folder_reads_the_images_in_it_and_names_what_it_left_out(good_png, tmp_path):
+    path, truth = good_png
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for name in ("b.png", "a.PNG"):
+        (folder / name).write_bytes(path.read_bytes())
+    (folder / "notes.txt").write_text("not an image")
+    (folder / "older").mkdir()
+    out = run_cli(folder)
+    assert out.returncode == 0, out.stderr
+    # both images, in name order, each under its path
+    first, second = str(folder / "a.PNG"), str(folder / "b.png")
+    assert out.stdout.splitlines() == [f"{first}:", *truth, f"{second}:", *truth]
+    # what was not read is named, on one line
+    [note] = out.stderr.strip().splitlines()
+    assert str(folder) in note and "notes.txt" in note and "older" in note
+
+
+def test_a_folder_without_images_is_one_error_line(good_png, tmp_path):
+    path, truth = good_png
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = run_cli(empty, path)
+    assert out.returncode == 1
+    [err] = out.stderr.strip().splitlines()
+    assert str(empty) in err and "no image files" in err
+    assert out.stdout.splitlines() == [f"{path}:", *truth]  # the file given is still read
+
 def test_json_is_one_object_per_image_per_line(good_png):
     path, truth = good_png
     out = run_cli("--json", path, path)
