@@ -87,7 +87,8 @@ def draw(image: np.ndarray, reading: Reading, show_lines: bool = True) -> np.nda
         return out
     h_img, w_img = out.shape[:2]
     thick = max(1, round(min(h_img, w_img) / 400))
-    line_first: dict[int, tuple[int, int, int, int]] = {}
+    line_first: dict[int, tuple[int, int, int, int]] = {}  # leftmost box of each line
+    line_last: dict[int, tuple[int, int, int, int]] = {}   # ... and rightmost
     scales = [max(0.35, min(2.0, d.box[3] / 40)) for d in reading.digits]
     sizes = [cv2.getTextSize(str(d.label), FONT, scale, thick + 2)[0]
              for d, scale in zip(reading.digits, scales, strict=True)]
@@ -101,12 +102,25 @@ def draw(image: np.ndarray, reading: Reading, show_lines: bool = True) -> np.nda
         cv2.putText(out, str(d.label), (tx, ty), FONT, scale, colour, thick, cv2.LINE_AA)
         if d.line not in line_first or x < line_first[d.line][0]:
             line_first[d.line] = d.box
+        if d.line not in line_last or x + w > line_last[d.line][0] + line_last[d.line][2]:
+            line_last[d.line] = d.box
     if show_lines:
         for line, (x, y, _w, h) in line_first.items():
             scale = max(0.4, min(1.5, h / 50))
             tag = f"L{line + 1}"
             (tw, _), _ = cv2.getTextSize(tag, FONT, scale, thick)
-            px = max(0, x - tw - 6)
+            # left of the line's first digit; where the line starts at the image's edge, right
+            # of its last one (a tag drawn over the first digit hid it); a lone line as wide as
+            # the image (a cheque amount) goes untagged
+            lx, _, lw, _ = line_last[line]
+            if x - tw - 6 >= 0:
+                px = x - tw - 6
+            elif lx + lw + 6 + tw <= w_img:
+                px = lx + lw + 6
+            elif len(line_first) == 1:
+                continue
+            else:
+                px = 0
             py = y + h // 2 + int(8 * scale)
             cv2.putText(out, tag, (px, py), FONT, scale, (255, 255, 255), thick + 2, cv2.LINE_AA)
             cv2.putText(out, tag, (px, py), FONT, scale, (200, 60, 0), thick, cv2.LINE_AA)

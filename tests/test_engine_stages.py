@@ -11,6 +11,8 @@ from realtime import image as im
 from realtime import light
 from realtime import lines as ln
 from realtime import segment as sg
+from realtime.overlay import draw
+from realtime.reading import Digit, Reading
 from realtime.synth import make_page
 from tests.engine_helpers import on_paper, real_reader, render_number
 
@@ -1780,3 +1782,30 @@ def test_a_one_the_classifier_calls_no_digit_is_kept_by_its_shape():
     # a stroke of that reading that is no taller than a dash stays out
     plan, book, probs = _zero_and_stroke((30, 42))
     assert [k[0] for k in reader._line_digits(plan, book, probs, -1.0)] == [0]
+
+
+# ------------------------------------------------------------------ overlay (the CLI's --annotate)
+
+def _tag_pixels(image: np.ndarray) -> np.ndarray:
+    """Where the blue line tag ("L1") is drawn (labels and boxes carry no blue)."""
+    b, g, r = (image[..., k].astype(int) for k in range(3))
+    return (b > 120) & (g < 120) & (r < 60)
+
+
+def _one_line(boxes) -> Reading:
+    return Reading(lines=["1" * len(boxes)],
+                   digits=[Digit(1, 0.99, box, 0) for box in boxes])
+
+
+def test_the_line_tag_never_covers_the_lines_first_digit():
+    # the line starts at the image's left edge: the tag goes right of its last digit
+    out = draw(np.full((80, 300, 3), 255, np.uint8), _one_line([(0, 20, 30, 40), (40, 20, 30, 40)]))
+    tag = _tag_pixels(out)
+    assert tag.any() and not tag[:, :75].any()
+    # with room on the left, it is there
+    out = draw(np.full((80, 300, 3), 255, np.uint8), _one_line([(60, 20, 30, 40)]))
+    tag = _tag_pixels(out)
+    assert tag.any() and not tag[:, 60:].any()
+    # a lone line as wide as the image (a cheque amount) gets no tag
+    out = draw(np.full((80, 100, 3), 255, np.uint8), _one_line([(0, 20, 45, 40), (50, 20, 50, 40)]))
+    assert not _tag_pixels(out).any()
