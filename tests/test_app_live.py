@@ -284,6 +284,25 @@ def test_raw_frame_stays_unannotated(processors):
     assert (raw[1:] == 200).all()             # ... never into the frame the detector reads
 
 
+
+def test_label_places_are_worked_out_once_per_detection(processors, monkeypatch):
+    import realtime.live as live
+
+    calls = []
+    real_layout = live.label_layout
+    monkeypatch.setattr(live, "label_layout",
+                        lambda shape, digits: calls.append(len(digits)) or real_layout(shape, digits))
+    gate = GatedReader()
+    proc = LiveProcessor(gate, DigitTracker(min_hits=1))
+    processors.append(proc)
+    proc.process(frame_with_id(1))
+    gate.gate.release()
+    assert wait_until(lambda: proc.overlay.detection >= 1)
+    drawn = [proc.process(frame_with_id(i)) for i in range(2, 7)]  # one overlay, five frames
+    assert len(calls) == 1 and calls[0] >= 1
+    assert all((frame != 200).sum() > 10 for frame in drawn)      # each still gets its labels
+    gate.open_for_good()
+
 def test_av_frames_flow_at_input_rate_with_a_slow_detector(processors):
     """30 fps in for 2 s with a detector at ~7 Hz: every frame comes out, each gets the newest
     overlay, and detection only ever reads recent frames."""
