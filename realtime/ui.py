@@ -39,7 +39,7 @@ POLARITIES = {"auto": "Auto", "dark_on_light": "Dark ink on light paper",
 
 @dataclass(frozen=True)
 class AppSettings:
-    min_confidence: float = 0.1  # the engine's own default (realtime.reader.Settings)
+    min_confidence: float = 0.05  # the engine's own default (realtime.reader.Settings)
     polarity: str = "auto"
     show_boxes: bool = True
     show_labels: bool = True
