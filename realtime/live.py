@@ -390,9 +390,8 @@ class LiveProcessor:
         self._frame_seq = 0
         self._frame_time = 0.0
         self._overlay = Overlay()
-        # (the frame callback's own: label places for one overlay and frame shape)
-        self._labels_for: tuple = (None, None)
-        self._label_spots: list[tuple[int, int]] = []
+        # (the frame callback's own: label places, and the overlay and frame shape they are for)
+        self._labels: tuple = (None, None, [])
         self._worker: threading.Thread | None = None
         self._stopping = False
         self._paused = False
@@ -434,11 +433,10 @@ class LiveProcessor:
         spots = None
         if self.show_labels and overlay.digits:
             # label places change with each detection, not with each frame
-            cached_overlay, cached_shape = self._labels_for
+            cached_overlay, cached_shape, spots = self._labels
             if cached_overlay is not overlay or cached_shape != bgr.shape:
-                self._labels_for = (overlay, bgr.shape)
-                self._label_spots = label_layout(bgr.shape, overlay.digits)
-            spots = self._label_spots
+                spots = label_layout(bgr.shape, overlay.digits)
+                self._labels = (overlay, bgr.shape, spots)
         draw_digits(out, overlay.digits, self.show_boxes, self.show_labels, spots)
         self._overlay_ms.append((time.perf_counter() - start) * 1000)
         return out

@@ -791,8 +791,8 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
     """Add to `plan` the merges of neighbouring units (parts of a broken digit) and the cuts of
     wide units (touching digits) that involve a doubtful unit. Up to `max_merge` units make one
     digit (3 until 2026-12-04: with a broken digit's stacked parts kept on its line, a 6 in
-    three strokes and a dot lost its loop; 4: ORAND training images one more right). A cut piece may be up to
-    `max_piece` line heights wide (1.5 until 2026-12-02: a cheque's flat cursive zero is 1.8)
+    three strokes and a dot lost its loop; 4: ORAND training images one more right). A cut
+    piece may be up to `max_piece` line heights wide (1.5 until 2026-12-02: a cheque's flat cursive zero is 1.8)
     and must be `min_piece` wide, or `side_piece` (None: SIDE_PIECE) at the unit's sides.
     Units marked in `narrow_split` (maybe_two_ones), `beside` (one_beside) or `unsure`
     (unsure_full_height) are cut even when narrower than `split_ratio` times their writing

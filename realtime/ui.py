@@ -21,6 +21,7 @@ from PIL import Image
 from realtime import app_logic as logic
 from realtime.imageio import DEFAULT_MAX_PIXELS, UPLOAD_EXTENSIONS, ImageLoadError, load_image
 from realtime.live import DetectionTurns, LiveProcessor
+from realtime.reader import Settings
 from realtime.reading import Reading
 
 MAX_UPLOAD_MB = 25            # matches server.maxUploadSize in .streamlit/config.toml
@@ -39,7 +40,7 @@ POLARITIES = {"auto": "Auto", "dark_on_light": "Dark ink on light paper",
 
 @dataclass(frozen=True)
 class AppSettings:
-    min_confidence: float = 0.05  # the engine's own default (realtime.reader.Settings)
+    min_confidence: float = Settings.min_confidence  # the engine's own default
     polarity: str = "auto"
     show_boxes: bool = True
     show_labels: bool = True
