@@ -107,11 +107,26 @@ def minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
+def crops_per_digit(reader, pages) -> dict[str, float] | None:
+    """Crops the reader's classifier reads per digit it reports, by model, over one read of
+    each page (None for a classifier that does not count them). The classify stage costs
+    about this many times the classifier's time per crop, per digit."""
+    counts = getattr(getattr(reader, "classifier", None), "crops_read", None)
+    if not isinstance(counts, dict):
+        return None
+    before, digits = dict(counts), 0
+    for _, image, _ in pages:
+        digits += len(reader.read(image).digits)
+    after = reader.classifier.crops_read
+    return {k: (after[k] - before[k]) / max(1, digits) for k in after}
+
+
 def run(pages, reader, repeats: int, min_digits: int) -> dict:
+    crops = crops_per_digit(reader, pages)
     faults = minor_faults()
     times = [(n, *time_page(reader, image, repeats)) for _, image, n in pages]
     faults = (minor_faults() - faults) / max(1, len(pages) * (repeats + 1))
-    return {"faults_per_read": faults,
+    return {"faults_per_read": faults, "crops_per_digit": crops,
             "all": summarize(times),
             f"{min_digits}+": summarize([t for t in times if t[0] >= min_digits]),
             "per_page": [{"seed": s, "digits": t[0], "ms": round(t[1], 3), "cpu_ms": round(t[2], 3)}
@@ -133,6 +148,9 @@ def format_result(res: dict) -> str:
         stages = " ".join(f"{k} {v:.2f}" for k, v in r["stages_ms"].items())
         out.append(f"{name:>5} ({r['pages']} pages): median {r['median_ms']:.2f} ms "
                    f"(CPU {r['median_cpu_ms']:.2f}), max {r['max_ms']:.2f} | {stages}")
+    if res.get("crops_per_digit"):
+        out.append("crops classified per digit read: " + ", ".join(
+            f"{k} model {v:.2f}" for k, v in res["crops_per_digit"].items()))
     return "\n".join(out)
 
 
@@ -149,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
+    from realtime.bench import cpu_flags, int8_dot_product
     from realtime.reader import DigitReader
 
     pages = load_pages(args.cache, args.pages, args.max_digits)
@@ -157,12 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     res = run(pages, reader, args.repeats, args.min_digits)
     res["load_avg"] = [load_before, load_avg()]
     res["cpus"] = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    res["int8_dot"] = int8_dot_product(cpu_flags())
     if args.json:
         print(json.dumps(res))
     else:
         print(format_result(res))
         print(f"load average {res['load_avg'][0]:.2f} -> {res['load_avg'][1]:.2f}, cpus {res['cpus']}, "
-              f"minor page faults per read {res['faults_per_read']:.1f}")
+              f"minor page faults per read {res['faults_per_read']:.1f}, "
+              f"int8 dot-product instructions: {res['int8_dot']}")
     return 0
 
 

@@ -229,3 +229,21 @@ def test_live_measurement_through_the_processor():
         assert r["frames"] == 30 and r["fps"] > 0 and r["camera_frames"] == 9
         assert r["detections_per_s"] > 0  # the worker read at least one paced frame
         assert r["rss_mb_after"] > 0
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ({"avx2", "avx512f", "avx512_vnni"}, "AVX-512 VNNI"),
+    ({"avx2", "avx_vnni"}, "AVX-VNNI"),
+    ({"avx", "avx2", "fma"}, "none (AVX2 only)"),
+    ({"fp", "asimd", "asimddp"}, "Arm dot product"),
+    ({"sse2"}, "none"),
+    (set(), "unknown"),
+])
+def test_int8_dot_product_names_the_instructions_the_int8_model_runs_fast_with(flags, expected):
+    assert bench.int8_dot_product(flags) == expected
+
+
+def test_machine_line_says_which_int8_instructions_the_cpu_has():
+    machine = {"date": "2026-12-05 04:00 UTC", "cores": 2, "cpu": "Some CPU", "os": "Linux",
+               "python": "3.11.7", "int8_dot": "none (AVX2 only)"}
+    assert "int8 dot-product instructions: none (AVX2 only)" in bench.machine_line(machine)

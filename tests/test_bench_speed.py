@@ -56,3 +56,39 @@ def test_run_reports_all_pages_and_the_many_digit_subset():
     assert res["all"]["pages"] == 6 and res["25+"]["pages"] == len(many) > 0
     assert res["all"]["stages_ms"] == {k: float(i) for i, k in enumerate(bs.STAGES)}
     assert bs.format_result(res).count("median") == 2
+
+
+class CountingClassifier:
+    """Stands in for DigitClassifier's counters: two crops for the first model and one for
+    the second per digit read."""
+
+    def __init__(self):
+        self.crops_read = {"first": 0, "second": 0}
+
+
+class CountingReader(FakeReader):
+    def __init__(self, digits_per_page: int):
+        self.classifier = CountingClassifier()
+        self.n = digits_per_page
+
+    def read(self, image):
+        from realtime.reading import Digit
+        self.classifier.crops_read = {"first": self.classifier.crops_read["first"] + 2 * self.n,
+                                      "second": self.classifier.crops_read["second"] + self.n}
+        reading = super().read(image)
+        reading.digits = [Digit(1, 0.9, (0, 0, 1, 1), 0) for _ in range(self.n)]
+        return reading
+
+
+def test_crops_per_digit_by_model_and_in_the_report():
+    pages = bs.select_pages(3, 49, first_seed=20, make_page=fake_make_page)
+    res = bs.run(pages, CountingReader(4), repeats=1, min_digits=25)
+    assert res["crops_per_digit"] == {"first": 2.0, "second": 1.0}
+    assert "first model 2.00, second model 1.00" in bs.format_result(res)
+
+
+def test_crops_per_digit_is_none_for_a_classifier_without_counters():
+    pages = bs.select_pages(2, 49, first_seed=20, make_page=fake_make_page)
+    res = bs.run(pages, FakeReader(), repeats=1, min_digits=25)
+    assert res["crops_per_digit"] is None
+    assert "crops classified" not in bs.format_result(res)

@@ -166,6 +166,20 @@ def test_second_opinion_only_where_the_first_is_unsure(mnist_sample):
     np.testing.assert_allclose(both[unsure], (first[unsure] + second[unsure]) / 2, atol=1e-6)
 
 
+def test_crops_read_counts_what_each_model_classified(mnist_sample):
+    crops = _mixed_crops(mnist_sample)
+    clf = DigitClassifier()
+    assert clf.crops_read == {"first": 0, "second": 0}
+    unsure = int((clf.probabilities(crops).max(axis=1) < SECOND_OPINION_BELOW).sum())
+    clf.probabilities(crops[:5])
+    counts = clf.crops_read
+    assert counts["first"] == len(crops) + 5
+    assert unsure <= counts["second"] <= unsure + 5 and counts["second"] > 0
+    alone = DigitClassifier(DEFAULT_MODEL)
+    alone.classify(crops[:7])
+    assert alone.crops_read == {"first": 7, "second": 0}
+
+
 def test_second_opinion_reads_mnist_at_least_as_well(mnist_sample):
     x, y = mnist_sample
     alone = (DigitClassifier(DEFAULT_MODEL).classify(x)[0] == y).sum()
