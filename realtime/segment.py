@@ -430,8 +430,18 @@ def hangs_below(boxes: np.ndarray, units: list[int], a: int, line_h: float) -> b
     return y > middle and y + h > feet
 
 
+# A unit read whole as a digit at DOUBT_SURE or better, and no wider than DOUBT_WIDE line
+# heights, gets no merge or cut alternatives. 0.85 / 1.4 (0.9 / 1.2 until 2026-12-05): the
+# tuning sets read exactly the same (ORAND training images and synthetic 5000-5599, every
+# page), fresh pages 6000-6399 one better (a lost "1"), 1000-1199 and the held-out sets the
+# same, with 10 % fewer crops to classify on the speed pages; 0.8 / 1.6 read the same too,
+# 0.7 / 2.0 broke a tuning page.
+DOUBT_SURE = 0.85
+DOUBT_WIDE = 1.4
+
+
 def doubtful_units(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
-                   sure: float = 0.9, wide: float = 1.2) -> np.ndarray:
+                   sure: float = DOUBT_SURE, wide: float = DOUBT_WIDE) -> np.ndarray:
     """Per unit: is its reading as one whole digit in doubt? (not confidently a digit, or wider
     than a digit). Only doubtful units get merge and cut alternatives, which keeps the number
     of crops to classify close to the number of digits."""
