@@ -111,13 +111,13 @@ def crops_per_digit(reader, pages) -> dict[str, float] | None:
     """Crops the reader's classifier reads per digit it reports, by model, over one read of
     each page (None for a classifier that does not count them). The classify stage costs
     about this many times the classifier's time per crop, per digit."""
-    counts = getattr(getattr(reader, "classifier", None), "crops_read", None)
-    if not isinstance(counts, dict):
+    classifier = getattr(reader, "classifier", None)
+    before = getattr(classifier, "crops_read", None)
+    if not isinstance(before, dict):
         return None
-    before, digits = dict(counts), 0
-    for _, image, _ in pages:
-        digits += len(reader.read(image).digits)
-    after = reader.classifier.crops_read
+    before = dict(before)  # (a copy: a counter that is a plain dict changes in place)
+    digits = sum(len(reader.read(image).digits) for _, image, _ in pages)
+    after = classifier.crops_read
     return {k: (after[k] - before[k]) / max(1, digits) for k in after}
 
 

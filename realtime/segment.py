@@ -434,8 +434,8 @@ def hangs_below(boxes: np.ndarray, units: list[int], a: int, line_h: float) -> b
 # heights, gets no merge or cut alternatives. 0.85 / 1.4 (0.9 / 1.2 until 2026-12-05): the
 # tuning sets read exactly the same (ORAND training images and synthetic 5000-5599, every
 # page), fresh pages 6000-6399 one better (a lost "1"), 1000-1199 and the held-out sets the
-# same, with 10 % fewer crops to classify on the speed pages; 0.8 / 1.6 read the same too,
-# 0.7 / 2.0 broke a tuning page.
+# same, with 7 % fewer crops to classify on the speed pages (10 % fewer alternatives); 0.8 /
+# 1.6 read the same too, 0.7 / 2.0 broke a tuning page.
 DOUBT_SURE = 0.85
 DOUBT_WIDE = 1.4
 
@@ -802,8 +802,9 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
     wide units (touching digits) that involve a doubtful unit. Up to `max_merge` units make one
     digit (3 until 2026-12-04: with a broken digit's stacked parts kept on its line, a 6 in
     three strokes and a dot lost its loop; 4: ORAND training images one more right). A cut
-    piece may be up to `max_piece` line heights wide (1.5 until 2026-12-02: a cheque's flat cursive zero is 1.8)
-    and must be `min_piece` wide, or `side_piece` (None: SIDE_PIECE) at the unit's sides.
+    piece may be up to `max_piece` line heights wide (1.5 until 2026-12-02: a cheque's flat
+    cursive zero is 1.8) and must be `min_piece` wide, or `side_piece` (None: SIDE_PIECE) at the
+    unit's sides.
     Units marked in `narrow_split` (maybe_two_ones), `beside` (one_beside) or `unsure`
     (unsure_full_height) are cut even when narrower than `split_ratio` times their writing
     height; the first two only where the cut parts two upright strokes or a 1 from a digit
