@@ -60,14 +60,19 @@ def hysteresis_components(ink: np.ndarray, low: int, high: int, min_area: int = 
     component is exactly a component of the final mask.
     """
     weak = (ink >= low).view(np.uint8)
-    n, labels, stats, _ = label_components(weak)
+    n, labels, stats, points = label_components(weak)
+    if points is not None:  # a sparse mask: look at its own pixels only
+        xs, ys, point_labels = points
+        level, labelled = ink[ys, xs], point_labels
+    else:
+        level, labelled = ink, labels
     seeded = np.zeros(n, bool)
-    seeded[labels[ink >= high]] = True
+    seeded[labelled[level >= high]] = True
     # a faint digit on a page of strong ink never reaches `high` (Otsu's split is set by the
     # strong ink): a weaker seed will do for a component of some size with clean paper all
     # round it (not the faint rim of a shadow's edge, which has "ink" on its dark side)
     faint = np.zeros(n, bool)
-    faint[labels[ink >= max(low + 1, int(FAINT_SEED * high))]] = True
+    faint[labelled[level >= max(low + 1, int(FAINT_SEED * high))]] = True
     faint &= ~seeded & (stats[:, cv2.CC_STAT_AREA] >= FAINT_SEED_AREA)
     faint[0] = False
     candidates = np.nonzero(faint)[0]

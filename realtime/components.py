@@ -46,12 +46,45 @@ class Components:
                           self.faint)
 
 
-def label_components(mask_u8: np.ndarray):
-    """8-connected labelling with statistics -> (n, labels int32, stats, centroids).
+# A mask with under this share of set pixels (and at least SPARSE_MIN_PIXELS) is labelled
+# without OpenCV's statistics, which are then gathered from the set pixels' coordinates:
+# OpenCV's pass visits every pixel again. 1280 x 720 at 2 % ink: 1.0 instead of 1.7 ms; the
+# two break even near 5 %, and on small masks OpenCV's is faster.
+SPARSE_SHARE = 0.04
+SPARSE_MIN_PIXELS = 100_000
 
+
+def label_components(mask_u8: np.ndarray):
+    """8-connected labelling with statistics -> (n, labels int32, stats, points).
+
+    stats is OpenCV's (x, y, w, h, area per label; row 0, the background, is the whole image
+    and its area). points is None, or for a sparse mask (x, y, label) int arrays of its set
+    pixels in raster order, which callers can use instead of scanning the whole image again.
     Grana's block-based algorithm: ~3x faster than OpenCV's default when statistics are wanted.
     """
-    return cv2.connectedComponentsWithStatsWithAlgorithm(mask_u8, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    h, w = mask_u8.shape[:2]
+    if h * w < SPARSE_MIN_PIXELS or cv2.countNonZero(mask_u8) >= SPARSE_SHARE * h * w:
+        n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+            mask_u8, 8, cv2.CV_32S, cv2.CCL_GRANA)
+        stats[0] = (0, 0, w, h, stats[0, cv2.CC_STAT_AREA])
+        return n, labels, stats, None
+    n, labels = cv2.connectedComponentsWithAlgorithm(mask_u8, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    found = cv2.findNonZero(mask_u8)
+    xy = found.reshape(-1, 2) if found is not None else np.zeros((0, 2), np.int32)
+    xs, ys = xy[:, 0], xy[:, 1]
+    at = labels[ys, xs]
+    stats = np.zeros((n, 5), np.int32)
+    stats[:, cv2.CC_STAT_AREA] = np.bincount(at, minlength=n)
+    stats[0] = (0, 0, w, h, h * w - xs.size)
+    for lo, hi, coords in ((cv2.CC_STAT_LEFT, cv2.CC_STAT_WIDTH, xs),
+                           (cv2.CC_STAT_TOP, cv2.CC_STAT_HEIGHT, ys)):
+        first = np.full(n, np.iinfo(np.int32).max, np.int32)
+        last = np.full(n, -1, np.int32)
+        np.minimum.at(first, at, coords)
+        np.maximum.at(last, at, coords)
+        stats[1:, lo] = first[1:]
+        stats[1:, hi] = last[1:] - first[1:] + 1
+    return n, labels, stats, (xs, ys, at)
 
 
 def find_components(mask: np.ndarray, min_area: int = 3) -> Components:

@@ -173,6 +173,43 @@ def test_hysteresis_keeps_faint_stroke_connected_to_strong_one_only():
     assert bz.relabel_stripped(comps, [(0, np.ones((3, 45), bool))]).faint.tolist() == [[5, 15, 45, 3, 135]]
 
 
+def _sparse_strokes(seed: int) -> np.ndarray:
+    """A 400 x 500 ink map (160k+ pixels) of scattered strokes of mixed strength, ~2 % inked."""
+    rng = np.random.default_rng(seed)
+    ink = np.zeros((400, 500), np.uint8)
+    for _ in range(60):
+        x, y = (int(v) for v in rng.integers(0, 480, 2))
+        cv2.line(ink, (x, y % 400), (x + int(rng.integers(-20, 20)), (y + 15) % 400),
+                 int(rng.integers(30, 255)), int(rng.integers(1, 4)))
+    return ink
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sparse_labelling_gives_opencvs_labels_and_statistics(seed):
+    mask = (_sparse_strokes(seed) > 0).view(np.uint8)
+    assert mask.size >= cp.SPARSE_MIN_PIXELS and mask.mean() < cp.SPARSE_SHARE
+    n, labels, stats, points = cp.label_components(mask)
+    assert points is not None  # (the sparse path was taken)
+    n_cv, labels_cv, stats_cv, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    assert n == n_cv and np.array_equal(labels, labels_cv)
+    assert np.array_equal(stats[1:], stats_cv[1:])
+    assert stats[0].tolist() == [0, 0, 500, 400, int(np.count_nonzero(mask == 0))]
+    xs, ys, at = points
+    assert np.array_equal(at, labels[ys, xs]) and np.all(mask[ys, xs])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_hysteresis_reads_a_sparse_page_as_the_full_scan_does(seed, monkeypatch):
+    ink = _sparse_strokes(seed)
+    sparse = bz.hysteresis_components(ink, 40, 150)
+    monkeypatch.setattr(cp, "SPARSE_SHARE", 0.0)  # every mask takes OpenCV's statistics
+    full = bz.hysteresis_components(ink, 40, 150)
+    assert len(sparse) > 5
+    for field in ("ids", "boxes", "areas", "faint"):
+        assert np.array_equal(getattr(sparse, field), getattr(full, field)), field
+
+
 def _faint_ring(ink: np.ndarray, x: int, level: int) -> None:
     cv2.ellipse(ink, (x, 20), (7, 10), 0, 0, 360, level, 2)  # a small faint "0"
 
