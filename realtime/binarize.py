@@ -7,6 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from realtime import order_stats
 from realtime.components import Components, find_components, label_components
 
 # Never call anything weaker than this ink (0..255 contrast) a stroke, however clean the image.
@@ -176,7 +177,7 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
     cand = has & (span <= max(3, 0.25 * h))
     if cand.sum() < min_length:
         return False
-    thickness = float(np.median(span[cand]))
+    thickness = order_stats.median(span[cand])
     thin = cand & (span <= 1.5 * thickness + 1) & (count >= 0.6 * span)
     # a line is judged by its long thin stretches only: a long slanted stroke (a cheque's
     # leading 1) is thin in short stretches where its width wavers, a chain of cursive zeros
@@ -192,12 +193,12 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
     if spread < 0.8 * n_has:  # thin parts at both ends: the line runs under everything
         return False
     fat = has & ~thin
-    attached = float(np.percentile(span[fat], 90)) if fat.any() else thickness
+    attached = order_stats.percentile(span[fat], 90) if fat.any() else thickness
     if n_thin < attached_ratio * attached:
         return False
-    if np.median(centre[xs]) < min_row * h:  # not where a line must be (e.g. under digits)
+    if order_stats.median(centre[xs]) < min_row * h:  # not where a line must be (e.g. under digits)
         return False
-    if xs.size >= 2 and abs(np.polyfit(xs, centre[xs], 1)[0]) > MAX_LINE_SLOPE:
+    if xs.size >= 2 and abs(order_stats.slope(xs, centre[xs])) > MAX_LINE_SLOPE:
         return False  # a slanted stroke (a long 1, a 7's stem), not a line of a tilted page
     clear_band(roi, *line_band(xs, centre, roi.shape[1], thickness))
     np.logical_and(roi, ~thin, out=roi)  # clear the thin columns (a row mask broadcast down)
@@ -263,7 +264,7 @@ def clear_covered_line(roi: np.ndarray, runs: np.ndarray, max_thickness: float) 
     xs = np.nonzero(span > 0)[0]
     if xs.size < COVERED_LINE_SPAN * w:
         return False
-    thickness = float(np.median(span[xs]))
+    thickness = order_stats.median(span[xs])
     if thickness > max_thickness:  # a band of ink, not a line
         return False
     cols, centre_rows, _ = line_band(xs, centre, w, thickness)
@@ -279,19 +280,17 @@ def line_band(xs: np.ndarray, centre: np.ndarray, width: int,
               thickness: float) -> tuple[np.ndarray, np.ndarray, int]:
     """(columns, centre row of each, half height) of the band along the line fitted through the
     centres of columns `xs` (a parabola for long lines, which sag), two columns wider each side."""
-    coef = np.polyfit(xs, centre[xs], 2 if xs.size > 200 else 1)
     cols = np.arange(max(0, xs.min() - 2), min(width, xs.max() + 3))
-    return cols, np.rint(np.polyval(coef, cols)).astype(np.int64), int(np.ceil(thickness / 2 + 1.0))
+    rows = order_stats.fit_at(xs, centre[xs], 2 if xs.size > 200 else 1, cols)
+    return cols, np.rint(rows).astype(np.int64), int(np.ceil(thickness / 2 + 1.0))
 
 
 def clear_band(roi: np.ndarray, cols: np.ndarray, centre_rows: np.ndarray, half: int) -> None:
     """Clear rows centre - half .. centre + half of each of `cols` in place (index arrays:
     cheap), clipped to the mask."""
-    h = roi.shape[0]
-    for offset in range(-half, half + 1):
-        rows = centre_rows + offset
-        inside = (rows >= 0) & (rows < h)
-        roi[rows[inside], cols[inside]] = False
+    rows = centre_rows[None, :] + np.arange(-half, half + 1)[:, None]
+    inside = (rows >= 0) & (rows < roi.shape[0])
+    roi[rows[inside], np.broadcast_to(cols, rows.shape)[inside]] = False
 
 
 def strip_frame(roi: np.ndarray, min_sides: int = 3) -> bool:
@@ -390,7 +389,7 @@ def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) 
     line_only = cleared & ~left_cols
     if np.count_nonzero(line_only) < 8 or not left_cols.any():
         return
-    line_level = float(np.median(contrast[line_only]))
+    line_level = order_stats.median(contrast[line_only])
     strong = cleared & left_cols & (contrast >= max(1.0, STRONG_STROKE_RATIO * line_level))
     if not strong.any():
         return

@@ -1860,3 +1860,30 @@ def test_the_line_tag_never_covers_the_lines_first_digit():
     # a lone line as wide as the image (a cheque amount) gets no tag
     out = draw(np.full((80, 100, 3), 255, np.uint8), _one_line([(0, 20, 45, 40), (50, 20, 50, 40)]))
     assert not _tag_pixels(out).any()
+
+
+# ---- order statistics (numpy's, without its per-call cost) -------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float64])
+def test_order_stats_give_numpys_median_and_percentiles(dtype):
+    from realtime import order_stats
+    rng = np.random.default_rng(7)
+    for n in list(range(1, 12)) + [57, 200, 1281]:
+        values = (rng.random(n) * 255).astype(dtype)
+        assert order_stats.median(values) == float(np.median(values))
+        for q in (0, 10, 25, 50, 75, 90, 99.5, 100):
+            assert order_stats.percentile(values, q) == float(np.percentile(values, q)), (n, q)
+    # two bright pixels: their sum would wrap in uint8
+    assert order_stats.median(np.array([200, 250], np.uint8)) == 225.0
+
+
+def test_order_stats_line_fits_match_polyfit():
+    from realtime import order_stats
+    rng = np.random.default_rng(3)
+    xs = np.sort(rng.choice(1280, 400, replace=False)).astype(np.int64)
+    ys = 300 + 0.1 * xs - 4e-5 * (xs - 640.0) ** 2 + rng.normal(0, 1, xs.size)
+    assert order_stats.slope(xs, ys) == pytest.approx(np.polyfit(xs, ys, 1)[0], rel=1e-9)
+    at = np.arange(0, 1280)
+    for degree in (1, 2):
+        expected = np.polyval(np.polyfit(xs, ys, degree), at)
+        assert np.allclose(order_stats.fit_at(xs, ys, degree, at), expected, rtol=0, atol=1e-9)

@@ -1,0 +1,53 @@
+"""numpy's median, percentile and straight-line fit for the short 1-D arrays the engine takes
+them of (a component's columns, a piece's pixels), giving the same floats without numpy's
+per-call overhead: np.median ~10 us, np.percentile ~30 us, np.polyfit(deg=1) ~60 us, against
+~2-9 us here. On a page of ruled lines these calls were a third of the line removal's time.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def median(values: np.ndarray) -> float:
+    """np.median of a non-empty 1-D array: the middle value, or the mean of the two middle
+    ones (numpy's own arithmetic: their sum halved)."""
+    n = values.size
+    half = n // 2
+    if n % 2:
+        return float(np.partition(values, half)[half])
+    part = np.partition(values, (half - 1, half))
+    return (float(part[half - 1]) + float(part[half])) / 2  # (as floats: uint8 would wrap)
+
+
+def percentile(values: np.ndarray, q: float) -> float:
+    """np.percentile(values, q) of a non-empty 1-D array, numpy's default (linear) method."""
+    n = values.size
+    virtual = (n - 1) * (q / 100)  # (numpy divides q first)
+    below = int(np.floor(virtual))
+    above = min(below + 1, n - 1)
+    part = np.partition(values, (below, above)) if above != below else np.partition(values, below)
+    a, b = float(part[below]), float(part[above])
+    t = virtual - below
+    # numpy's _lerp: from the nearer end, so that t = 0 or 1 gives the end value exactly
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
+
+
+def slope(xs: np.ndarray, ys: np.ndarray) -> float:
+    """Least-squares slope of ys against xs (np.polyfit(xs, ys, 1)[0], to rounding); xs must
+    hold at least two distinct values."""
+    x = xs - xs.mean()
+    return float(np.dot(x, ys - ys.mean()) / np.dot(x, x))
+
+
+
+def fit_at(xs: np.ndarray, ys: np.ndarray, degree: int, at: np.ndarray) -> np.ndarray:
+    """np.polyval(np.polyfit(xs, ys, degree), at) for degree 1 or 2, to rounding (~1e-12),
+    at under half the cost: least squares in x centred and scaled to about -1 .. 1, where the
+    normal equations are well conditioned. xs must hold more than `degree` distinct values."""
+    centre = float(xs.mean())
+    scale = max(1.0, float(np.abs(xs - centre).max()))
+    u = (xs - centre) / scale
+    powers = np.stack([u ** k for k in range(degree + 1)])
+    coef = np.linalg.solve(powers @ powers.T, powers @ ys)
+    v = (np.asarray(at, np.float64) - centre) / scale
+    return sum(c * v ** k for k, c in enumerate(coef))
