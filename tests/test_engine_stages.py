@@ -72,9 +72,10 @@ def test_polarity_paper_and_blackboard():
         assert light.ink_is_dark(gray) is dark
 
 
-@pytest.mark.parametrize("seed, dark", [(5215, True), (5291, True), (5138, False)])
+@pytest.mark.parametrize("seed, dark", [(5215, True), (5291, True), (5138, False), (1017, True)])
 def test_polarity_in_doubt_is_decided_again_at_full_detail(seed, dark, monkeypatch):
-    # synthetic pages (tuning seeds) whose shrunken thumbnail guesses wrong: small digits, a
+    # synthetic pages (tuning seeds; 1017, a benchmark page: three small digits inside a hard
+    # shadow, thumbnail tail ratio 0.5) whose shrunken thumbnail guesses wrong: small digits, a
     # hard shadow or a board; the close call sends them to the unshrunk second look
     from realtime.synth import make_page
 
