@@ -104,13 +104,42 @@ def sharpen_edges(gray: np.ndarray, bg: np.ndarray, edges: np.ndarray, dark_ink:
     h, w = gray.shape
     k = max(3, int(window / 4) | 1)
     op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
+    kernel = np.ones((k, k), np.uint8)
+    small = edges.view(np.uint8)
+    rows_from, cols_from = nearest_sources(h, small.shape[0]), nearest_sources(w, small.shape[1])
     # (full size: a half-size closing scaled up leaves a staircase of specks along a slanted
-    # edge, and costs next to nothing less; ~0.7 ms on 1280 x 720, only on pages with a step)
-    local = cv2.morphologyEx(gray, op, np.ones((k, k), np.uint8), borderType=cv2.BORDER_REPLICATE)
-    band = cv2.resize(edges.view(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
-    refined = cv2.min(bg, local) if dark_ink else cv2.max(bg, local)
-    cv2.copyTo(refined, band, bg)  # in place (bg is the caller's fresh resize; np.where is slower)
+    # edge.) Closed only near the band, strip by strip: a closing's value at a pixel depends
+    # on the pixels within k of it, so a window reaching k past the strip's band gives exactly
+    # the full image's values there. The band itself is made full size only in each strip's
+    # box (a page-size nearest-neighbour resize alone cost 0.5 ms; the page-size closing 0.9)
+    for top in range(0, h, BAND_STRIP):
+        src_rows = rows_from[top:top + BAND_STRIP]
+        sx, _, sw, _ = cv2.boundingRect(small[src_rows[0]:src_rows[-1] + 1])
+        if sw == 0:
+            continue
+        c0, c1 = np.searchsorted(cols_from, [sx, sx + sw])
+        band = small[src_rows][:, cols_from[c0:c1]]
+        bx, by, bw, bh = cv2.boundingRect(band)
+        if bw == 0:
+            continue
+        x, y = c0 + bx, top + by
+        x0, y0, x1, y1 = max(0, x - k), max(0, y - k), min(w, x + bw + k), min(h, y + bh + k)
+        local = cv2.morphologyEx(gray[y0:y1, x0:x1], op, kernel, borderType=cv2.BORDER_REPLICATE)
+        local = local[y - y0:y - y0 + bh, x - x0:x - x0 + bw]
+        own = bg[y:y + bh, x:x + bw]  # (a view: written in place)
+        refined = np.minimum(own, local) if dark_ink else np.maximum(own, local)
+        np.copyto(own, refined, where=band[by:by + bh, bx:bx + bw].view(bool))
     return bg
+
+
+BAND_STRIP = 128  # rows of the image whose shadow edge band sharpen_edges closes at once
+
+
+def nearest_sources(n_out: int, n_in: int) -> np.ndarray:
+    """Source index of each of `n_out` pixels when `n_in` are resized to `n_out` by OpenCV's
+    nearest-neighbour resize (its arithmetic: floor(i * (1 / (n_out / n_in))))."""
+    return np.minimum(np.floor(np.arange(n_out) * (1.0 / (n_out / n_in))).astype(np.intp),
+                      n_in - 1)
 
 
 # The thumbnail's dark/light tail ratio is trusted outside this band; inside it (small digits

@@ -111,6 +111,40 @@ def test_slanted_hard_shadow_edge_is_no_strip_of_ink(monkeypatch):
     assert smeared > 2000 and sharp < 0.05 * smeared
 
 
+
+@pytest.mark.parametrize("strip", [16, 128, 10_000])
+@pytest.mark.parametrize("dark", [True, False])
+def test_shadow_edge_sharpened_strip_by_strip_as_by_one_page_size_closing(strip, dark, monkeypatch):
+    gray, _ = _page_with_a_slanted_shadow()
+    if not dark:
+        gray = 255 - gray
+    window = max(light.MIN_BACKGROUND_WINDOW, 1280 * light.BACKGROUND_WINDOW)
+    small, _ = light._shrink(gray, window)
+    small_bg = cv2.blur(cv2.medianBlur(cv2.blur(small, (3, 3)), 21), (3, 3))
+    edges = light.hard_edges(small_bg)
+    assert edges is not None
+    bg = cv2.resize(small_bg, (1280, 720), interpolation=cv2.INTER_LINEAR)
+    # the reference: one closing (opening) of the whole page, the band resized to full size
+    k = max(3, int(window / 4) | 1)
+    op = cv2.MORPH_CLOSE if dark else cv2.MORPH_OPEN
+    local = cv2.morphologyEx(gray, op, np.ones((k, k), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    band = cv2.resize(edges.view(np.uint8), (1280, 720), interpolation=cv2.INTER_NEAREST)
+    expected = bg.copy()
+    cv2.copyTo(cv2.min(bg, local) if dark else cv2.max(bg, local), band, expected)
+    monkeypatch.setattr(light, "BAND_STRIP", strip)
+    got = light.sharpen_edges(gray, bg.copy(), edges, dark, window)
+    assert np.array_equal(got, expected)
+    assert not np.array_equal(got, bg)  # (the band did change the background)
+
+
+def test_nearest_sources_are_opencvs_nearest_neighbour_resize():
+    rng = np.random.default_rng(5)
+    for n_in, n_out in ((144, 720), (256, 1280), (37, 200), (50, 51), (7, 50)):
+        row = rng.integers(0, 255, (1, n_in), dtype=np.uint8)
+        resized = cv2.resize(row, (n_out, 1), interpolation=cv2.INTER_NEAREST)[0]
+        assert np.array_equal(resized, row[0, light.nearest_sources(n_out, n_in)])
+
+
 def test_big_bold_digit_is_no_shadow_edge():
     ink = render_number("6", 300, canvas=(720, 1280), origin=(500, 600))
     ink = cv2.dilate(ink, np.ones((15, 15), np.uint8))  # a felt-pen stroke, ~20 px thick
