@@ -286,10 +286,14 @@ def graded_glyph(contrast: np.ndarray, mask: np.ndarray, free: np.ndarray) -> np
         return np.zeros(mask.shape, np.uint8)
     k = min(own.size - 1, int(own.size * GLYPH_WHITE_PERCENTILE / 100))
     white = max(1.0, float(np.partition(own, k)[k]))
-    # (OpenCV on 0/1 uint8 masks: a third of the time of numpy's boolean indexing here)
+    # (on 0/1 uint8 masks, in place: each call here is a few microseconds of overhead, and
+    # there are ~40 pieces a page)
     m8 = mask.view(np.uint8)
-    grown = cv2.bitwise_or(m8, cv2.bitwise_and(cv2.dilate(m8, _RING), free.view(np.uint8)))
-    glyph = cv2.multiply(cv2.convertScaleAbs(contrast, alpha=255.0 / white), grown)  # saturates
+    grown = cv2.dilate(m8, _RING)
+    grown &= free.view(np.uint8)
+    grown |= m8
+    glyph = cv2.convertScaleAbs(contrast, alpha=255.0 / white)  # saturates
+    glyph *= grown
     return cv2.max(glyph, m8 * np.uint8(GLYPH_FLOOR))
 
 
