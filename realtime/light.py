@@ -118,6 +118,8 @@ def sharpen_edges(gray: np.ndarray, bg: np.ndarray, edges: np.ndarray, dark_ink:
         if sw == 0:
             continue
         c0, c1 = np.searchsorted(cols_from, [sx, sx + sw])
+        if c1 <= c0:
+            continue  # (only when shrinking, which the background never is)
         band = small[src_rows][:, cols_from[c0:c1]]
         bx, by, bw, bh = cv2.boundingRect(band)
         if bw == 0:
