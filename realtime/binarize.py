@@ -7,7 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from realtime import order_stats
+from realtime import light, order_stats
 from realtime.components import Components, find_components, label_components
 
 # Never call anything weaker than this ink (0..255 contrast) a stroke, however clean the image.
@@ -121,7 +121,7 @@ def hysteresis(ink: np.ndarray, low: int, high: int) -> np.ndarray:
 
 def binarize(ink: np.ndarray, noise: np.ndarray, min_area: int = 3) -> Components:
     """Ink map -> stroke components (hysteresis between thresholds set by the noise; `noise`
-    as light.contrast_maps gives it, at every 2nd pixel)."""
+    as light.contrast_maps gives it, at every light.noise_step-th pixel)."""
     if ink.size == 0:
         return find_components(np.zeros(ink.shape, bool))
     low, high = thresholds(ink, noise)
@@ -134,7 +134,8 @@ def looks_like_noise(ink: np.ndarray, noise: np.ndarray, high: int) -> bool:
     """True when strong contrast is as common on the paper side as on the ink side: a noise
     field or a texture, not writing (ink is one-sided; noise is symmetric). `noise` is the
     subsampled noise map; the ink map is sampled alike."""
-    n_ink = int(np.count_nonzero(ink[::2, ::2] >= high))
+    step = light.noise_step(ink.shape)
+    n_ink = int(np.count_nonzero(ink[::step, ::step] >= high))
     n_noise = int(np.count_nonzero(noise >= high))
     return n_ink < 1.5 * n_noise and n_noise >= 0.005 * noise.size
 

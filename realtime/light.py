@@ -21,7 +21,18 @@ SHORT_SIDE_WINDOW = 0.0
 # part ink: the paper then reads brighter than its "background" and the page looks like a noise
 # field. The engine then tries once more with a window this much wider.
 WIDE_WINDOW_SCALE = 2.0
-NOISE_STEP = 2  # the noise map is only sampled (binarize's thresholds): every 2nd pixel is plenty
+# The noise map is only sampled (binarize's thresholds): at every NOISE_STEP-th pixel of each
+# row and column, every BIG_NOISE_STEP-th on images of BIG_NOISE_PIXELS or more (a 1280 x 720
+# page: 57,600 samples, and 0.37 ms less; on a cheque crop every 4th pixel left too few: ORAND
+# training 90.3 -> 89.7 %, where synthetic pages read the same)
+NOISE_STEP = 2
+BIG_NOISE_STEP = 4
+BIG_NOISE_PIXELS = 400_000
+
+
+def noise_step(shape) -> int:
+    """The sampling step of the noise map (and of the ink map compared with it) for an image."""
+    return BIG_NOISE_STEP if shape[0] * shape[1] >= BIG_NOISE_PIXELS else NOISE_STEP
 
 
 def _shrink(gray: np.ndarray, window: float) -> tuple[np.ndarray, int]:
@@ -212,13 +223,14 @@ def percentiles_from_counts(counts: np.ndarray, qs, offset: int = 0) -> np.ndarr
 def contrast_maps(gray: np.ndarray, background: np.ndarray, dark_ink: bool) -> tuple[np.ndarray, np.ndarray]:
     """(ink, noise): contrast of each pixel against its background, 0 (paper) .. 255, for the
     ink's sign, and for the other sign (pure noise and texture, which sets the threshold floor)
-    at every NOISE_STEP-th pixel of each row and column only (that is all binarize samples).
+    at every noise_step-th pixel of each row and column only (that is all binarize samples).
 
     Relative contrast (difference / background) makes a stroke in shadow as strong as the same
     stroke in light: illumination multiplies both. Both maps share the denominator so the noise
     is measured on the ink's scale.
     """
-    sub = np.s_[::NOISE_STEP, ::NOISE_STEP]
+    step = noise_step(gray.shape)
+    sub = np.s_[::step, ::step]
     return (contrast_map(gray, background, dark_ink, ink_side=True),
             contrast_map(np.ascontiguousarray(gray[sub]), np.ascontiguousarray(background[sub]),
                          dark_ink, ink_side=False))

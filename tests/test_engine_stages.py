@@ -285,6 +285,21 @@ def test_writing_on_a_textured_background_is_not_noise():
     assert bz.looks_like_noise(np.kron(noise, np.ones((2, 2), np.uint8)), noise, 100)
 
 
+
+@pytest.mark.parametrize("shape, step", [((200, 300), 2), ((720, 1280), 4)])
+def test_noise_is_sampled_alike_on_both_sides(shape, step):
+    # the noise map's sampling step grows on big images; the ink map is counted at the same one
+    assert light.noise_step(shape) == step
+    rng = np.random.default_rng(2)
+    gray = (200 + rng.normal(0, 25, shape)).clip(0, 255).astype(np.uint8)  # a noise field
+    bg = np.full(shape, 200, np.uint8)
+    ink, noise = light.contrast_maps(gray, bg, True)
+    assert noise.shape == ((shape[0] + step - 1) // step, (shape[1] + step - 1) // step)
+    assert bz.looks_like_noise(ink, noise, 40)
+    writing = ink.copy()
+    writing[shape[0] // 4: shape[0] // 2, shape[1] // 4: shape[1] // 2] = 200  # strong ink
+    assert not bz.looks_like_noise(writing, noise, 40)
+
 def test_pencil_stroke_survives_noise():
     rng = np.random.default_rng(1)
     ink = render_number("47", 50)
