@@ -464,6 +464,23 @@ def test_a_line_is_near_horizontal(rise, is_line):
     assert bool(roi.sum() < 0.2 * mask.sum()) == is_line
 
 
+
+def test_clear_band_clears_the_same_pixels_in_a_view_and_in_a_whole_mask():
+    rng = np.random.default_rng(4)
+    cols = np.arange(3, 290)
+    centre = np.rint(2 + 0.2 * cols + rng.normal(0, 1, cols.size)).astype(np.int64)  # leaves the mask
+    whole = rng.random((60, 300)) < 0.7
+    expected = whole.copy()
+    for c, r in zip(cols, centre, strict=True):  # the band, pixel by pixel
+        expected[max(0, r - 2):max(0, r + 3), c] = False
+    flat = whole.copy()
+    bz.clear_band(flat, cols, centre, 2)
+    big = np.zeros((60, 400), bool)
+    big[:, :300] = whole
+    view = big[:, :300]  # (not contiguous: indexed by rows and columns)
+    bz.clear_band(view, cols, centre, 2)
+    assert np.array_equal(flat, expected) and np.array_equal(view, expected)
+
 def test_long_runs_keeps_only_long_stretches():
     flags = np.array([1, 1, 0, 1, 1, 1, 1, 0, 1], bool)
     assert bz.long_runs(flags, 3).tolist() == [0, 0, 0, 1, 1, 1, 1, 0, 0]
