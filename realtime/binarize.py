@@ -63,8 +63,8 @@ def hysteresis_components(ink: np.ndarray, low: int, high: int, min_area: int = 
     weak = (ink >= low).view(np.uint8)
     n, labels, stats, points = label_components(weak)
     if points is not None:  # a sparse mask: look at its own pixels only
-        xs, ys, point_labels = points
-        level, labelled = ink[ys, xs], point_labels
+        flat, labelled = points
+        level = np.ravel(ink)[flat]
     else:
         level, labelled = ink, labels
     seeded = np.zeros(n, bool)

@@ -59,8 +59,8 @@ def label_components(mask_u8: np.ndarray):
     """8-connected labelling with statistics -> (n, labels int32, stats, points).
 
     stats is OpenCV's (x, y, w, h, area per label; row 0, the background, is the whole image
-    and its area). points is None, or for a sparse mask (x, y, label) int arrays of its set
-    pixels in raster order, which callers can use instead of scanning the whole image again.
+    and its area). points is None, or for a sparse mask (flat index, label) int arrays of its
+    set pixels in raster order, which callers can use instead of scanning the whole image again.
     Grana's block-based algorithm: ~3x faster than OpenCV's default when statistics are wanted.
     """
     h, w = mask_u8.shape[:2]
@@ -73,7 +73,8 @@ def label_components(mask_u8: np.ndarray):
     found = cv2.findNonZero(mask_u8)
     xy = found.reshape(-1, 2) if found is not None else np.zeros((0, 2), np.int32)
     xs, ys = xy[:, 0], xy[:, 1]
-    at = labels.ravel()[ys.astype(np.intp) * w + xs]
+    flat = ys.astype(np.intp) * w + xs
+    at = labels.ravel()[flat]
     stats = np.zeros((n, 5), np.int32)
     counts = np.bincount(at, minlength=n)
     stats[:, cv2.CC_STAT_AREA] = counts
@@ -87,7 +88,7 @@ def label_components(mask_u8: np.ndarray):
         left, right = np.minimum.reduceat(xs_by, starts), np.maximum.reduceat(xs_by, starts)
         top, bottom = ys_by[starts], ys_by[starts + counts[1:] - 1]
         stats[1:, :4] = np.stack([left, top, right - left + 1, bottom - top + 1], axis=1)
-    return n, labels, stats, (xs, ys, at)
+    return n, labels, stats, (flat, at)
 
 
 def find_components(mask: np.ndarray, min_area: int = 3) -> Components:

@@ -230,8 +230,10 @@ def test_sparse_labelling_gives_opencvs_labels_and_statistics(seed):
     assert n == n_cv and np.array_equal(labels, labels_cv)
     assert np.array_equal(stats[1:], stats_cv[1:])
     assert stats[0].tolist() == [0, 0, 500, 400, int(np.count_nonzero(mask == 0))]
-    xs, ys, at = points
+    flat, at = points
+    ys, xs = np.divmod(flat, 500)
     assert np.array_equal(at, labels[ys, xs]) and np.all(mask[ys, xs])
+    assert flat.size == np.count_nonzero(mask) and np.all(np.diff(flat) > 0)  # raster order
 
 
 @pytest.mark.parametrize("seed", [0, 1])
