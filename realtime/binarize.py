@@ -521,7 +521,7 @@ def faint_lines(faint: np.ndarray, typical_height: float) -> list[tuple[np.ndarr
             break
         coef = np.polyfit(cx[best], cy[best], 1, w=w[best])
         margin = FAINT_LINE_MARGIN * typical_height
-        lines.append((coef, float(np.median(thick[best])), float(left[best].min() - margin),
+        lines.append((coef, order_stats.median(thick[best]), float(left[best].min() - margin),
                       float(right[best].max() + margin)))
         free &= ~best
         on_weight[~(free[i] & free[j])] = 0.0  # trial pairs through used dashes are done

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from realtime import order_stats
+
 
 @dataclass
 class Components:
@@ -113,7 +115,7 @@ def typical_height(boxes: np.ndarray, areas: np.ndarray) -> float:
     solid = (h >= 4) & (areas >= 10)
     if not solid.any():
         return float(np.max(h))
-    return float(np.percentile(h[solid], 75))
+    return order_stats.percentile(h[solid], 75)
 
 
 def drop_specks(comps: Components, typical_h: float) -> Components:

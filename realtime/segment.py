@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from realtime import order_stats
 from realtime.components import Components
 from realtime.lines import median_of
 from realtime.normalize import MNIST_BOX, ink_bbox, normalize_digit
@@ -822,7 +823,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
     # a long-barred 7 overhanging its neighbour counts as 2 line heights wide, no more, and
     # one tall unit alone sets no usual width)
     tall = [i for i in units if boxes[i, 3] >= 0.8 * line_h]
-    usual_w = (float(np.median(np.minimum(rights[tall] - lefts[tall], 2 * line_h)))
+    usual_w = (order_stats.median(np.minimum(rights[tall] - lefts[tall], 2 * line_h))
                if len(tall) >= 2 else 0.0)
     max_merge_w = max(MERGE_MAX_W * line_h, MERGE_MAX_W_TYPICAL * usual_w)
     for a in range(len(units)):
@@ -987,7 +988,7 @@ def small_writing_fit(mask: np.ndarray, edges_at: list[int], width: float, line_
             ys = rows[inked]
             heights.append(float(ys[-1] - ys[0] + 1))
     heights = [v for v in heights if v >= SMALL_DIGIT * line_h]
-    return cut_piece_limit(width, float(np.median(heights))) if heights else 0
+    return cut_piece_limit(width, median_of(heights)) if heights else 0
 
 
 def writing_height(unit_h: float, line_h: float) -> float:
