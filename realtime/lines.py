@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from realtime.order_stats import lower_quartile, median_of
+
 MAX_TILT_DEG = 15.0
 # An item joins a line by the members nearest it along the line, this many on each side: the
 # part of a broken digit stacked above or below another part (an 8's loops, a 5's bar, a 3's
@@ -245,24 +247,3 @@ def free_gaps(starts: np.ndarray, ends: np.ndarray, marks: np.ndarray) -> np.nda
         out[g] = max(widest, b - at)
     return out
 
-
-def lower_quartile(values: list[float]) -> float:
-    """np.percentile(values, 25) (its default linear method, bit for bit) for a short list:
-    numpy's call overhead (~50 us) was most of space_after's cost."""
-    ordered = sorted(values)
-    virtual = (len(ordered) - 1) * 0.25
-    below = math.floor(virtual)
-    a, b = ordered[below], ordered[min(below + 1, len(ordered) - 1)]
-    t = virtual - below
-    # numpy's _lerp: from the nearer end, so that t = 0 or 1 gives the end value exactly
-    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
-
-
-def median_of(values: list[float]) -> float:
-    """np.median of a short list, the same float (the middle value, or the plain mean of the
-    two middle ones) at a tenth of numpy's per-call cost."""
-    ordered = sorted(values)
-    half = len(ordered) // 2
-    if len(ordered) % 2:
-        return float(ordered[half])
-    return float((ordered[half - 1] + ordered[half]) / 2)

@@ -21,8 +21,8 @@ import numpy as np
 
 from realtime import order_stats
 from realtime.components import Components
-from realtime.lines import median_of
 from realtime.normalize import MNIST_BOX, ink_bbox, normalize_digit
+from realtime.order_stats import median_of
 
 NON_DIGIT = 10  # the classifier's 11th class: punctuation, lines, fragments, touching pairs
 
