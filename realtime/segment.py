@@ -504,46 +504,63 @@ def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook) -> np.ndarray
                 or h < BESIDE_MIN_H * plan.line_h):
             continue
         mask = book.comps.own_mask(plan.units[a])
-        out[a] = any(stroke_beside(mask, c) for c in side_valleys(mask))
+        proj = middle_projection(mask)
+        out[a] = any(stroke_beside(mask, c, proj) for c in side_valleys(mask, proj))
     return out
 
 
-def side_valleys(mask: np.ndarray) -> list[int]:
+def middle_projection(mask: np.ndarray) -> np.ndarray:
+    """Ink per column of `mask`'s middle rows (int32)."""
+    band = middle_rows(mask).view(np.uint8)
+    return cv2.reduce(band, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
+
+
+def side_valleys(mask: np.ndarray, proj: np.ndarray | None = None) -> list[int]:
     """Where a 1 beside a digit could part from it: on each side, the column of least ink
     (middle rows) within BESIDE_STROKE_W unit heights of the edge, if it is nearly empty.
     Cheap, so that every sure digit can be asked (most have none). (The first nearly empty
-    column from the edge instead: 3 synthetic tuning pages broken, none fixed.)"""
+    column from the edge instead: 3 synthetic tuning pages broken, none fixed.) `proj`: the
+    mask's middle_projection, if already known."""
     h, w = mask.shape
-    band = middle_rows(mask)
-    proj = band.sum(0)
     reach = min(int(BESIDE_STROKE_W * h) + 1, w // 2)
-    if reach < 2 or proj.max() <= 0:
+    if reach < 2:
+        return []
+    # (as a list: a few dozen numbers, where numpy's cost per call would dominate)
+    counts = (middle_projection(mask) if proj is None else proj).tolist()
+    peak = max(counts)
+    if peak <= 0:
         return []
     out = []
     for lo, hi in ((1, reach), (w - reach, w - 1)):
-        c = lo + int(np.argmin(proj[lo:hi]))
-        if proj[c] <= BESIDE_VALLEY * proj.max():
-            out.append(c)
+        side = counts[lo:hi]
+        least = min(side)
+        if least <= BESIDE_VALLEY * peak:
+            out.append(lo + side.index(least))  # the first column of least ink
     return out
 
 
-def stroke_beside(mask: np.ndarray, cut: int) -> bool:
+def stroke_beside(mask: np.ndarray, cut: int, proj: np.ndarray | None = None) -> bool:
     """Is `mask` a thin straight stroke (a 1) and a digit, nearly apart at column `cut`? The
     stroke side is narrow, much narrower than the other, and both span nearly all rows (a 4's
-    arm beside its stem, or a 6's loop beside its stem, does not)."""
+    arm beside its stem, or a 6's loop beside its stem, does not). `proj`: the mask's
+    middle_projection, if already known."""
     h, w = mask.shape
-    band = middle_rows(mask)
-    proj = band.sum(0).astype(np.float64)
-    if proj.max() <= 0 or not 0 < cut < w:
+    if proj is None:
+        proj = middle_projection(mask)
+    peak = proj.max()
+    if peak <= 0 or not 0 < cut < w:
         return False
-    if proj[max(0, cut - 1): cut + 2].min() > BESIDE_VALLEY * proj.max():
+    if proj[max(0, cut - 1): cut + 2].min() > BESIDE_VALLEY * peak:
         return False
-    for stroke, rest in ((mask[:, :cut], mask[:, cut:]), (mask[:, cut:], mask[:, :cut])):
-        cols, rest_cols = stroke.any(0).sum(), rest.any(0).sum()
-        if (cols <= BESIDE_STROKE_W * h and cols <= BESIDE_NARROWER * rest_cols
+    inked_cols = mask.any(0)
+    left_cols = int(np.count_nonzero(inked_cols[:cut]))
+    right_cols = int(np.count_nonzero(inked_cols)) - left_cols
+    for stroke_cols, rest_cols, stroke, rest in ((left_cols, right_cols, mask[:, :cut], mask[:, cut:]),
+                                                 (right_cols, left_cols, mask[:, cut:], mask[:, :cut])):
+        if (stroke_cols <= BESIDE_STROKE_W * h and stroke_cols <= BESIDE_NARROWER * rest_cols
+                and rest_cols > BESIDE_STROKE_W * h
                 and stroke.any(1).mean() >= BESIDE_STROKE_ROWS
-                and rest.any(1).mean() >= BESIDE_REST_ROWS
-                and rest_cols > BESIDE_STROKE_W * h and is_straight(stroke, h)):
+                and rest.any(1).mean() >= BESIDE_REST_ROWS and is_straight(stroke, h)):
             return True
     return False
 

@@ -1814,6 +1814,25 @@ def test_a_one_leaning_on_a_digit_is_a_stroke_beside_it():
     assert not any(sg.stroke_beside(six > 0, c) for c in range(1, 30))
 
 
+def test_side_valleys_and_stroke_beside_give_the_same_answers_with_a_shared_projection():
+    rng = np.random.default_rng(7)
+    masks = [_one_beside_zero(), _one_beside_zero()[:, ::-1], _one_beside_zero(30)]
+    masks += [rng.random((int(rng.integers(3, 50)), int(rng.integers(3, 60)))) < p
+              for p in rng.random(300)]
+    for mask in masks:
+        proj = sg.middle_projection(mask)
+        assert proj.tolist() == middle_rows_sum(mask)
+        assert sg.side_valleys(mask, proj) == sg.side_valleys(mask)
+        for c in range(0, mask.shape[1] + 1):
+            assert sg.stroke_beside(mask, c, proj) == sg.stroke_beside(mask, c)
+    assert any(sg.stroke_beside(m, c, sg.middle_projection(m)) for m in masks[:3]
+               for c in sg.side_valleys(m))
+
+
+def middle_rows_sum(mask: np.ndarray) -> list[int]:
+    return sg.middle_rows(mask).sum(0).tolist()
+
+
 def test_a_sure_digit_with_a_one_beside_it_is_cut_and_pays_to_stay_whole():
     labels = np.zeros((60, 60), np.int32)
     labels[10:50, 10:44][_one_beside_zero()] = 1
