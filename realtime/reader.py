@@ -246,8 +246,11 @@ class DigitReader:
         s = self.settings
         kept = []
         chosen = sg.solve_line(plan, probs, book.pieces, digit_bonus)
+        dotted = set(sg.dotted_ones(plan, book.pieces))
         for p in chosen:
-            label = int(np.argmax(probs[p, :10]))
+            # (a 1 broken into dots is a 1 by its shape, whatever digit the classifier's
+            # "not a digit" leans to; its confidence stays the classifier's)
+            label = 1 if p in dotted else int(np.argmax(probs[p, :10]))
             conf = float(probs[p, label])
             if conf >= s.min_confidence or (label == 1 and sg.upright_one(book.pieces[p],
                                                                            plan.line_h)):

@@ -1165,6 +1165,43 @@ def shaped_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece]) -> list[
             and upright_one(pieces[q], plan.line_h)]
 
 
+# A thin 1 written with a faint or fine pen comes apart into a column of dots and dashes, each
+# a mark that may only be punctuation; merged they make a tall, straight, upright stroke that
+# the classifier, never shown such a broken stroke, reads as "not a digit" (a synthetic page's
+# "721" read "72", its 1 three dots at 0.92 "not a digit"). Such a merge, a 1 by its shape
+# (upright_one), is scored as a 1 this sure when solving the line: each mark left out costs
+# only PUNCT_COST, so anything less loses to three marks.
+DOTTED_ONE_SCORE = 0.99
+DOT_MAX_W = 0.3      # (x line height) each part is a dot or a short dash this narrow at most ...
+DOTS_COVER = 0.5     # ... and together they ink this share of the merge's rows: a flat stub
+# over a full stop (an ORAND cheque's "396.-": "3961") is no stroke, only two marks in a line
+DOTS_MIN_H = 0.95    # (x line height) ... and span the line's full digit height: a digit's
+# stray parts beside it (a 4's broken stem, two dots like a colon: fresh pages "4029" read
+# "11029", "102" "1102" at ONE_MIN_H's 0.8) are shorter than the digit they came off
+
+
+def dotted_ones(plan: LinePlan, pieces: list[Piece]) -> list[int]:
+    """Merges of two or more units that may each only be punctuation (plan.punct_ok), each
+    narrow, that span the line's height, ink most of the rows they span together and are a 1
+    by their shape (upright_one): a 1 broken into dots."""
+    out = []
+    for (a, b), q in sorted(plan.merges.items()):
+        if (b - a < 2 or not all(plan.punct_ok[a:b])
+                or any(p is None for p in plan.single[a:b])):
+            continue
+        parts = np.array([pieces[p].box for p in plan.single[a:b]])
+        if (parts[:, 2].max() > DOT_MAX_W * plan.line_h
+                or pieces[q].box[3] < DOTS_MIN_H * plan.line_h):
+            continue
+        top = int(parts[:, 1].min())
+        rows = np.zeros(int((parts[:, 1] + parts[:, 3]).max()) - top, bool)
+        for _, y, _, h in parts:
+            rows[int(y) - top:int(y + h) - top] = True
+        if rows.mean() >= DOTS_COVER and upright_one(pieces[q], plan.line_h):
+            out.append(q)
+    return out
+
+
 def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                digit_bonus: float = 0.3) -> list[int]:
     """Best segmentation of the line -> the pieces read as digits, left to right.
@@ -1183,6 +1220,8 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     lp_digit = digit_scores(probs).tolist()
     for q in shaped_ones(plan, probs, pieces):
         lp_digit[q] = max(lp_digit[q], math.log(ONE_SHAPE_SCORE))
+    for q in dotted_ones(plan, pieces):
+        lp_digit[q] = max(lp_digit[q], math.log(DOTTED_ONE_SCORE))
     lp_other = (np.log(np.clip(probs[:, NON_DIGIT], 1e-6, 1.0)) if len(probs)
                 else np.zeros(0)).tolist()
     best_digit = np.argmax(probs[:, :10], axis=1) if len(probs) else np.zeros(0, int)

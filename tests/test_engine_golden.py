@@ -151,6 +151,13 @@ def test_page_with_a_two_fallen_apart_at_its_foot_reads_exactly(reader):
     assert reader.read(image).lines == truth
 
 
+# A tuning page read exactly only since a 1 broken into a column of dots is read as one by its
+# shape (segment.dotted_ones): "721" read "72", the dots each only a mark.
+def test_page_with_a_one_broken_into_dots_reads_exactly(reader):
+    image, truth = make_page(5277)
+    assert reader.read(image).lines == truth
+
+
 # Tuning pages read exactly only since an item joins a line by its two nearest members on
 # each side (lines.NEIGHBOURS): a part of a broken digit stacked over the other made a line of
 # its own.

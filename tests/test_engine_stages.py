@@ -1168,6 +1168,37 @@ def _plan(units_boxes, line_h=45):
     return plan, book
 
 
+def _dotted_line(dots):
+    """A digit, then `dots` (x, y, w, h) after it, on a line 45 px tall; every piece read as
+    "not a digit" but the digit -> (plan, book, probs)."""
+    plan, book = _plan([(10, 5, 28, 45), *dots])
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.97
+    probs[:, 7] = 0.02  # (the classifier's best digit for a column of dots: not a 1)
+    probs[plan.single[0]] = 0.001
+    probs[plan.single[0], 2] = 0.99
+    return plan, book, probs
+
+
+def test_a_one_broken_into_dots_is_read_as_a_one():
+    # three dashes in a column, together as tall as the line, each alone only a mark
+    plan, book, probs = _dotted_line([(60, 5, 5, 11), (60, 22, 5, 8), (60, 36, 5, 14)])
+    assert plan.punct_ok[1:] == [True, True, True]
+    merged = plan.merges[(1, 4)]
+    assert sg.dotted_ones(plan, book.pieces) == [merged]
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[0], merged]
+
+
+def test_marks_that_are_no_broken_one_stay_marks():
+    # two dots like a colon, short of the line's height (a digit's stray parts)
+    plan, book, probs = _dotted_line([(60, 10, 5, 6), (60, 32, 5, 6)])
+    assert sg.dotted_ones(plan, book.pieces) == []
+    # a flat stub over a full stop, as tall as the line: no stroke
+    plan, book, probs = _dotted_line([(60, 5, 20, 2), (60, 44, 5, 6)])
+    assert sg.dotted_ones(plan, book.pieces) == []
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[0]]
+
+
 def test_line_height_is_the_usual_digit_height():
     assert sg.line_height(np.array([40, 42, 38, 6])) == 40  # a stop does not count
     assert sg.line_height(np.array([40, 12])) == 40
