@@ -144,6 +144,13 @@ def test_page_with_a_six_whose_loop_touches_the_next_digit_reads_exactly(reader)
     assert reader.read(image).lines == truth
 
 
+# A tuning page read exactly only since a short 1 standing on a mark under its foot pays a
+# price (segment.stems_on_marks): a 6 whose loop came off under its stem read "71695".
+def test_page_with_a_six_whose_loop_came_off_under_its_stem_reads_exactly(reader):
+    image, truth = make_page(5253)
+    assert reader.read(image).lines == truth
+
+
 # A tuning page read exactly only since a mark under a digit's foot may join it
 # (segment.foot_apart): a 2 fallen apart into a short "7" and a dash read "7".
 def test_page_with_a_two_fallen_apart_at_its_foot_reads_exactly(reader):

@@ -1267,6 +1267,28 @@ def test_a_one_beside_a_short_zero_is_in_doubt():
     assert doubt([(30, 4, 8, 40), (40, 22, 18, 20)], [1, 6]) == [False, False]  # a sure 6 beside
 
 
+def test_a_short_one_standing_on_its_loop_is_read_with_it():
+    """A 6 whose loop came off under its stem ("76695" read "71695"): the stem, 0.7 line heights
+    tall, reads as a sure 1 and the loop, a flat mark under its foot, as punctuation; merged
+    they are a 6 a little less sure, which lost by the price of one digit fewer. A short 1
+    standing on such a mark pays STEM_ON_MARK_COST; a 1 as tall as the line, or the mark beside
+    its foot (a full stop), does not."""
+    def read(boxes):
+        plan, book = _plan(boxes, line_h=42)
+        probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+        stem, mark, six = plan.single
+        probs[[stem, six], [1, 6]] = 0.996
+        probs[mark, sg.NON_DIGIT] = 0.999
+        merged = plan.merges[(0, 2)]
+        probs[merged, 6] = 0.895
+        chosen = sg.solve_line(plan, probs, book.pieces, -1.0)
+        return ["6" if p == merged else str(int(np.argmax(probs[p, :10]))) for p in chosen]
+
+    assert read([(10, 8, 8, 30), (12, 40, 14, 8), (34, 8, 20, 42)]) == ["6", "6"]
+    assert read([(10, 8, 8, 40), (12, 40, 14, 8), (34, 8, 20, 42)]) == ["1", "6"]  # a full 1
+    assert read([(10, 8, 8, 30), (22, 30, 8, 8), (34, 8, 20, 42)]) == ["1", "6"]   # a stop
+
+
 def test_only_doubtful_units_get_alternatives():
     plan, book = _plan([(10, 20, 30, 30), (25, 8, 20, 6), (80, 8, 25, 42)])
     probs = np.full((len(book.pieces), 11), 0.001, np.float32)
