@@ -243,8 +243,12 @@ class DigitReader:
     def _line_digits(self, plan, book, probs, digit_bonus: float) -> list:
         """One line's best segmentation -> its (label, confidence, box) digits over the
         confidence floor; [] when what is left is a stray mark."""
+        return self._line_read(plan, book, probs, digit_bonus)[0]
+
+    def _line_read(self, plan, book, probs, digit_bonus: float) -> tuple[list, set[int]]:
+        """_line_digits, and the label values of the components its digits were read from."""
         s = self.settings
-        kept = []
+        kept, used = [], set()
         chosen = sg.solve_line(plan, probs, book.pieces, digit_bonus)
         dotted = set(sg.dotted_ones(plan, book.pieces))
         for p in chosen:
@@ -255,13 +259,14 @@ class DigitReader:
             if conf >= s.min_confidence or (label == 1 and sg.upright_one(book.pieces[p],
                                                                            plan.line_h)):
                 kept.append((label, conf, book.pieces[p].box))
+                used.update(book.pieces[p].ids)
         if self._stray_lone(kept):
-            return []
+            return [], set()
         if len(plan.units) == 1 and kept and (
                 len(kept) < len(chosen)
                 or np.mean([c for _, c, _ in kept]) < s.lone_digit_confidence):
-            return []  # ... and so is one blob alone on its line, cut into unsure "digits"
-        return kept
+            return [], set()  # ... and so is one blob alone on its line, cut into unsure "digits"
+        return kept, used
 
     def _assemble(self, plans, book, probs, tilt, scale, shape, extents=None):
         """Chosen pieces -> Digit objects (input pixels) and line strings with spaces.
@@ -272,14 +277,15 @@ class DigitReader:
         digits: list[Digit] = []
         line_records = []
         for plan in plans:
-            kept = self._line_digits(plan, book, probs, s.digit_bonus)
+            kept, used = self._line_read(plan, book, probs, s.digit_bonus)
             if not kept and s.digit_bonus < 0:
                 # nothing sure at the usual price per digit (an unsure blob outscored two
                 # sure digits cut from it, then fell to the confidence floor): read the line
                 # again at no price; what that gives must pass the same tests
-                kept = self._line_digits(plan, book, probs, 0.0)
+                kept, used = self._line_read(plan, book, probs, 0.0)
             if kept:
-                marks = extents[plan.units] if extents is not None else None
+                marks = (extents[free_units(plan.units, book.comps, used, kept, tilt)]
+                         if extents is not None else None)
                 line_records.append((plan.line_h, kept, marks))
         # order lines top to bottom by their digits' de-rotated centres (pieces may have moved)
         placed = [(line_h, kept, ln.derotate(box_centres(kept), tilt), marks)
@@ -311,6 +317,38 @@ def line_spaces(kept, along: np.ndarray, line_h: float, space_factor: float,
     widths = np.array([b[2] for _, _, b in kept], np.float64)
     return ln.space_after(along - widths / 2, along + widths / 2, line_h, space_factor,
                           marks=marks)
+
+
+# What is left of a component digits were cut from lies this low on its nearest digit (0 its
+# middle, 0.5 its foot): a stub of the ruled line the digits stand on, running across the
+# space after them (a rule that strip_lines missed), not a digit's own stroke (a 5's bar).
+STUB_LOW = 0.25
+
+
+def free_units(units: list[int], comps, used: set[int], kept, tilt: float) -> list[int]:
+    """The line's components that may split a gap (ln.space_after): those no digit was read
+    from (full stops, a 5's loose bar) and those whose ink left over by its digits is not a
+    rule's stub lying along the digits' feet."""
+    boxes = [b for _, _, b in kept]
+    centres = ln.derotate(box_centres(kept), tilt)
+    return [u for u in units if int(comps.ids[u]) not in used
+            or not rule_stub(comps, u, boxes, centres, tilt)]
+
+
+def rule_stub(comps, u: int, boxes, centres: np.ndarray, tilt: float) -> bool:
+    """Is the ink of component u outside the line's digit boxes low on the nearest digits?"""
+    x, y = (int(v) for v in comps.boxes[u][:2])
+    left = comps.own_mask(u).copy()
+    for bx, by, bw, bh in boxes:
+        left[max(0, by - y):max(0, by + bh - y), max(0, bx - x):max(0, bx + bw - x)] = False
+    ys, xs = np.nonzero(left)
+    if not len(xs):
+        return False
+    p = ln.derotate(np.stack([xs + x + 0.5, ys + y + 0.5], axis=1).astype(np.float64), tilt)
+    near = np.argmin(np.abs(p[:, 0:1] - centres[None, :, 0]), axis=1)
+    heights = np.array([b[3] for b in boxes], np.float64)[near]
+    rel = (p[:, 1] - centres[near, 1]) / heights
+    return float(np.median(rel)) >= STUB_LOW
 
 
 def box_centres(kept) -> np.ndarray:

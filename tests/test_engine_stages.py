@@ -789,6 +789,35 @@ def test_a_full_stop_or_a_loose_bar_in_a_gap_makes_no_space():
     assert ln.space_after(lefts, lefts + 30, 40, marks=dash).tolist() == [False, True]
 
 
+def _stub_line(stub_rows: slice):
+    """Two digits 60 px apart (line height 40); a stroke from the first one's side reaches the
+    second at rows `stub_rows` -> (components, kept digits, the line's units)."""
+    mask = np.zeros((70, 160), bool)
+    mask[10:50, 10:30] = True              # first digit ...
+    mask[stub_rows, 30:89] = True          # ... and the ink joined to its side
+    mask[10:50, 90:110] = True             # second digit, its own component
+    comps = cp.find_components(mask)
+    kept = [(1, 0.9, (10, 10, 20, 40)), (7, 0.9, (90, 10, 20, 40))]
+    return comps, kept, list(range(len(comps)))
+
+
+@pytest.mark.parametrize("rows, space", [(slice(47, 49), True), (slice(11, 14), False)])
+def test_a_rule_stub_left_of_a_cut_digit_does_not_close_a_space(rows, space):
+    # a ruled line the digits stand on, left joined to the first digit across the space (the
+    # digit cut from it), hid the space ("92963758" for "92963 758"); ink joined high on the
+    # digit's side is its own stroke (a 5's bar, a flourish) and still closes the gap
+    from realtime.reader import free_units, line_spaces
+
+    comps, kept, units = _stub_line(rows)
+    used = {int(i) for i in comps.ids}
+    free = free_units(units, comps, used, kept, 0.0)
+    assert (0 in free) != space  # (the second digit, all inside its box, changes nothing)
+    b = comps.boxes.astype(float)
+    marks = np.stack([b[:, 0], b[:, 0] + b[:, 2]], axis=1)[free]
+    along = np.array([20.0, 100.0])
+    assert line_spaces(kept, along, 40.0, 0.85, marks).tolist() == [space]
+
+
 def test_free_gaps_are_the_widest_stretch_between_marks():
     starts, ends = np.array([0.0, 50.0, 100.0]), np.array([40.0, 60.0, 90.0])
     marks = np.array([[10.0, 12.0], [25.0, 30.0], [70.0, 80.0], [-5.0, 2.0]])
