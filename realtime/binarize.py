@@ -382,9 +382,37 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
 STRONG_STROKE_RATIO = 1.6
 
 
+# A full stop written on a faint rule was cleared with it (in a column where nothing else is
+# left, keep_strong_strokes gives nothing back), and the group gap around it read as a space
+# ("3 270" for "3.270"); a digit's foot lying along the rule past its other strokes lost its
+# end the same way. A blob of cleared pixels this many times the line's contrast, of at least
+# DOT_MIN_AREA pixels and 2 rows, no wider than DOT_MAX_ASPECT times its height, comes back.
+# Synthetic tuning pages 85.5 -> 85.8 % (5009, 5363 fixed, none broken), CER 0.81 -> 0.79 %;
+# checks 6000-6399 82.0 -> 82.2 %, 1000-1199 78.5 -> 79.5 %; ORAND training the same.
+DOT_MIN_AREA = 4
+DOT_MAX_ASPECT = 2.0
+
+
+def keep_dots(roi: np.ndarray, strong: np.ndarray) -> None:
+    """Give back to `roi`, in place, the compact blobs of `strong` (cleared pixels much
+    stronger than the line, where nothing else is left): full stops written on the rule."""
+    if not strong.any():
+        return
+    x, y, w, h = cv2.boundingRect(strong.view(np.uint8))
+    box = np.s_[y:y + h, x:x + w]
+    n, part, stats, _ = cv2.connectedComponentsWithStats(strong[box].view(np.uint8),
+                                                         connectivity=8)
+    width, height, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    dot = (area >= DOT_MIN_AREA) & (height >= 2) & (width <= DOT_MAX_ASPECT * height)
+    dot[0] = False
+    if dot.any():
+        np.logical_or(roi[box], dot[part], out=roi[box])
+
+
 def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) -> None:
     """Give back to `roi` (what is left of component mask `own` once its line was cleared) the
-    cleared pixels under what is left that are much stronger ink than the line, in place.
+    cleared pixels under what is left that are much stronger ink than the line, and the
+    compact blobs of such pixels where nothing is left (keep_dots), in place.
 
     The line's contrast is taken from the cleared columns where nothing is left (line only);
     a printed line as dark as the writing gives nothing back."""
@@ -394,7 +422,9 @@ def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) 
     if np.count_nonzero(line_only) < 8 or not left_cols.any():
         return
     line_level = order_stats.median(contrast[line_only])
-    strong = cleared & left_cols & (contrast >= max(1.0, STRONG_STROKE_RATIO * line_level))
+    level = max(1.0, STRONG_STROKE_RATIO * line_level)
+    keep_dots(roi, line_only & (contrast >= level))
+    strong = cleared & left_cols & (contrast >= level)
     if not strong.any():
         return
     # only what touches the strokes that are left: no loose bits of line come back (labelled

@@ -789,6 +789,26 @@ def test_a_full_stop_or_a_loose_bar_in_a_gap_makes_no_space():
     assert ln.space_after(lefts, lefts + 30, 40, marks=dash).tolist() == [False, True]
 
 
+def test_a_full_stop_on_a_faint_rule_comes_back_when_the_rule_is_cleared():
+    # "3.270" written on a faint rule: the stop lay in columns where the rule was all that was
+    # left, so it was cleared with it and the gap around it read as a space ("3 270")
+    own = np.zeros((40, 200), bool)
+    own[20:22, :] = True                      # the rule
+    own[0:40, 50:54] = True                   # a digit's stroke crossing it
+    own[18:23, 100:104] = True                # the full stop, on the rule
+    own[19:22, 140:170] = True                # a strong flat stretch: the rule, not a stop
+    contrast = np.where(own, 40.0, 0.0)
+    contrast[18:23, 100:104] = 200.0
+    contrast[19:22, 140:170] = 200.0
+    contrast[0:40, 50:54] = 200.0
+    roi = own.copy()
+    roi[17:25, :] = False                     # the band along the rule, cleared
+    bz.keep_strong_strokes(roi, own, contrast)
+    assert roi[18:23, 100:104].all()          # the stop is back
+    assert not roi[19:22, 140:170].any()      # a flat stretch is not
+    assert roi[17:25, 50:54].all()            # (the crossing stroke, as before)
+
+
 def _stub_line(stub_rows: slice):
     """Two digits 60 px apart (line height 40); a stroke from the first one's side reaches the
     second at rows `stub_rows` -> (components, kept digits, the line's units)."""
