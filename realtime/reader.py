@@ -337,7 +337,10 @@ def free_units(units: list[int], comps, used: set[int], kept, tilt: float) -> li
 
 def rule_stub(comps, u: int, boxes, centres: np.ndarray, tilt: float) -> bool:
     """Is the ink of component u outside the line's digit boxes low on the nearest digits?"""
-    x, y = (int(v) for v in comps.boxes[u][:2])
+    x, y, w, h = (int(v) for v in comps.boxes[u])
+    if any(bx <= x and by <= y and x + w <= bx + bw and y + h <= by + bh
+           for bx, by, bw, bh in boxes):
+        return False  # (all inside one digit's box: most components; nothing left over)
     left = comps.own_mask(u).copy()
     for bx, by, bw, bh in boxes:
         left[max(0, by - y):max(0, by + bh - y), max(0, bx - x):max(0, bx + bw - x)] = False
