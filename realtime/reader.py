@@ -330,17 +330,28 @@ def free_units(units: list[int], comps, used: set[int], kept, tilt: float) -> li
     from (full stops, a 5's loose bar) and those whose ink left over by its digits is not a
     rule's stub lying along the digits' feet."""
     boxes = [b for _, _, b in kept]
+    # (most components lie inside one digit's box: nothing of them is left over, and the
+    # digits' centres are only needed for the others)
+    leftover = [u for u in units if int(comps.ids[u]) in used and not inside_a_box(comps, u, boxes)]
+    if not leftover:
+        return list(units)
     centres = ln.derotate(box_centres(kept), tilt)
-    return [u for u in units if int(comps.ids[u]) not in used
-            or not rule_stub(comps, u, boxes, centres, tilt)]
+    stubs = {u for u in leftover if rule_stub(comps, u, boxes, centres, tilt)}
+    return [u for u in units if u not in stubs]
+
+
+def inside_a_box(comps, u: int, boxes) -> bool:
+    """Does component u lie wholly inside one of `boxes`?"""
+    x, y, w, h = (int(v) for v in comps.boxes[u])
+    return any(bx <= x and by <= y and x + w <= bx + bw and y + h <= by + bh
+               for bx, by, bw, bh in boxes)
 
 
 def rule_stub(comps, u: int, boxes, centres: np.ndarray, tilt: float) -> bool:
     """Is the ink of component u outside the line's digit boxes low on the nearest digits?"""
+    if inside_a_box(comps, u, boxes):
+        return False  # (nothing left over)
     x, y, w, h = (int(v) for v in comps.boxes[u])
-    if any(bx <= x and by <= y and x + w <= bx + bw and y + h <= by + bh
-           for bx, by, bw, bh in boxes):
-        return False  # (all inside one digit's box: most components; nothing left over)
     left = comps.own_mask(u).copy()
     for bx, by, bw, bh in boxes:
         left[max(0, by - y):max(0, by + bh - y), max(0, bx - x):max(0, bx + bw - x)] = False
