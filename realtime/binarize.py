@@ -391,22 +391,59 @@ STRONG_STROKE_RATIO = 1.6
 # checks 6000-6399 82.0 -> 82.2 %, 1000-1199 78.5 -> 79.5 %; ORAND training the same.
 DOT_MIN_AREA = 4
 DOT_MAX_ASPECT = 2.0
+# A blob that would join two strokes comes back only if one of them is much shorter than the
+# two together (under this share of their height): the stem and loop of a 6 the rule parted
+# (benchmark pages 1093 and 1137 read "10" for "6" without it), not the feet of two digits
+# side by side, each as tall as both (speed page 1040: a "1" and a "5" came back as one unit,
+# 16 more crops to read for the same reading; wider than tall, the 6 of 1093 is too).
+DOT_JOIN_TALL = 0.75
 
 
 def keep_dots(roi: np.ndarray, strong: np.ndarray) -> None:
     """Give back to `roi`, in place, the compact blobs of `strong` (cleared pixels much
-    stronger than the line, where nothing else is left): full stops written on the rule."""
+    stronger than the line, where nothing else is left): full stops written on the rule, and
+    the ends of strokes lying along it, but no blob that would join two digits side by side
+    (joins_side_by_side)."""
     if not strong.any():
         return
     x, y, w, h = cv2.boundingRect(strong.view(np.uint8))
-    box = np.s_[y:y + h, x:x + w]
+    # (one pixel wider: the strokes a blob would touch)
+    box = np.s_[max(0, y - 1): y + h + 1, max(0, x - 1): x + w + 1]
     n, part, stats, _ = cv2.connectedComponentsWithStats(strong[box].view(np.uint8),
                                                          connectivity=8)
     width, height, area = stats[:, 2], stats[:, 3], stats[:, 4]
     dot = (area >= DOT_MIN_AREA) & (height >= 2) & (width <= DOT_MAX_ASPECT * height)
     dot[0] = False
     if dot.any():
+        dot &= ~joins_side_by_side(part, n, roi, box)
+    if dot.any():
         np.logical_or(roi[box], dot[part], out=roi[box])
+
+
+def joins_side_by_side(part: np.ndarray, n: int, roi: np.ndarray, box) -> np.ndarray:
+    """Per label of `part` (n labels over roi[box], 0 none): would that blob join two strokes
+    of `roi` each nearly as tall as the two together (DOT_JOIN_TALL)? (Of three or more it
+    touches, the ones with the highest and lowest label are judged.)"""
+    k, strokes, stats, _ = cv2.connectedComponentsWithStats(
+        np.ascontiguousarray(roi).view(np.uint8), connectivity=8)
+    if k <= 2:
+        return np.zeros(n, bool)  # (at most one stroke: nothing to join)
+    # the highest and lowest stroke label in each pixel's 3 x 3 neighbourhood (none: 0 for the
+    # highest, k for the lowest); a blob touches two strokes where the two differ
+    ring = np.ones((3, 3), np.uint8)
+    near = strokes[box]
+    highest = cv2.dilate(near.astype(np.float32), ring)
+    lowest = cv2.erode(np.where(near > 0, near, k).astype(np.float32), ring)
+    blob = part > 0
+    top = np.zeros(n, np.float32)
+    bottom = np.full(n, float(k), np.float32)
+    np.maximum.at(top, part[blob], highest[blob])
+    np.minimum.at(bottom, part[blob], lowest[blob])
+    two = (top > 0) & (bottom < k) & (top != bottom)
+    a, b = top.astype(np.intp), np.minimum(bottom, k - 1).astype(np.intp)
+    top_row = np.minimum(stats[a, 1], stats[b, 1])
+    bottom_row = np.maximum(stats[a, 1] + stats[a, 3], stats[b, 1] + stats[b, 3])
+    return two & (np.minimum(stats[a, 3], stats[b, 3]) >= DOT_JOIN_TALL * (bottom_row - top_row))
 
 
 def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) -> None:
@@ -423,21 +460,24 @@ def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) 
         return
     line_level = order_stats.median(contrast[line_only])
     level = max(1.0, STRONG_STROKE_RATIO * line_level)
-    keep_dots(roi, line_only & (contrast >= level))
+    dots = line_only & (contrast >= level)
     strong = cleared & left_cols & (contrast >= level)
-    if not strong.any():
-        return
-    # only what touches the strokes that are left: no loose bits of line come back (labelled
-    # within the strong pixels' box, one pixel wider: a ruled line's box is page-wide)
-    x, y, w, h = cv2.boundingRect(strong.view(np.uint8))
-    box = np.s_[max(0, y - 1): y + h + 1, max(0, x - 1): x + w + 1]
-    sub_strong, sub_roi = strong[box], roi[box]
-    n, part = cv2.connectedComponents(sub_strong.view(np.uint8), connectivity=8)
-    beside = cv2.dilate(sub_roi.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
-    touching = np.zeros(n, bool)
-    touching[part[beside & sub_strong]] = True
-    touching[0] = False
-    np.logical_or(sub_roi, touching[part], out=sub_roi)
+    if strong.any():
+        # only what touches the strokes that are left: no loose bits of line come back
+        # (labelled within the strong pixels' box, one pixel wider: a ruled line's box is
+        # page-wide)
+        x, y, w, h = cv2.boundingRect(strong.view(np.uint8))
+        box = np.s_[max(0, y - 1): y + h + 1, max(0, x - 1): x + w + 1]
+        sub_strong, sub_roi = strong[box], roi[box]
+        n, part = cv2.connectedComponents(sub_strong.view(np.uint8), connectivity=8)
+        beside = cv2.dilate(sub_roi.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+        touching = np.zeros(n, bool)
+        touching[part[beside & sub_strong]] = True
+        touching[0] = False
+        np.logical_or(sub_roi, touching[part], out=sub_roi)
+    # the dots last: given back first, a dot at a digit's foot made the stretch of rule beside
+    # it "touching" too, and two digits' feet came back joined
+    keep_dots(roi, dots)
 
 
 def relabel_stripped(comps: Components, stripped: list[tuple[int, np.ndarray]],

@@ -809,6 +809,34 @@ def test_a_full_stop_on_a_faint_rule_comes_back_when_the_rule_is_cleared():
     assert roi[17:25, 50:54].all()            # (the crossing stroke, as before)
 
 
+def _feet_on_a_rule(right_top: int):
+    """A stroke (rows 0-40) and a second one (rows `right_top`-40) standing on a faint rule,
+    the rule's band cleared, and a strong blob of the rule between their feet, touching both
+    -> (roi after clearing, own mask, contrast)."""
+    own = np.zeros((48, 120), bool)
+    own[40:43, :] = True                      # the rule
+    own[0:41, 30:34] = True                   # first stroke, down to the rule
+    own[right_top:41, 40:50] = True           # second stroke beside it
+    own[39:44, 34:40] = True                  # a strong blob on the rule between their feet
+    contrast = np.where(own, 40.0, 0.0)
+    contrast[0:41, 30:34] = contrast[right_top:41, 40:50] = 200.0
+    contrast[39:44, 34:40] = 200.0
+    roi = own.copy()
+    roi[38:46, :] = False                     # the band along the rule, cleared
+    return roi, own, contrast
+
+
+def test_a_blob_on_a_rule_does_not_join_two_digits_standing_on_it():
+    # two digits' feet on the rule: given back, the blob between them made them one unit
+    roi, own, contrast = _feet_on_a_rule(right_top=4)
+    bz.keep_strong_strokes(roi, own, contrast)
+    assert not roi[39:44, 35:39].any()
+    # a 6's stem and its loop, parted by the rule: the blob between them comes back
+    roi, own, contrast = _feet_on_a_rule(right_top=26)
+    bz.keep_strong_strokes(roi, own, contrast)
+    assert roi[39:44, 35:39].all()
+
+
 def _stub_line(stub_rows: slice):
     """Two digits 60 px apart (line height 40); a stroke from the first one's side reaches the
     second at rows `stub_rows` -> (components, kept digits, the line's units)."""
