@@ -2105,3 +2105,42 @@ def test_order_stats_line_fits_match_polyfit():
     for degree in (1, 2):
         expected = np.polyval(np.polyfit(xs, ys, degree), at)
         assert np.allclose(order_stats.fit_at(xs, ys, degree, at), expected, rtol=0, atol=1e-9)
+
+
+def _zero_with_closing_tail() -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A cheque's last zero whose pen runs on into a closing tail: an ellipse outline and a
+    stroke rising from its foot up and to the right (ORAND a_car_001059: "90000" read "90008")."""
+    labels = np.zeros((50, 80), np.int32)
+    cv2.ellipse(labels, (22, 30), (14, 11), 0, 0, 360, 1, 3)
+    cv2.line(labels, (34, 38), (56, 14), 1, 3)
+    ys, xs = np.nonzero(labels)
+    return labels, (int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
+
+
+def test_a_closing_tail_after_the_last_zero_is_left_out():
+    labels, box = _zero_with_closing_tail()
+    line_h = 32.0
+    plan, book = _one_unit_plan(labels, box, line_h)
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    probs[plan.single[0]] = 0.05
+    probs[plan.single[0], 8] = 0.47  # the zero and its tail read whole: an unsure 8
+    right = box[0] + box[2]
+    zero = tail = None
+    for k, m, p in plan.cuts[0]:
+        x, _, w, _ = book.pieces[p].box
+        if k == 0 and abs(x + w - 40) <= 2:
+            zero = p
+        elif x + w == right and abs(x - 40) <= 2:
+            tail = p
+    assert zero is not None and tail is not None
+    probs[zero] = 0.0
+    probs[zero, 0] = 1.0
+    probs[tail] = 0.01
+    probs[tail, sg.NON_DIGIT] = 0.87
+    assert sg.closing_tails(plan, probs, book.pieces) == {tail}
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [zero]
+    # a slice that is no tail (a 7 with its bar, read as "not a digit" when cut off a sure 0)
+    # keeps its price: the whole unit's reading stands
+    probs[tail, sg.NON_DIGIT] = 0.5
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[0]]
