@@ -201,6 +201,7 @@ class DigitReader:
             comps = bz.strip_faint_lines(comps, typical, ink)
             typical = cp.typical_height(comps.boxes, comps.areas)
         comps = bz.drop_step_edges(comps, work, dark)
+        comps = bz.drop_frame_sides(comps, work.shape)
         clock.lap("binarize")
         return comps, typical, ink
 

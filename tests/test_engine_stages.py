@@ -2144,3 +2144,16 @@ def test_a_closing_tail_after_the_last_zero_is_left_out():
     # keeps its price: the whole unit's reading stands
     probs[tail, sg.NON_DIGIT] = 0.5
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[0]]
+
+
+def test_a_box_side_in_the_image_corner_is_dropped_but_ones_are_kept():
+    """A cheque cropped from its box keeps a stub of the box's side: a ruled vertical line
+    from the image's top edge at its left side (ORAND a_car_001203, read as a leading 1)."""
+    mask = np.zeros((63, 182), np.uint8)
+    mask[0:55, 2:4] = 1          # the box's side: 2 px wide, from the top edge, in the corner
+    mask[10:56, 20:26] = 1       # a pen's 1 near the side: 6 px wide
+    mask[0:50, 90:92] = 1        # a thin line from the top edge, mid-image: no corner
+    comps = cp.find_components(mask.astype(bool), min_area=1)
+    kept = bz.drop_frame_sides(comps, mask.shape)
+    assert sorted(int(b[0]) for b in kept.boxes) == [20, 90]
+    assert len(bz.drop_frame_sides(kept, mask.shape)) == 2
