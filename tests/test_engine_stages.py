@@ -2127,7 +2127,7 @@ def test_a_closing_tail_after_the_last_zero_is_left_out():
     probs[plan.single[0], 8] = 0.47  # the zero and its tail read whole: an unsure 8
     right = box[0] + box[2]
     zero = tail = None
-    for k, m, p in plan.cuts[0]:
+    for k, _, p in plan.cuts[0]:
         x, _, w, _ = book.pieces[p].box
         if k == 0 and abs(x + w - 40) <= 2:
             zero = p
