@@ -2157,3 +2157,12 @@ def test_a_box_side_in_the_image_corner_is_dropped_but_ones_are_kept():
     kept = bz.drop_frame_sides(comps, mask.shape)
     assert sorted(int(b[0]) for b in kept.boxes) == [20, 90]
     assert len(bz.drop_frame_sides(kept, mask.shape)) == 2
+    # a region cropped tightly around thin 1s: each touches the top and bottom edges, and the
+    # first one the left edge too; they are digits, alone or not
+    crop = np.zeros((40, 12), bool)
+    crop[:, 0:2] = True
+    alone = cp.find_components(crop, min_area=1)
+    assert len(bz.drop_frame_sides(alone, crop.shape)) == 1
+    crop[:, 9:11] = True
+    pair = cp.find_components(crop, min_area=1)
+    assert len(bz.drop_frame_sides(pair, crop.shape)) == 2
