@@ -399,6 +399,13 @@ DOT_MAX_ASPECT = 2.0
 DOT_JOIN_TALL = 0.75
 
 
+def box_around(mask: np.ndarray):
+    """Slices of `mask`'s set pixels' box, one pixel wider each side (clipped to the mask):
+    what those pixels touch lies inside it. `mask` must have a set pixel."""
+    x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+    return np.s_[max(0, y - 1): y + h + 1, max(0, x - 1): x + w + 1]
+
+
 def keep_dots(roi: np.ndarray, strong: np.ndarray) -> None:
     """Give back to `roi`, in place, the compact blobs of `strong` (cleared pixels much
     stronger than the line, where nothing else is left): full stops written on the rule, and
@@ -406,9 +413,7 @@ def keep_dots(roi: np.ndarray, strong: np.ndarray) -> None:
     (joins_side_by_side)."""
     if not strong.any():
         return
-    x, y, w, h = cv2.boundingRect(strong.view(np.uint8))
-    # (one pixel wider: the strokes a blob would touch)
-    box = np.s_[max(0, y - 1): y + h + 1, max(0, x - 1): x + w + 1]
+    box = box_around(strong)  # (one pixel wider: the strokes a blob would touch)
     n, part, stats, _ = cv2.connectedComponentsWithStats(strong[box].view(np.uint8),
                                                          connectivity=8)
     width, height, area = stats[:, 2], stats[:, 3], stats[:, 4]
@@ -464,10 +469,8 @@ def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) 
     strong = cleared & left_cols & (contrast >= level)
     if strong.any():
         # only what touches the strokes that are left: no loose bits of line come back
-        # (labelled within the strong pixels' box, one pixel wider: a ruled line's box is
-        # page-wide)
-        x, y, w, h = cv2.boundingRect(strong.view(np.uint8))
-        box = np.s_[max(0, y - 1): y + h + 1, max(0, x - 1): x + w + 1]
+        # (labelled within the strong pixels' box: a ruled line's box is page-wide)
+        box = box_around(strong)
         sub_strong, sub_roi = strong[box], roi[box]
         n, part = cv2.connectedComponents(sub_strong.view(np.uint8), connectivity=8)
         beside = cv2.dilate(sub_roi.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)

@@ -349,9 +349,8 @@ def inside_a_box(comps, u: int, boxes) -> bool:
 
 
 def rule_stub(comps, u: int, boxes, centres: np.ndarray, tilt: float) -> bool:
-    """Is the ink of component u outside the line's digit boxes low on the nearest digits?"""
-    if inside_a_box(comps, u, boxes):
-        return False  # (nothing left over)
+    """Is the ink of component u outside the line's digit boxes low on the nearest digits?
+    (None left over, as for a component inside one box: no.)"""
     x, y, w, h = (int(v) for v in comps.boxes[u])
     left = comps.own_mask(u).copy()
     for bx, by, bw, bh in boxes:
