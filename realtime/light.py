@@ -10,6 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from realtime.components import label_components
+
 # Background window as a fraction of the longer side (and at least this many working pixels);
 # bigger than the thickest stroke.
 BACKGROUND_WINDOW = 1 / 12
@@ -97,7 +99,7 @@ def hard_edges(small_bg: np.ndarray) -> np.ndarray | None:
     if not edges.any():
         return None
     # a shadow's edge runs across much of the image; a big bold digit steps the median too
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
+    n, labels, stats, _ = label_components(edges)
     extent = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
     long_ids = np.nonzero(extent >= SHADOW_EDGE_LENGTH * max(small_bg.shape))[0] + 1
     if long_ids.size == 0:

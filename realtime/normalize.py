@@ -57,7 +57,8 @@ def center_by_mass(small: np.ndarray, size: int = MNIST_SIZE) -> np.ndarray:
     """Place `small` in a size x size field with its centre of mass at the centre."""
     out = np.zeros((size, size), np.uint8)
     h, w = small.shape
-    m = cv2.moments(small.astype(np.float32))
+    # (uint8 as it is: its integer sums are exact, as are a float copy's, and the copy costs)
+    m = cv2.moments(small if small.dtype == np.uint8 else small.astype(np.float32))
     if m["m00"] > 0:
         cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
     else:

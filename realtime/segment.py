@@ -252,7 +252,13 @@ def piece_mask(labels: np.ndarray, ids: tuple[int, ...], box: tuple[int, int, in
     [a, b) of the box (of the box sheared by `skew`, see sheared_columns); a or b may be a
     tuple, one column per row of the box (a curved cut)."""
     x, y, w, h = box
-    mask = ids_mask(labels[y:y + h, x:x + w], ids)
+    return keep_columns(ids_mask(labels[y:y + h, x:x + w], ids), cols, skew)
+
+
+def keep_columns(mask: np.ndarray, cols: tuple | None = None, skew: float = 0.0) -> np.ndarray:
+    """`mask` (a box's bool mask, changed in place and returned) cut down to columns [a, b) as
+    piece_mask takes them; `cols` None: all of it."""
+    h, w = mask.shape
     if cols is not None and skew:
         xp = sheared_columns(h, w, skew)
         mask &= (xp >= cols[0]) & (xp < cols[1])
@@ -311,6 +317,9 @@ class PieceBook:
         self.tilt_deg = math.degrees(tilt) if abs(math.degrees(tilt)) >= MIN_DESKEW_DEG else 0.0
         self.pieces: list[Piece] = []
         self._index: dict[tuple, int] = {}
+        # (ids, box) -> the ink of those components in that box, and its paper (no stroke's
+        # pixels): shared by a unit whole and every cut of it (half the pieces of a page)
+        self._box_masks: dict[tuple, tuple[np.ndarray, np.ndarray | None]] = {}
 
     def keyed(self):
         """(key, index) of every piece: the key is add's (ids, box, cols, skew)."""
@@ -326,7 +335,9 @@ class PieceBook:
         if key in self._index:
             return self._index[key]
         x, y, w, h = box
-        mask = piece_mask(self.comps.labels, ids, box, cols, skew)
+        whole, free = self._box_mask(ids, box)
+        # (the whole box's mask is shared: cut down on a copy only)
+        mask = whole if cols is None else keep_columns(whole.copy(), cols, skew)
         ink = mask.view(np.uint8)
         bb = ink_bbox(ink)
         if bb is None:
@@ -338,7 +349,6 @@ class PieceBook:
             if self.contrast is None:
                 glyph = ink[by:by + bh, bx:bx + bw] * np.uint8(255)
             else:
-                free = self.comps.labels[y:y + h, x:x + w] == 0
                 glyph = graded_glyph(self.contrast[y:y + h, x:x + w], mask,
                                      free)[by:by + bh, bx:bx + bw]
             if self.tilt_deg:
@@ -347,6 +357,17 @@ class PieceBook:
         self.pieces.append(Piece(ids, (x + bx, y + by, bw, bh), crop))
         self._index[key] = len(self.pieces) - 1
         return len(self.pieces) - 1
+
+    def _box_mask(self, ids: tuple[int, ...], box: tuple[int, int, int, int]):
+        """(bool mask of components `ids` in `box`, bool mask of its paper or None without a
+        contrast map), made once per (ids, box); neither may be changed."""
+        found = self._box_masks.get((ids, box))
+        if found is None:
+            x, y, w, h = box
+            window = self.comps.labels[y:y + h, x:x + w]
+            found = (ids_mask(window, ids), None if self.contrast is None else window == 0)
+            self._box_masks[(ids, box)] = found
+        return found
 
 
 @dataclass

@@ -244,3 +244,71 @@ def test_best_cut_path_is_the_same_over_the_useful_spans_only(graph, scores):
 def test_median_of_equals_numpy_median(values):
     # equal as numbers (numpy may give 0.0 for -0.0: the values are sort keys and heights)
     assert ln.median_of(values) == float(np.median(np.array(values)))
+
+
+def test_sparse_labelling_of_a_ruled_lines_leftover_gives_opencvs_statistics():
+    # what is left of a page-wide rule: a row of digits' feet, ~1200 x 60 px (sparse path
+    # since 2026-12-05; OpenCV's own statistics pass cost 0.3-0.5 ms on it)
+    rest = np.zeros((60, 1200), np.uint8)
+    for k, x in enumerate(range(20, 1180, 70)):
+        cv2.line(rest, (x, 5 + k % 7), (x + 25, 55), 1, 3)
+    n, labels, stats, points = cp.label_components(rest)
+    assert points is not None
+    n_cv, labels_cv, stats_cv, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    assert n == n_cv == 18 and np.array_equal(labels, labels_cv)
+    assert np.array_equal(stats[1:], stats_cv[1:])
+
+
+def _joins_by_opencv_statistics(part, n, roi, box):
+    """joins_side_by_side as first written, with OpenCV's statistics of every stroke."""
+    k, strokes, stats, _ = cv2.connectedComponentsWithStats(roi.view(np.uint8), connectivity=8)
+    out = np.zeros(n, bool)
+    near = strokes[box]
+    for label in range(1, n):
+        touched = set()
+        for y, x in zip(*np.nonzero(part == label), strict=True):
+            window = near[max(0, y - 1):y + 2, max(0, x - 1):x + 2]
+            touched |= set(window[window > 0].tolist())
+        if len(touched) < 2:
+            continue
+        a, b = max(touched), min(touched)
+        top = min(stats[a, 1], stats[b, 1])
+        bottom = max(stats[a, 1] + stats[a, 3], stats[b, 1] + stats[b, 3])
+        out[label] = min(stats[a, 3], stats[b, 3]) >= bz.DOT_JOIN_TALL * (bottom - top)
+    return out
+
+
+def test_joins_side_by_side_judges_the_strokes_a_blob_touches_by_their_own_rows():
+    roi = np.zeros((60, 200), bool)
+    roi[5:50, 20:24] = True      # a tall stroke ...
+    roi[8:50, 30:34] = True      # ... beside another as tall: a blob between joins them
+    roi[30:50, 100:104] = True   # a short stroke (a 6's stem cut short) beside a tall one
+    roi[4:50, 110:114] = True
+    roi[10:50, 170:174] = True   # a lone stroke: nothing to join
+    blobs = np.zeros((60, 200), np.uint8)
+    blobs[46:50, 24:30] = 1      # between the two tall strokes
+    blobs[46:50, 104:110] = 1    # between the short and the tall one
+    blobs[46:50, 175:180] = 1    # beside the lone stroke
+    box = np.s_[0:60, 0:200]
+    n, part = cv2.connectedComponents(blobs, connectivity=8)
+    got = bz.joins_side_by_side(part, n, roi, box)
+    assert got.tolist() == _joins_by_opencv_statistics(part, n, roi, box).tolist()
+    assert got.tolist() == [False, True, False, False]
+
+
+def test_a_cut_piece_reads_the_same_whether_or_not_its_whole_unit_was_added_first():
+    # (PieceBook shares a unit's box masks between the unit whole and its cuts)
+    ink = render_number("47", 40, canvas=(80, 120), origin=(10, 20))
+    comps = cp.find_components(ink > 0.5)
+    contrast = (ink * 255).astype(np.uint8)
+    i = int(np.argmax(comps.boxes[:, 2]))
+    ids, box = (int(comps.ids[i]),), tuple(int(v) for v in comps.boxes[i])
+    cols = (0, box[2] // 2)
+    shared = sg.PieceBook(comps, 0.1, contrast)
+    whole = shared.add(ids, box)
+    cut = shared.add(ids, box, cols)
+    alone = sg.PieceBook(comps, 0.1, contrast)
+    only = alone.add(ids, box, cols)
+    assert np.array_equal(shared.pieces[cut].crop, alone.pieces[only].crop)
+    assert shared.pieces[cut].box == alone.pieces[only].box
+    assert not np.array_equal(shared.pieces[whole].crop, shared.pieces[cut].crop)
