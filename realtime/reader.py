@@ -142,6 +142,7 @@ class DigitReader:
             if doubtful.any() or beside.any():
                 sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
                                      narrow_split=pairs, beside=beside,
+                                     joined_ones=pairs & sg.unsure_ones(plan, probs, book.pieces),
                                      unsure=sg.unsure_full_height(plan, probs, book.pieces))
                 sg.plan_joins(book, plan, lefts, rights)
         clock.lap("segment")

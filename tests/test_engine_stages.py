@@ -1729,6 +1729,53 @@ def test_two_touching_ones_are_two_upright_strokes_once_the_slant_is_undone():
     assert not any(sg.two_upright_strokes(one, c) for c in range(1, 20))
 
 
+def _caret(join_rows: int, left_rows: int = 40) -> np.ndarray:
+    """Two upright strokes 40 rows tall (a "11" leaning together), joined over the top
+    `join_rows` rows; the left one ends after `left_rows` rows (a 1's lead-in stroke: fewer)."""
+    mask = np.zeros((40, 24), bool)
+    mask[:left_rows, 2:7] = True
+    mask[:, 14:19] = True
+    mask[:join_rows, 2:19] = True
+    return mask
+
+
+def test_two_ones_joined_at_the_top_are_apart_down_to_their_feet():
+    caret = _caret(join_rows=15)
+    assert not sg.two_upright_strokes(caret, 10)  # (the join fills the valley)
+    assert sg.ones_joined_at_top(caret, 10)
+    # a 1 whose lead-in stroke ends halfway down, and two strokes joined at the bottom, are not
+    assert not sg.ones_joined_at_top(_caret(join_rows=15, left_rows=22), 10)
+    assert not sg.ones_joined_at_top(caret[::-1], 10)
+    # nor is a cut beside both strokes
+    assert not sg.ones_joined_at_top(caret, 20)
+
+
+def test_a_one_joined_at_the_top_to_another_is_cut_only_when_read_unsurely():
+    mask = np.zeros((60, 60), bool)
+    mask[10:50, 20:44] = _caret(join_rows=15)
+    comps = cp.find_components(mask, min_area=1)
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0], 40.0)
+    x, w = float(comps.boxes[0, 0]), float(comps.boxes[0, 2])
+    one = np.ones(1, bool)
+    for joined, cut in ((None, False), (one, True)):
+        plan = sg.plan_line(book, [0], 40.0)
+        sg.plan_alternatives(book, plan, one, np.array([x]), np.array([x + w]),
+                             narrow_split=one, joined_ones=joined)
+        assert (0 in plan.cuts) == cut and (0 in plan.apart) == cut
+    probs = np.zeros((len(book.pieces), 11), np.float32)
+    probs[:, 1] = 0.8
+    assert sg.unsure_ones(plan, probs, book.pieces).all()
+    probs[:, 1] = 0.99
+    assert not sg.unsure_ones(plan, probs, book.pieces).any()
+
+
+def test_a_page_with_two_ones_joined_at_the_top_reads_both():
+    """Synthetic page 5030 (tuning seeds): "6111", its last two 1s leaning together."""
+    image, truth = make_page(5030)
+    assert real_reader().read(image).lines == truth
+
+
 def test_sheared_piece_is_one_of_the_slanted_strokes():
     mask = _bars(0.3, 4)
     comps = cp.find_components(mask, min_area=1)
