@@ -158,6 +158,13 @@ def test_page_with_a_two_fallen_apart_at_its_foot_reads_exactly(reader):
     assert reader.read(image).lines == truth
 
 
+# A tuning page read exactly only since a flat mark over a digit's top may join it
+# (segment.cap_apart): a 7 whose bar came off, "67", read "6" (the 6 merged with its stem).
+def test_page_with_a_seven_whose_bar_came_off_reads_exactly(reader):
+    image, truth = make_page(5223)
+    assert reader.read(image).lines == truth
+
+
 # A tuning page read exactly only since a 1 broken into a column of dots is read as one by its
 # shape (segment.dotted_ones): "721" read "72", the dots each only a mark.
 def test_page_with_a_one_broken_into_dots_reads_exactly(reader):

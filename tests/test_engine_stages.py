@@ -1052,6 +1052,43 @@ def test_a_digit_fallen_apart_at_its_foot_is_read_whole():
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[1]]
 
 
+def test_a_flat_mark_over_a_digits_top_is_told_from_one_beside_it():
+    line_h = 56
+    stem = np.array([30, 14, 8, 42])
+    assert sg.cap_apart(np.array([28, 4, 16, 6]), stem, line_h)         # a 7's bar over it
+    assert sg.cap_apart(stem, np.array([28, 4, 16, 6]), line_h)         # (either order)
+    assert not sg.cap_apart(np.array([28, 30, 16, 6]), stem, line_h)    # a dash across it
+    assert not sg.cap_apart(np.array([44, 4, 16, 6]), stem, line_h)     # a mark beside it
+    assert not sg.cap_apart(np.array([28, 52, 16, 6]), stem, line_h)    # one under its foot
+    assert not sg.cap_apart(np.array([30, 4, 3, 2]), stem, line_h)      # a speck: too narrow
+
+
+def test_a_seven_whose_bar_came_off_is_read_whole():
+    """The stem reads as a sure 1 and the bar as a mark; the merge, a 7 a little less sure,
+    lost to "1 + mark". A mark over a digit's top is no punctuation of the line."""
+    line_h = 56
+    mask = np.zeros((line_h + 4, 60), bool)
+    mask[2:8, 20:44] = True      # the bar
+    mask[12:56, 36:42] = True    # the stem, apart under its end
+    comps = cp.find_components(mask, min_area=1)
+    assert len(comps) == 2
+    bar, stem = (int(i) for i in np.argsort(comps.boxes[:, 0]))
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [bar, stem], line_h)
+    lefts = comps.boxes[:, 0].astype(float)
+    rights = lefts + comps.boxes[:, 2]
+    sg.plan_alternatives(book, plan, np.ones(2, bool), lefts, rights)
+    assert plan.punct_ok[0] and (0, 2) in plan.feet
+    merged = plan.merges[(0, 2)]
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    for p, label, sure in ((plan.single[0], sg.NON_DIGIT, 0.99), (plan.single[1], 1, 0.96),
+                           (merged, 7, 0.91)):
+        probs[p, label] = sure
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [merged]
+    plan.feet.clear()
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[1]]
+
+
 def test_a_tall_figure_joined_to_small_zeros_may_hold_more_digits():
     """A cheque's "145000": the tall 1, 4 and 5 run on into small zeros in one component. Its
     width in line heights allowed 3 digits; judged by its slices' own heights it holds 6."""
