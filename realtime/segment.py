@@ -1246,6 +1246,27 @@ def ones_side_by_side(plan: LinePlan, a: int, b: int, merged: int, probs: np.nda
     return sum(tall) >= 2
 
 
+# A merge that reads as one of its parts alone does (the same digit) gains nothing from its
+# other parts; where one of those reads alone as a sure digit (SURE_CUT) at least SHORT_ONE
+# line heights tall, the merge swallows a digit, and pays the digit price for it (ORAND
+# "22142" read "92142", a 2 merged with the 1 before it). The stem and loop of a broken 6 or
+# 9 read as another digit merged than either does alone, and a zero's closing tail is under
+# SHORT_ONE (ORAND "230": the tail read 1 at 0.99, 0.53 line heights tall).
+
+
+def swallowed_digits(plan: LinePlan, i: int, j: int, merged: int, probs: np.ndarray,
+                     pieces: list[Piece]) -> int:
+    """How many sure digits the merge of units i..j-1 swallows (see above)."""
+    label = int(np.argmax(probs[merged, :10]))
+    parts = [p for p in plan.single[i:j] if p is not None]
+    if not any(int(np.argmax(probs[p])) == label for p in parts):
+        return 0
+    return sum(1 for p in parts
+               if int(np.argmax(probs[p])) not in (label, NON_DIGIT)
+               and probs[p].max() >= SURE_CUT
+               and pieces[p].box[3] >= SHORT_ONE * plan.line_h)
+
+
 # A thin 1 cut off the digit it touches ("16", "31") often reads "not a digit", 1 second:
 # its slice carries a sliver of the neighbour, and a small blurred 1 looks like a dash. Such a
 # slice, a 1 by its shape (upright_one), is scored as a 1 this sure when solving the line (its
@@ -1518,7 +1539,9 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                 # its foot (see foot_apart)
                 marks = (all(plan.punct_ok[i:jj])
                          or ((i, jj) in plan.feet and lp_digit[q] >= sure_cut_lp)) and digit_bonus < 0
-                options.append((as_digit(q) - digit_bonus * marks, i, [q]))
+                swallowed = swallowed_digits(plan, i, jj, q, probs, pieces)
+                options.append((as_digit(q) - digit_bonus * marks + digit_bonus * swallowed,
+                                i, [q]))
         for score, i, chosen in options:
             total = best[i] + score
             if total > best[j]:

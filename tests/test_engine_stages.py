@@ -2250,3 +2250,32 @@ def test_a_box_side_in_the_image_corner_is_dropped_but_ones_are_kept():
     crop[:, 9:11] = True
     pair = cp.find_components(crop, min_area=1)
     assert len(bz.drop_frame_sides(pair, crop.shape)) == 2
+
+
+def _two_then_one(one_h=40):
+    """A 2 (unit 0) and a 1 beside it (unit 1), close enough to be merged; probabilities: the 2
+    and the 1 each sure alone, the merge read as a 2 a little less surely -> (plan, book, probs)."""
+    plan, book = _plan([(10, 5, 26, 45), (40, 5 + 45 - one_h, 6, one_h)])
+    merged = plan.merges[(0, 2)]
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[plan.single[0], 2] = probs[plan.single[1], 1] = 0.99
+    probs[merged, 2] = 0.9
+    return plan, book, probs, merged
+
+
+def test_a_merge_that_reads_as_one_of_its_parts_swallows_the_others_sure_digit():
+    plan, book, probs, merged = _two_then_one()
+    assert sg.swallowed_digits(plan, 0, 2, merged, probs, book.pieces) == 1
+    # the merge pays for the digit it hides: "21" stays two digits, as the classifier read them
+    # (without that price one unsure digit beat two sure ones: ORAND "22142" read "92142")
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[0], plan.single[1]]
+
+
+def test_a_merge_read_as_a_new_digit_or_with_a_short_tail_swallows_nothing():
+    plan, book, probs, merged = _two_then_one()
+    probs[merged] = 0.001
+    probs[merged, 4] = 0.99  # (a broken 4's parts read as something else alone)
+    assert sg.swallowed_digits(plan, 0, 2, merged, probs, book.pieces) == 0
+    # a zero's closing tail, read a sure 1 but shorter than a 1 may be, is no digit it hides
+    plan, book, probs, merged = _two_then_one(one_h=15)
+    assert sg.swallowed_digits(plan, 0, 2, merged, probs, book.pieces) == 0
