@@ -36,6 +36,8 @@ def test_orand_accuracy_floor(orand_dir):
     ("a_car_000810.jpg", "2500"),  # joined small zeros: too few cut positions tried ("2270")
     ("a_car_001059.jpg", "90000"),  # (training split) the last zero's closing tail read "8"
     ("a_car_001203.jpg", "21301"),  # (training split) the box's side in a corner read "1"
+    ("a_car_000820.jpg", "15100"),  # (training split) a leaning 1 joined to a zero: an
+    # upright cut gave the top of the 1 to the zero, read "6" ("15160")
 ])
 def test_cheques_the_segmentation_fixes_were_made_for(orand_dir, name, truth):
     reading = real_reader().read(load_image(orand_dir / "images" / name))

@@ -1998,6 +1998,81 @@ def test_a_curved_cut_that_still_enters_two_strokes_is_no_cut_between_digits():
     assert sg.seam_cut(mask, sg.seam_costs(mask), 20, reach=8) is None
 
 
+def _leaning_one_beside_ring() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mask, bar pixels, ring pixels): a "10" written leaning (a cheque's "1" at 0.5 columns
+    per row), the bar joined to the ring by a bridge at mid height. Every upright cut between
+    them crosses the top of the bar and the bridge."""
+    bar = np.zeros((46, 60), np.uint8)
+    cv2.line(bar, (6, 42), (26, 2), 1, 3)
+    ring = np.zeros_like(bar)
+    cv2.ellipse(ring, (42, 22), (10, 18), 0, 0, 360, 1, 2)
+    mask = bar | ring
+    mask[21:24, 17:33] = 1                           # the bridge
+    return mask.astype(bool), bar.astype(bool), ring.astype(bool)
+
+
+def test_a_leaning_cut_parts_a_leaning_one_from_the_zero_it_touches():
+    mask, bar, ring = _leaning_one_beside_ring()
+    assert len(cp.find_components(mask)) == 1
+    col = 24
+    assert sg.strokes_entered(mask, [col] * mask.shape[0]) >= 2  # the bar's top and the bridge
+    assert sg.writing_slant(bar) == 0.5
+    (path, *_), = sg.slant_cuts(mask, [col], sg.writing_slant(mask), margin=6)
+    assert sg.strokes_entered(mask, path) == 1       # only the bridge
+    left = np.arange(mask.shape[1])[None, :] < np.asarray(path)[:, None]
+    assert left[bar].all() and not left[ring].any()  # the whole 1 on the left, the 0 right
+
+
+def test_a_leaning_cut_stays_inside_the_unit():
+    mask, _, _ = _leaning_one_beside_ring()
+    assert sg.slant_cuts(mask, [24], 0.5, margin=6)
+    assert sg.slant_cuts(mask, [24], 0.5, margin=19) == [[]]  # each would come closer
+
+
+def test_a_leaning_one_and_its_zero_are_read_from_a_leaning_cut():
+    mask, bar, ring = _leaning_one_beside_ring()
+    book, plan = _plan_of(mask, 44)
+    assert plan.leaning
+    # the 1 alone (the bar and a stub of the bridge) and the ring with the rest of the bridge
+    one = [p for _, _, p in plan.cuts[0] if p in plan.leaning and book.pieces[p].box[0] < 8]
+    zero = [p for _, _, p in plan.cuts[0] if p in plan.leaning and book.pieces[p].box[0] > 8]
+    assert one and zero
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    for p in one:
+        probs[p] = 0.001
+        probs[p, 1] = 0.99
+    for p in zero:
+        probs[p] = 0.001
+        probs[p, 0] = 0.99
+    chosen = sg.solve_line(plan, probs, book.pieces, -1.0)
+    assert [int(np.argmax(probs[p])) for p in chosen] == [1, 0]
+
+
+def test_an_upright_cut_wins_an_exact_tie_with_a_leaning_one():
+    mask, _, _ = _leaning_one_beside_ring()
+    book, plan = _plan_of(mask, 44)
+    edges = {(k, m): p for k, m, p in plan.cuts[0]}
+    last = max(m for _, m in edges)
+    cols = plan.cut_cols[0]
+
+    def two_slices(node):
+        return (edges.get((0, node)), edges.get((node, last)))
+
+    # a leaning node met first on the way (left of an upright one), both splitting the unit
+    # into two slices
+    lean = next(n for n in range(1, last) if cols[n] is None and None not in two_slices(n)
+                and set(two_slices(n)) <= plan.leaning)
+    upright = next(n for n in range(lean + 1, last)
+                   if cols[n] is not None and None not in two_slices(n))
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    for p in (*two_slices(lean), *two_slices(upright)):  # int8 tops out: the same 0.99 each
+        probs[p] = 0.001
+        probs[p, 1] = 0.99
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == list(two_slices(upright))
+
+
 def _one_beside_zero(bridge_row: int = 20) -> np.ndarray:
     """A "10": an upright bar and a ring, touching by a 1-px bridge."""
     mask = np.zeros((40, 34), np.uint8)
