@@ -38,6 +38,8 @@ def test_orand_accuracy_floor(orand_dir):
     ("a_car_001203.jpg", "21301"),  # (training split) the box's side in a corner read "1"
     ("a_car_000820.jpg", "15100"),  # (training split) a leaning 1 joined to a zero: an
     # upright cut gave the top of the 1 to the zero, read "6" ("15160")
+    ("a_car_001002.jpg", "400000"),  # (training split) zeros sharing a side: each cut left one
+    # of them open, read "6" ("400600")
 ])
 def test_cheques_the_segmentation_fixes_were_made_for(orand_dir, name, truth):
     reading = real_reader().read(load_image(orand_dir / "images" / name))

@@ -2073,6 +2073,47 @@ def test_an_upright_cut_wins_an_exact_tie_with_a_leaning_one():
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == list(two_slices(upright))
 
 
+def _leaning_zeros_sharing_a_side() -> np.ndarray:
+    """Two leaning zeros whose loops share a slanted side: the top outline dips at one end
+    of it, the bottom outline rises at the other."""
+    mask = np.zeros((40, 64), np.uint8)
+    for cx in (18, 40):
+        cv2.ellipse(mask, (cx, 20), (11, 17), 20, 0, 360, 1, 2)
+    return mask.astype(bool)
+
+
+def test_zeros_sharing_a_side_each_keep_it():
+    book, plan = _plan_of(_leaning_zeros_sharing_a_side(), 36)
+    edges = {}
+    for k, m, p in plan.cuts[0]:
+        edges.setdefault((k, m), []).append(p)
+    cols = plan.cut_cols[0]
+    last = len(cols) - 1
+    # the two junctions (at the ends of the shared side) are cut positions k1 < k2
+    k1, k2 = (n for n in range(1, last) if 27 <= cols[n] <= 31)
+    first, second = edges[(0, k2)][0], edges[(k1, last)][0]  # each zero with the side
+    assert second in edges[(k2, last)]  # ... and the second may follow the first
+    x0, _, w0, _ = book.pieces[first].box
+    x1, _, _, _ = book.pieces[second].box
+    assert x1 < x0 + w0  # they overlap: both hold the side
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    for p, conf in [(first, 0.95), (second, 0.95), (edges[(0, k1)][0], 0.6),
+                    (edges[(k2, last)][0], 0.6)]:  # (without the side: open, unsure)
+        probs[p] = 0.001
+        probs[p, 0] = conf
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [first, second]
+
+
+def test_two_junctions_without_loops_on_both_sides_share_nothing():
+    edges = [(0, 1, 10), (0, 2, 11), (1, 3, 12), (2, 3, 13)]
+    at, bounds = [0, 20, 24, 50], [0, 20, 24, 50]
+    assert sg.shared_side_edges(edges, at, bounds, [20, 24], 3, 36, [(2, 21), (23, 48)]) == [
+        (2, 3, 12)]
+    assert sg.shared_side_edges(edges, at, bounds, [20, 24], 3, 36, [(2, 21)]) == []
+    assert sg.shared_side_edges(edges, at, bounds, [20, 24], 3, 36, []) == []
+
+
 def _one_beside_zero(bridge_row: int = 20) -> np.ndarray:
     """A "10": an upright bar and a ring, touching by a 1-px bridge."""
     mask = np.zeros((40, 34), np.uint8)
