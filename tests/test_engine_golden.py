@@ -175,6 +175,14 @@ def test_page_with_two_digits_written_over_each_other_reads_them(reader):
     assert line.split()[:2] == truth[1].split()[:2]
 
 
+# A tuning page read exactly only since a unit ending in a full-height upright stroke is also
+# cut at that stroke's inner edge (segment.side_stroke_cuts): a 1 written against the 4
+# before it, "741", read "74".
+def test_page_with_a_one_written_against_its_neighbour_reads_exactly(reader):
+    image, truth = make_page(5094)
+    assert reader.read(image).lines == truth
+
+
 # A tuning page read exactly only since a 1 broken into a column of dots is read as one by its
 # shape (segment.dotted_ones): "721" read "72", the dots each only a mark.
 def test_page_with_a_one_broken_into_dots_reads_exactly(reader):

@@ -969,6 +969,55 @@ def test_not_digits_marks_units_read_whole_as_not_a_digit():
     assert sg.not_digits(plan, probs).tolist() == [True, False, False]
 
 
+# a 6 whose loop closes on the 1 written against it (a "61" of synthetic page 5584): the
+# projection's valleys lie inside the loop, none where the 1 begins (column 15)
+_SIX_AGAINST_ONE = """
+......#........##.
+....###.......####
+....####......####
+...####........###
+...####.......####
+..####........####
+.####.........####
+.####.........####
+.###..........####
+####..........####
+####....##########
+.##...############
+###...############
+##################
+#########..#######
+.#################
+.#################
+..###########..###
+....######.....###"""
+
+
+def _six_against_one() -> np.ndarray:
+    return np.array([[ch == "#" for ch in row] for row in _SIX_AGAINST_ONE.split()])
+
+
+def test_a_full_height_stroke_at_a_side_is_cut_at_its_inner_edge():
+    mask = _six_against_one()
+    assert 15 not in sg.cut_positions(mask, line_h=19)
+    assert sg.side_stroke_cuts(mask) == [15]
+    assert sg.side_stroke_cuts(mask[:, ::-1]) == [3]       # the same at the left side
+    assert sg.side_stroke_cuts(np.ones((20, 10), bool)) == []   # all stroke: no side
+    wide = np.zeros((20, 30), bool)
+    wide[:, 12:] = True                                      # wider than a 1
+    assert sg.side_stroke_cuts(wide) == []
+
+
+def test_a_one_written_against_a_six_is_offered_as_a_slice_of_its_own():
+    mask = _six_against_one()
+    comps = cp.find_components(mask, min_area=1)
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [0], 19)
+    x, w = float(comps.boxes[0, 0]), float(comps.boxes[0, 2])
+    sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([x]), np.array([x + w]))
+    assert x + 15 in plan.cut_cols[0]
+
+
 def _ring_and_bar(line_h: int = 50) -> np.ndarray:
     """A zero (ring 41 px wide) and, 6 px to its right, a 1 (a 4 px bar) joined by a short
     bridge at mid height: a "01" written as one stroke component, 51 px wide."""
