@@ -143,8 +143,7 @@ class DigitReader:
                 sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
                                      narrow_split=pairs, beside=beside,
                                      joined_ones=pairs & sg.unsure_ones(plan, probs, book.pieces),
-                                     unsure=sg.unsure_full_height(plan, probs, book.pieces),
-                                     blobs=sg.not_digits(plan, probs))
+                                     unsure=sg.unsure_full_height(plan, probs, book.pieces))
                 sg.plan_joins(book, plan, lefts, rights)
         clock.lap("segment")
         probs = np.concatenate([probs, self._classify(book, n_first)])

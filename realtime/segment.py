@@ -969,35 +969,6 @@ def flat_mark_across(mark: np.ndarray, digit: np.ndarray, line_h: float) -> bool
             and mx < dx + dw and mx + mw > dx)
 
 
-# A unit read whole as "not a digit" holds more than one digit, but where two digits overlap
-# (a 7's foot written into the 6 after it) the ink projection has no valley between them and
-# no cut parts them: a stretch between two neighbouring cut positions (or a side) wider than
-# BLOB_GAP line heights, wider than a usual digit, is cut in its middle too (straight, and
-# curved beside it where that enters fewer strokes). Tuning (2026-12-05): synthetic 5000-5599
-# 86.3 % either way, CER 0.77 -> 0.75 % (5250's "76", read as nothing, read right; none
-# broken); ORAND training, 6000-6399 and 1000-1199 page for page the same. 0.6 also turned
-# 5570's "486" into "4596" (the 5 lost before read 9); 0.5 broke 2 pages ("1" added); for
-# every unit, not only those read "not a digit", ORAND training lost a cheque ("5000" read
-# "65000": a tall 5's lead-in stroke cut off as a 6).
-BLOB_GAP = 0.75
-
-
-def not_digits(plan: LinePlan, probs: np.ndarray) -> np.ndarray:
-    """Per unit: read whole as "not a digit" (see BLOB_GAP)."""
-    out = np.zeros(len(plan.units), bool)
-    for a, p in enumerate(plan.single):
-        if p is not None:
-            out[a] = int(np.argmax(probs[p])) == NON_DIGIT
-    return out
-
-
-def gap_middles(cuts: list[int], end: int, gap: float) -> list[int]:
-    """The middle of each stretch wider than `gap` between neighbouring `cuts` (columns of a
-    unit `end` columns wide) or a side."""
-    edges = [0, *cuts, end]
-    return [(a + b) // 2 for a, b in itertools.pairwise(edges) if b - a > gap]
-
-
 # A 1 written against the digit before it ("61", "41", "31": the 6's loop closes on the 1's
 # stroke) leaves no projection valley where they part: the valleys lie inside the loop, and a
 # slice cut there carries part of the loop and reads "not a digit". Where a unit (cut as in
@@ -1048,8 +1019,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                       narrow_split: np.ndarray | None = None,
                       unsure: np.ndarray | None = None,
                       beside: np.ndarray | None = None,
-                      joined_ones: np.ndarray | None = None,
-                      blobs: np.ndarray | None = None) -> None:
+                      joined_ones: np.ndarray | None = None) -> None:
     """Add to `plan` the merges of neighbouring units (parts of a broken digit) and the cuts of
     wide units (touching digits) that involve a doubtful unit. Up to `max_merge` units make one
     digit (3 until 2026-12-04: with a broken digit's stacked parts kept on its line, a 6 in
@@ -1061,9 +1031,7 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
     (unsure_full_height) are cut even when narrower than `split_ratio` times their writing
     height; the first two only where the cut parts two upright strokes or a 1 from a digit
     (and the unit whole then pays the price of plan.apart). Units also marked in
-    `joined_ones` (unsure_ones) may be two strokes joined at the top (ones_joined_at_top).
-    Units marked in `blobs` (not_digits) are also cut in the middle of wide stretches without
-    a cut (see BLOB_GAP)."""
+    `joined_ones` (unsure_ones) may be two strokes joined at the top (ones_joined_at_top)."""
     side_piece = SIDE_PIECE if side_piece is None else side_piece
     comps = book.comps
     boxes = comps.boxes
@@ -1140,8 +1108,6 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
         if not narrow:
             cuts = sorted(cuts + [j for j in side_stroke_cuts(mask)
                                   if all(abs(j - c) >= near for c in cuts)])
-        if blobs is not None and blobs[a] and not narrow:
-            cuts = sorted(cuts + gap_middles(cuts, mask.shape[1], BLOB_GAP * line_h))
         # (column, bound) of each cut position: a bound is a column, or one per row for a
         # curved cut, tried beside each straight cut that enters two strokes or more (one
         # stroke is the joint itself) where it costs less (see seam_cut)

@@ -165,16 +165,6 @@ def test_page_with_a_seven_whose_bar_came_off_reads_exactly(reader):
     assert reader.read(image).lines == truth
 
 
-# A tuning page whose "76", a 7's foot written into the 6, was read as nothing: the pair has
-# no valley in its ink projection, and only since a unit read as "not a digit" is cut in the
-# middle of a wide stretch without a cut (segment.BLOB_GAP) is it read (the page's last 2, its
-# foot lost, still reads 7).
-def test_page_with_two_digits_written_over_each_other_reads_them(reader):
-    image, truth = make_page(5250)
-    line = reader.read(image).lines[1]
-    assert line.split()[:2] == truth[1].split()[:2]
-
-
 # A tuning page read exactly only since a unit ending in a full-height upright stroke is also
 # cut at that stroke's inner edge (segment.side_stroke_cuts): a 1 written against the 4
 # before it, "741", read "74".

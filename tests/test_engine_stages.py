@@ -930,45 +930,6 @@ def test_cuts_of_a_chain_make_no_slivers_and_offer_each_zero():
     assert min(book.pieces[p].box[2] for _, _, p in plan.cuts[0]) >= 0.55 * line_h
 
 
-def test_a_blob_read_as_not_a_digit_is_cut_where_its_projection_has_no_valley():
-    """Two digits written over each other leave no valley in the ink projection (here a solid
-    peak 1.2 line heights wide, its ink per column rising to the middle and falling after, and
-    a full-height stem at its left): no cut is offered in the middle, unless the unit, read
-    whole as "not a digit" (not_digits), is marked a blob: then the middle of the stretch
-    between the stem's cut and the right side is cut too."""
-    line_h = 40
-    cols = np.arange(48)
-    tops = (8 + 1.25 * np.abs(cols - 24)).astype(int)
-    mask = np.arange(line_h)[:, None] >= tops[None, :]
-    mask[:, :2] = True
-    comps = cp.find_components(mask, min_area=1)
-    book = sg.PieceBook(comps)
-    x, w = float(comps.boxes[0, 0]), float(comps.boxes[0, 2])
-
-    def middle_cuts(blobs):
-        plan = sg.plan_line(book, [0], line_h)
-        sg.plan_alternatives(book, plan, np.ones(1, bool), np.array([x]), np.array([x + w]),
-                             blobs=blobs)
-        return [c for c in plan.cut_cols.get(0, [])[1:-1]
-                if c is not None and abs(c - (x + w / 2)) <= 0.15 * line_h]
-
-    assert middle_cuts(None) == []
-    assert middle_cuts(np.ones(1, bool)) != []
-
-
-def test_gap_middles_cut_only_stretches_wider_than_the_gap():
-    assert sg.gap_middles([], 40, 30) == [20]
-    assert sg.gap_middles([5, 29], 40, 20) == [17]
-    assert sg.gap_middles([10, 20, 30], 40, 20) == []
-
-
-def test_not_digits_marks_units_read_whole_as_not_a_digit():
-    plan = sg.LinePlan([0, 1, 2], 40.0, [0, None, 1], [False] * 3, [False] * 3)
-    probs = np.zeros((2, 11))
-    probs[0, sg.NON_DIGIT], probs[1, 7] = 0.9, 0.9
-    assert sg.not_digits(plan, probs).tolist() == [True, False, False]
-
-
 # a 6 whose loop closes on the 1 written against it (a "61" of synthetic page 5584): the
 # projection's valleys lie inside the loop, none where the 1 begins (column 15)
 _SIX_AGAINST_ONE = """
