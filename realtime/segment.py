@@ -734,11 +734,15 @@ def two_upright_strokes(mask: np.ndarray, cut: int) -> bool:
     if proj.max() <= 0 or not 0 < cut < w:
         return False
     valley = proj[max(0, cut - 1): cut + 2].min()
+    return bool(valley <= 0.12 * proj.max() and strokes_either_side(band, cut))
+
+
+def strokes_either_side(band: np.ndarray, cut: int) -> bool:
+    """Do both sides of column `cut` of `band` (a mask's middle rows) span most of its rows,
+    with a similar share of its ink?"""
     left, right = band[:, :cut], band[:, cut:]
     share = left.sum() / max(1, band.sum())
-    rows_l, rows_r = left.any(1).mean(), right.any(1).mean()
-    return bool(valley <= 0.12 * proj.max() and 0.3 <= share <= 0.7
-                and rows_l >= 0.7 and rows_r >= 0.7)
+    return bool(0.3 <= share <= 0.7 and left.any(1).mean() >= 0.7 and right.any(1).mean() >= 0.7)
 
 
 # Two 1s leaning together touch at the top ("11" written as a narrow caret): no valley in the
@@ -762,10 +766,7 @@ def ones_joined_at_top(mask: np.ndarray, cut: int) -> bool:
     lower = mask[h - max(2, int(round(TOP_JOIN_APART * h))):]
     if lower[:, cut].any():
         return False
-    band = middle_rows(mask)
-    left, right = band[:, :cut], band[:, cut:]
-    share = left.sum() / max(1, band.sum())
-    return bool(0.3 <= share <= 0.7 and left.any(1).mean() >= 0.7 and right.any(1).mean() >= 0.7
+    return bool(strokes_either_side(middle_rows(mask), cut)
                 and lower[:, :cut].any(1).mean() >= TOP_JOIN_FEET
                 and lower[:, cut + 1:].any(1).mean() >= TOP_JOIN_FEET)
 
@@ -982,6 +983,11 @@ def flat_mark_across(mark: np.ndarray, digit: np.ndarray, line_h: float) -> bool
 SIDE_STROKE_ROWS = 0.9
 
 
+def with_cuts_apart(cuts: list[int], more: list[int], near: int) -> list[int]:
+    """`cuts` and those of `more` at least `near` columns from every one of them, sorted."""
+    return sorted(cuts + [j for j in more if all(abs(j - c) >= near for c in cuts)])
+
+
 def side_stroke_cuts(mask: np.ndarray) -> list[int]:
     """The inner edge of a full-height upright stroke at either side of `mask` (see
     SIDE_STROKE_ROWS): the first column left of a stroke at the right side, the first right
@@ -1104,10 +1110,9 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
                                  max_cuts=min(max_cuts, max(MIN_CUTS, round(1.5 * n_fit))))
         near = max(2, int(0.1 * line_h))
         junctions = junction_positions(mask, own_h)
-        cuts = sorted(cuts + [j for j in junctions if all(abs(j - c) >= near for c in cuts)])
+        cuts = with_cuts_apart(cuts, junctions, near)
         if not narrow:
-            cuts = sorted(cuts + [j for j in side_stroke_cuts(mask)
-                                  if all(abs(j - c) >= near for c in cuts)])
+            cuts = with_cuts_apart(cuts, side_stroke_cuts(mask), near)
         # (column, bound) of each cut position: a bound is a column, or one per row for a
         # curved cut, tried beside each straight cut that enters two strokes or more (one
         # stroke is the joint itself) where it costs less (see seam_cut)

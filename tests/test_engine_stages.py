@@ -1065,6 +1065,18 @@ def _two_apart_at_its_foot(line_h: int = 56) -> np.ndarray:
     return mask.astype(bool)
 
 
+def _plan_of_two_parts(mask: np.ndarray, line_h: int):
+    """A line of the two components of `mask` (left to right), both in doubt -> (plan, book)."""
+    comps = cp.find_components(mask, min_area=1)
+    assert len(comps) == 2
+    book = sg.PieceBook(comps)
+    plan = sg.plan_line(book, [int(i) for i in np.argsort(comps.boxes[:, 0])], line_h)
+    lefts = comps.boxes[:, 0].astype(float)
+    rights = lefts + comps.boxes[:, 2]
+    sg.plan_alternatives(book, plan, np.ones(2, bool), lefts, rights)
+    return plan, book
+
+
 def test_a_flat_mark_under_a_digits_foot_is_told_from_one_beside_it():
     line_h = 56
     hook = np.array([29, 2, 30, 34])
@@ -1079,16 +1091,7 @@ def test_a_digit_fallen_apart_at_its_foot_is_read_whole():
     a sure 2, by the price of a wide digit. A mark under a digit's foot is no punctuation of
     the line: the merge, when sure, pays no price for being one digit fewer."""
     line_h = 56
-    mask = _two_apart_at_its_foot(line_h)
-    comps = cp.find_components(mask, min_area=1)
-    assert len(comps) == 2
-    order = np.argsort(comps.boxes[:, 0])
-    foot, hook = (int(i) for i in order)
-    book = sg.PieceBook(comps)
-    plan = sg.plan_line(book, [foot, hook], line_h)
-    lefts = comps.boxes[:, 0].astype(float)
-    rights = lefts + comps.boxes[:, 2]
-    sg.plan_alternatives(book, plan, np.ones(2, bool), lefts, rights)
+    plan, book = _plan_of_two_parts(_two_apart_at_its_foot(line_h), line_h)
     assert plan.punct_ok[0] and (0, 2) in plan.feet
     merged = plan.merges[(0, 2)]
     probs = np.full((len(book.pieces), 11), 0.001, np.float32)
@@ -1119,14 +1122,7 @@ def test_a_seven_whose_bar_came_off_is_read_whole():
     mask = np.zeros((line_h + 4, 60), bool)
     mask[2:8, 20:44] = True      # the bar
     mask[12:56, 36:42] = True    # the stem, apart under its end
-    comps = cp.find_components(mask, min_area=1)
-    assert len(comps) == 2
-    bar, stem = (int(i) for i in np.argsort(comps.boxes[:, 0]))
-    book = sg.PieceBook(comps)
-    plan = sg.plan_line(book, [bar, stem], line_h)
-    lefts = comps.boxes[:, 0].astype(float)
-    rights = lefts + comps.boxes[:, 2]
-    sg.plan_alternatives(book, plan, np.ones(2, bool), lefts, rights)
+    plan, book = _plan_of_two_parts(mask, line_h)
     assert plan.punct_ok[0] and (0, 2) in plan.feet
     merged = plan.merges[(0, 2)]
     probs = np.full((len(book.pieces), 11), 0.001, np.float32)
