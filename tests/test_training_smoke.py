@@ -69,6 +69,20 @@ def test_model_card_per_class_table_from_metrics_read_back_from_json():
     assert card == (ROOT / "models" / "MODEL_CARD_second.md").read_text()
 
 
+def test_architecture_options_parse_and_bad_ones_fail_naming_the_text(capsys):
+    """--stages picks the conv blocks of each stage (the committed model: 16,16/48,48/64,64);
+    a typo fails at once, before minutes of data building, and says what was wrong."""
+    from training.train_classifier import parse_args
+
+    args = parse_args(["--stages", "16/32,32/64,64", "--dense", "96"])
+    assert args.stages == ((16,), (32, 32), (64, 64)) and args.dense == 96
+    assert parse_args([]).stages is None
+    for bad in ("16/32,x/64", "64", "16/0/64"):
+        with pytest.raises(SystemExit):
+            parse_args(["--stages", bad])
+        assert repr(bad) in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_training_smoke_with_two_towers_and_weight_averaging(tmp_path):
     """The options off by default (--towers 2, --ema, --teachers, --focus) still train, export
