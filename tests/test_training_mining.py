@@ -134,33 +134,3 @@ def test_an_image_without_digits_gives_only_rejects():
     assert mp.label_pieces(_one_piece(mask), np.zeros((10, 10), np.int32), []).tolist() == [
         mp.NONDIGIT]
 
-
-def test_screen_score_counts_right_pieces_read_and_wrong_ones_rejected():
-    from training.screen_models import score
-
-    labels = np.array([3, 3, 7, mp.NONDIGIT, mp.NONDIGIT])
-    probs = np.zeros((5, 11), np.float32)
-    probs[[0, 1, 2, 3, 4], [3, 5, 7, mp.NONDIGIT, 1]] = 1.0  # 2 of 3 digits right, 1 of 2 rejected
-    s = score(probs, labels)
-    assert s["right_read"] == 2 / 3 and s["wrong_rejected"] == 0.5
-
-
-def test_screening_the_committed_model_on_two_tuning_pages(capsys):
-    """End to end: mined test-digit pieces, scored with the committed model, which reads nearly
-    all right pieces right (99.3 % on 150 pages) and rejects most wrong ones."""
-    from training import screen_models
-
-    crops, labels = screen_models.mined_test_pieces(5000, 2, progress=False)
-    assert len(crops) == len(labels) > 20 and (labels < 10).sum() > 10
-    assert screen_models.main(["models/digits_int8.tflite", "--pages", "2"]) == 0
-    out = capsys.readouterr().out
-    right = float(out.split("right pieces read right ")[1].split(" %")[0])
-    rejected = float(out.split("wrong pieces rejected ")[1].split(" %")[0])
-    assert right >= 90 and rejected >= 80, out
-
-
-def test_screening_a_missing_model_fails_at_once_naming_it(capsys):
-    from training import screen_models
-
-    assert screen_models.main(["no/such/model.tflite"]) == 2
-    assert "no/such/model.tflite" in capsys.readouterr().err
