@@ -158,13 +158,6 @@ def test_page_with_a_two_fallen_apart_at_its_foot_reads_exactly(reader):
     assert reader.read(image).lines == truth
 
 
-# A tuning page read exactly only since a flat mark over a digit's top may join it
-# (segment.cap_apart): a 7 whose bar came off, "67", read "6" (the 6 merged with its stem).
-def test_page_with_a_seven_whose_bar_came_off_reads_exactly(reader):
-    image, truth = make_page(5223)
-    assert reader.read(image).lines == truth
-
-
 # A tuning page read exactly only since a unit ending in a full-height upright stroke is also
 # cut at that stroke's inner edge (segment.side_stroke_cuts): a 1 written against the 4
 # before it, "741", read "74".

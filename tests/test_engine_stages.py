@@ -1852,10 +1852,6 @@ def test_a_one_joined_at_the_top_to_another_is_cut_only_when_read_unsurely():
     assert not sg.unsure_ones(plan, probs, book.pieces).any()
 
 
-def test_a_page_with_two_ones_joined_at_the_top_reads_both():
-    """Synthetic page 5030 (tuning seeds): "6111", its last two 1s leaning together."""
-    image, truth = make_page(5030)
-    assert real_reader().read(image).lines == truth
 
 
 def test_sheared_piece_is_one_of_the_slanted_strokes():
