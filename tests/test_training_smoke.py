@@ -70,13 +70,17 @@ def test_model_card_per_class_table_from_metrics_read_back_from_json():
 
 
 def test_architecture_options_parse_and_bad_ones_fail_naming_the_text(capsys):
-    """--stages picks the conv blocks of each stage (the committed model: 16,16/48,48/64,64);
+    """--stages picks the conv blocks of each stage (the committed model: 16,16/32,32/64,64);
     a typo fails at once, before minutes of data building, and says what was wrong."""
-    from training.train_classifier import parse_args
+    from training.train_classifier import SECOND_STAGES, STAGES, network_stages, parse_args
 
     args = parse_args(["--stages", "16/32,32/64,64", "--dense", "96"])
     assert args.stages == ((16,), (32, 32), (64, 64)) and args.dense == 96
-    assert parse_args([]).stages is None
+    assert network_stages(args) == ((16,), (32, 32), (64, 64))
+    # the defaults rebuild the committed pair: vH's network, and v8's for the second opinion
+    assert network_stages(parse_args([])) == STAGES == ((16, 16), (32, 32), (64, 64))
+    assert network_stages(parse_args(["--second"])) == SECOND_STAGES == ((16, 16), (48, 48), (64, 64))
+    assert network_stages(parse_args(["--second", "--stages", "8/8/8"])) == ((8,), (8,), (8,))
     for bad in ("16/32,x/64", "64", "16/0/64"):
         with pytest.raises(SystemExit):
             parse_args(["--stages", bad])
@@ -161,3 +165,16 @@ def test_missing_teacher_fails_at_once_naming_it(tmp_path, capsys, monkeypatch):
     assert main(["--smoke", "--teachers", str(tmp_path / "gone.tflite"), "--out", str(tmp_path)]) == 2
     assert "gone.tflite" in capsys.readouterr().err
     assert not (tmp_path / "metrics.json").exists()
+
+
+def test_default_networks_are_the_committed_models_networks():
+    """`make train` and `make train-second` must rebuild the networks that are committed: the
+    conv filters in each model's metrics match STAGES and SECOND_STAGES."""
+    import re
+
+    from training.train_classifier import SECOND_STAGES, STAGES
+
+    for metrics_file, stages in (("metrics.json", STAGES), ("metrics_second.json", SECOND_STAGES)):
+        arch = json.loads((ROOT / "models" / metrics_file).read_text())["architecture"]
+        filters = [int(f) for f in re.findall(r"conv3x3-(\d+)", arch)]
+        assert filters == [f for stage in stages for f in stage], (metrics_file, arch)

@@ -169,6 +169,14 @@ def parse_stages(text: str) -> tuple[tuple[int, ...], ...]:
     return stages
 
 
+def network_stages(args) -> tuple[tuple[int, ...], ...]:
+    """The conv stages to build: --stages if given, else v8's network for --second (so `make
+    train-second` rebuilds the committed second opinion), else STAGES."""
+    if args.stages is not None:
+        return args.stages
+    return SECOND_STAGES if args.second else STAGES
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--smoke", action="store_true", help="tiny data, 1 epoch, temp dir (for CI)")
@@ -863,10 +871,7 @@ def command_line(argv=None) -> str:
 def main(argv=None) -> int:
     global SEED, EMA_MOMENTUM, TOWERS, TEACHERS, FOCUS, STAGES, DENSE
     args = parse_args(argv)
-    if args.stages is not None:
-        STAGES = args.stages
-    elif args.second:
-        STAGES = SECOND_STAGES
+    STAGES = network_stages(args)
     if args.dense is not None:
         DENSE = args.dense
     if args.teachers is not None:
