@@ -90,7 +90,9 @@ BN_RECALIBRATION_BATCHES = 200
 # 1000-1199 80.0 vs 79.5 %, fresh 7000-7599 81.2 vs 80.3 %, ORAND training images 91.9 vs
 # 91.7 %; on the tuning pages 5000-5599, fitted to v4 rule by rule, 84.0 vs 86.7 %.
 STAGES = ((16, 16), (32, 32), (64, 64))
-SECOND_STAGES = ((16, 16), (48, 48), (64, 64))  # --second: v8's (and v4's) network
+# --second: v8's (and v4's) network. vH's network at SECOND_SEED ("v8H", 2026-12-05) beside vH
+# read seeds 6000-6399 80.8 vs 82.5 %, 1000-1199 77.5 vs 80.0 %, 7000-7599 81.0 vs 81.2 %.
+SECOND_STAGES = ((16, 16), (48, 48), (64, 64))
 # Tried (2026-12-01): the first stage as conv 16 + a stride-2 conv 24 in place of the second
 # full-resolution conv and its pool: 0.06 instead of 0.078 ms per digit, MNIST test 99.50 %,
 # ORAND held-out crops 96.8 %, busy pages ~1 ms faster, but the engine read 59.5 instead of
