@@ -481,23 +481,27 @@ def doubtful_units(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     return out
 
 
+def read_as_ones(plan: LinePlan, probs: np.ndarray):
+    """(unit, its piece) of each unit whose whole reading is a "1"."""
+    return ((a, p) for a, p in enumerate(plan.single)
+            if p is not None and int(np.argmax(probs[p])) == 1)
+
+
 def maybe_two_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                    min_width: float = 0.45) -> np.ndarray:
     """Per unit: read as a "1" but wide enough to be two touching 1s (a thin "11" squeezed
     into one crop looks like one thick 1)."""
     out = np.zeros(len(plan.units), bool)
-    for a, p in enumerate(plan.single):
-        if p is not None and int(np.argmax(probs[p])) == 1:
-            out[a] = pieces[p].box[2] > min_width * plan.line_h
+    for a, p in read_as_ones(plan, probs):
+        out[a] = pieces[p].box[2] > min_width * plan.line_h
     return out
 
 
 def unsure_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece]) -> np.ndarray:
     """Per unit: read as a "1", but under DOUBT_SURE (see ones_joined_at_top)."""
     out = np.zeros(len(plan.units), bool)
-    for a, p in enumerate(plan.single):
-        if p is not None and int(np.argmax(probs[p])) == 1:
-            out[a] = probs[p, 1] < DOUBT_SURE
+    for a, p in read_as_ones(plan, probs):
+        out[a] = probs[p, 1] < DOUBT_SURE
     return out
 
 
@@ -892,11 +896,11 @@ def slant_cuts(mask: np.ndarray, cols: list[int], writing: float,
     paths = np.rint(at[:, None, None] - shift[None]).astype(np.int64)  # (cols, slants, rows)
     fits = (paths.min(2) >= margin) & (paths.max(2) < w - margin) & (slants != 0)[None]
     on = mask[rows, np.clip(paths, 0, w - 1)]
-    entered = on[..., 0] + np.count_nonzero(on[..., 1:] & ~on[..., :-1], axis=2)
-    cost = entered * SEAM_STROKE_COST + np.count_nonzero(on, axis=2) * SEAM_INK_COST
+    entered = _entered_each(on)
+    cost = entered * SEAM_STROKE_COST + np.count_nonzero(on, axis=-1) * SEAM_INK_COST
     upright = mask[:, at].T                                          # (cols, rows)
-    upright_cost = ((upright[:, 0] + np.count_nonzero(upright[:, 1:] & ~upright[:, :-1], axis=1))
-                    * SEAM_STROKE_COST + np.count_nonzero(upright, axis=1) * SEAM_INK_COST)
+    upright_cost = (_entered_each(upright) * SEAM_STROKE_COST
+                    + np.count_nonzero(upright, axis=-1) * SEAM_INK_COST)
     ok = fits & (entered <= 1) & (cost < (upright_cost - SEAM_INK_COST)[:, None])
     out = []
     for i in range(len(cols)):
@@ -920,7 +924,12 @@ def _ink_along(mask: np.ndarray, path) -> np.ndarray:
 
 
 def _entered(on: np.ndarray) -> int:
-    return int(on[0]) + int(np.count_nonzero(on[1:] & ~on[:-1]))
+    return int(_entered_each(on))
+
+
+def _entered_each(on: np.ndarray) -> np.ndarray:
+    """Strokes entered along the last axis of `on` (ink along paths, a path per row of it)."""
+    return on[..., 0] + np.count_nonzero(on[..., 1:] & ~on[..., :-1], axis=-1)
 
 
 # A digit fallen apart at its foot (a 2 whose thin diagonal vanished: a short "7" and a dash

@@ -38,9 +38,10 @@ MODEL_NAME = "digits_int8.tflite"
 FLOAT_NAME = "digits_float.tflite"
 # --second: the second-opinion model (realtime.classifier asks it about the crops the first is
 # unsure of): this recipe at its own seed and SECOND_STAGES ("v8"). It was chosen beside v4, an
-# earlier recipe, the first model until 2026-12-05 (see the README). As the second opinion v8 beat this recipe at SEED ("v7"): synthetic tuning pages
-# 5000-5599 78.7 vs 77.3 %, fresh 6000-6399 76.5 vs 73.2 %, MNIST test 99.61 vs 99.54 % (v4
-# alone: 76.2, 73.5, 99.48 %); ORAND training images 87.5 vs 87.8 % (v4 alone 87.4 %).
+# earlier recipe, the first model until 2026-12-05 (see the README). As the second opinion v8
+# beat this recipe at SEED ("v7"): synthetic tuning pages 5000-5599 78.7 vs 77.3 %, fresh
+# 6000-6399 76.5 vs 73.2 %, MNIST test 99.61 vs 99.54 % (v4 alone: 76.2, 73.5, 99.48 %); ORAND
+# training images 87.5 vs 87.8 % (v4 alone 87.4 %).
 SECOND_SEED = 20261202
 SECOND_NAMES = dict(model="digits_int8_second.tflite", float="digits_float_second.tflite",
                     card="MODEL_CARD_second.md", metrics="metrics_second.json")
@@ -102,9 +103,8 @@ SECOND_STAGES = ((16, 16), (48, 48), (64, 64))
 # of training): MNIST test 99.42 %, ORAND held-out crops 96.9 %; in the engine in place of v4
 # the synthetic tuning pages 5000-5599 read 85.0 instead of 86.7 % (CER 0.86 vs 0.74 %) and the
 # ORAND training images 91.2 vs 91.7 %; as the second opinion in place of v8 84.3 %; as the
-# first with v4 second 84.0 %: not kept. "vH" (--stages 16,16/32,32/64,64: v4's two
-# full-resolution convs kept; 6.5M MACs, 41 us a digit): MNIST test 99.44 %, ORAND held-out
-# crops 96.6 %, the engine with v8 84.0 % of the synthetic tuning pages: not kept.
+# first with v4 second 84.0 %; on the check pages 6000-6399 and 1000-1199 81.5 and 78.5 %
+# (v4 82.2, 79.5 %): not kept.
 # v1: (16, 32, 32, 64, 64), "valid" last pool: MNIST test 99.39 %, ORAND held-out 96.47 %, generated
 # non-digits rejected 95.58 %, 105k params. v2 (these): 99.42 %, 97.09 %, 96.22 %, 172k params,
 # ~1.3x the training CPU, int8 speed about the same. Train accuracy rose only 98.30 -> 98.48 %.
