@@ -247,3 +247,9 @@ def test_machine_line_says_which_int8_instructions_the_cpu_has():
     machine = {"date": "2026-12-05 04:00 UTC", "cores": 2, "cpu": "Some CPU", "os": "Linux",
                "python": "3.11.7", "int8_dot": "none (AVX2 only)"}
     assert "int8 dot-product instructions: none (AVX2 only)" in bench.machine_line(machine)
+
+
+def test_mnist_rates_print_to_a_hundredth_so_a_near_miss_does_not_round_up():
+    assert bench.pct_mnist(0.9955) == "99.55 %"  # the target is 99.6 %: 99.55 must not print so
+    assert bench.pct_mnist(0.996) == "99.60 %"
+    assert bench.pct_mnist(float("nan")) == "n/a"
