@@ -174,13 +174,21 @@ def ink_is_dark(gray: np.ndarray) -> bool:
     variation (a coarse median), the tail of the brightness distribution on the ink's side is
     the longer one.
     """
+    return ink_polarity(gray)[0]
+
+
+def ink_polarity(gray: np.ndarray) -> tuple[bool, bool]:
+    """(dark ink?, in doubt?): ink_is_dark's guess, and whether the thumbnail's tails were in
+    UNCERTAIN_TAIL_RATIO (the guess then rests on the unshrunk sample's extreme tails, which
+    a page of a few small digits and textured paper can tip either way)."""
     step = max(1, max(gray.shape) // 320)  # every step-th pixel: plenty for a few percentiles
     sub = gray[::step, ::step]
     dark_tail, light_tail = residual_tails(sub, shrink=True, tail_pct=0.5)
     low, high = UNCERTAIN_TAIL_RATIO
-    if low * light_tail <= dark_tail <= high * light_tail:
+    in_doubt = low * light_tail <= dark_tail <= high * light_tail
+    if in_doubt:
         dark_tail, light_tail = residual_tails(sub, shrink=False, tail_pct=0.1)
-    return bool(dark_tail >= light_tail)
+    return bool(dark_tail >= light_tail), bool(in_doubt)
 
 
 def residual_tails(sub: np.ndarray, shrink: bool, tail_pct: float) -> tuple[float, float]:

@@ -23,13 +23,29 @@ FEW_COMPONENTS = 1  # finding no more strokes than this puts the automatic polar
 # ... and so does reading nothing from no more marks than this (a few along a shadow's edge);
 # a busy scene without digits (many marks) is not read twice
 FEW_MARKS = 8
+# A guess of light ink (chalk) in doubt is checked by reading dark ink too, and the dark
+# reading is kept when it holds at least as many digits read this surely (and one): five
+# small digits on textured paper beside a hard shadow were taken for chalk and the paper's
+# streaks read as 1s. Paper is the likelier page, so a dark guess in doubt is not checked
+# (a dark page whose shadow read as four sure "chalk" digits would have lost its two).
+SURE_DIGIT = 0.9
 
 
 def ink_is_dark(gray: np.ndarray, polarity: str = "auto") -> bool:
     """Dark ink on light paper? Decided from the image for 'auto', else as the setting says."""
+    return ink_polarity(gray, polarity)[0]
+
+
+def ink_polarity(gray: np.ndarray, polarity: str = "auto") -> tuple[bool, bool]:
+    """(dark ink on light paper?, is that a guess in doubt?); see light.ink_polarity."""
     if polarity == "auto":
-        return light.ink_is_dark(gray)
-    return polarity == "dark_on_light"
+        return light.ink_polarity(gray)
+    return polarity == "dark_on_light", False
+
+
+def sure_digits(digits) -> int:
+    """How many digits were read with at least SURE_DIGIT confidence."""
+    return sum(d.confidence >= SURE_DIGIT for d in digits)
 
 
 @dataclass(frozen=True)
@@ -101,13 +117,17 @@ class DigitReader:
         work = im.to_working(gray, scale)
         clock.lap("input")
 
-        dark = ink_is_dark(work, s.polarity)
+        dark, in_doubt = ink_polarity(work, s.polarity)
         auto = s.polarity == "auto"
         lines, digits, marks = self._read_working(work, dark, auto, scale, gray.shape, clock)
         if auto and not lines and FEW_COMPONENTS < marks <= FEW_MARKS:
             # ink found but nothing read: a hard shadow across a page of a few digits can
             # outvote the ink in the polarity guess; read the other sign too
             lines, digits, _ = self._read_working(work, not dark, False, scale, gray.shape, clock)
+        elif auto and in_doubt and not dark:
+            paper = self._read_working(work, True, False, scale, gray.shape, clock)
+            if sure_digits(paper[1]) >= max(1, sure_digits(digits)):
+                lines, digits = paper[0], paper[1]
         return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size)
 
     def _read_working(self, work: np.ndarray, dark: bool, may_flip: bool, scale: float,

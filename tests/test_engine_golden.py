@@ -317,3 +317,23 @@ def test_big_photo_boxes_are_in_input_pixels(reader):
         x, y, w, h = d.box
         assert xs.min() - 32 <= x and x + w <= xs.max() + 32
         assert ys.min() - 32 <= y and y + h <= ys.max() + 32
+
+
+@pytest.mark.parametrize("seed, chalk", [(7375, False), (5138, True)])
+def test_a_chalk_guess_in_doubt_is_checked_by_reading_dark_ink(seed, chalk):
+    # 7375: five small digits on streaked paper beside a hard shadow, taken for chalk in doubt;
+    # the streaks read as three 1s. 5138: a blackboard, also in doubt: it stays chalk.
+    from realtime import image as im
+    from realtime import light
+    from realtime.reader import DigitReader
+    from realtime.synth import make_page
+
+    reader = DigitReader(classifier=real_reader().classifier)
+    page, truth = make_page(seed)
+    gray = im.to_gray(page)
+    work = im.to_working(gray, im.working_scale(gray.shape))
+    assert light.ink_polarity(work) == (False, True)
+    assert reader.read(page).lines == truth
+    other = DigitReader(classifier=real_reader().classifier,
+                        polarity="light_on_dark" if chalk else "dark_on_light")
+    assert other.read(page).lines == truth
