@@ -612,9 +612,31 @@ def clear_line_alone(roi: np.ndarray, cols: np.ndarray, centre_rows: np.ndarray,
     inside = (rows >= 0) & (rows < h)  # rows outside the mask read as paper
     ink = roi[np.clip(rows, 0, h - 1), cols[:, None]] & inside
     band = ink[:, 1:-1].sum(axis=1)
-    alone = ~ink[:, 0] & ~ink[:, -1] & (band > 0) & (band <= thickness + 1)
+    clear_edges = ~ink[:, 0] & ~ink[:, -1] & (band > 0)
+    alone = clear_edges & (band <= thickness + 1)
+    alone |= clear_edges & ragged_edge(alone)
     if alone.any():
         clear_band(roi, cols[alone], centre_rows[alone], half)
+
+
+# A column of a line a pixel or two thicker than its neighbours (a sloped line's stair step,
+# or grain on its edge), alone in its band otherwise, between columns where the line is
+# alone, is the line's own: kept whole, each became a 1-pixel sliver as tall as the line,
+# and a row of them on a thick ruled line in shadow read as lines of 1s.
+RAGGED_COLUMNS = 2
+
+
+def ragged_edge(alone: np.ndarray) -> np.ndarray:
+    """Per column: in a run of at most RAGGED_COLUMNS columns that are not `alone`, with an
+    `alone` column on each side?"""
+    n = alone.size
+    edges = np.diff(np.concatenate([[0], (~alone).view(np.int8), [0]]))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]  # runs of not alone
+    out = np.zeros(n, bool)
+    for a, b in zip(starts, ends, strict=True):
+        if a > 0 and b < n and b - a <= RAGGED_COLUMNS:
+            out[a:b] = True
+    return out
 
 
 def strip_faint_lines(comps: Components, typical_height: float,

@@ -121,6 +121,13 @@ def test_page_with_a_faint_dashed_ruled_line_reads_exactly(reader, seed):
     assert reader.read(image).lines == truth
 
 
+# A page whose thick ruled lines in a hard shadow were cleared but for a column here and there
+# a pixel or two thicker: four lines of 1-px slivers read as 1s (binarize.ragged_edge).
+def test_page_with_thick_ruled_lines_in_shadow_reads_no_slivers(reader):
+    image, truth = make_page(7394)
+    assert reader.read(image).lines == truth
+
+
 # Tuning pages read exactly only since a digit may be read across two units (segment.plan_joins):
 # a 7 whose bar touches the 0 before it (5281), a 6 whose stem touches the ink before it while
 # its loop stands apart (5545), a 4 whose arm is joined to a blot before it (5256).

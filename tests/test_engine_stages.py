@@ -405,6 +405,35 @@ def test_lines_ruled_above_and_below_the_digits_are_both_removed():
     assert len(parts) == 5 and (parts.boxes[:, 3] >= 34).all()
 
 
+def test_ragged_columns_of_a_thick_line_go_with_it_but_a_stroke_along_it_stays(monkeypatch):
+    # a page-wide ruled line 5 px thick, sloping slightly (too flat for strip_horizontal_line's
+    # thin-column test), with one or two columns here and there 2 px thicker (grain on its
+    # edge): kept whole, each became a 1-px sliver read as "1"
+    mask = np.zeros((20, 720), bool)
+    u8 = mask.view(np.uint8)
+    cv2.line(u8, (0, 6), (719, 12), 1, 5)
+    for x in (40, 41, 200, 333, 500, 501):
+        rows = np.nonzero(mask[:, x])[0]
+        mask[rows.max() + 1: rows.max() + 3, x] = True
+    foot = np.zeros_like(u8)
+    cv2.line(foot, (600, 14), (640, 15), 1, 2)  # a digit's foot lying along the line's edge
+    mask |= foot.view(bool)
+    cleaned = mask.copy()
+    assert bz.strip_covered_line(cleaned, typical_height=40)
+    assert not cleaned[:, :590].any()  # no slivers left
+    monkeypatch.setattr(bz, "RAGGED_COLUMNS", 0)
+    before = mask.copy()
+    assert bz.strip_covered_line(before, typical_height=40)
+    assert before[:, :590].sum() >= 6 * 5  # (without the rule the slivers stay)
+    # where the foot leaves the line's band it keeps its columns, as it did without the rule
+    assert np.array_equal(cleaned[:, 590:], before[:, 590:]) and cleaned[:, 621:641].any(0).all()
+
+
+def test_ragged_edge_marks_short_runs_between_alone_columns_only():
+    alone = np.array([c == "1" for c in "110101100011100"], bool)
+    assert "".join("x" if v else "." for v in bz.ragged_edge(alone)) == "..x.x.........."  # (a run of 3, or at the end: kept)
+
+
 def test_chain_of_rings_without_a_line_is_left_alone():
     mask, _ = _zeros_on_a_line(line=False)
     assert not bz.strip_covered_line(mask.copy(), typical_height=40)
