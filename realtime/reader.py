@@ -119,32 +119,33 @@ class DigitReader:
 
         dark, in_doubt = ink_polarity(work, s.polarity)
         auto = s.polarity == "auto"
-        lines, digits, marks = self._read_working(work, dark, auto, scale, gray.shape, clock)
-        if auto and not lines and FEW_COMPONENTS < marks <= FEW_MARKS:
+        lines, digits, marks = self._read_working(work, dark, scale, gray.shape, clock)
+        if auto and marks <= FEW_COMPONENTS:
+            # next to nothing found: with a few small digits on a page, a hard shadow's edge
+            # can outvote the ink in the polarity guess. Read the other sign too, and keep it
+            # if it reads more sure digits, or as many and finds more marks. (Finding more
+            # marks alone is no sign: a lone "3" beside a soft shadow's edge gave way to
+            # twelve unsure digits along the edge.)
+            other = self._read_working(work, not dark, scale, gray.shape, clock)
+            if (sure_digits(other[1]), other[2]) > (sure_digits(digits), marks):
+                lines, digits = other[0], other[1]
+        elif auto and not lines and FEW_COMPONENTS < marks <= FEW_MARKS:
             # ink found but nothing read: a hard shadow across a page of a few digits can
             # outvote the ink in the polarity guess; read the other sign too
-            lines, digits, _ = self._read_working(work, not dark, False, scale, gray.shape, clock)
+            lines, digits, _ = self._read_working(work, not dark, scale, gray.shape, clock)
         elif auto and in_doubt and not dark:
-            paper = self._read_working(work, True, False, scale, gray.shape, clock)
+            paper = self._read_working(work, True, scale, gray.shape, clock)
             if sure_digits(paper[1]) >= max(1, sure_digits(digits)):
                 lines, digits = paper[0], paper[1]
         return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size)
 
-    def _read_working(self, work: np.ndarray, dark: bool, may_flip: bool, scale: float,
+    def _read_working(self, work: np.ndarray, dark: bool, scale: float,
                       shape, clock) -> tuple[list[str], list[Digit], int]:
         """Working gray image, ink polarity -> (lines, digits, how many marks of that polarity
-        were found). With `may_flip`, a page with next to no ink of the guessed sign
-        (FEW_COMPONENTS) is also searched for ink of the other."""
+        were found)."""
         s = self.settings
         comps, typical, contrast = self._ink_components(work, dark, clock)
         marks = len(comps)
-        if may_flip and marks <= FEW_COMPONENTS:
-            # next to nothing found: with a few small digits on a page, a hard shadow's edge
-            # can outvote the ink in the polarity guess; look for ink of the other sign too
-            other = self._ink_components(work, not dark, clock)
-            if len(other[0]) > len(comps):
-                comps, typical, contrast = other
-
         comps = cp.drop_specks(comps, typical)
         book, plans, lefts, rights = self._plan_lines(comps, clock, contrast=contrast)
 

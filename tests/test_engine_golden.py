@@ -234,10 +234,19 @@ def test_when_the_polarity_guess_finds_nothing_the_other_polarity_is_tried(monke
 
     reader = DigitReader(classifier=real_reader().classifier)
     paper = on_paper(render_number("9406", 55, seed=6), 230, 30)
-    monkeypatch.setattr(light, "ink_is_dark", lambda gray: False)  # a wrong guess
+    monkeypatch.setattr(light, "ink_polarity", lambda gray: (False, False))  # a wrong guess
     assert reader.read(paper).lines == ["9406"]
     # blank paper stays blank both ways
     assert reader.read(np.full((200, 300), 230, np.uint8)).lines == []
+
+
+# Next to no ink of the guessed sign: the other sign is read too, but kept only if it reads
+# more sure digits (or as many and more marks). 8586: a lone "3" beside a soft shadow's edge,
+# whose other sign found twelve unsure "digits" along the edge; 6009: a lone "1".
+@pytest.mark.parametrize("seed", [8586, 6009])
+def test_a_lone_digit_is_not_traded_for_marks_of_the_other_sign(reader, seed):
+    image, truth = make_page(seed)
+    assert reader.read(image).lines == truth
 
 
 @pytest.mark.parametrize("seed", [5108, 5178])
