@@ -48,6 +48,14 @@ def sure_digits(digits) -> int:
     return sum(d.confidence >= SURE_DIGIT for d in digits)
 
 
+def sure_over_unsure(digits) -> int:
+    """Digits read with at least SURE_DIGIT confidence less those read with less: what a
+    reading of the wrong ink sign is not (paper grain or a shadow's edge reads as many
+    unsure digits and a few sure 1s)."""
+    sure = sure_digits(digits)
+    return sure - (len(digits) - sure)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Engine knobs. Sizes are relative to the line's digit height unless they say px."""
@@ -123,11 +131,11 @@ class DigitReader:
         if auto and marks <= FEW_COMPONENTS:
             # next to nothing found: with a few small digits on a page, a hard shadow's edge
             # can outvote the ink in the polarity guess. Read the other sign too, and keep it
-            # if it reads more sure digits, or as many and finds more marks. (Finding more
-            # marks alone is no sign: a lone "3" beside a soft shadow's edge gave way to
-            # twelve unsure digits along the edge.)
+            # if it reads more sure than unsure digits by more, or as much and finds more
+            # marks. (Finding more marks alone is no sign: a lone "3" beside a soft shadow's
+            # edge gave way to twelve unsure digits along the edge.)
             other = self._read_working(work, not dark, scale, gray.shape, clock)
-            if (sure_digits(other[1]), other[2]) > (sure_digits(digits), marks):
+            if (sure_over_unsure(other[1]), other[2]) > (sure_over_unsure(digits), marks):
                 lines, digits = other[0], other[1]
         elif auto and not lines and FEW_COMPONENTS < marks <= FEW_MARKS:
             # ink found but nothing read: a hard shadow across a page of a few digits can
