@@ -142,6 +142,7 @@ class DigitReader:
             # outvote the ink in the polarity guess; read the other sign too
             lines, digits, _ = self._read_working(work, not dark, scale, gray.shape, clock)
         elif auto and in_doubt and not dark:
+            # a chalk guess in doubt: read it as paper too (see SURE_DIGIT)
             paper = self._read_working(work, True, scale, gray.shape, clock)
             if sure_digits(paper[1]) >= max(1, sure_digits(digits)):
                 lines, digits = paper[0], paper[1]
