@@ -73,6 +73,9 @@ class Settings:
     lone_digit_confidence: float = 0.6   # ... and a line's only digit with less than this
     min_digit_px: int = 7                # digits smaller than this (working px) are unreadable
     lone_digit_min_px: int = 10          # a digit alone on its line must be this tall (working px)
+    weak_line_confidence: float = 0.5    # a line none of whose digits reaches this is dropped
+    # (a soft shadow's edge or a faint rule meeting it read as a row of unsure digits; on the
+    # tuning and check pages no line of truth digits was read below 0.69)
     min_rel_height: float = 0.4          # drop items shorter than this x line height (dots, dashes)
     space_factor: float = 0.85           # a gap wider than this x line height may be a space
     split_ratio: float = 0.9             # try splitting components wider than this x line height
@@ -292,7 +295,7 @@ class DigitReader:
                                                                            plan.line_h)):
                 kept.append((label, conf, book.pieces[p].box))
                 used.update(book.pieces[p].ids)
-        if self._stray_lone(kept):
+        if self._stray_lone(kept) or (kept and max(c for _, c, _ in kept) < s.weak_line_confidence):
             return [], set()
         if len(plan.units) == 1 and kept and (
                 len(kept) < len(chosen)

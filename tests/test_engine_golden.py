@@ -240,6 +240,17 @@ def test_when_the_polarity_guess_finds_nothing_the_other_polarity_is_tried(monke
     assert reader.read(np.full((200, 300), 230, np.uint8)).lines == []
 
 
+# A faint rule meeting a hard shadow's edge read as a second line of unsure "digits" (all
+# under 0.3); a line none of whose digits reaches weak_line_confidence is dropped.
+def test_a_line_of_only_unsure_digits_is_dropped(reader):
+    from realtime.reader import DigitReader
+
+    image, truth = make_page(11805)
+    assert reader.read(image).lines == truth
+    lenient = DigitReader(classifier=reader.classifier, weak_line_confidence=0.0)
+    assert len(lenient.read(image).lines) > len(truth)
+
+
 # Next to no ink of the guessed sign: the other sign is read too, but kept only if its sure
 # digits outnumber its unsure ones by more (or as much, with more marks). 8586: a lone "3"
 # beside a soft shadow's edge, whose other sign read twelve unsure "digits" along the edge;
