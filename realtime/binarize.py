@@ -629,13 +629,12 @@ RAGGED_COLUMNS = 2
 def ragged_edge(alone: np.ndarray) -> np.ndarray:
     """Per column: in a run of at most RAGGED_COLUMNS columns that are not `alone`, with an
     `alone` column on each side?"""
-    n = alone.size
-    edges = np.diff(np.concatenate([[0], (~alone).view(np.int8), [0]]))
-    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]  # runs of not alone
-    out = np.zeros(n, bool)
-    for a, b in zip(starts, ends, strict=True):
-        if a > 0 and b < n and b - a <= RAGGED_COLUMNS:
-            out[a:b] = True
+    alone_at = np.nonzero(alone)[0]
+    if alone_at.size == 0:
+        return np.zeros_like(alone)
+    out = ~alone & ~long_runs(~alone, RAGGED_COLUMNS + 1)
+    out[:alone_at[0]] = False  # a run at either end has no alone column beyond it
+    out[alone_at[-1] + 1:] = False
     return out
 
 

@@ -133,4 +133,3 @@ def test_an_image_without_digits_gives_only_rejects():
     mask = np.ones((10, 10), bool)
     assert mp.label_pieces(_one_piece(mask), np.zeros((10, 10), np.int32), []).tolist() == [
         mp.NONDIGIT]
-
