@@ -10,11 +10,15 @@ import pytest
 from realtime.classifier import (
     DEFAULT_MODEL,
     DEFAULT_SECOND_MODEL,
+    LOOK_AGAIN_BELOW,
+    LOOK_AGAIN_JITTERS,
+    LOOK_AGAIN_OWN_WEIGHT,
     NUM_CLASSES,
     REJECT,
     SECOND_OPINION_BELOW,
     DigitClassifier,
     ModelLoadError,
+    jittered_copies,
 )
 from realtime.normalize import normalize_digit
 
@@ -187,6 +191,48 @@ def test_second_opinion_reads_mnist_at_least_as_well(mnist_sample):
     alone = (DigitClassifier(DEFAULT_MODEL).classify(x)[0] == y).sum()
     both = (DigitClassifier().classify(x)[0] == y).sum()
     assert both >= alone, f"with the second opinion {both} of {len(y)} right, alone {alone}"
+
+
+# ---------------------------------------------------------------- looking again
+
+def test_jittered_copies_are_grouped_by_jitter_and_move_the_ink():
+    crops = np.zeros((3, 28, 28), np.uint8)
+    for i, crop in enumerate(crops):
+        crop[10:18, 8 + i:12 + i] = 255
+    jitters = ((0, 0, 0, 1.0), (0, 1, 0, 1.0), (0, 0, -1, 1.0), (90, 0, 0, 1.0))
+    copies = jittered_copies(crops, jitters)
+    assert copies.shape == (4 * 3, 28, 28) and copies.dtype == np.uint8
+    np.testing.assert_array_equal(copies[:3], crops)                        # identity
+    np.testing.assert_array_equal(copies[3:6], np.roll(crops, 1, axis=2))   # one pixel right
+    np.testing.assert_array_equal(copies[6:9], np.roll(crops, -1, axis=1))  # one pixel up
+    assert (copies[9:] > 0).sum(axis=(1, 2)).tolist() == (crops > 0).sum(axis=(1, 2)).tolist()
+    assert not np.array_equal(copies[9], crops[0])                          # turned: moved
+
+
+def test_look_again_only_at_crops_in_doubt(mnist_sample):
+    crops = _mixed_crops(mnist_sample)
+    clf = DigitClassifier()
+    quick = clf.probabilities(crops)
+    careful = clf.careful_probabilities(crops)
+    doubt = (quick.max(axis=1) < LOOK_AGAIN_BELOW) & (quick.argmax(axis=1) != NUM_CLASSES - 1)
+    rejected_in_doubt = (quick.max(axis=1) < LOOK_AGAIN_BELOW) & ~doubt
+    assert 0 < doubt.sum() < len(crops), "the sample needs sure crops and digits in doubt"
+    assert rejected_in_doubt.any(), "the sample needs unsure rejects (left as they are)"
+    np.testing.assert_allclose(careful[~doubt], quick[~doubt], atol=1e-6)
+    copies = DigitClassifier(DEFAULT_MODEL).probabilities(jittered_copies(crops[doubt]))
+    votes = copies.reshape(len(LOOK_AGAIN_JITTERS), doubt.sum(), NUM_CLASSES).sum(axis=0)
+    expected = ((LOOK_AGAIN_OWN_WEIGHT * quick[doubt] + votes)
+                / (LOOK_AGAIN_OWN_WEIGHT + len(LOOK_AGAIN_JITTERS)))
+    np.testing.assert_allclose(careful[doubt], expected, atol=1e-6)
+    never = DigitClassifier(look_again_below=0)
+    np.testing.assert_allclose(never.careful_probabilities(crops), quick, atol=1e-6)
+
+
+def test_looking_again_reads_mnist_at_least_as_well(mnist_sample):
+    x, y = mnist_sample
+    quick = (DigitClassifier(look_again_below=0).classify(x)[0] == y).sum()
+    careful = (DigitClassifier().classify(x)[0] == y).sum()
+    assert careful >= quick, f"looking again {careful} of {len(y)} right, without {quick}"
 
 
 # ---------------------------------------------------------------- accuracy & reject

@@ -35,6 +35,8 @@ def test_training_smoke_end_to_end(tmp_path):
     assert 0 <= metrics["int8"]["mnist_test"]["accuracy"] <= 1
     card = (out / "MODEL_CARD.md").read_text()
     assert metrics["sha256"] in card and "--smoke" in card
+    assert 0 <= metrics["classify"]["alone"]["mnist_test"]["accuracy"] <= 1
+    assert "## Read through `DigitClassifier.classify`" in card
 
     # the smoke model loads and runs in the app's runtime (LiteRT, no TensorFlow)
     from realtime.classifier import DigitClassifier
@@ -178,3 +180,57 @@ def test_default_networks_are_the_committed_models_networks():
         arch = json.loads((ROOT / "models" / metrics_file).read_text())["architecture"]
         filters = [int(f) for f in re.findall(r"conv3x3-(\d+)", arch)]
         assert filters == [f for stage in stages for f in stage], (metrics_file, arch)
+
+
+def _recard_copy(tmp_path, monkeypatch, tamper=None):
+    """The committed first model and its metrics (classify rows removed) in a folder of their
+    own, with OUT_DIR pointing at it; `tamper(metrics)` may change the stored numbers."""
+    import shutil
+
+    from training import train_classifier as tc
+    if not (ROOT / "models" / "metrics.json").exists():
+        pytest.skip("no committed metrics.json")
+    for name in ("digits_int8.tflite", "digits_int8_second.tflite"):
+        shutil.copy(ROOT / "models" / name, tmp_path / name)
+    metrics = json.loads((ROOT / "models" / "metrics.json").read_text())
+    metrics.pop("classify", None)
+    if tamper:
+        tamper(metrics)
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    monkeypatch.setattr(tc, "OUT_DIR", tmp_path)
+    return tc
+
+
+def test_recard_measures_the_classify_rows_of_the_committed_model(tmp_path, monkeypatch):
+    mnist = pytest.importorskip("training.mnist")
+    try:
+        mnist.load("test")
+    except mnist.MnistUnavailable as e:
+        pytest.skip(f"MNIST unavailable offline: {e}")
+    tc = _recard_copy(tmp_path, monkeypatch)
+    assert tc.main(["--recard", "--workers", "1"]) == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    c = metrics["classify"]
+    assert c["second"] == "digits_int8_second.tflite"
+    # looking again changes the reading of some MNIST test digits, and not for the worse
+    assert c["pair"]["mnist_test"]["accuracy"] >= c["pair_one_reading"]["mnist_test"]["accuracy"]
+    assert c["pair"]["mnist_test"]["accuracy"] != c["pair_one_reading"]["mnist_test"]["accuracy"]
+    card = (tmp_path / "MODEL_CARD.md").read_text()
+    assert "## Read through `DigitClassifier.classify`" in card
+    assert tc.pct(c["pair"]["mnist_test"]["accuracy"]) in card
+
+
+def test_recard_refuses_when_the_held_out_sets_do_not_match(tmp_path, monkeypatch, capsys):
+    mnist = pytest.importorskip("training.mnist")
+    try:
+        mnist.load("test")
+    except mnist.MnistUnavailable as e:
+        pytest.skip(f"MNIST unavailable offline: {e}")
+
+    def tamper(m):
+        m["int8"]["mnist_test"]["accuracy"] -= 0.01
+    tc = _recard_copy(tmp_path, monkeypatch, tamper)
+    assert tc.main(["--recard", "--workers", "1"]) == 1
+    assert "nothing written" in capsys.readouterr().err
+    assert "classify" not in json.loads((tmp_path / "metrics.json").read_text())
+    assert not (tmp_path / "MODEL_CARD.md").exists()

@@ -186,6 +186,9 @@ def network_stages(args) -> tuple[tuple[int, ...], ...]:
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--smoke", action="store_true", help="tiny data, 1 epoch, temp dir (for CI)")
+    p.add_argument("--recard", action="store_true",
+                   help="no training: measure the committed model's rows as `classify` reads "
+                        "them (looking again) and rewrite its metrics and card")
     p.add_argument("--out", type=Path, default=None, help=f"output folder (default {OUT_DIR})")
     p.add_argument("--epochs", type=int, default=None, help=f"override EPOCHS ({EPOCHS})")
     p.add_argument("--workers", type=int, default=WORKERS)
@@ -300,15 +303,40 @@ def mine_synth_pages(n_pages, first_seed, idx, workers, desc, chunk=50):
     return mine_many(_mine_synth_chunk, jobs, workers, desc)
 
 
+def mnist_split(n_val: int, rng=None):
+    """(MNIST train images, labels, training indices, validation indices): the same split
+    whatever the seed of the run. `rng`: a generator seeded MNIST_SPLIT_SEED to go on using
+    (build_data shuffles with it afterwards); None: a fresh one."""
+    import numpy as np
+
+    from training import mnist
+    if rng is None:
+        rng = np.random.default_rng(MNIST_SPLIT_SEED)
+    x_all, y_all = mnist.load("train")
+    order = rng.permutation(len(x_all))
+    return x_all, y_all, order[n_val:], order[:n_val]
+
+
+def heldout_nondigits(n: int, x_val, y_val, seed: int, workers: int):
+    """(crops, kinds): generated non-digits held out of training: made from MNIST *validation*
+    digits, at another seed than the training ones."""
+    return nondigits_many(n, x_val, y_val, seed + 500, workers, "held-out non-digits")
+
+
+def orand_heldout_sets(o_held) -> dict:
+    """The held-out ORAND images' labelled digit crops and the components outside every box."""
+    from training import orand
+    hx, hy, _ = orand.digit_samples(o_held)
+    return {"orand_heldout": (hx, hy), "orand_nondigit_heldout": orand.nondigit_samples(o_held)}
+
+
 def build_data(cfg, workers):
     """All arrays: train (x, y), validation, and the held-out evaluation sets."""
     import numpy as np
 
     from training import mnist, orand
     rng = np.random.default_rng(MNIST_SPLIT_SEED)
-    x_all, y_all = mnist.load("train")
-    order = rng.permutation(len(x_all))
-    val_idx, train_idx = order[:cfg["mnist_val"]], order[cfg["mnist_val"]:]
+    x_all, y_all, train_idx, val_idx = mnist_split(cfg["mnist_val"], rng)
     if cfg.get("mnist_train"):
         train_idx = train_idx[:cfg["mnist_train"]]
     x_tr, y_tr = x_all[train_idx], y_all[train_idx].astype(np.int64)
@@ -365,9 +393,7 @@ def build_data(cfg, workers):
                                       "ORAND engine candidates"))
         data["mined_orand_heldout"] = mine_many(_mine_orand_chunk, chunked(o_held, 100), workers,
                                                 "ORAND held-out engine candidates")
-        hx, hy, _ = orand.digit_samples(o_held)
-        data["orand_heldout"] = (hx, hy)
-        data["orand_nondigit_heldout"] = orand.nondigit_samples(o_held)
+        data.update(orand_heldout_sets(o_held))
         data["orand_split"] = {"train_images": len(o_train), "heldout_images": len(o_held)}
     else:
         print(f"WARNING: {orand.ORAND_DIR} missing: training without ORAND", file=sys.stderr)
@@ -383,10 +409,8 @@ def build_data(cfg, workers):
     parts_y.append(np.full(len(nd), NONDIGIT, np.int64))
     parts_clean.append(np.zeros(len(nd), bool))
     sources["generated_nondigit"] = len(nd)
-    # held-out non-digits come from MNIST *validation* digits and another seed
-    nd_held, nd_kinds = nondigits_many(cfg["nondigits_heldout"], x_val, y_val, SEED + 500, workers,
-                                       "held-out non-digits")
-    data["nondigit_heldout"] = (nd_held, nd_kinds)
+    data["nondigit_heldout"] = heldout_nondigits(cfg["nondigits_heldout"], x_val, y_val, SEED,
+                                                 workers)
 
     x = np.concatenate(parts_x)
     y = np.concatenate(parts_y)
@@ -671,6 +695,32 @@ def tflite_probabilities(path: Path, images):
     return DigitClassifier(path).probabilities(images)
 
 
+def careful_probabilities(path: Path, images, second: Path | None = None, look_again=True):
+    """What `DigitClassifier.classify` reads: this model (and `second` as its second opinion),
+    looking again at the digits read in doubt (realtime.classifier.LOOK_AGAIN_BELOW); with
+    `look_again` False, the one reading the engine's segmentation uses."""
+    from realtime.classifier import DigitClassifier
+    clf = DigitClassifier(path, second_model_path=second, look_again_below=None if look_again else 0)
+    return clf.careful_probabilities(images)
+
+
+# the sets whose rows do not depend on the engine of the day (the mined candidates do)
+CLASSIFY_SETS = ("test", "orand_heldout", "orand_nondigit_heldout", "nondigit_heldout")
+
+
+def classify_metrics(int8_path: Path, data, second: Path | None) -> dict:
+    """The engine-independent rows read as `classify` reads them: this model alone, and with
+    `second` (the committed second opinion) beside it."""
+    sets = {k: data[k] for k in CLASSIFY_SETS if k in data}
+    out = {"alone": evaluate(lambda x: careful_probabilities(int8_path, x), sets)}
+    if second is not None:
+        out["pair_one_reading"] = evaluate(
+            lambda x: careful_probabilities(int8_path, x, second, look_again=False), sets)
+        out["pair"] = evaluate(lambda x: careful_probabilities(int8_path, x, second), sets)
+        out["second"] = second.name
+    return out
+
+
 def evaluate(probs_fn, data) -> dict:
     """Accuracy, per-class accuracy and reject rates of one model."""
     import numpy as np
@@ -788,6 +838,7 @@ def model_card(m: dict) -> str:
     if "orand_heldout" in i8:
         lines.append("| ORAND held-out | " + " | ".join(
             pct(per_class(i8["orand_heldout"], c)) for c in range(10)) + " |")
+    lines += classify_card_rows(m)
     lines += [
         "",
         "### Reject rate per generated non-digit kind (int8, held out)",
@@ -838,6 +889,52 @@ def model_card(m: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def classify_card_rows(m: dict) -> list[str]:
+    """The card's section on `DigitClassifier.classify` (empty for runs measured before it)."""
+    if "classify" not in m:
+        return []
+    from realtime.classifier import LOOK_AGAIN_BELOW, LOOK_AGAIN_JITTERS
+    c, i8 = m["classify"], m["int8"]
+    pair = c.get("pair")
+    head = "| set | n | int8, one reading | `classify`, this model |"
+    rule = "| --- | ---: | ---: | ---: |"
+    if pair:
+        head += (f" with {c['second']} as second opinion, one reading | `classify`, with "
+                 f"{c['second']} |")
+        rule += " ---: | ---: |"
+
+    def row(name, n, get):
+        cells = [get(i8), get(c["alone"])] + ([get(c["pair_one_reading"]), get(pair)] if pair else [])
+        return f"| {name} | {n} | " + " | ".join(pct(v) for v in cells) + " |"
+    lines = [
+        "",
+        "## Read through `DigitClassifier.classify`",
+        "",
+        f"`classify` looks again at the crops read as a digit but in doubt (top probability under "
+        f"{LOOK_AGAIN_BELOW}): {len(LOOK_AGAIN_JITTERS)} jittered copies of each (turned, shifted, "
+        "scaled), read by this model, are averaged in (`realtime/classifier.py`). The reading "
+        "engine's segmentation uses the one reading. Only the rows that do not depend on the "
+        "engine are measured this way.",
+        "",
+        head,
+        rule,
+        row("MNIST test (rejects count as errors)", i8["mnist_test"]["n"],
+            lambda r: r["mnist_test"]["accuracy"]),
+        row("MNIST test digits rejected", i8["mnist_test"]["n"],
+            lambda r: r["mnist_test"]["rejected"]),
+    ]
+    if "orand_heldout" in c["alone"]:
+        lines.append(row("ORAND-CAR-A held-out digit crops", i8["orand_heldout"]["n"],
+                         lambda r: r["orand_heldout"]["accuracy"]))
+    if "orand_nondigit_heldout_rejected" in c["alone"]:
+        lines.append(row("ORAND held-out non-digit components rejected",
+                         i8["orand_nondigit_heldout_n"],
+                         lambda r: r["orand_nondigit_heldout_rejected"]))
+    lines.append(row("generated held-out non-digits rejected", i8["nondigit_heldout"]["n"],
+                     lambda r: r["nondigit_heldout"]["rejected"]))
+    return lines
+
+
 def architecture_summary(model) -> str:
     from keras import layers as L
     towers = len(model.outputs)
@@ -867,6 +964,54 @@ def output_names(second: bool) -> dict[str, str]:
     return dict(model=MODEL_NAME, float=FLOAT_NAME, card="MODEL_CARD.md", metrics="metrics.json")
 
 
+def committed_second(second: bool) -> Path | None:
+    """The committed second opinion, to measure a first model beside (None for --second)."""
+    path = OUT_DIR / SECOND_NAMES["model"]
+    return path if not second and path.is_file() else None
+
+
+def recard(second: bool, workers: int) -> int:
+    """--recard: measure the committed model's `classify` rows again (no training) and rewrite
+    its metrics and card. The held-out sets are rebuilt as training built them; the model's
+    stored one-reading numbers on them must come out the same, or nothing is written."""
+    import numpy as np
+
+    from training import mnist, orand
+    names = output_names(second)
+    metrics_path, int8_path = OUT_DIR / names["metrics"], OUT_DIR / names["model"]
+    for path in (metrics_path, int8_path):
+        if not path.is_file():
+            print(f"error: {path} not found: train the model first", file=sys.stderr)
+            return 2
+    m = json.loads(metrics_path.read_text())
+    x_all, y_all, _, val_idx = mnist_split(m["mnist_val"])
+    x_test, y_test = mnist.load("test")
+    data = {"test": (x_test, y_test.astype(np.int64)),
+            "nondigit_heldout": heldout_nondigits(m["int8"]["nondigit_heldout"]["n"], x_all[val_idx],
+                                                  y_all[val_idx].astype(np.int64), m["seed"], workers)}
+    if m.get("orand_split") and orand.ORAND_DIR.joinpath("labels.jsonl").exists():
+        data.update(orand_heldout_sets(orand.split_by_image(orand.load_labels())[1]))
+    elif m.get("orand_split"):
+        print(f"WARNING: {orand.ORAND_DIR} missing: no ORAND rows", file=sys.stderr)
+    again = evaluate(lambda x: tflite_probabilities(int8_path, x), data)
+    stored = m["int8"]
+    for key, field in (("mnist_test", "accuracy"), ("orand_heldout", "accuracy"),
+                       ("nondigit_heldout", "rejected")):
+        if key in stored and abs(again[key][field] - stored[key][field]) > 1e-9:
+            print(f"error: {key} {field} measures {again[key][field]:.6f} now, "
+                  f"{stored[key][field]:.6f} in {metrics_path}: the held-out sets differ; "
+                  "nothing written", file=sys.stderr)
+            return 1
+    m["classify"] = classify_metrics(int8_path, data, committed_second(second))
+    metrics_path.write_text(json.dumps(m, indent=2) + "\n")
+    (OUT_DIR / names["card"]).write_text(model_card(m))
+    c = m["classify"]
+    print(f"classify: MNIST test {pct(c['alone']['mnist_test']['accuracy'])} alone"
+          + (f", {pct(c['pair']['mnist_test']['accuracy'])} with {c['second']}" if "pair" in c else "")
+          + f" -> {OUT_DIR / names['card']}", flush=True)
+    return 0
+
+
 def command_line(argv=None) -> str:
     """The exact command that produced this run (`make train` runs it with no arguments)."""
     args = sys.argv[1:] if argv is None else list(argv)
@@ -877,6 +1022,8 @@ def command_line(argv=None) -> str:
 def main(argv=None) -> int:
     global SEED, EMA_MOMENTUM, TOWERS, TEACHERS, FOCUS, STAGES, DENSE
     args = parse_args(argv)
+    if args.recard:
+        return recard(args.second, args.workers)
     STAGES = network_stages(args)
     if args.dense is not None:
         DENSE = args.dense
@@ -943,6 +1090,7 @@ def main(argv=None) -> int:
         "float": evaluate(lambda x: tflite_probabilities(float_path, x), data),
         "int8": evaluate(lambda x: tflite_probabilities(int8_path, x), data),
     }
+    metrics["classify"] = classify_metrics(int8_path, data, committed_second(args.second))
     cache = mnist.fetch()
     metrics.update({
         "file": names["model"], "second_opinion": bool(args.second),
