@@ -48,9 +48,9 @@ SECOND_OPINION_BELOW = 0.99
 # a digit. Chosen on the 5,000 MNIST validation digits and 5,000 non-digits generated from them at
 # a seed no reported set uses (never the test set): pair 99.52 % / 95.72 % rejected; looking again
 # below 0.9 with these eight copies read by the first model 99.66 % / 96.38 % for ~0.1 extra model
-# reads per digit (the copies through both models, or below 0.99: no better, at 2-5x the reads;
-# the four shifts alone: 99.68 % of the digits). Looking again at every crop in doubt, rejected
-# ones too, read 99.70 % but rejected 94.54 %.
+# reads per digit (below 0.95 or 0.8, other weights, more copies, or the copies through both
+# models: within two of 5,000 either way, at up to 4x the reads). Looking again at every crop in
+# doubt, rejected ones too, read 99.70 % but rejected 94.54 % (docs/engine-history.md).
 LOOK_AGAIN_BELOW = 0.9
 # (degrees, dx, dy, scale) of each copy, about the crop's centre
 LOOK_AGAIN_JITTERS = ((-8, 0, 0, 1.0), (8, 0, 0, 1.0), (0, -1, 0, 1.0), (0, 1, 0, 1.0),
@@ -160,7 +160,7 @@ class DigitClassifier:
         second model when `model_path` is None too, no second model when a model of your own is
         given. `second_opinion_below`: ask the second model about crops whose top probability
         is below it (None = SECOND_OPINION_BELOW, 0 = never). `look_again_below`: `classify`
-        reads jittered copies of the crops still below it (None = LOOK_AGAIN_BELOW, 0 = never).
+        reads jittered copies of the digits read below it (None = LOOK_AGAIN_BELOW, 0 = never).
         `min_confidence`: also REJECT digits whose probability is below it (0 = never)."""
         self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL
         if second_model_path is None and model_path is None:
