@@ -186,7 +186,10 @@ class DigitClassifier:
     def probabilities(self, crops) -> np.ndarray:
         """N x 11 float32: probabilities of digits 0-9, then of "not a digit". One invoke of
         the model, and one of the second model for the crops it is unsure of."""
-        crops = _check_crops(crops)
+        return self._read(_check_crops(crops))
+
+    def _read(self, crops: np.ndarray) -> np.ndarray:
+        """`probabilities` of checked crops."""
         if len(crops) == 0:
             return np.zeros((0, NUM_CLASSES), np.float32)
         probs = self._model.probabilities(crops)
@@ -200,7 +203,7 @@ class DigitClassifier:
         """`probabilities`, then a second look at the crops read as a digit but still in doubt:
         their jittered copies, read by the first model, are averaged in (see LOOK_AGAIN_BELOW)."""
         crops = _check_crops(crops)
-        probs = self.probabilities(crops)
+        probs = self._read(crops)
         if len(probs) == 0 or self.look_again_below <= 0:
             return probs
         doubt = np.flatnonzero((probs.max(axis=1) < self.look_again_below)

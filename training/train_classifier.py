@@ -689,16 +689,10 @@ def export(model, rep_images, out_dir: Path, names: dict) -> tuple[Path, Path]:
     return int8_path, float_path
 
 
-def tflite_probabilities(path: Path, images):
-    """Run a .tflite model with LiteRT (the runtime the app uses): N x 11 probabilities."""
-    from realtime.classifier import DigitClassifier
-    return DigitClassifier(path).probabilities(images)
-
-
-def careful_probabilities(path: Path, images, second: Path | None = None, look_again=True):
-    """What `DigitClassifier.classify` reads: this model (and `second` as its second opinion),
-    looking again at the digits read in doubt (realtime.classifier.LOOK_AGAIN_BELOW); with
-    `look_again` False, the one reading the engine's segmentation uses."""
+def tflite_probabilities(path: Path, images, second: Path | None = None, look_again=False):
+    """Run a .tflite model with LiteRT (the runtime the app uses): N x 11 probabilities; with
+    `second` as its second opinion; with `look_again`, as `DigitClassifier.classify` reads
+    (realtime.classifier.LOOK_AGAIN_BELOW), else the one reading the engine's segmentation uses."""
     from realtime.classifier import DigitClassifier
     clf = DigitClassifier(path, second_model_path=second, look_again_below=None if look_again else 0)
     return clf.careful_probabilities(images)
@@ -712,11 +706,11 @@ def classify_metrics(int8_path: Path, data, second: Path | None) -> dict:
     """The engine-independent rows read as `classify` reads them: this model alone, and with
     `second` (the committed second opinion) beside it."""
     sets = {k: data[k] for k in CLASSIFY_SETS if k in data}
-    out = {"alone": evaluate(lambda x: careful_probabilities(int8_path, x), sets)}
+    out = {"alone": evaluate(lambda x: tflite_probabilities(int8_path, x, look_again=True), sets)}
     if second is not None:
-        out["pair_one_reading"] = evaluate(
-            lambda x: careful_probabilities(int8_path, x, second, look_again=False), sets)
-        out["pair"] = evaluate(lambda x: careful_probabilities(int8_path, x, second), sets)
+        out["pair_one_reading"] = evaluate(lambda x: tflite_probabilities(int8_path, x, second), sets)
+        out["pair"] = evaluate(lambda x: tflite_probabilities(int8_path, x, second, look_again=True),
+                               sets)
         out["second"] = second.name
     return out
 
