@@ -2,9 +2,11 @@
 ORAND-CAR-A (real bank-check amounts) and on synthetic camera pages.
 
     python -m realtime.evaluate --orand --synth 200        # prints the numbers
+    python -m realtime.evaluate --words 200                # numbers beside printed words
 
 Reusable pieces: `edit_distance`, `Score` (accumulates exact / CER / line count), and the runners
-`evaluate_orand(reader, dir)` and `evaluate_synth(reader, n, seed)`, which return a `Result`.
+`evaluate_orand(reader, dir)`, `evaluate_synth(reader, n, seed)` and `evaluate_labelled(reader, n,
+seed)`, which return a `Result`.
 """
 from __future__ import annotations
 
@@ -122,6 +124,18 @@ def orand_items(orand_dir: Path | str = DEFAULT_ORAND, limit: int | None = None,
     return items[:limit] if limit else items
 
 
+def _score_one_string(reader, image, truth: str, item: str, result: Result) -> None:
+    """Read `image` as one string (its lines joined, spaces ignored: punctuation and gaps are
+    not digits) and score it against `truth` in `result`, timed."""
+    t0 = time.perf_counter()
+    reading = reader.read(image)
+    result.times_ms.append((time.perf_counter() - t0) * 1000)
+    read = "".join(reading.lines).replace(" ", "")
+    predicted = [read] if read else []
+    if not result.score.add(predicted, [truth]):
+        result.errors.append((item, [truth], predicted))
+
+
 def evaluate_orand(reader, orand_dir: Path | str = DEFAULT_ORAND, limit: int | None = None,
                    progress: bool = True, split: str = "heldout") -> Result:
     """Read ORAND-CAR-A amounts (by default the images the classifier never saw); one line each,
@@ -131,14 +145,7 @@ def evaluate_orand(reader, orand_dir: Path | str = DEFAULT_ORAND, limit: int | N
     result = Result(f"orand-car-a ({split})", Score())
     items = orand_items(orand_dir, limit, split)
     for path, truth in _progress(items, "orand", len(items), progress):
-        image = load_image(path)
-        t0 = time.perf_counter()
-        reading = reader.read(image)
-        result.times_ms.append((time.perf_counter() - t0) * 1000)
-        read = "".join(reading.lines).replace(" ", "")
-        predicted = [read] if read else []
-        if not result.score.add(predicted, [truth]):
-            result.errors.append((path.name, [truth], predicted))
+        _score_one_string(reader, load_image(path), truth, path.name, result)
     return result
 
 
@@ -157,6 +164,18 @@ def evaluate_synth(reader, n: int = 200, seed: int = 0, progress: bool = True) -
     return result
 
 
+def evaluate_labelled(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
+    """Read `n` numbers written beside a printed word (realtime.synth.labelled_number): right
+    only when the reading is the number alone (spaces ignored), every letter left out."""
+    from realtime.synth import labelled_number
+
+    result = Result("numbers beside printed words", Score())
+    for s in _progress(range(seed, seed + n), "words", n, progress):
+        image, truth, word = labelled_number(s)
+        _score_one_string(reader, image, truth, f"{s} ({word})", result)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m realtime.evaluate", description=__doc__.split("\n")[0])
     ap.add_argument("--orand", action="store_true", help="evaluate on ORAND-CAR-A")
@@ -165,12 +184,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=ORAND_SPLITS, default="heldout",
                     help="ORAND images: held out from classifier training (default), train, all")
     ap.add_argument("--synth", type=int, default=0, metavar="N", help="evaluate on N synthetic pages")
-    ap.add_argument("--seed", type=int, default=0, help="first synthetic page seed")
+    ap.add_argument("--seed", type=int, default=0, help="first synthetic page (or word) seed")
+    ap.add_argument("--words", type=int, default=0, metavar="N",
+                    help="evaluate on N numbers beside printed words (a known weakness)")
     ap.add_argument("--model", default=None, help="model path (default: the committed model)")
     ap.add_argument("--errors", type=int, default=0, metavar="K", help="print the first K errors")
     ap.add_argument("--json", action="store_true", help="print results as JSON")
     args = ap.parse_args(argv)
-    if not args.orand and not args.synth:
+    if not args.orand and not args.synth and not args.words:
         args.orand, args.synth = True, 200
     from realtime.reader import DigitReader
 
@@ -180,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(evaluate_orand(reader, args.orand_dir, args.limit, split=args.split))
     if args.synth:
         results.append(evaluate_synth(reader, args.synth, args.seed))
+    if args.words:
+        results.append(evaluate_labelled(reader, args.words, args.seed))
     for r in results:
         if args.json:
             print(json.dumps({"name": r.name, **r.score.as_dict(), "median_ms": round(r.median_ms, 2)}))

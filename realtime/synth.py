@@ -372,6 +372,57 @@ def render_page(seed: int, source=None, with_ids: bool = False) -> Page:
     return Page(img, truth, float(tilt), ids, id_labels if with_ids else None)
 
 
+# Printed words written beside numbers on forms, meters and labels (some letters in them look
+# like digits: o, l, t, a). For `labelled_number`, a measure of what the engine makes of words.
+LABEL_WORDS = ("kWh", "Km", "NET", "Amount", "Total", "No.", "Tel", "Fax", "Max", "Min", "Room",
+               "Sum", "Item", "Weight", "Mean", "Rev", "Ref", "Nr", "Ave", "Hex", "Week", "Mark",
+               "Km/h", "Vat", "EUR")
+LABEL_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX,
+               cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_COMPLEX_SMALL)
+
+
+def labelled_number(seed: int) -> tuple[np.ndarray, str, str]:
+    """A printed word (LABEL_WORDS) before or after a handwritten number of 2-5 MNIST test
+    digits, on plain grey paper -> (BGR image, the number: the truth, the word)."""
+    rng = np.random.default_rng([seed, 20261205])
+    h, w = 220, 1000
+    paper = int(rng.integers(200, 250))
+    img = np.full((h, w), paper, np.float32)
+    digit_h = int(rng.integers(30, 70))
+    labels = [int(d) for d in rng.integers(0, 10, int(rng.integers(2, 6)))]
+    word = str(LABEL_WORDS[rng.integers(len(LABEL_WORDS))])
+    font = int(LABEL_FONTS[rng.integers(len(LABEL_FONTS))])
+    thickness = int(rng.integers(2, 5))
+    scale = cv2.getFontScaleFromHeight(font, digit_h, thickness)
+    (word_w, _), _ = cv2.getTextSize(word, font, scale, thickness)
+    base = 140
+    ink = np.zeros((h, w), np.float32)
+
+    def put_word(x: int) -> int:
+        printed = np.zeros((h, w), np.uint8)  # (putText draws on 8-bit images only)
+        cv2.putText(printed, word, (x, base), font, scale, 255, thickness, cv2.LINE_AA)
+        np.maximum(ink, printed / np.float32(255), out=ink)
+        return x + word_w
+
+    def put_number(x: int) -> int:
+        for label in labels:
+            glyph = digit_glyph(rng, label, digit_h)
+            paste_max(ink, glyph, x, base - digit_h)
+            x += glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
+        return x
+
+    x = 30
+    gap = lambda: int(rng.integers(digit_h // 2, 2 * digit_h))  # noqa: E731
+    if rng.random() < 0.6:
+        x = put_number(put_word(x) + gap())
+    else:
+        x = put_word(put_number(x) + gap())
+    img = img * (1 - ink) + 40 * ink
+    img = cv2.GaussianBlur(img, (0, 0), 0.8) + rng.normal(0, 4, img.shape)
+    image = cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    return image, "".join(map(str, labels)), word
+
+
 def contact_sheet(seeds, tile_w: int = 480, cols: int = 3, annotate=None) -> np.ndarray:
     """Pages side by side with their truth (and `annotate(page_image) -> image` if given)."""
     tiles = []

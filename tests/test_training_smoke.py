@@ -26,7 +26,9 @@ def test_training_smoke_end_to_end(tmp_path):
         pytest.skip(f"{TRAIN_PYTHON} cannot import tensorflow")
     out = tmp_path / "model"
     proc = subprocess.run(
-        [str(TRAIN_PYTHON), "training/train_classifier.py", "--smoke", "--out", str(out)],
+        # (--letters: the off-by-default letter non-digits, so that their path runs too)
+        [str(TRAIN_PYTHON), "training/train_classifier.py", "--smoke", "--letters", "60", "--out",
+         str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
@@ -37,6 +39,9 @@ def test_training_smoke_end_to_end(tmp_path):
     assert metrics["sha256"] in card and "--smoke" in card
     assert 0 <= metrics["classify"]["alone"]["mnist_test"]["accuracy"] <= 1
     assert "## Read through `DigitClassifier.classify`" in card
+    assert metrics["sources"]["generated_letter"] == 60
+    assert 0 <= metrics["int8"]["letter_heldout"]["rejected"] <= 1
+    assert "| held-out letters rejected (fonts not trained on) | 50 |" in card
 
     # the smoke model loads and runs in the app's runtime (LiteRT, no TensorFlow)
     from realtime.classifier import DigitClassifier
@@ -218,6 +223,10 @@ def test_recard_measures_the_classify_rows_of_the_committed_model(tmp_path, monk
     card = (tmp_path / "MODEL_CARD.md").read_text()
     assert "## Read through `DigitClassifier.classify`" in card
     assert tc.pct(c["pair"]["mnist_test"]["accuracy"]) in card
+    # the letters row (a set measured since 2026-12-05) is measured for a model trained before it
+    letters = metrics["int8"]["letter_heldout"]
+    assert letters["n"] == tc.LETTERS_HELDOUT and 0 < letters["rejected"] < 1
+    assert f"| held-out letters rejected (fonts not trained on) | {letters['n']} |" in card
 
 
 def test_recard_refuses_when_the_held_out_sets_do_not_match(tmp_path, monkeypatch, capsys):

@@ -14,6 +14,7 @@ import numpy as np
 from realtime.normalize import normalize_digit
 from training.augment import (
     binarize,
+    elastic,
     ink_crop,
     keep_grey_ink,
     photo_degrade,
@@ -210,3 +211,42 @@ def make_nondigit(rng: np.random.Generator, donors: np.ndarray,
         out = normalize_digit(img)
         if out.any():
             return out, kind
+
+
+# --- letters -----------------------------------------------------------------------------------
+# Words beside numbers ("Total", "kWh", "No.") are the non-digits a camera meets most on forms and
+# meters, and without letters in training the model read each one as some digit. Only letters
+# no handwritten digit resembles are rejected: o/O/D/Q (0), I/l/i/j/J/L/T (1, 7), Z/z (2),
+# S/s (5), b/G (6), B (8), g/q/a/P (9), r (a flagged 1), C/c/U/u/Y/y/t/f/d/p/h (open or partial shapes of
+# digits) are left out. Training draws them in some of OpenCV's Hershey faces; held-out sets
+# (and realtime.bench_data's "unseen kinds") in the others.
+LETTERS = "AEFHKMNRVWXekmnvwx"
+TRAIN_LETTER_FONTS = (cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_TRIPLEX,
+                      cv2.FONT_HERSHEY_COMPLEX_SMALL, cv2.FONT_HERSHEY_SCRIPT_COMPLEX)
+HELDOUT_LETTER_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX,
+                        cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
+
+
+def letter(rng: np.random.Generator, fonts=TRAIN_LETTER_FONTS) -> np.ndarray:
+    """One letter of LETTERS in one of `fonts` (upright or italic), at a random stroke width,
+    then slanted, stretched and warped like handwriting."""
+    font = int(fonts[rng.integers(len(fonts))]) | (cv2.FONT_ITALIC if rng.random() < 0.3 else 0)
+    scale = float(rng.uniform(1.5, 3.0))
+    thickness = int(rng.integers(1, 6))
+    canvas = _canvas(160, 160)
+    cv2.putText(canvas, str(rng.choice(list(LETTERS))), (30, 115), font, scale, 255, thickness,
+                cv2.LINE_AA)
+    img = random_affine(ink_crop(canvas, pad=2), rng, rotation=12, shear=0.3)
+    if rng.random() < 0.5:
+        img = elastic(img, rng)
+    return upscale_to_height(ink_crop(img), int(rng.integers(15, 90)))
+
+
+def make_letter(rng: np.random.Generator, fonts=TRAIN_LETTER_FONTS) -> np.ndarray:
+    """One normalized 28x28 letter sample, degraded and binarized like every other sample."""
+    while True:
+        img = photo_degrade(letter(rng, fonts), rng)
+        img = binarize(img, rng) if rng.random() < 0.85 else keep_grey_ink(img)
+        out = normalize_digit(img)
+        if out.any():
+            return out

@@ -57,6 +57,15 @@ ORAND_AUG_COPIES = 4          # augmented renderings per ORAND train crop
 ORAND_BINARIZATIONS = ((None, 12.0), (None, 7.0), (21, 18.0))  # (block, offset) variants
 NONDIGITS_TRAIN = 20000       # v2: 30000; the mined engine candidates below add real ones
 NONDIGITS_HELDOUT = 5000
+# Letters no digit resembles, trained as non-digits (training/nondigits.py; --letters N). Off: with
+# 8,000 ("vL", 2026-12-05, vH's recipe, 24 min) the model alone rejected 99.6 % of the held-out
+# letters (vH + v8: 65.3 %), but the engine still read every word beside a number as digits
+# (`python -m realtime.evaluate --words 200`: 0.0 % exact either way: it cuts a rejected word
+# into strokes that read as 1s and 7s), read the tuning pages no better (synthetic 5000-5599
+# 83.8 vs 84.0 %, ORAND training 91.6 vs 91.9 %) and MNIST validation through `classify` 3
+# digits worse.
+LETTERS_TRAIN = 0
+LETTERS_HELDOUT = 2000        # drawn in the fonts training does not use: the card's letters row
 ORAND_NONDIGIT_COPIES = 1     # augmented copies of each real non-digit component (plus clean)
 # The engine's own segmentation candidates (training/mine_pieces.py), labelled from the truth:
 # right pieces as their digit, merged pairs and fragments as not-a-digit. ORAND: the training
@@ -158,7 +167,8 @@ REPRESENTATIVE = 1000         # samples for int8 calibration
 NUM_CLASSES = 11
 NONDIGIT = 10
 # --smoke overrides
-SMOKE = dict(mnist_train=600, mnist_val=200, nondigits=300, nondigits_heldout=100, orand_images=40,
+SMOKE = dict(mnist_train=600, mnist_val=200, nondigits=300, nondigits_heldout=100, letters=0,
+             letters_heldout=50, orand_images=40,
              epochs=1, mnist_test=500, representative=50, mined_synth_pages=4,
              mined_synth_heldout_pages=2)
 # -----------------------------------------------------------------------------------------------
@@ -205,6 +215,8 @@ def parse_args(argv=None):
                         "followed by a 2x2 max-pool; default 16,16/32,32/64,64, with --second "
                         "16,16/48,48/64,64), e.g. 16/32,32/64,64")
     p.add_argument("--dense", type=int, default=None, help=f"override DENSE ({DENSE})")
+    p.add_argument("--letters", type=int, default=None, metavar="N",
+                   help=f"override LETTERS_TRAIN ({LETTERS_TRAIN}): letters trained as non-digits")
     p.add_argument("--ema", type=float, default=None, metavar="MOMENTUM",
                    help=f"override EMA_MOMENTUM ({EMA_MOMENTUM}): average the weights, e.g. 0.999")
     p.add_argument("--teachers", nargs="+", default=None, metavar="TFLITE",
@@ -259,6 +271,32 @@ def augment_many(glyphs, donors, seed, workers, desc, chunk=2000):
     jobs = [(glyphs[i * chunk:(i + 1) * chunk], donors, s) for i, s in enumerate(seeds)]
     parts = parallel_map(_aug_digit_chunk, jobs, workers, desc)
     return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.uint8)
+
+
+def _letter_chunk(args):
+    import numpy as np
+
+    from training.nondigits import make_letter
+    n, heldout, seed = args
+    from training import nondigits
+    fonts = nondigits.HELDOUT_LETTER_FONTS if heldout else nondigits.TRAIN_LETTER_FONTS
+    rng = np.random.default_rng(seed)
+    return np.array([make_letter(rng, fonts) for _ in range(n)], np.uint8).reshape(-1, 28, 28)
+
+
+def letters_many(n, heldout, seed, workers, desc, chunk=2000):
+    """n normalized letters (training/nondigits.py): training fonts, or with `heldout` the others."""
+    import numpy as np
+    sizes = [min(chunk, n - i) for i in range(0, n, chunk)]
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    parts = parallel_map(_letter_chunk, [(k, heldout, s) for k, s in zip(sizes, seeds, strict=True)],
+                         workers, desc)
+    return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.uint8)
+
+
+def heldout_letters(n: int, seed: int, workers: int):
+    """Letters held out of training: the held-out fonts, at another seed."""
+    return letters_many(n, True, seed + 700, workers, "held-out letters")
 
 
 def nondigits_many(n, donors, donor_labels, seed, workers, desc, chunk=2000):
@@ -411,6 +449,13 @@ def build_data(cfg, workers):
     sources["generated_nondigit"] = len(nd)
     data["nondigit_heldout"] = heldout_nondigits(cfg["nondigits_heldout"], x_val, y_val, SEED,
                                                  workers)
+    if cfg["letters"]:
+        letters = letters_many(cfg["letters"], False, SEED + 600, workers, "letters")
+        parts_x.append(letters)
+        parts_y.append(np.full(len(letters), NONDIGIT, np.int64))
+        parts_clean.append(np.zeros(len(letters), bool))
+        sources["generated_letter"] = len(letters)
+    data["letter_heldout"] = heldout_letters(cfg["letters_heldout"], SEED, workers)
 
     x = np.concatenate(parts_x)
     y = np.concatenate(parts_y)
@@ -699,7 +744,8 @@ def tflite_probabilities(path: Path, images, second: Path | None = None, look_ag
 
 
 # the sets whose rows do not depend on the engine of the day (the mined candidates do)
-CLASSIFY_SETS = ("test", "orand_heldout", "orand_nondigit_heldout", "nondigit_heldout")
+CLASSIFY_SETS = ("test", "orand_heldout", "orand_nondigit_heldout", "nondigit_heldout",
+                 "letter_heldout")
 
 
 def classify_metrics(int8_path: Path, data, second: Path | None) -> dict:
@@ -744,6 +790,10 @@ def evaluate(probs_fn, data) -> dict:
                          "digits_right": float((pred[dig] == my[dig]).mean()) if dig.any() else None,
                          "nondigits_rejected": (float((pred[~dig] == NONDIGIT).mean())
                                                 if (~dig).any() else None)}
+    if "letter_heldout" in data and len(data["letter_heldout"]):
+        letters = data["letter_heldout"]
+        res["letter_heldout"] = {"n": int(len(letters)),
+                                 "rejected": float((probs_fn(letters).argmax(1) == NONDIGIT).mean())}
     nd, kinds = data["nondigit_heldout"]
     rejected = probs_fn(nd).argmax(1) == NONDIGIT
     kinds = np.array(kinds)
@@ -819,6 +869,10 @@ def model_card(m: dict) -> str:
     lines += [
         f"| generated held-out non-digits rejected | {i8['nondigit_heldout']['n']} | "
         f"{pct(fl['nondigit_heldout']['rejected'])} | {pct(i8['nondigit_heldout']['rejected'])} |",
+        *([f"| held-out letters rejected (fonts not trained on) | {i8['letter_heldout']['n']} | "
+           f"{pct(fl['letter_heldout']['rejected']) if 'letter_heldout' in fl else '—'} | "
+           f"{pct(i8['letter_heldout']['rejected'])} |"]
+          if "letter_heldout" in i8 else []),
         "",
         f"Float − int8 gap on MNIST test: {100 * (fl['mnist_test']['accuracy'] - i8['mnist_test']['accuracy']):.2f} pt.",
         "",
@@ -926,6 +980,9 @@ def classify_card_rows(m: dict) -> list[str]:
                          lambda r: r["orand_nondigit_heldout_rejected"]))
     lines.append(row("generated held-out non-digits rejected", i8["nondigit_heldout"]["n"],
                      lambda r: r["nondigit_heldout"]["rejected"]))
+    if "letter_heldout" in c["alone"] and "letter_heldout" in i8:
+        lines.append(row("held-out letters rejected (fonts not trained on)", i8["letter_heldout"]["n"],
+                         lambda r: r["letter_heldout"]["rejected"]))
     return lines
 
 
@@ -987,6 +1044,7 @@ def recard(second: bool, workers: int) -> int:
         data.update(orand_heldout_sets(orand.split_by_image(orand.load_labels())[1]))
     elif m.get("orand_split"):
         print(f"WARNING: {orand.ORAND_DIR} missing: no ORAND rows", file=sys.stderr)
+    data["letter_heldout"] = heldout_letters(LETTERS_HELDOUT, m["seed"], workers)
     again = evaluate(lambda x: tflite_probabilities(int8_path, x), data)
     stored = m["int8"]
     for key, field in (("mnist_test", "accuracy"), ("orand_heldout", "accuracy"),
@@ -996,6 +1054,7 @@ def recard(second: bool, workers: int) -> int:
                   f"{stored[key][field]:.6f} in {metrics_path}: the held-out sets differ; "
                   "nothing written", file=sys.stderr)
             return 1
+    m["int8"]["letter_heldout"] = again["letter_heldout"]  # (a set added after some models)
     m["classify"] = classify_metrics(int8_path, data, committed_second(second))
     metrics_path.write_text(json.dumps(m, indent=2) + "\n")
     (OUT_DIR / names["card"]).write_text(model_card(m))
@@ -1045,9 +1104,11 @@ def main(argv=None) -> int:
     cfg = dict(mnist_val=MNIST_VAL, mnist_aug_copies=MNIST_AUG_COPIES, nondigits=NONDIGITS_TRAIN,
                nondigits_heldout=NONDIGITS_HELDOUT, epochs=EPOCHS, representative=REPRESENTATIVE,
                mined_synth_pages=MINED_SYNTH_PAGES,
-               mined_synth_heldout_pages=MINED_SYNTH_HELDOUT_PAGES)
+               mined_synth_heldout_pages=MINED_SYNTH_HELDOUT_PAGES,
+               letters=LETTERS_TRAIN if args.letters is None else args.letters,
+               letters_heldout=LETTERS_HELDOUT)
     if args.smoke:
-        cfg.update(SMOKE)
+        cfg.update(SMOKE if args.letters is None else {**SMOKE, "letters": args.letters})
     if args.epochs is not None:
         cfg["epochs"] = args.epochs
     out_dir = args.out or (Path(tempfile.mkdtemp(prefix="digits-smoke-")) if args.smoke else OUT_DIR)
