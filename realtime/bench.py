@@ -54,6 +54,7 @@ class BenchConfig:
     synth_pages: int = 200
     synth_seed: int = 1000  # first page seed: pages 1000.. are outside the 0..199 that
     # `python -m realtime.evaluate` uses by default while the engine is tuned
+    word_lines: int = 200  # numbers beside printed words (realtime.synth.labelled_number), seeds 0..
     tesseract: bool = True
     scaling_widths: tuple[int, ...] = (320, 640, 960, 1280, 1920, 2560)
     scaling_counts: tuple[int, ...] = (0, 5, 10, 20, 40, 80, 160)
@@ -67,7 +68,8 @@ class BenchConfig:
 
 FULL = BenchConfig()
 QUICK = BenchConfig(mnist_n=1000, nondigit_n=300, batch_sizes=(1, 16, 256), latency_min_s=0.05,
-                    orand_n=40, synth_pages=3, scaling_widths=(320, 1280), scaling_counts=(0, 20),
+                    orand_n=40, synth_pages=3, word_lines=3, scaling_widths=(320, 1280),
+                    scaling_counts=(0, 20),
                     scaling_repeats=1, live_frames=200, live_camera_s=1.0, worst_n=8)
 
 
@@ -82,6 +84,7 @@ class Components:
     tesseract: object | None = None  # TesseractReader-like with .read_many
     notes: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    make_labelled: Callable | None = None  # realtime.synth.labelled_number
 
 
 # --- machine and set-up -----------------------------------------------------------------------
@@ -210,9 +213,9 @@ def load_components(config: BenchConfig, models_dir: Path = MODELS) -> Component
         notes.append("No digits_int8_second.tflite in models/: the int8 model reads alone.")
     reader = DigitReader(classifier=next(iter(classifiers.values())))
     try:
-        from realtime.synth import make_page
+        from realtime.synth import labelled_number, make_page
     except ImportError:
-        make_page = None
+        make_page = labelled_number = None
         notes.append("realtime.synth is not in this checkout: synthetic pages skipped.")
     live = load_live(notes, models_dir)
     tess, versions = None, {}
@@ -222,7 +225,7 @@ def load_components(config: BenchConfig, models_dir: Path = MODELS) -> Component
         versions["tesseract"] = tesseract_version(binary)
     elif config.tesseract:
         notes.append("Tesseract is not installed (Debian: apt-get install tesseract-ocr): its column is skipped.")
-    return Components(classifiers, reader, make_page, live, tess, notes, versions)
+    return Components(classifiers, reader, make_page, live, tess, notes, versions, labelled_number)
 
 
 def load_live(notes: list[str], models_dir: Path = MODELS) -> Callable | None:
@@ -429,9 +432,10 @@ def match_digits(truth: list[tuple[int, tuple]], read: list[tuple[int, tuple]], 
 
 
 def official_lines(item: LabelledImage, lines: list[str]) -> list[str]:
-    """A reading's lines as realtime.evaluate scores them: ORAND amounts are one string (lines
-    joined, spaces dropped, as `evaluate_orand`); synthetic pages compare lines as they are."""
-    if item.kind == "orand":
+    """A reading's lines as realtime.evaluate scores them: ORAND amounts and numbers beside words
+    are one string (lines joined, spaces dropped, as `evaluate_orand`); synthetic pages compare
+    lines as they are."""
+    if item.kind in ("orand", "words"):
         joined = "".join(lines).replace(" ", "")
         return [joined] if joined else []
     return list(lines)
@@ -565,6 +569,15 @@ def synth_items(cfg: BenchConfig, make_page: Callable) -> list[LabelledImage]:
     return items
 
 
+def word_items(cfg: BenchConfig, make_labelled: Callable) -> list[LabelledImage]:
+    """Numbers beside printed words: the truth is the number alone, scored as one string."""
+    items = []
+    for seed in tqdm(range(cfg.word_lines), desc="words", leave=False):
+        image, number, word = make_labelled(seed)
+        items.append(LabelledImage(f"words_{seed} ({word})", image, [number], kind="words"))
+    return items
+
+
 def synth_item(seed: int, image: np.ndarray, lines) -> LabelledImage:
     """make_page's truth (strings, or objects with .text/.digits) -> LabelledImage."""
     texts, digits = [], []
@@ -653,6 +666,9 @@ def worst_misreads(items: list[LabelledImage], res: dict, n: int, out: Path, fna
     return path.name, rows
 
 
+WORDS_DATASET = "numbers beside printed words"
+
+
 def bench_engine(cfg: BenchConfig, comp: Components, out: Path) -> dict:
     res = {"datasets": {}, "plots": {}}
     datasets: list[tuple[str, list[LabelledImage], int]] = []
@@ -662,12 +678,15 @@ def bench_engine(cfg: BenchConfig, comp: Components, out: Path) -> dict:
         comp.notes.append(f"ORAND-CAR-A not found at {bench_data.ORAND_DIR}: real-data rows skipped.")
     if comp.make_page is not None and cfg.synth_pages:
         datasets.append(("synthetic pages", synth_items(cfg, comp.make_page), 6))
+    if comp.make_labelled is not None and cfg.word_lines:
+        datasets.append((WORDS_DATASET, word_items(cfg, comp.make_labelled), 7))
     for name, items, psm in tqdm(datasets, desc="engine datasets"):
         r = compare_readers(name, items, comp, psm)
-        key = "orand" if name.startswith("ORAND") else "synth"
-        n_worst = cfg.worst_n if key == "orand" else min(cfg.worst_n, 9)  # pages are big
+        key = "orand" if name.startswith("ORAND") else "words" if name == WORDS_DATASET else "synth"
+        n_worst = min(cfg.worst_n, 9) if key == "synth" else cfg.worst_n  # pages are big
         sheet, worst = worst_misreads(items, r, n_worst, out, f"worst_{key}.png",
-                                      f"{name}: our worst misreads", cols=4 if key == "orand" else 3)
+                                      f"{name}: our worst misreads",
+                                      cols={"orand": 4, "words": 2}.get(key, 3))
         r["plots"] = {"worst": sheet}
         r["worst"] = worst
         r["name"] = name
@@ -827,7 +846,11 @@ def engine_md(res: dict, notes: list[str]) -> str:
                       "(split by image with a fixed seed, `training/orand.py`; the same list as "
                       "`python -m realtime.evaluate --orand`).",
              "synth": "Synthetic camera pages from `realtime.synth.make_page` (MNIST test digits; "
-                      "seeds from 1000, outside the 0-199 used while tuning)."}
+                      "seeds from 1000, outside the 0-199 used while tuning).",
+             "words": "A printed word (kWh, Total, No., ...) before or after a handwritten number "
+                      "of 2-5 MNIST test digits (`realtime.synth.labelled_number`, seeds from 0; "
+                      "`python -m realtime.evaluate --words N`). Right only when the reading is the "
+                      "number alone: a known weakness (README, Known limits)."}
     for key, r in res["datasets"].items():
         (w0, h0), (w1, h1) = r["size_range"]
         psm = r["readers"].get("tesseract", {}).get("psm")

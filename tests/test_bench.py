@@ -23,7 +23,8 @@ from realtime.reading import Digit, Reading
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = bench.BenchConfig(mnist_n=120, nondigit_n=40, batch_sizes=(1, 8), latency_min_s=0.0,
-                         orand_n=6, synth_pages=2, scaling_widths=(160, 320), scaling_counts=(0, 3),
+                         orand_n=6, synth_pages=2, word_lines=3, scaling_widths=(160, 320),
+                         scaling_counts=(0, 3),
                          scaling_repeats=1, live_frames=5, live_camera_s=0.2, worst_n=4)
 
 
@@ -56,6 +57,11 @@ def fake_make_page(seed: int):
     rng = np.random.default_rng(seed)
     rows = ["".join(str(d) for d in rng.integers(0, 10, 4)) for _ in range(2)]
     return page_with_digits(rows), rows
+
+
+def fake_make_labelled(seed: int):
+    number = str(1000 + 7 * seed)
+    return page_with_digits([f"Km {number}"]), number, "Km"
 
 
 def fake_live(cfg):
@@ -154,7 +160,8 @@ def fake_components(tmp_notes=None) -> bench.Components:
     tess = TesseractReader(psm=6) if tesseract_path() else None
     return bench.Components(classifiers={"int8": clf, "float": InkClassifier()},
                             reader=NaiveReader(clf), make_page=fake_make_page, live=fake_live,
-                            tesseract=tess, notes=list(tmp_notes or []))
+                            tesseract=tess, notes=list(tmp_notes or []),
+                            make_labelled=fake_make_labelled)
 
 
 def assert_report(out: Path, results: dict, expect_sections: list[str]):
@@ -187,6 +194,19 @@ def test_tiny_run_with_stand_ins_writes_report_and_plots(tmp_path):
     assert "images read exactly" in headline
     if tesseract_path():
         assert "Tesseract 5" in md and "tesseract" in synth
+    # numbers beside words: one string per image, the number alone is the truth
+    words = data["engine"]["datasets"]["words"]
+    assert words["readers"]["ours"]["images"] == TINY.word_lines
+    assert "### numbers beside printed words" in md and "numbers beside printed words" in headline
+    assert (tmp_path / "bench" / "worst_words.png").exists()
+
+
+def test_numbers_beside_words_are_scored_as_the_number_alone():
+    item = bench.word_items(TINY, fake_make_labelled)[1]
+    assert item.lines == ["1007"] and item.kind == "words"
+    assert bench.official_lines(item, ["1 007"]) == ["1007"]
+    assert bench.score_item(item, Reading(lines=["1007"]))["exact"]
+    assert not bench.score_item(item, Reading(lines=["74", "1007"]))["exact"]
 
 
 def test_tiny_run_on_orand(tmp_path, orand_dir):
