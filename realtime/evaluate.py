@@ -1,5 +1,7 @@
-"""Scoring a reader: exact match, character error rate (edit distance), line-count accuracy, on
-ORAND-CAR-A (real bank-check amounts) and on synthetic camera pages.
+"""Score a reader: exact match, character error rate and line count on real and synthetic images.
+
+ORAND-CAR-A (real bank-check amounts), synthetic camera pages, and numbers beside printed words;
+the character error rate is the edit distance over the truth's characters.
 
     python -m realtime.evaluate --orand --synth 200        # prints the numbers
     python -m realtime.evaluate --words 200                # numbers beside printed words
