@@ -666,23 +666,20 @@ def worst_misreads(items: list[LabelledImage], res: dict, n: int, out: Path, fna
     return path.name, rows
 
 
-WORDS_DATASET = "numbers beside printed words"
-
-
 def bench_engine(cfg: BenchConfig, comp: Components, out: Path) -> dict:
     res = {"datasets": {}, "plots": {}}
-    datasets: list[tuple[str, list[LabelledImage], int]] = []
+    datasets: list[tuple[str, str, list[LabelledImage], int]] = []  # (key, name, items, psm)
     if bench_data.ORAND_DIR.joinpath("labels.jsonl").exists():
-        datasets.append(("ORAND-CAR-A held-out", bench_data.load_orand(limit=cfg.orand_n), 7))
+        datasets.append(("orand", "ORAND-CAR-A held-out", bench_data.load_orand(limit=cfg.orand_n), 7))
     else:
         comp.notes.append(f"ORAND-CAR-A not found at {bench_data.ORAND_DIR}: real-data rows skipped.")
     if comp.make_page is not None and cfg.synth_pages:
-        datasets.append(("synthetic pages", synth_items(cfg, comp.make_page), 6))
+        datasets.append(("synth", "synthetic pages", synth_items(cfg, comp.make_page), 6))
     if comp.make_labelled is not None and cfg.word_lines:
-        datasets.append((WORDS_DATASET, word_items(cfg, comp.make_labelled), 7))
-    for name, items, psm in tqdm(datasets, desc="engine datasets"):
+        datasets.append(("words", "numbers beside printed words",
+                         word_items(cfg, comp.make_labelled), 7))
+    for key, name, items, psm in tqdm(datasets, desc="engine datasets"):
         r = compare_readers(name, items, comp, psm)
-        key = "orand" if name.startswith("ORAND") else "words" if name == WORDS_DATASET else "synth"
         n_worst = min(cfg.worst_n, 9) if key == "synth" else cfg.worst_n  # pages are big
         sheet, worst = worst_misreads(items, r, n_worst, out, f"worst_{key}.png",
                                       f"{name}: our worst misreads",

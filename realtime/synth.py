@@ -411,12 +411,13 @@ def labelled_number(seed: int) -> tuple[np.ndarray, str, str]:
             x += glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
         return x
 
-    x = 30
-    gap = lambda: int(rng.integers(digit_h // 2, 2 * digit_h))  # noqa: E731
+    def gap() -> int:  # (drawn after what stands before it: the seeds' images stay as they were)
+        return int(rng.integers(digit_h // 2, 2 * digit_h))
+
     if rng.random() < 0.6:
-        x = put_number(put_word(x) + gap())
+        put_number(put_word(30) + gap())
     else:
-        x = put_word(put_number(x) + gap())
+        put_word(put_number(30) + gap())
     img = img * (1 - ink) + 40 * ink
     img = cv2.GaussianBlur(img, (0, 0), 0.8) + rng.normal(0, 4, img.shape)
     image = cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)

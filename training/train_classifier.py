@@ -277,33 +277,35 @@ def _letter_chunk(args):
     import numpy as np
 
     from training.nondigits import make_letter
-    n, heldout, seed = args
-    from training import nondigits
-    fonts = nondigits.HELDOUT_LETTER_FONTS if heldout else nondigits.TRAIN_LETTER_FONTS
+    n, fonts, seed = args
     rng = np.random.default_rng(seed)
     return np.array([make_letter(rng, fonts) for _ in range(n)], np.uint8).reshape(-1, 28, 28)
 
 
-def letters_many(n, heldout, seed, workers, desc, chunk=2000):
-    """n normalized letters (training/nondigits.py): training fonts, or with `heldout` the others."""
+def seeded_chunks(n: int, seed: int, chunk: int) -> list[tuple[int, object]]:
+    """(size, seed sequence) of each worker's share of `n` generated samples."""
     import numpy as np
     sizes = [min(chunk, n - i) for i in range(0, n, chunk)]
-    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
-    parts = parallel_map(_letter_chunk, [(k, heldout, s) for k, s in zip(sizes, seeds, strict=True)],
+    return list(zip(sizes, np.random.SeedSequence(seed).spawn(len(sizes)), strict=True))
+
+
+def letters_many(n, fonts, seed, workers, desc, chunk=2000):
+    """n normalized letters (training/nondigits.py) drawn in `fonts`."""
+    import numpy as np
+    parts = parallel_map(_letter_chunk, [(k, fonts, s) for k, s in seeded_chunks(n, seed, chunk)],
                          workers, desc)
     return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.uint8)
 
 
 def heldout_letters(n: int, seed: int, workers: int):
     """Letters held out of training: the held-out fonts, at another seed."""
-    return letters_many(n, True, seed + 700, workers, "held-out letters")
+    from training.nondigits import HELDOUT_LETTER_FONTS
+    return letters_many(n, HELDOUT_LETTER_FONTS, seed + 700, workers, "held-out letters")
 
 
 def nondigits_many(n, donors, donor_labels, seed, workers, desc, chunk=2000):
     import numpy as np
-    sizes = [min(chunk, n - i) for i in range(0, n, chunk)]
-    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
-    jobs = [(k, donors, donor_labels, s) for k, s in zip(sizes, seeds, strict=True)]
+    jobs = [(k, donors, donor_labels, s) for k, s in seeded_chunks(n, seed, chunk)]
     parts = parallel_map(_nondigit_chunk, jobs, workers, desc)
     crops = np.concatenate([p[0] for p in parts])
     kinds = [k for p in parts for k in p[1]]
@@ -372,7 +374,7 @@ def build_data(cfg, workers):
     """All arrays: train (x, y), validation, and the held-out evaluation sets."""
     import numpy as np
 
-    from training import mnist, orand
+    from training import mnist, nondigits, orand
     rng = np.random.default_rng(MNIST_SPLIT_SEED)
     x_all, y_all, train_idx, val_idx = mnist_split(cfg["mnist_val"], rng)
     if cfg.get("mnist_train"):
@@ -450,7 +452,8 @@ def build_data(cfg, workers):
     data["nondigit_heldout"] = heldout_nondigits(cfg["nondigits_heldout"], x_val, y_val, SEED,
                                                  workers)
     if cfg["letters"]:
-        letters = letters_many(cfg["letters"], False, SEED + 600, workers, "letters")
+        letters = letters_many(cfg["letters"], nondigits.TRAIN_LETTER_FONTS, SEED + 600, workers,
+                               "letters")
         parts_x.append(letters)
         parts_y.append(np.full(len(letters), NONDIGIT, np.int64))
         parts_clean.append(np.zeros(len(letters), bool))
