@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 TRAIN_VENV := .venv-train
 
-.PHONY: run test bench train train-second lint
+.PHONY: run test bench train train-second train-letters lint
 
 $(VENV)/.app-installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,3 +44,7 @@ train: $(TRAIN_VENV)/.installed
 # ... and models/digits_int8_second.tflite, the second opinion asked about unsure crops.
 train-second: $(TRAIN_VENV)/.installed
 	$(TRAIN_VENV)/bin/python training/train_classifier.py --second
+
+# ... and models/letters_int8.tflite, the printed-letter detector (a form's labels are not read).
+train-letters: $(TRAIN_VENV)/.installed
+	$(TRAIN_VENV)/bin/python training/train_letters.py

@@ -63,20 +63,21 @@ class ModelLoadError(RuntimeError):
     """The model file is missing or is not a usable digit model; the message names the path."""
 
 
-def _load_interpreter(path: Path, num_threads: int) -> Interpreter:
+def _load_interpreter(path: Path, num_threads: int, classes: int = NUM_CLASSES,
+                      what: str = "digit model") -> Interpreter:
     if not path.is_file():
-        raise ModelLoadError(f"digit model not found: {path}")
+        raise ModelLoadError(f"{what} not found: {path}")
     try:
         interp = Interpreter(model_path=str(path), num_threads=num_threads)
         interp.allocate_tensors()
     except Exception as e:  # LiteRT raises ValueError/RuntimeError for a bad flatbuffer
-        raise ModelLoadError(f"cannot load digit model {path}: {e}") from e
+        raise ModelLoadError(f"cannot load {what} {path}: {e}") from e
     inp = interp.get_input_details()[0]
     out = interp.get_output_details()[0]
-    if tuple(inp["shape"][1:]) != (CROP_SIZE, CROP_SIZE, 1) or out["shape"][-1] != NUM_CLASSES:
+    if tuple(inp["shape"][1:]) != (CROP_SIZE, CROP_SIZE, 1) or out["shape"][-1] != classes:
         raise ModelLoadError(
-            f"{path} is not a digit model: input {tuple(inp['shape'])}, output {tuple(out['shape'])}"
-            f" (expected N x {CROP_SIZE} x {CROP_SIZE} x 1 -> N x {NUM_CLASSES})")
+            f"{path} is not a {what}: input {tuple(inp['shape'])}, output {tuple(out['shape'])}"
+            f" (expected N x {CROP_SIZE} x {CROP_SIZE} x 1 -> N x {classes})")
     return interp
 
 
@@ -107,9 +108,11 @@ def _check_crops(crops) -> np.ndarray:
 class _Model:
     """One LiteRT interpreter guarded by a lock; the input is resized to each batch size."""
 
-    def __init__(self, path: Path, num_threads: int):
+    def __init__(self, path: Path, num_threads: int, classes: int = NUM_CLASSES,
+                 what: str = "digit model"):
         self.path = path
-        self._interp = _load_interpreter(path, num_threads)
+        self.classes = classes
+        self._interp = _load_interpreter(path, num_threads, classes, what)
         self._in = self._interp.get_input_details()[0]
         self._out = self._interp.get_output_details()[0]
         self._batch = int(self._in["shape"][0])
@@ -134,7 +137,7 @@ class _Model:
         return ((raw.astype(np.float32) - zero) * scale).astype(np.float32)
 
     def probabilities(self, crops: np.ndarray) -> np.ndarray:
-        """Checked N x 28 x 28 uint8 (N > 0) -> N x 11 float32, in one invoke."""
+        """Checked N x 28 x 28 uint8 (N > 0) -> N x classes float32, in one invoke."""
         n = len(crops)
         x = self._quantize_input(crops)
         with self._lock:
@@ -146,7 +149,7 @@ class _Model:
             self._interp.invoke()
             raw = self._interp.get_tensor(self._out["index"]).copy()
             self.crops_read += n
-        return self._dequantize_output(raw.reshape(n, NUM_CLASSES))
+        return self._dequantize_output(raw.reshape(n, self.classes))
 
 
 class DigitClassifier:

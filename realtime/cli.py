@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--model", default=None, help="model path (default: the committed model)")
     rd.add_argument("--min-confidence", type=parse_confidence, default=None, metavar="P",
                     help="drop digits read with a confidence below P (0-1)")
+    rd.add_argument("--keep-words", action="store_true",
+                    help="read printed words as digits too (by default a group with a printed "
+                         "letter, like a form's label, is left out)")
     return ap
 
 
@@ -153,6 +156,8 @@ def read_command(args) -> int:
     settings = {}
     if args.min_confidence is not None:
         settings["min_confidence"] = args.min_confidence
+    if args.keep_words:
+        settings["drop_words"] = False
     try:
         with quiet_native_stderr():
             reader = DigitReader(args.model, **settings)

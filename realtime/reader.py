@@ -29,6 +29,7 @@ FEW_MARKS = 8
 # streaks read as 1s. Paper is the likelier page, so a dark guess in doubt is not checked
 # (a dark page whose shadow read as four sure "chalk" digits would have lost its two).
 SURE_DIGIT = 0.9
+LETTER_ASK_BELOW = 0.99
 
 
 def ink_is_dark(gray: np.ndarray, polarity: str = "auto") -> bool:
@@ -86,6 +87,8 @@ class Settings:
     polarity: str = "auto"               # ink vs paper: 'auto' | 'dark_on_light' | 'light_on_dark'
     num_threads: int = 1                 # classifier threads
     second_opinion: bool = True          # ask the committed second model about unsure crops
+    drop_words: bool = True              # leave out groups with a printed letter (a form's label)
+    letter_confidence: float = 0.99      # ... a unit the letter model calls a letter this surely
 
 
 class DigitReader:
@@ -96,7 +99,7 @@ class DigitReader:
     committed model with its second opinion, see realtime.classifier).
     """
 
-    def __init__(self, model_path=None, classifier=None, **settings):
+    def __init__(self, model_path=None, classifier=None, letter_detector=None, **settings):
         names = {f.name for f in fields(Settings)}
         unknown = set(settings) - names
         if unknown:
@@ -113,6 +116,11 @@ class DigitReader:
                 model_path, num_threads=self.settings.num_threads,
                 second_opinion_below=None if self.settings.second_opinion else 0.0)
         self.classifier = classifier
+        if letter_detector is None and self.settings.drop_words:
+            from realtime.letters import LetterDetector
+
+            letter_detector = LetterDetector(num_threads=self.settings.num_threads)
+        self.letter_detector = letter_detector if self.settings.drop_words else None
 
     def read(self, image) -> Reading:
         """Any ndarray image -> Reading (never raises for odd pixel values or sizes)."""
@@ -162,6 +170,7 @@ class DigitReader:
         book, plans, lefts, rights = self._plan_lines(comps, clock, contrast=contrast)
 
         probs = self._classify(book, 0)
+        letter_boxes = self._letter_units(book, plans, probs)
         clock.lap("classify")
 
         # second pass: merges and cuts only where the whole-unit reading is in doubt
@@ -183,9 +192,26 @@ class DigitReader:
         clock.lap("classify")
 
         lines, digits = self._assemble(plans, book, probs, book.tilt, scale, shape,
-                                       np.stack([lefts, rights], axis=1))
+                                       np.stack([lefts, rights], axis=1), letter_boxes)
         clock.lap("assemble")
         return lines, digits, marks
+
+    def _letter_units(self, book, plans, probs) -> np.ndarray:
+        """Boxes (working px, k x 4) of the units the letter model calls a printed letter at
+        letter_confidence or more (none without a letter detector). Units the digit model
+        reads as a sure digit (LETTER_ASK_BELOW) are not asked about."""
+        if self.letter_detector is None:
+            return np.zeros((0, 4), np.int64)
+        units = [(u, p) for plan in plans for u, p in zip(plan.units, plan.single, strict=True)
+                 if p is not None and book.pieces[p].crop is not None
+                 and probs[p, :sg.NON_DIGIT].max() < LETTER_ASK_BELOW]
+        if not units:
+            return np.zeros((0, 4), np.int64)
+        p_letter = self.letter_detector.letter_probabilities(
+            np.stack([book.pieces[p].crop for _, p in units]))
+        sure = [u for (u, _), pl in zip(units, p_letter, strict=True)
+                if pl >= self.settings.letter_confidence]
+        return book.comps.boxes[sure].astype(np.int64).reshape(-1, 4)
 
     def _plan_lines(self, comps, clock, extend=None, contrast=None) -> tuple:
         """Stroke components -> (PieceBook, one LinePlan per line with each unit read whole,
@@ -303,10 +329,11 @@ class DigitReader:
             return [], set()  # ... and so is one blob alone on its line, cut into unsure "digits"
         return kept, used
 
-    def _assemble(self, plans, book, probs, tilt, scale, shape, extents=None):
+    def _assemble(self, plans, book, probs, tilt, scale, shape, extents=None, letter_boxes=None):
         """Chosen pieces -> Digit objects (input pixels) and line strings with spaces.
         `extents`: each component's (left, right) along its line; a line's components split
-        the gaps between its digits (see ln.space_after)."""
+        the gaps between its digits (see ln.space_after). A group (digits between spaces)
+        with a digit read from a unit in `letter_boxes` is a printed word: left out."""
         s = self.settings
         lines: list[str] = []
         digits: list[Digit] = []
@@ -333,6 +360,10 @@ class DigitReader:
             kept = [kept[i] for i in order]
             along = along[order]
             kept, along, spaces = self._drop_isolated_specks(kept, along, line_h, marks)
+            if letter_boxes is not None and len(letter_boxes) and kept:
+                word = word_digits(kept, along, ln.median_of(centres[:, 1].tolist()), line_h,
+                                   tilt, letter_boxes)
+                kept, spaces = without_words(kept, along, spaces, word)
             if not kept:
                 continue
             text = []
@@ -344,6 +375,71 @@ class DigitReader:
             lines.append("".join(text))
             li += 1
         return lines, digits
+
+
+# A printed word's letters stand closer together than this (x the line height; the digits of
+# a handwritten number are written h/8 to h/3 apart): the digits read from a printed letter's
+# unit, and those read from the letters beside it (an "o" or an "l", which read as digits even to
+# the letter model), are left out together, up to a gap this wide.
+WORD_GAP = 0.4
+# A letter's unit belongs to a line when its centre is this near the line's (x line height).
+WORD_ON_LINE = 0.6
+# A handwritten digit can look like a letter on its own (a 4 with a closed top like an "A", a
+# flat-topped 5 like an "E"); a printed word has more than one letter, or reads as unsure
+# digits. So a run of digits with a single letter unit is a word only when its digits were read
+# at under this mean confidence.
+WORD_MEAN_CONFIDENCE = 0.85
+
+
+def word_digits(kept, along: np.ndarray, line_y: float, line_h: float, tilt: float,
+                letter_boxes: np.ndarray) -> np.ndarray:
+    """Per digit of a line (left to right, `along` its de-rotated centres, `line_y` the line's
+    de-rotated height): was it read from a printed word? Those within WORD_GAP line heights of
+    a printed letter's unit (working-px `letter_boxes`) on this line, or of another such digit."""
+    word = np.zeros(len(kept), bool)
+    if not len(letter_boxes) or not len(kept):
+        return word
+    lb = letter_boxes.astype(np.float64)
+    centres = ln.derotate(np.stack([lb[:, 0] + lb[:, 2] / 2, lb[:, 1] + lb[:, 3] / 2], axis=1), tilt)
+    on_line = np.abs(centres[:, 1] - line_y) <= WORD_ON_LINE * line_h
+    if not on_line.any():
+        return word
+    # (left, right, digit index or -1 for a letter's unit), swept left to right in runs
+    half = np.array([k[2][2] for k in kept], np.float64) / 2
+    items = [(c - w, c + w, j) for j, (c, w) in enumerate(zip(along, half, strict=True))]
+    items += [(c - w / 2, c + w / 2, -1) for c, w in zip(centres[on_line, 0], lb[on_line, 2], strict=True)]
+    items.sort()
+    run: list[int] = []
+    run_right, letters = -np.inf, 0
+    for left, right, j in items + [(np.inf, np.inf, -2)]:
+        if left - run_right >= WORD_GAP * line_h:
+            if letters >= 2 or (letters == 1 and run and np.mean([kept[i][1] for i in run])
+                                < WORD_MEAN_CONFIDENCE):
+                word[run] = True
+            run, run_right, letters = [], -np.inf, 0
+        if j >= 0:
+            run.append(j)
+        letters += j == -1
+        run_right = max(run_right, right)
+    return word
+
+
+def without_words(kept, along: np.ndarray, spaces: np.ndarray, word: np.ndarray):
+    """A line's digits (left to right) and the spaces between them, less those read from a
+    printed word (`word`, see word_digits) -> (kept, spaces); where a word stood between two
+    digits left, there is a space."""
+    if not word.any():
+        return kept, spaces
+    out, gaps, gone = [], [], False
+    for j, k in enumerate(kept):
+        if word[j]:
+            gone = True
+            continue
+        if out:
+            gaps.append(bool(gone or spaces[j - 1]))
+        out.append(k)
+        gone = False
+    return out, np.array(gaps, bool)
 
 
 def line_spaces(kept, along: np.ndarray, line_h: float, space_factor: float,

@@ -45,13 +45,15 @@ class AppSettings:
     show_boxes: bool = True
     show_labels: bool = True
     show_stats: bool = False
+    drop_words: bool = Settings.drop_words
 
 
 # --------------------------------------------------------------------------- the reader
 
 def reader_kwargs(settings: AppSettings) -> dict:
     """The app's settings as DigitReader keyword arguments."""
-    return {"min_confidence": float(settings.min_confidence), "polarity": settings.polarity}
+    return {"min_confidence": float(settings.min_confidence), "polarity": settings.polarity,
+            "drop_words": bool(settings.drop_words)}
 
 
 @st.cache_resource(show_spinner="Loading the digit model...")
@@ -84,7 +86,12 @@ def session_reader(settings: AppSettings):
     key = tuple(sorted(kwargs.items()))
     state = st.session_state
     if state.get("reader_key") != key or state.get("reader") is None:
-        state["reader"] = DigitReader(classifier=classifier, **kwargs)
+        try:
+            state["reader"] = DigitReader(classifier=classifier, **kwargs)
+        except Exception as e:  # noqa: BLE001 - ModelLoadError of the letter model
+            return None, (f"The printed-letter model could not be loaded: {e}. Restore "
+                          f"`models/letters_int8.tflite` from git, rebuild it with `make "
+                          f"train-letters`, or untick \"Leave out printed words\".")
         state["reader_key"] = key
     return state["reader"], None
 
@@ -188,6 +195,10 @@ def sidebar_settings() -> AppSettings:
         polarity = st.radio(
             "Ink", list(POLARITIES), format_func=POLARITIES.get,
             help="Auto decides per image whether the ink is darker or lighter than the paper.")
+        drop_words = st.checkbox(
+            "Leave out printed words", value=AppSettings.drop_words,
+            help="A group of marks with a printed letter in it (a form's label such as "
+                 "\"Qty\" or \"kWh\") is not read as digits.")
         show_boxes = st.checkbox("Show boxes", value=True)
         show_labels = st.checkbox("Show labels", value=True)
         show_stats = st.checkbox("Show live stats (fps, detection time)", value=False)
@@ -195,7 +206,7 @@ def sidebar_settings() -> AppSettings:
                    ":orange[yellow] to :green[green] (sure).")
         st.caption("Private by default: frames and uploads stay in this server's memory and "
                    "are never written to disk.")
-    return AppSettings(min_confidence, polarity, show_boxes, show_labels, show_stats)
+    return AppSettings(min_confidence, polarity, show_boxes, show_labels, show_stats, drop_words)
 
 
 # --------------------------------------------------------------------------- result panel

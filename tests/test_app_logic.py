@@ -155,3 +155,11 @@ def test_app_confidence_default_is_the_engines():
     from realtime.ui import AppSettings
 
     assert AppSettings().min_confidence == Settings().min_confidence
+
+
+def test_app_leaves_out_printed_words_by_default_and_passes_the_setting_on():
+    from realtime.reader import Settings
+    from realtime.ui import AppSettings, reader_kwargs
+
+    assert AppSettings().drop_words is Settings().drop_words is True
+    assert reader_kwargs(AppSettings(drop_words=False))["drop_words"] is False

@@ -148,3 +148,17 @@ def test_min_confidence_outside_0_1_is_refused(good_png, value):
     out = run_cli("--min-confidence", value, path)
     assert out.returncode == 2
     assert "between 0 and 1" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_printed_words_are_left_out_unless_keep_words(tmp_path):
+    """A form's label beside a number: read without it by default, with it as digits on
+    --keep-words (the old behaviour, for whoever wants every mark)."""
+    from realtime.synth import labelled_number
+    image, number, _ = labelled_number(1)
+    path = tmp_path / "label.png"
+    cv2.imwrite(str(path), image)
+    default = run_cli(path)
+    kept = run_cli("--keep-words", path)
+    assert default.returncode == kept.returncode == 0, default.stderr + kept.stderr
+    assert "".join(default.stdout.split()) == number
+    assert len("".join(kept.stdout.split())) > len(number)

@@ -50,6 +50,28 @@ def test_training_smoke_end_to_end(tmp_path):
         assert labels.shape == (3,) and conf.shape == (3,)
 
 
+@pytest.mark.slow
+def test_letter_detector_training_smoke_end_to_end(tmp_path):
+    """training/train_letters.py --smoke: mines, trains, exports, measures and writes a card
+    that the runtime's LetterDetector loads."""
+    if not TRAIN_PYTHON.exists():
+        pytest.skip(f"no training venv at {TRAIN_PYTHON} (TensorFlow): `make train` creates it")
+    out = tmp_path / "letters"
+    proc = subprocess.run([str(TRAIN_PYTHON), "training/train_letters.py", "--smoke", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads((out / "metrics_letters.json").read_text())
+    assert metrics["counts"]["word_line_letters"] > 0 and metrics["counts"]["touching_pairs"] == 100
+    held = metrics["eval"]["heldout_word_lines"]
+    assert held["n_letters"] > 0 and 0 <= held["0.9"]["letters_flagged"] <= 1
+    card = (out / "MODEL_CARD_letters.md").read_text()
+    assert metrics["sha256"] in card and "train_letters.py --smoke" in card
+
+    from realtime.letters import LetterDetector
+    p = LetterDetector(out / "letters_int8.tflite").letter_probabilities(np.zeros((2, 28, 28), np.uint8))
+    assert p.shape == (2,)
+
+
 def test_second_opinion_run_writes_the_files_the_runtime_loads():
     """`--second` must not overwrite the first model, and must write what DigitClassifier
     loads as its second opinion."""

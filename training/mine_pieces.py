@@ -62,23 +62,35 @@ class Candidates:
     scale: float             # input px -> working px
 
 
-def candidate_pieces(image: np.ndarray, settings: rd.Settings | None = None) -> Candidates | None:
-    """All the crops the engine could classify for `image`: each unit, every merge of close
-    neighbours and every cut of every unit wide enough to hold two digits (the engine makes
-    only those around doubtful units)."""
+def engine_components(image: np.ndarray, settings: rd.Settings | None = None):
+    """The reading engine's stroke components of `image`, as it reads them (working size,
+    ruled lines out, specks dropped) -> (a reader with no classifier, components, the ink
+    contrast map, input px -> working px scale), or None when there are none."""
     s = settings or rd.Settings()
-    reader = rd.DigitReader(classifier=_NoClassifier(), **vars(s))
+    reader = rd.DigitReader(classifier=_NoClassifier(), **{**vars(s), "drop_words": False})
     gray = im.to_gray(image)
     if min(gray.shape) < 4:
         return None
     scale = im.working_scale(gray.shape, s.max_side)
     work = im.to_working(gray, scale)
     dark = rd.ink_is_dark(work, s.polarity)
-    clock = rd._Clock({})
-    comps, typical, contrast = reader._ink_components(work, dark, clock)
+    comps, typical, contrast = reader._ink_components(work, dark, rd._Clock({}))
     comps = cp.drop_specks(comps, typical)
     if len(comps) == 0:
         return None
+    return reader, comps, contrast, scale
+
+
+def candidate_pieces(image: np.ndarray, settings: rd.Settings | None = None) -> Candidates | None:
+    """All the crops the engine could classify for `image`: each unit, every merge of close
+    neighbours and every cut of every unit wide enough to hold two digits (the engine makes
+    only those around doubtful units)."""
+    s = settings or rd.Settings()
+    found = engine_components(image, s)
+    if found is None:
+        return None
+    reader, comps, contrast, scale = found
+    clock = rd._Clock({})
 
     def every_alternative(book, plan, lefts, rights):
         unit_w = comps.boxes[plan.units, 2]

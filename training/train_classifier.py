@@ -713,7 +713,9 @@ def recalibrate_batch_norm(model, x, batch):
 
 # ---------------------------------------------------------------- export & evaluate -----------
 
-def export(model, rep_images, out_dir: Path, names: dict) -> tuple[Path, Path]:
+def int8_tflite(model, rep_images) -> bytes:
+    """A Keras model that outputs probabilities -> full-integer int8 .tflite (uint8 in and out),
+    calibrated on `rep_images` (N x 28 x 28)."""
     import numpy as np
     import tensorflow as tf
 
@@ -721,19 +723,25 @@ def export(model, rep_images, out_dir: Path, names: dict) -> tuple[Path, Path]:
         for img in rep_images:
             yield [img[None, :, :, None].astype(np.float32)]
 
-    # the exported models output probabilities (softmax), so uint8 outputs are meaningful
-    model = probabilities_model(model)
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    float_path = out_dir / names["float"]
-    float_path.write_bytes(conv.convert())
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.representative_dataset = representative
     conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     conv.inference_input_type = tf.uint8
     conv.inference_output_type = tf.uint8
+    return conv.convert()
+
+
+def export(model, rep_images, out_dir: Path, names: dict) -> tuple[Path, Path]:
+    import tensorflow as tf
+
+    # the exported models output probabilities (softmax), so uint8 outputs are meaningful
+    model = probabilities_model(model)
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    float_path = out_dir / names["float"]
+    float_path.write_bytes(conv.convert())
     int8_path = out_dir / names["model"]
-    int8_path.write_bytes(conv.convert())
+    int8_path.write_bytes(int8_tflite(model, rep_images))
     return int8_path, float_path
 
 
