@@ -847,7 +847,8 @@ def engine_md(res: dict, notes: list[str]) -> str:
              "words": "A printed word (kWh, Total, No., ...) before or after a handwritten number "
                       "of 2-5 MNIST test digits (`realtime.synth.labelled_number`, seeds from 0; "
                       "`python -m realtime.evaluate --words N`). Right only when the reading is the "
-                      "number alone: a known weakness (README, Known limits)."}
+                      "number alone. Neither these words nor these fonts (OpenCV's Hershey faces) "
+                      "are in the printed-letter detector's training (README)."}
     for key, r in res["datasets"].items():
         (w0, h0), (w1, h1) = r["size_range"]
         psm = r["readers"].get("tesseract", {}).get("psm")

@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--synth", type=int, default=0, metavar="N", help="evaluate on N synthetic pages")
     ap.add_argument("--seed", type=int, default=0, help="first synthetic page (or word) seed")
     ap.add_argument("--words", type=int, default=0, metavar="N",
-                    help="evaluate on N numbers beside printed words (a known weakness)")
+                    help="evaluate on N numbers beside printed words (right when the word is left out)")
     ap.add_argument("--model", default=None, help="model path (default: the committed model)")
     ap.add_argument("--errors", type=int, default=0, metavar="K", help="print the first K errors")
     ap.add_argument("--json", action="store_true", help="print results as JSON")
