@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from realtime.live import draw_digits
+from realtime.overlay import draw_words
 from realtime.reading import Reading
 
 # The cropper shows the image at most this many pixels wide/high; boxes come back in those units.
@@ -97,8 +98,12 @@ def confidence_rows(reading: Reading) -> list[dict]:
 
 def annotate(image: np.ndarray, reading: Reading, show_boxes: bool = True,
              show_labels: bool = True) -> np.ndarray:
-    """An annotated BGR copy (the input is left untouched)."""
-    return draw_digits(image.copy(), reading.digits, show_boxes, show_labels)
+    """An annotated BGR copy (the input is left untouched); printed words left out get grey
+    boxes."""
+    out = image.copy()
+    if show_boxes:
+        draw_words(out, reading.words)
+    return draw_digits(out, reading.digits, show_boxes, show_labels)
 
 
 def png_bytes(bgr: np.ndarray) -> bytes:

@@ -22,6 +22,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from realtime.overlay import draw_words
 from realtime.reading import Digit, Reading
 
 
@@ -249,6 +250,7 @@ class Overlay:
     lines: tuple[str, ...] = ()
     detection: int = 0          # which detection produced it (0 = none yet)
     source_frame: int = 0       # sequence number of the frame that detection read
+    words: tuple = ()           # boxes of the printed words that detection left out
 
 
 @dataclass(frozen=True)
@@ -437,6 +439,8 @@ class LiveProcessor:
             if cached_overlay is not overlay or cached_shape != bgr.shape:
                 spots = label_layout(bgr.shape, overlay.digits)
                 self._labels = (overlay, bgr.shape, spots)
+        if self.show_boxes and overlay.words:
+            draw_words(out, overlay.words, _label_style(out.shape)[0])
         draw_digits(out, overlay.digits, self.show_boxes, self.show_labels, spots)
         self._overlay_ms.append((time.perf_counter() - start) * 1000)
         return out
@@ -509,7 +513,8 @@ class LiveProcessor:
         now = time.perf_counter()
         self._detect_ms.append((now - start) * 1000)
         self._detect_stamps.append(self._clock())
-        self._overlay = Overlay(tuple(digits), tuple(lines), self._overlay.detection + 1, seq)
+        self._overlay = Overlay(tuple(digits), tuple(lines), self._overlay.detection + 1, seq,
+                                tuple(reading.words))
 
     # ---- control and state (called from the Streamlit script thread)
 

@@ -12,6 +12,15 @@ from realtime.image import to_uint8
 from realtime.reading import Reading
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
+WORD_COLOUR = (160, 160, 160)  # BGR grey: a printed word the engine left out
+
+
+def draw_words(image: np.ndarray, boxes, thickness: int = 1) -> np.ndarray:
+    """Grey boxes IN PLACE around the printed words a reading left out (Reading.words)."""
+    for x, y, w, h in boxes:
+        cv2.rectangle(image, (int(x), int(y)), (int(x + w - 1), int(y + h - 1)), WORD_COLOUR,
+                      thickness)
+    return image
 
 
 def confidence_colour(conf: float) -> tuple[int, int, int]:
@@ -83,10 +92,11 @@ def label_spots(boxes: list[tuple[int, int, int, int]], sizes: list[tuple[int, i
 def draw(image: np.ndarray, reading: Reading, show_lines: bool = True) -> np.ndarray:
     """Annotated BGR copy of `image` (the input of `reading`)."""
     out = as_bgr(image)
-    if not reading.digits:
-        return out
     h_img, w_img = out.shape[:2]
     thick = max(1, round(min(h_img, w_img) / 400))
+    draw_words(out, reading.words, thick)
+    if not reading.digits:
+        return out
     line_first: dict[int, tuple[int, int, int, int]] = {}  # leftmost box of each line
     line_last: dict[int, tuple[int, int, int, int]] = {}   # ... and rightmost
     scales = [max(0.35, min(2.0, d.box[3] / 40)) for d in reading.digits]

@@ -138,7 +138,7 @@ class DigitReader:
 
         dark, in_doubt = ink_polarity(work, s.polarity)
         auto = s.polarity == "auto"
-        lines, digits, marks = self._read_working(work, dark, scale, gray.shape, clock)
+        lines, digits, marks, words = self._read_working(work, dark, scale, gray.shape, clock)
         if auto and marks <= FEW_COMPONENTS:
             # next to nothing found: with a few small digits on a page, a hard shadow's edge
             # can outvote the ink in the polarity guess. Read the other sign too, and keep it
@@ -147,22 +147,23 @@ class DigitReader:
             # edge gave way to twelve unsure digits along the edge.)
             other = self._read_working(work, not dark, scale, gray.shape, clock)
             if (sure_over_unsure(other[1]), other[2]) > (sure_over_unsure(digits), marks):
-                lines, digits = other[0], other[1]
+                lines, digits, words = other[0], other[1], other[3]
         elif auto and not lines and FEW_COMPONENTS < marks <= FEW_MARKS:
             # ink found but nothing read: a hard shadow across a page of a few digits can
             # outvote the ink in the polarity guess; read the other sign too
-            lines, digits, _ = self._read_working(work, not dark, scale, gray.shape, clock)
+            lines, digits, _, words = self._read_working(work, not dark, scale, gray.shape, clock)
         elif auto and in_doubt and not dark:
             # a chalk guess in doubt: read it as paper too (see SURE_DIGIT)
             paper = self._read_working(work, True, scale, gray.shape, clock)
             if sure_digits(paper[1]) >= max(1, sure_digits(digits)):
-                lines, digits = paper[0], paper[1]
-        return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size)
+                lines, digits, words = paper[0], paper[1], paper[3]
+        return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size,
+                       words=words)
 
     def _read_working(self, work: np.ndarray, dark: bool, scale: float,
-                      shape, clock) -> tuple[list[str], list[Digit], int]:
+                      shape, clock) -> tuple[list[str], list[Digit], int, list]:
         """Working gray image, ink polarity -> (lines, digits, how many marks of that polarity
-        were found)."""
+        were found, boxes of the printed words left out)."""
         s = self.settings
         comps, typical, contrast = self._ink_components(work, dark, clock)
         marks = len(comps)
@@ -191,10 +192,10 @@ class DigitReader:
         probs = np.concatenate([probs, self._classify(book, n_first)])
         clock.lap("classify")
 
-        lines, digits = self._assemble(plans, book, probs, book.tilt, scale, shape,
-                                       np.stack([lefts, rights], axis=1), letter_boxes)
+        lines, digits, words = self._assemble(plans, book, probs, book.tilt, scale, shape,
+                                              np.stack([lefts, rights], axis=1), letter_boxes)
         clock.lap("assemble")
-        return lines, digits, marks
+        return lines, digits, marks, words
 
     def _letter_units(self, book, plans, probs) -> np.ndarray:
         """Boxes (working px, k x 4) of the units the letter model calls a printed letter at
@@ -330,13 +331,15 @@ class DigitReader:
         return kept, used
 
     def _assemble(self, plans, book, probs, tilt, scale, shape, extents=None, letter_boxes=None):
-        """Chosen pieces -> Digit objects (input pixels) and line strings with spaces.
+        """Chosen pieces -> (line strings with spaces, Digit objects, boxes of the printed words
+        left out; boxes in input pixels).
         `extents`: each component's (left, right) along its line; a line's components split
         the gaps between its digits (see ln.space_after). A group (digits between spaces)
         with a digit read from a unit in `letter_boxes` is a printed word: left out."""
         s = self.settings
         lines: list[str] = []
         digits: list[Digit] = []
+        words: list[tuple[int, int, int, int]] = []
         line_records = []
         for plan in plans:
             kept, used = self._line_read(plan, book, probs, s.digit_bonus)
@@ -363,6 +366,7 @@ class DigitReader:
             if letter_boxes is not None and len(letter_boxes) and kept:
                 word = word_digits(kept, along, ln.median_of(centres[:, 1].tolist()), line_h,
                                    tilt, letter_boxes)
+                words += [_to_input(b, scale, shape) for b in word_boxes(kept, word, letter_boxes)]
                 kept, spaces = without_words(kept, along, spaces, word)
             if not kept:
                 continue
@@ -374,7 +378,7 @@ class DigitReader:
                 digits.append(Digit(label, conf, _to_input(box, scale, shape), li))
             lines.append("".join(text))
             li += 1
-        return lines, digits
+        return lines, digits, words
 
 
 # A printed word's letters stand closer together than this (x the line height; the digits of
@@ -422,6 +426,29 @@ def word_digits(kept, along: np.ndarray, line_y: float, line_h: float, tilt: flo
         letters += j == -1
         run_right = max(run_right, right)
     return word
+
+
+def word_boxes(kept, word: np.ndarray, letter_boxes: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """One box (x, y, w, h, working px) per run of word digits (word_digits), grown over the
+    printed letters' units it overlaps."""
+    boxes = []
+    j = 0
+    while j < len(kept):
+        if not word[j]:
+            j += 1
+            continue
+        k = j
+        while k + 1 < len(kept) and word[k + 1]:
+            k += 1
+        xs = [b for _, _, b in kept[j:k + 1]]
+        x0, y0 = min(b[0] for b in xs), min(b[1] for b in xs)
+        x1, y1 = max(b[0] + b[2] for b in xs), max(b[1] + b[3] for b in xs)
+        for lx, ly, lw, lh in letter_boxes.tolist():
+            if lx < x1 and x0 < lx + lw and ly < y1 and y0 < ly + lh:
+                x0, y0, x1, y1 = min(x0, lx), min(y0, ly), max(x1, lx + lw), max(y1, ly + lh)
+        boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
+        j = k + 1
+    return boxes
 
 
 def without_words(kept, along: np.ndarray, spaces: np.ndarray, word: np.ndarray):

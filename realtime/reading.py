@@ -26,6 +26,8 @@ class Reading:
     digits: list[Digit] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     image_size: tuple[int, int] = (0, 0)  # (width, height) of the input
+    # (x, y, w, h) in input pixels of each printed word left out (DigitReader's drop_words)
+    words: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -40,6 +42,7 @@ class Reading:
             "text": self.text,
             "digits": [d.to_dict() for d in self.digits],
             "image_size": list(self.image_size),
+            "words": [list(b) for b in self.words],
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
         }
 

@@ -281,6 +281,11 @@ def result_panel(reader, image: np.ndarray, source: str, settings: AppSettings, 
                            icon=":material/data_object:")
         st.download_button("Text", logic.result_text(reading), f"{stem}_digits.txt", "text/plain",
                            key=f"{key}-dl-txt", on_click="ignore", icon=":material/notes:")
+        if reading.words:
+            n = len(reading.words)
+            st.caption(f"{n} printed word{'s' if n > 1 else ''} left out (grey box"
+                       f"{'es' if n > 1 else ''}): untick \"Leave out printed words\" in the "
+                       "sidebar to read them as digits.")
         total = reading.timings_ms.get("total")
         if total is not None:
             st.caption(f"Read in {total:.0f} ms")

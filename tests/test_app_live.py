@@ -736,3 +736,25 @@ def test_consent_checks_wait_longer_for_a_busy_browser(monkeypatch):
     monkeypatch.setattr(aioice.stun, "RETRY_RTO", 3.0)
     allow_slow_stun_answers()
     assert aioice.stun.RETRY_RTO == 3.0
+
+
+def test_live_view_boxes_the_printed_words_a_detection_left_out(processors):
+    """The frame callback draws the latest detection's left-out words in grey (with boxes on)."""
+    from realtime.overlay import WORD_COLOUR
+
+    class WordReader:
+        def read(self, image):
+            return Reading(lines=["7"], digits=[digit(7, (10, 10, 20, 30))],
+                           image_size=image.shape[1::-1], words=[(60, 10, 40, 30)])
+
+    proc = LiveProcessor(WordReader(), DigitTracker(min_hits=1))
+    processors.append(proc)
+    frame = np.full((120, 160, 3), 255, np.uint8)
+    proc.process(frame)
+    assert wait_until(lambda: proc.overlay.detection >= 1)
+    assert proc.overlay.words == ((60, 10, 40, 30),)
+    out = proc.process(frame)
+    assert (out[10, 60:100] == WORD_COLOUR).all(axis=1).mean() > 0.9
+    proc.show_boxes = False
+    assert not (proc.process(frame)[10, 60:100] == WORD_COLOUR).all(axis=1).any()
+    proc.stop()

@@ -137,3 +137,19 @@ def test_result_json_download_content(fake_model):
     data = json.loads(app_logic.result_json(reading, "page.png", (0, 0, 640, 360)))
     assert data["lines"] == PAGE_LINES and len(data["digits"]) == 8
 
+
+
+def test_printed_label_is_left_out_and_said_so_and_the_setting_brings_it_back():
+    """The real models: a form's printed label beside a number is left out, a caption says so,
+    and unticking "Leave out printed words" reads it as digits again."""
+    from realtime.synth import labelled_number
+    image, number, _ = labelled_number(0)
+    at = uploaded_app("form.png", png_of(image))
+    assert not at.exception and not at.error
+    assert "".join(at.code[0].value.split()) == number
+    assert any("1 printed word left out" in c.value for c in at.caption)
+    box = next(c for c in at.checkbox if c.label == "Leave out printed words")
+    box.uncheck().run()
+    assert not at.exception
+    assert len("".join(at.code[0].value.split())) > len(number)
+    assert not any("printed word" in c.value and "left out" in c.value for c in at.caption)

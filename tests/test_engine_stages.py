@@ -1971,7 +1971,7 @@ def test_a_line_lost_to_an_unsure_blob_is_read_again_at_no_digit_price():
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[0]]
     assert reader._line_digits(plan, book, probs, -1.0) == []
     plans = [plan]
-    lines, _ = reader._assemble(plans, book, probs, 0.0, 1.0, labels.shape)
+    lines, _, _ = reader._assemble(plans, book, probs, 0.0, 1.0, labels.shape)
     assert lines == ["17"]
 
 

@@ -169,3 +169,24 @@ def test_reader_letter_detector_can_be_replaced_or_switched_off():
     assert "".join(everything.text.split()) == number != "".join(off.text.split())
     assert len(everything.digits) == len(number)
     assert rd.DigitReader(drop_words=False).letter_detector is None
+
+
+def test_reading_names_where_the_words_left_out_were_and_annotations_show_them():
+    from realtime.app_logic import annotate
+    from realtime.overlay import WORD_COLOUR, draw
+
+    image, number, word = labelled_number(0)
+    reading = rd.DigitReader().read(image)
+    assert "".join(reading.text.split()) == number and len(reading.words) == 1
+    x, y, w, h = reading.words[0]
+    assert 0 <= x and x + w <= image.shape[1] and 0 <= y and y + h <= image.shape[0]
+    for d in reading.digits:  # the word's box is apart from the number's digits
+        dx, _, dw, _ = d.box
+        assert dx + dw <= x or x + w <= dx
+    assert reading.to_dict()["words"] == [list(reading.words[0])]
+    assert rd.DigitReader(drop_words=False).read(image).words == []
+    for annotated in (draw(image, reading), annotate(image, reading)):
+        edge = annotated[y, x:x + w]
+        assert (edge == WORD_COLOUR).all(axis=1).mean() > 0.9
+    plain = annotate(image, reading, show_boxes=False)
+    assert not (plain[y, x:x + w] == WORD_COLOUR).all(axis=1).any()
