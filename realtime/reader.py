@@ -365,7 +365,7 @@ class DigitReader:
             kept, along, spaces = self._drop_isolated_specks(kept, along, line_h, marks)
             if letter_boxes is not None and len(letter_boxes) and kept:
                 word = word_digits(kept, along, ln.median_of(centres[:, 1].tolist()), line_h,
-                                   tilt, letter_boxes)
+                                   tilt, letter_boxes, marks)
                 words += [_to_input(b, scale, shape) for b in word_boxes(kept, word, letter_boxes)]
                 kept, spaces = without_words(kept, along, spaces, word)
             if not kept:
@@ -396,10 +396,13 @@ WORD_MEAN_CONFIDENCE = 0.85
 
 
 def word_digits(kept, along: np.ndarray, line_y: float, line_h: float, tilt: float,
-                letter_boxes: np.ndarray) -> np.ndarray:
+                letter_boxes: np.ndarray, marks: np.ndarray | None = None) -> np.ndarray:
     """Per digit of a line (left to right, `along` its de-rotated centres, `line_y` the line's
     de-rotated height): was it read from a printed word? Those within WORD_GAP line heights of
-    a printed letter's unit (working-px `letter_boxes`) on this line, or of another such digit."""
+    a printed letter's unit (working-px `letter_boxes`) on this line, or of another such digit
+    or of one of the line's other strokes (`marks`, m x 2 left and right along the line: a
+    letter the digit model read as no digit), in a run with two letter units or one among
+    unsure digits (WORD_MEAN_CONFIDENCE)."""
     word = np.zeros(len(kept), bool)
     if not len(letter_boxes) or not len(kept):
         return word
@@ -412,6 +415,8 @@ def word_digits(kept, along: np.ndarray, line_y: float, line_h: float, tilt: flo
     half = np.array([k[2][2] for k in kept], np.float64) / 2
     items = [(c - w, c + w, j) for j, (c, w) in enumerate(zip(along, half, strict=True))]
     items += [(c - w / 2, c + w / 2, -1) for c, w in zip(centres[on_line, 0], lb[on_line, 2], strict=True)]
+    if marks is not None:  # the line's other strokes (a letter read as no digit) bridge gaps
+        items += [(float(a), float(b), -3) for a, b in marks]
     items.sort()
     run: list[int] = []
     run_right, letters = -np.inf, 0

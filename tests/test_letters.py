@@ -190,3 +190,15 @@ def test_reading_names_where_the_words_left_out_were_and_annotations_show_them()
         assert (edge == WORD_COLOUR).all(axis=1).mean() > 0.9
     plain = annotate(image, reading, show_boxes=False)
     assert not (plain[y, x:x + w] == WORD_COLOUR).all(axis=1).any()
+
+
+def test_strokes_read_as_no_digit_bridge_the_letters_of_one_word():
+    """"Mark": the "r" reads as no digit, leaving a gap between "Ma" and "k" wider than
+    WORD_GAP; the line's other strokes bridge it, so the two letter units make one word."""
+    kept = _kept(0, 12, 60, 72, 120, 132)
+    letters = np.array([[0, 0, 10, 20], [60, 0, 10, 20]])
+    apart = rd.word_digits(kept, _along(kept), 10.0, 20.0, 0.0, letters)
+    assert not apart.any()  # each letter alone among sure digits: kept
+    r_stroke = np.array([[24.0, 58.0]])
+    joined = rd.word_digits(kept, _along(kept), 10.0, 20.0, 0.0, letters, r_stroke)
+    assert joined.tolist() == [True, True, True, True, False, False]
