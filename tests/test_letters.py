@@ -104,7 +104,7 @@ def test_digits_near_a_letter_unit_go_with_it_up_to_a_wide_gap():
     letters = np.array([[0, 0, 20, 20]])
     word = rd.word_digits(kept, _along(kept), 10.0, 20.0, 0.0, letters)
     assert word.tolist() == [True, True, False, False]
-    out, spaces = rd.without_words(kept, _along(kept), np.zeros(3, bool), word)
+    out, spaces = rd.without_words(kept, np.zeros(3, bool), word)
     assert [b[0] for _, _, b in out] == [60, 72] and spaces.tolist() == [False]
 
 
@@ -113,7 +113,7 @@ def test_a_word_between_two_numbers_leaves_a_space_and_other_lines_are_untouched
     letters = np.array([[40, 0, 22, 20]])
     word = rd.word_digits(kept, _along(kept), 10.0, 20.0, 0.0, letters)
     assert word.tolist() == [False, False, True, True, False, False]
-    out, spaces = rd.without_words(kept, _along(kept), np.zeros(5, bool), word)
+    out, spaces = rd.without_words(kept, np.zeros(5, bool), word)
     assert [b[0] for _, _, b in out] == [0, 12, 80, 92]
     assert spaces.tolist() == [False, True, False]
     # the same letter unit on another line (its centre 3 line heights lower) changes nothing

@@ -5,8 +5,8 @@ must not read such a word as digits. This makes the training data of the printed
 detector (training/train_letters.py): lines with a printed word (TrueType fonts drawn with
 Pillow) before or after a number, handwritten (MNIST *training* digits) or printed; each
 unit (stroke component) the engine finds is labelled "letter" when nearly all its ink is the
-word's, "not a letter" when nearly all of it is the number's or no truth's (noise, paper), and
-left out when mixed. The crops are the engine's own (`PieceBook`, `normalize_digit`).
+word's and at least half of it letters no digit looks like (not LOOKALIKES), "not a letter"
+when nearly all of it is the number's or no truth's (noise, paper), and left out otherwise. The crops are the engine's own (`PieceBook`, `normalize_digit`).
 
 The benchmark's and evaluate's lines (`realtime.synth.labelled_number`) use other words
 (`LABEL_WORDS`) in other fonts (OpenCV's Hershey faces), so they measure what was not trained.
@@ -111,9 +111,7 @@ def word_line(rng: np.random.Generator, source) -> tuple[np.ndarray, np.ndarray,
     if rng.random() < P_PRINTED_NUMBER:
         digits = [draw_text("".join(map(str, labels)), font, digit_h)[0]]
     else:
-        digits = []
-        for label in labels:
-            digits.append(digit_glyph(rng, label, digit_h, source))
+        digits = [digit_glyph(rng, label, digit_h, source) for label in labels]
     touching = rng.random() < P_TOUCHING
     word_ink = np.zeros((h, w), np.float32)
     lookalike_ink = np.zeros((h, w), np.float32)
