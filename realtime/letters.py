@@ -5,9 +5,10 @@
 
 A printed label beside a handwritten number ("Qty 12", "kWh 4521") is not part of the number,
 but the digit classifier reads its letters as digits. The reading engine asks this small model
-(training/train_letters.py) about each unit it reads whole, and drops a space-separated group
-of digits read from a unit that is a sure printed letter (realtime/reader.py). LiteRT only;
-thread-safe like the digit classifier (one interpreter behind a lock).
+(training/train_letters.py) about each unit the digit model does not read as a sure digit, and
+leaves out the digits read from a printed word: those near a unit that is a sure printed letter
+(realtime/reader.py, word_digits). LiteRT only; thread-safe like the digit classifier (one
+interpreter behind a lock).
 """
 from __future__ import annotations
 

@@ -64,6 +64,14 @@ def shared_classifier(model_path: str | None):
     return DigitClassifier(model_path)
 
 
+@st.cache_resource(show_spinner="Loading the printed-letter model...")
+def shared_letter_detector(model_path: str):
+    """One printed-letter detector for all sessions (its interpreter is behind a lock too)."""
+    from realtime.letters import LetterDetector
+
+    return LetterDetector(model_path)
+
+
 def model_path_setting() -> str | None:
     return os.environ.get(MODEL_ENV_VAR) or None
 
@@ -86,12 +94,18 @@ def session_reader(settings: AppSettings):
     key = tuple(sorted(kwargs.items()))
     state = st.session_state
     if state.get("reader_key") != key or state.get("reader") is None:
-        try:
-            state["reader"] = DigitReader(classifier=classifier, **kwargs)
-        except Exception as e:  # noqa: BLE001 - ModelLoadError of the letter model
-            return None, (f"The printed-letter model could not be loaded: {e}. Restore "
-                          f"`models/letters_int8.tflite` from git, rebuild it with `make "
-                          f"train-letters`, or untick \"Leave out printed words\".")
+        letter_detector = None
+        if kwargs["drop_words"]:
+            try:
+                from realtime import letters
+
+                letter_detector = shared_letter_detector(str(letters.DEFAULT_LETTER_MODEL))
+            except Exception as e:  # noqa: BLE001 - ModelLoadError and whatever LiteRT raises
+                return None, (f"The printed-letter model could not be loaded: {e}. Restore "
+                              f"`models/letters_int8.tflite` from git, rebuild it with `make "
+                              f"train-letters`, or untick \"Leave out printed words\".")
+        state["reader"] = DigitReader(classifier=classifier, letter_detector=letter_detector,
+                                      **kwargs)
         state["reader_key"] = key
     return state["reader"], None
 
@@ -197,8 +211,8 @@ def sidebar_settings() -> AppSettings:
             help="Auto decides per image whether the ink is darker or lighter than the paper.")
         drop_words = st.checkbox(
             "Leave out printed words", value=AppSettings.drop_words,
-            help="A group of marks with a printed letter in it (a form's label such as "
-                 "\"Qty\" or \"kWh\") is not read as digits.")
+            help="A printed word (a form's label such as \"Qty\" or \"kWh\") is not read "
+                 "as digits; it is shown in a grey box.")
         show_boxes = st.checkbox("Show boxes", value=True)
         show_labels = st.checkbox("Show labels", value=True)
         show_stats = st.checkbox("Show live stats (fps, detection time)", value=False)

@@ -188,12 +188,17 @@ def render_glyph(glyph28: np.ndarray, rng: np.random.Generator, height: int | No
     return big
 
 
+def photographed(img: np.ndarray, rng: np.random.Generator, p_binarize: float = P_BINARIZE) -> np.ndarray:
+    """Through a camera (photo_degrade), then as the engine sees it: binarized, or (1 - p_binarize
+    of the time) its grey ink kept."""
+    img = photo_degrade(img, rng)
+    return binarize(img, rng) if rng.random() < p_binarize else keep_grey_ink(img)
+
+
 def augment_digit(glyph28: np.ndarray, rng: np.random.Generator,
                   donor28: np.ndarray | None = None) -> np.ndarray:
     """One training sample: MNIST glyph -> what `normalize_digit` returns in the engine."""
-    big = render_glyph(glyph28, rng)
-    big = photo_degrade(big, rng)
-    big = binarize(big, rng) if rng.random() < P_BINARIZE else keep_grey_ink(big)
+    big = photographed(render_glyph(glyph28, rng), rng)
     if donor28 is not None and rng.random() < P_FRAGMENT:
         donor = donor28 if big.max() < 255 else np.where(donor28 > 100, 255, 0).astype(np.uint8)
         big = add_edge_fragment(big, donor, rng)

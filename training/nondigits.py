@@ -13,15 +13,15 @@ import numpy as np
 
 from realtime.normalize import normalize_digit
 from training.augment import (
-    binarize,
     elastic,
     ink_crop,
-    keep_grey_ink,
-    photo_degrade,
+    photographed,
     random_affine,
     render_glyph,
     upscale_to_height,
 )
+
+NONDIGIT_BINARIZE = 0.85  # share of generated non-digits (and letters) binarized; the rest grey
 
 # Halves that still look like a digit are NOT non-digits (top of an 8 is a 0, a cut 1 is a 1,
 # the right part of a 4 or 9 is a 1, ...). (digit, side) pairs listed here are never used.
@@ -206,9 +206,7 @@ def make_nondigit(rng: np.random.Generator, donors: np.ndarray,
         if kind in ("dot", "comma", "dash", "noise_blob", "guilloche"):
             img = random_affine(cv2.copyMakeBorder(img, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0),
                                 rng, rotation=10, shear=0.2, aspect=(0.8, 1.25))
-        img = photo_degrade(img, rng)
-        img = binarize(img, rng) if rng.random() < 0.85 else keep_grey_ink(img)
-        out = normalize_digit(img)
+        out = normalize_digit(photographed(img, rng, NONDIGIT_BINARIZE))
         if out.any():
             return out, kind
 
@@ -245,8 +243,6 @@ def letter(rng: np.random.Generator, fonts=TRAIN_LETTER_FONTS) -> np.ndarray:
 def make_letter(rng: np.random.Generator, fonts=TRAIN_LETTER_FONTS) -> np.ndarray:
     """One normalized 28x28 letter sample, degraded and binarized like every other sample."""
     while True:
-        img = photo_degrade(letter(rng, fonts), rng)
-        img = binarize(img, rng) if rng.random() < 0.85 else keep_grey_ink(img)
-        out = normalize_digit(img)
+        out = normalize_digit(photographed(letter(rng, fonts), rng, NONDIGIT_BINARIZE))
         if out.any():
             return out

@@ -118,13 +118,13 @@ def _touching_chunk(seeds):
     import numpy as np
 
     from realtime.normalize import normalize_digit
-    from training import augment, nondigits
+    from training import nondigits
+    from training.augment import photographed
     images, _ = _mnist_source()
     crops = []
     for s in seeds:
         rng = np.random.default_rng([int(s), TOUCHING_SEED])
-        img = augment.photo_degrade(nondigits.touching_pair(rng, images), rng)
-        img = augment.binarize(img, rng) if rng.random() < 0.85 else augment.keep_grey_ink(img)
+        img = photographed(nondigits.touching_pair(rng, images), rng, nondigits.NONDIGIT_BINARIZE)
         crops.append(normalize_digit(img))
     return np.stack(crops), np.zeros(len(crops), np.int64)
 
