@@ -1,14 +1,16 @@
 """Score a reader: exact match, character error rate and line count on real and synthetic images.
 
-ORAND-CAR-A (real bank-check amounts), synthetic camera pages, and numbers beside printed words;
+ORAND-CAR-A (real bank-check amounts), synthetic camera pages, numbers beside printed words and
+photographed forms;
 the character error rate is the edit distance over the truth's characters.
 
     python -m realtime.evaluate --orand --synth 200        # prints the numbers
     python -m realtime.evaluate --words 200                # numbers beside printed words
+    python -m realtime.evaluate --forms 200                # numbers on printed forms
 
 Reusable pieces: `edit_distance`, `Score` (accumulates exact / CER / line count), and the runners
-`evaluate_orand(reader, dir)`, `evaluate_synth(reader, n, seed)` and `evaluate_labelled(reader, n,
-seed)`, which return a `Result`.
+`evaluate_orand(reader, dir)`, `evaluate_synth(reader, n, seed)`, `evaluate_labelled(reader, n,
+seed)` and `evaluate_forms(reader, n, seed)`, which return a `Result`.
 """
 from __future__ import annotations
 
@@ -178,6 +180,22 @@ def evaluate_labelled(reader, n: int = 200, seed: int = 0, progress: bool = True
     return result
 
 
+def evaluate_forms(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
+    """Read `n` photographed forms (realtime.synth.form_page): right only when the reading is
+    the handwritten numbers alone, line by line, none of the printed text read as digits."""
+    from realtime.synth import form_page
+
+    result = Result("numbers on printed forms", Score())
+    for s in _progress(range(seed, seed + n), "forms", n, progress):
+        image, truth = form_page(s)
+        t0 = time.perf_counter()
+        reading = reader.read(image)
+        result.times_ms.append((time.perf_counter() - t0) * 1000)
+        if not result.score.add(reading.lines, truth):
+            result.errors.append((str(s), truth, reading.lines))
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m realtime.evaluate", description=__doc__.split("\n")[0])
     ap.add_argument("--orand", action="store_true", help="evaluate on ORAND-CAR-A")
@@ -189,11 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="first synthetic page (or word) seed")
     ap.add_argument("--words", type=int, default=0, metavar="N",
                     help="evaluate on N numbers beside printed words (right when the word is left out)")
+    ap.add_argument("--forms", type=int, default=0, metavar="N",
+                    help="evaluate on N photographed forms (right when no printed text is read)")
     ap.add_argument("--model", default=None, help="model path (default: the committed model)")
     ap.add_argument("--errors", type=int, default=0, metavar="K", help="print the first K errors")
     ap.add_argument("--json", action="store_true", help="print results as JSON")
     args = ap.parse_args(argv)
-    if not args.orand and not args.synth and not args.words:
+    if not args.orand and not args.synth and not args.words and not args.forms:
         args.orand, args.synth = True, 200
     from realtime.reader import DigitReader
 
@@ -205,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(evaluate_synth(reader, args.synth, args.seed))
     if args.words:
         results.append(evaluate_labelled(reader, args.words, args.seed))
+    if args.forms:
+        results.append(evaluate_forms(reader, args.forms, args.seed))
     for r in results:
         if args.json:
             print(json.dumps({"name": r.name, **r.score.as_dict(), "median_ms": round(r.median_ms, 2)}))

@@ -202,19 +202,26 @@ class DigitReader:
 
     def _letter_units(self, book, plans, probs) -> np.ndarray:
         """Boxes (working px, k x 4) of the units the letter model calls a printed letter at
-        letter_confidence or more (none without a letter detector). Units the digit model
-        reads as a sure digit (LETTER_ASK_BELOW) are not asked about."""
+        letter_confidence or more, or at PRINTED_LETTER on a line of printed text
+        (printed_line); none without a letter detector. Units the digit model reads as a sure
+        digit (LETTER_ASK_BELOW) are not asked about."""
         if self.letter_detector is None:
             return np.zeros((0, 4), np.int64)
-        units = [(u, p) for plan in plans for u, p in zip(plan.units, plan.single, strict=True)
-                 if p is not None and book.pieces[p].crop is not None
-                 and probs[p, :sg.NON_DIGIT].max() < LETTER_ASK_BELOW]
-        if not units:
+        lines = [[(u, p) for u, p in zip(plan.units, plan.single, strict=True)
+                  if p is not None and book.pieces[p].crop is not None] for plan in plans]
+        asked = [(li, u, p) for li, units in enumerate(lines) for u, p in units
+                 if probs[p, :sg.NON_DIGIT].max() < LETTER_ASK_BELOW]
+        if not asked:
             return np.zeros((0, 4), np.int64)
         p_letter = self.letter_detector.letter_probabilities(
-            np.stack([book.pieces[p].crop for _, p in units]))
-        sure = [u for (u, _), pl in zip(units, p_letter, strict=True)
-                if pl >= self.settings.letter_confidence]
+            np.stack([book.pieces[p].crop for _, _, p in asked]))
+        line_letters = [[] for _ in lines]
+        for (li, _, _), pl in zip(asked, p_letter, strict=True):
+            line_letters[li].append(float(pl))
+        printed = [printed_line(probs[[p for _, p in units], :sg.NON_DIGIT].max(axis=1), letters)
+                   for units, letters in zip(lines, line_letters, strict=True)]
+        sure = [u for (li, u, _), pl in zip(asked, p_letter, strict=True)
+                if pl >= (PRINTED_LETTER if printed[li] else self.settings.letter_confidence)]
         return book.comps.boxes[sure].astype(np.int64).reshape(-1, 4)
 
     def _plan_lines(self, comps, clock, extend=None, contrast=None) -> tuple:
@@ -384,6 +391,32 @@ class DigitReader:
         return lines, digits, words
 
 
+# A line of printed text (a form's sentence, a label) reads as many unsure digits, several of
+# them units the letter model leans to calling letters. On such a line a unit is a letter at
+# PRINTED_LETTER rather than letter_confidence. A line is printed text when at least
+# PRINTED_LINE_LETTERS of its units, and PRINTED_LINE_SHARE of them, are letters at
+# PRINTED_LETTER and its units read as digits at a mean confidence under
+# PRINTED_LINE_CONFIDENCE. On the form tuning pages (realtime.synth.form_page, seeds
+# 5000-5299) that holds for 448 of 512 lines of text alone and for none of the 540 lines of
+# handwriting alone, nor any of the 942 lines of synthetic pages 5000-5299 or the 885 lines of
+# the ORAND training cheques.
+PRINTED_LETTER = 0.5
+PRINTED_LINE_LETTERS = 2
+PRINTED_LINE_SHARE = 0.3
+PRINTED_LINE_CONFIDENCE = 0.85
+
+
+def printed_line(digit_confidence: np.ndarray, letter_probabilities) -> bool:
+    """Is a line printed text? `digit_confidence`: the top digit probability of each of its
+    units; `letter_probabilities`: the letter model's of those it was asked about."""
+    if not len(digit_confidence):
+        return False
+    letters = int(np.count_nonzero(np.asarray(letter_probabilities, np.float64) >= PRINTED_LETTER))
+    return bool(letters >= PRINTED_LINE_LETTERS
+                and letters >= PRINTED_LINE_SHARE * len(digit_confidence)
+                and float(np.mean(digit_confidence)) < PRINTED_LINE_CONFIDENCE)
+
+
 # A printed word's letters stand closer together than this (x the line height; the digits of
 # a handwritten number are written h/8 to h/3 apart): the digits read from a printed letter's
 # unit, and those read from the letters beside it (an "o" or an "l", which read as digits even to
@@ -425,18 +458,55 @@ def word_digits(kept, along: np.ndarray, line_y: float, line_h: float, tilt: flo
         items += [(float(a), float(b), _STROKE) for a, b in marks]
     items.sort()
     run: list[int] = []
-    run_right, letters = -np.inf, 0
+    run_right, letters, word_runs = -np.inf, 0, 0
     for left, right, j in items + [(np.inf, np.inf, _STROKE)]:  # (the last run ends too)
         if left - run_right >= WORD_GAP * line_h:
             if letters >= 2 or (letters == 1 and run and np.mean([kept[i][1] for i in run])
                                 < WORD_MEAN_CONFIDENCE):
                 word[run] = True
+                word_runs += 1
             run, run_right, letters = [], -np.inf, 0
         if j >= 0:
             run.append(j)
         letters += j == _LETTER
         run_right = max(run_right, right)
+    if word_runs >= TEXT_RUNS:
+        word |= sentence_digits(kept, items, word, lb[on_line, 3])
     return word
+
+
+# A line with this many printed words on it is a printed sentence (a form's text, not a label
+# beside a number): its letters that read as sure digits ("Total" in "Total amount due": T, o,
+# a, l; "this" in "due this month") are left out with it (sentence_digits).
+TEXT_RUNS = 2
+TEXT_GAP = 0.8     # x the sentence's tallest letter: wider than a word space
+TEXT_TALLER = 1.15  # a digit this much taller than the sentence's letters is no letter of it
+
+
+def sentence_digits(kept, items, word: np.ndarray, letter_heights: np.ndarray) -> np.ndarray:
+    """Per digit of a line that holds a printed sentence (TEXT_RUNS words, see word_digits):
+    is it a letter of that sentence? Those no taller than TEXT_TALLER x its tallest letter, in
+    runs (swept over `items` as word_digits does, up to gaps of TEXT_GAP x that height, a
+    taller digit ending a run) that hold a printed letter or a word digit."""
+    heights = np.array([k[2][3] for k in kept], np.float64)
+    text_h = float(max(letter_heights.max(initial=0.0), heights[word].max(initial=0.0)))
+    small = heights <= TEXT_TALLER * text_h
+    text = np.zeros(len(kept), bool)
+    run: list[int] = []
+    run_right, in_text = -np.inf, False
+    for left, right, j in items + [(np.inf, np.inf, _STROKE)]:
+        if left - run_right >= TEXT_GAP * text_h or (j >= 0 and not small[j]):
+            if in_text:
+                text[run] = True
+            run, run_right, in_text = [], -np.inf, False
+            if j >= 0 and not small[j]:
+                continue
+        if j >= 0:
+            run.append(j)
+            in_text |= bool(word[j])
+        in_text |= j == _LETTER
+        run_right = max(run_right, right)
+    return text
 
 
 def word_boxes(kept, word: np.ndarray, letter_boxes: np.ndarray) -> list[tuple[int, int, int, int]]:

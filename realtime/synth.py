@@ -353,12 +353,21 @@ def render_page(seed: int, source=None, with_ids: bool = False) -> Page:
     a = (ink * ink_alpha)[:, :, None]
     canvas = canvas * (1 - a) + ink_col * a
 
-    M, tilt = page_transform(rng, W, H, ink)
-    canvas = cv2.warpPerspective(canvas, M, (W, H), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REPLICATE)
+    img, M, tilt = photograph(rng, canvas, ink)
     if ids is not None:
         ids = cv2.warpPerspective(ids.astype(np.float32), M, (W, H), flags=cv2.INTER_NEAREST,
                                   borderMode=cv2.BORDER_CONSTANT, borderValue=0).astype(np.int32)
+    return Page(img, truth, float(tilt), ids, id_labels if with_ids else None)
+
+
+def photograph(rng: np.random.Generator, canvas: np.ndarray, ink: np.ndarray):
+    """The camera on an upright page (H x W x 3 float32, changed): tilt and mild perspective
+    that keep `ink` (H x W alpha) in frame, uneven light and shadows, blur, noise, JPEG ->
+    (BGR uint8 image, the page homography, tilt in degrees)."""
+    H, W = canvas.shape[:2]
+    M, tilt = page_transform(rng, W, H, ink)
+    canvas = cv2.warpPerspective(canvas, M, (W, H), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)
     canvas *= lighting(rng, W, H)[:, :, None]
     if rng.random() < 0.6:
         sigma = rng.uniform(0.3, 1.2)
@@ -369,7 +378,7 @@ def render_page(seed: int, source=None, with_ids: bool = False) -> Page:
         q = int(rng.integers(35, 91))
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, q])
         img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    return Page(img, truth, float(tilt), ids, id_labels if with_ids else None)
+    return img, M, tilt
 
 
 # Printed words written beside numbers on forms, meters and labels (some letters in them look
@@ -422,6 +431,82 @@ def labelled_number(seed: int) -> tuple[np.ndarray, str, str]:
     img = cv2.GaussianBlur(img, (0, 0), 0.8) + rng.normal(0, 4, img.shape)
     image = cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
     return image, "".join(map(str, labels)), word
+
+
+# What a printed form says above or before the numbers written on it (no figures: printed digits
+# are read, as they should be). For `form_page`, a measure of how much of a form's text is read as
+# digits; OpenCV's Hershey faces, which the letter detector never saw.
+FORM_TEXT = ("Please write the amount in the box below", "Customer reference number",
+             "Date of the last reading", "Signature of the inspector", "Meter serial and location",
+             "Total amount due this month", "Account holder", "Enter your phone number",
+             "Number of items delivered", "Reading taken by", "Previous reading",
+             "Office use only", "Room and floor", "Quantity ordered", "Postal code",
+             "Amount paid in cash", "Write clearly in ink", "Batch and lot", "Patient weight",
+             "Hours worked this week", "Odometer at the start", "Invoice total",
+             "Order reference", "Bank sort code", "Membership number", "Tick one box only",
+             "Score for each round", "Total to pay", "Member since", "Notes")
+FORM_PRINT_H = (12, 36)   # printed text height (px, capitals)
+FORM_DIGIT_H = (22, 70)   # handwritten digit height (px), never under the text's
+FORM_SAME_LINE = 0.35     # share of numbers written on their text's line, after it
+
+
+def form_page(seed: int, with_hand: bool = False):
+    """A photographed form: 1-4 printed sentences (FORM_TEXT), each with a handwritten number of
+    2-7 MNIST test digits below it or after it on its line -> (BGR image, truth: the numbers,
+    top to bottom). The printed text is no part of the truth. Same camera as make_page.
+    `with_hand`: also the handwriting's ink (H x W float 0..1) through the same camera."""
+    rng = np.random.default_rng([seed, 20261206])
+    W, H = PAGE_SIZES[rng.integers(len(PAGE_SIZES))]
+    printed = np.zeros((H, W), np.uint8)  # (putText draws on 8-bit images only)
+    hand = np.zeros((H, W), np.float32)
+    font = int(LABEL_FONTS[rng.integers(len(LABEL_FONTS))])
+    text_h = int(rng.integers(*FORM_PRINT_H))
+    thickness = int(rng.integers(1, 3))
+    scale = cv2.getFontScaleFromHeight(font, text_h, thickness)
+    margin_x, margin_y = round(0.06 * W), round(0.06 * H)
+    top = margin_y + int(rng.integers(0, H // 8 + 1))  # where the next block may start
+    truth: list[str] = []
+    for _ in range(int(rng.integers(1, 5))):
+        sentence = str(FORM_TEXT[rng.integers(len(FORM_TEXT))])
+        digit_h = int(rng.integers(max(FORM_DIGIT_H[0], text_h), FORM_DIGIT_H[1] + 1))
+        labels = [int(d) for d in rng.integers(0, 10, int(rng.integers(2, 8)))]
+        glyphs = [digit_glyph(rng, label, digit_h) for label in labels]
+        steps = [int(rng.integers(digit_h // 8, digit_h // 3)) for _ in labels]
+        (text_w, _), _ = cv2.getTextSize(sentence, font, scale, thickness)
+        x = margin_x + int(rng.integers(0, W // 20 + 1))
+        width = sum(g.shape[1] for g in glyphs) + sum(steps)
+        after = x + text_w + int(rng.uniform(0.8, 2.0) * digit_h)
+        same_line = rng.random() < FORM_SAME_LINE and after + width <= W - margin_x
+        below_gap = int(rng.uniform(0.4, 1.0) * digit_h)
+        if same_line:  # the number's foot near the text's baseline
+            y = top + digit_h
+            nx, base = after, y + int(rng.uniform(-0.05, 0.1) * digit_h)
+        else:  # below it, indented
+            y = top + text_h
+            nx, base = x + int(rng.uniform(0, 0.3) * W), y + below_gap + digit_h
+        if truth and (base + margin_y > H or nx + width > W - margin_x):
+            break  # (the first block is drawn whatever: a form's first line)
+        cv2.putText(printed, sentence, (x, y), font, scale, 255, thickness, cv2.LINE_AA)
+        for glyph, step in zip(glyphs, steps, strict=True):
+            paste_max(hand, glyph, nx, base - glyph.shape[0] + round(rng.normal(0, 0.03) * digit_h))
+            nx += glyph.shape[1] + step
+        truth.append("".join(map(str, labels)))
+        top = base + int(rng.uniform(0.6, 2.5) * max(text_h, digit_h // 2))
+    paper = np.float32(np.clip(rng.uniform(215, 250) + rng.uniform(-12, 6, 3), 0, 255))
+    name = list(INK_COLOURS)[rng.integers(len(INK_COLOURS))]
+    pen = np.float32(INK_COLOURS[name]) + rng.uniform(-15, 15, 3).astype(np.float32)
+    pen_alpha = rng.uniform(0.45, 0.7) if name == "pencil" else rng.uniform(0.85, 1.0)
+    canvas = np.empty((H, W, 3), np.float32)
+    canvas[:] = paper
+    canvas += rng.normal(0, 2.0, (H, W, 1)).astype(np.float32)  # paper grain
+    text = (printed.astype(np.float32) * np.float32(rng.uniform(0.8, 1.0) / 255))[:, :, None]
+    canvas = canvas * (1 - text) + np.float32(rng.uniform(15, 60)) * text  # printer's black
+    a = (hand * pen_alpha)[:, :, None]
+    canvas = canvas * (1 - a) + pen * a
+    img, M, _ = photograph(rng, canvas, np.maximum(hand, printed / np.float32(255)))
+    if with_hand:
+        return img, truth, cv2.warpPerspective(hand, M, (W, H), flags=cv2.INTER_LINEAR)
+    return img, truth
 
 
 def contact_sheet(seeds, tile_w: int = 480, cols: int = 3, annotate=None) -> np.ndarray:
