@@ -55,6 +55,7 @@ class BenchConfig:
     synth_seed: int = 1000  # first page seed: pages 1000.. are outside the 0..199 that
     # `python -m realtime.evaluate` uses by default while the engine is tuned
     word_lines: int = 200  # numbers beside printed words (realtime.synth.labelled_number), seeds 0..
+    form_pages: int = 200  # numbers on photographed forms (realtime.synth.form_page), seeds 0..
     tesseract: bool = True
     scaling_widths: tuple[int, ...] = (320, 640, 960, 1280, 1920, 2560)
     scaling_counts: tuple[int, ...] = (0, 5, 10, 20, 40, 80, 160)
@@ -68,7 +69,7 @@ class BenchConfig:
 
 FULL = BenchConfig()
 QUICK = BenchConfig(mnist_n=1000, nondigit_n=300, batch_sizes=(1, 16, 256), latency_min_s=0.05,
-                    orand_n=40, synth_pages=3, word_lines=3, scaling_widths=(320, 1280),
+                    orand_n=40, synth_pages=3, word_lines=3, form_pages=3, scaling_widths=(320, 1280),
                     scaling_counts=(0, 20),
                     scaling_repeats=1, live_frames=200, live_camera_s=1.0, worst_n=8)
 
@@ -85,6 +86,7 @@ class Components:
     notes: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
     make_labelled: Callable | None = None  # realtime.synth.labelled_number
+    make_form: Callable | None = None  # realtime.synth.form_page
 
 
 # --- machine and set-up -----------------------------------------------------------------------
@@ -213,9 +215,9 @@ def load_components(config: BenchConfig, models_dir: Path = MODELS) -> Component
         notes.append("No digits_int8_second.tflite in models/: the int8 model reads alone.")
     reader = DigitReader(classifier=next(iter(classifiers.values())))
     try:
-        from realtime.synth import labelled_number, make_page
+        from realtime.synth import form_page, labelled_number, make_page
     except ImportError:
-        make_page = labelled_number = None
+        make_page = labelled_number = form_page = None
         notes.append("realtime.synth is not in this checkout: synthetic pages skipped.")
     live = load_live(notes, models_dir)
     tess, versions = None, {}
@@ -225,7 +227,8 @@ def load_components(config: BenchConfig, models_dir: Path = MODELS) -> Component
         versions["tesseract"] = tesseract_version(binary)
     elif config.tesseract:
         notes.append("Tesseract is not installed (Debian: apt-get install tesseract-ocr): its column is skipped.")
-    return Components(classifiers, reader, make_page, live, tess, notes, versions, labelled_number)
+    return Components(classifiers, reader, make_page, live, tess, notes, versions, labelled_number,
+                      form_page)
 
 
 def load_live(notes: list[str], models_dir: Path = MODELS) -> Callable | None:
@@ -578,6 +581,15 @@ def word_items(cfg: BenchConfig, make_labelled: Callable) -> list[LabelledImage]
     return items
 
 
+def form_items(cfg: BenchConfig, make_form: Callable) -> list[LabelledImage]:
+    """Photographed forms: the truth is the handwritten numbers, line by line (no printed text)."""
+    items = []
+    for seed in tqdm(range(cfg.form_pages), desc="forms", leave=False):
+        image, lines = make_form(seed)
+        items.append(LabelledImage(f"forms_{seed}", image, list(lines), kind="forms"))
+    return items
+
+
 def synth_item(seed: int, image: np.ndarray, lines) -> LabelledImage:
     """make_page's truth (strings, or objects with .text/.digits) -> LabelledImage."""
     texts, digits = [], []
@@ -678,9 +690,11 @@ def bench_engine(cfg: BenchConfig, comp: Components, out: Path) -> dict:
     if comp.make_labelled is not None and cfg.word_lines:
         datasets.append(("words", "numbers beside printed words",
                          word_items(cfg, comp.make_labelled), 7))
+    if comp.make_form is not None and cfg.form_pages:
+        datasets.append(("forms", "numbers on printed forms", form_items(cfg, comp.make_form), 6))
     for key, name, items, psm in tqdm(datasets, desc="engine datasets"):
         r = compare_readers(name, items, comp, psm)
-        n_worst = min(cfg.worst_n, 9) if key == "synth" else cfg.worst_n  # pages are big
+        n_worst = min(cfg.worst_n, 9) if key in ("synth", "forms") else cfg.worst_n  # big pages
         sheet, worst = worst_misreads(items, r, n_worst, out, f"worst_{key}.png",
                                       f"{name}: our worst misreads",
                                       cols={"orand": 4, "words": 2}.get(key, 3))
@@ -848,7 +862,13 @@ def engine_md(res: dict, notes: list[str]) -> str:
                       "of 2-5 MNIST test digits (`realtime.synth.labelled_number`, seeds from 0; "
                       "`python -m realtime.evaluate --words N`). Right only when the reading is the "
                       "number alone. Neither these words nor these fonts (OpenCV's Hershey faces) "
-                      "are in the printed-letter detector's training (README)."}
+                      "are in the printed-letter detector's training (README).",
+             "forms": "A photographed form (`realtime.synth.form_page`, seeds from 0; `python -m "
+                      "realtime.evaluate --forms N`): 1-4 printed sentences (\"Total amount due this "
+                      "month\", ...) in OpenCV's Hershey faces, 12-36 px tall, each with a "
+                      "handwritten number of 2-7 MNIST test digits below it or after it on its "
+                      "line, through the synthetic pages' camera. Right only when the reading is "
+                      "the numbers alone, line by line."}
     for key, r in res["datasets"].items():
         (w0, h0), (w1, h1) = r["size_range"]
         psm = r["readers"].get("tesseract", {}).get("psm")

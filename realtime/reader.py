@@ -397,9 +397,11 @@ class DigitReader:
 # PRINTED_LINE_LETTERS of its units, and PRINTED_LINE_SHARE of them, are letters at
 # PRINTED_LETTER and its units read as digits at a mean confidence under
 # PRINTED_LINE_CONFIDENCE. On the form tuning pages (realtime.synth.form_page, seeds
-# 5000-5299) that holds for 448 of 512 lines of text alone and for none of the 540 lines of
-# handwriting alone, nor any of the 942 lines of synthetic pages 5000-5299 or the 885 lines of
-# the ORAND training cheques.
+# 5000-5299) that holds for 418 of 512 lines of text alone and none of the 540 lines of
+# handwriting alone; nor for any of the 942 lines of synthetic pages 5000-5299, the 885 of the
+# ORAND training cheques or the 7,436 of 2,400 fresh pages (12000-14399). (A share of 0.2 read
+# 3 more form pages but took a line of small unsure handwritten digits, two of them at 0.57
+# and 0.83, for print; deciding at 0.7 read 1 fewer.)
 PRINTED_LETTER = 0.5
 PRINTED_LINE_LETTERS = 2
 PRINTED_LINE_SHARE = 0.3
