@@ -51,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--min-confidence", type=parse_confidence, default=None, metavar="P",
                     help="drop digits read with a confidence below P (0-1)")
     rd.add_argument("--keep-words", action="store_true",
-                    help="read printed words as digits too (by default a printed word, like a "
-                         "form's label, is left out)")
+                    help="read printed words as digits too (by default printed words, like a "
+                         "form's labels and sentences, are left out)")
     return ap
 
 

@@ -211,8 +211,8 @@ def sidebar_settings() -> AppSettings:
             help="Auto decides per image whether the ink is darker or lighter than the paper.")
         drop_words = st.checkbox(
             "Leave out printed words", value=AppSettings.drop_words,
-            help="A printed word (a form's label such as \"Qty\" or \"kWh\") is not read "
-                 "as digits; it is shown in a grey box.")
+            help="Printed words (a form's label such as \"Qty\" or \"kWh\", or its printed "
+                 "sentences) are not read as digits; they are shown in grey boxes.")
         show_boxes = st.checkbox("Show boxes", value=True)
         show_labels = st.checkbox("Show labels", value=True)
         show_stats = st.checkbox("Show live stats (fps, detection time)", value=False)

@@ -82,3 +82,24 @@ def test_committed_letter_card_is_what_its_metrics_give(tmp_path):
     assert metrics["sha256"] == sha256_of(models / tl.NAMES["model"])
     tl.write_card(metrics, tmp_path)
     assert (tmp_path / tl.NAMES["card"]).read_text() == (models / tl.NAMES["card"]).read_text()
+
+
+def test_sentences_and_small_print_are_options_that_change_nothing_when_off(monkeypatch):
+    """P_SENTENCE and P_SMALL_TEXT (tried, off): off, a line's text and height take the same
+    random draws as the committed model's lines; on, sentences of form words and small print."""
+    def draws(seed):
+        rng = np.random.default_rng(seed)
+        return pw.random_text(rng), pw.text_height(rng, 50), rng.random()
+
+    def plain(seed):
+        rng = np.random.default_rng(seed)
+        return pw.random_word(rng), int(50 * rng.uniform(0.6, 1.1)), rng.random()
+
+    assert [draws(s) for s in range(20)] == [plain(s) for s in range(20)]
+    monkeypatch.setattr(pw, "P_SENTENCE", 1.0)
+    monkeypatch.setattr(pw, "P_SMALL_TEXT", 1.0)
+    texts = [draws(s) for s in range(20)]
+    assert all(2 <= len(t.split()) < pw.SENTENCE_WORDS[1] for t, _, _ in texts)
+    assert all(t.split()[0][0].isupper() and t.split()[1].lower() in {w.lower() for w in pw.TRAIN_WORDS}
+               for t, _, _ in texts)
+    assert all(pw.SMALL_TEXT_H[0] <= h < pw.SMALL_TEXT_H[1] for _, h, _ in texts)
