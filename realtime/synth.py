@@ -484,8 +484,15 @@ def form_page(seed: int, with_hand: bool = False):
         else:  # below it, indented
             y = top + text_h
             nx, base = x + int(rng.uniform(0, 0.3) * W), y + below_gap + digit_h
-        if truth and (base + margin_y > H or nx + width > W - margin_x):
-            break  # (the first block is drawn whatever: a form's first line)
+        if base + margin_y > H or nx + width > W - margin_x:
+            if truth:
+                break
+            # the first block is drawn whatever (a form's first line), its number under the
+            # text's start and only as many digits as fit (the truth holds no digit cut off)
+            nx = nx if same_line else x
+            while len(glyphs) > 2 and nx + width > W - margin_x:
+                width -= glyphs[-1].shape[1] + steps[-1]
+                del glyphs[-1], labels[-1], steps[-1]
         cv2.putText(printed, sentence, (x, y), font, scale, 255, thickness, cv2.LINE_AA)
         for glyph, step in zip(glyphs, steps, strict=True):
             paste_max(hand, glyph, nx, base - glyph.shape[0] + round(rng.normal(0, 0.03) * digit_h))

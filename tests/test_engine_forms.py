@@ -32,6 +32,25 @@ def test_form_page_prints_text_beside_the_handwriting():
     assert printed.sum() > max(500, 0.05 * (dark & (hand > 0.5)).sum())
 
 
+def test_form_page_never_writes_a_truth_digit_off_the_page(monkeypatch):
+    """Page 5277 (a 720 px wide page whose first number did not fit) had its last digit cut by
+    the page edge until 2026-12-05 21:40; a first block that does not fit keeps the digits that
+    do."""
+    import realtime.synth as sy
+    cut = []
+    paste = sy.paste_max
+
+    def checked(canvas, glyph, x, y):
+        if x < 0 or y < 0 or x + glyph.shape[1] > canvas.shape[1] or y + glyph.shape[0] > canvas.shape[0]:
+            cut.append((x, y))
+        return paste(canvas, glyph, x, y)
+
+    monkeypatch.setattr(sy, "paste_max", checked)
+    for seed in (5261, 5277):
+        assert form_page(seed)[1]
+    assert not cut
+
+
 class _Oracle:
     """Reads each image as a fixed answer for it."""
 
