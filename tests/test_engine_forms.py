@@ -1,5 +1,6 @@
 """Numbers on printed forms (realtime.synth.form_page): the generator, its scoring, and the
-engine's rules that leave a form's printed sentences out (reader.printed_line, sentence_digits)."""
+engine's rules that leave a form's printed sentences out (reader.printed_line(s),
+sentence_digits)."""
 from __future__ import annotations
 
 import numpy as np
@@ -88,6 +89,21 @@ def test_a_line_of_unsure_digits_with_letters_among_them_is_printed_text():
 ])
 def test_a_line_is_not_printed_text(conf, letters, why):
     assert not rd.printed_line(np.array(conf), letters), why
+
+
+def test_small_print_of_the_pages_printed_size_is_printed_text_with_one_letter():
+    """A form prints its sentences in one size: a line as tall as a printed line (here 14 and
+    15 px) with one letter among unsure digits is print too; a taller line (a handwritten
+    number, 40 px) or a line of sure digits is not, and without a printed line nothing is."""
+    sentence = (np.array([0.4, 0.7, 0.9, 0.3, 0.6, 1.0]), [0.6, 0.9, 0.1])
+    small = (np.array([0.5, 0.9, 0.7, 0.6]), [0.8, 0.1])
+    sure = (np.array([1.0, 0.99, 1.0]), [0.8])
+    lines = [sentence, small, small, sure]
+    heights = [14.0, 15.0, 40.0, 14.5]
+    got = rd.printed_lines(heights, [c for c, _ in lines], [pl for _, pl in lines])
+    assert got == [True, True, False, False]
+    assert rd.printed_lines(heights[1:], [c for c, _ in lines[1:]],
+                            [pl for _, pl in lines[1:]]) == [False, False, False]
 
 
 # ---- sentence_digits (through word_digits) --------------------------------------------------------
