@@ -153,19 +153,26 @@ def evaluate_orand(reader, orand_dir: Path | str = DEFAULT_ORAND, limit: int | N
     return result
 
 
-def evaluate_synth(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
-    """Read `n` synthetic camera pages (seeds seed .. seed+n-1) and compare with their truth."""
-    from realtime.synth import make_page
-
-    result = Result("synthetic pages", Score())
-    for s in _progress(range(seed, seed + n), "synth", n, progress):
-        image, truth = make_page(s)
+def _evaluate_pages(reader, make, name: str, desc: str, n: int, seed: int,
+                    progress: bool) -> Result:
+    """Read the pages `make(seed)` -> (image, truth lines) of seeds seed .. seed+n-1 and
+    compare line by line."""
+    result = Result(name, Score())
+    for s in _progress(range(seed, seed + n), desc, n, progress):
+        image, truth = make(s)
         t0 = time.perf_counter()
         reading = reader.read(image)
         result.times_ms.append((time.perf_counter() - t0) * 1000)
         if not result.score.add(reading.lines, truth):
             result.errors.append((str(s), truth, reading.lines))
     return result
+
+
+def evaluate_synth(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
+    """Read `n` synthetic camera pages (seeds seed .. seed+n-1) and compare with their truth."""
+    from realtime.synth import make_page
+
+    return _evaluate_pages(reader, make_page, "synthetic pages", "synth", n, seed, progress)
 
 
 def evaluate_labelled(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
@@ -185,15 +192,8 @@ def evaluate_forms(reader, n: int = 200, seed: int = 0, progress: bool = True) -
     the handwritten numbers alone, line by line, none of the printed text read as digits."""
     from realtime.synth import form_page
 
-    result = Result("numbers on printed forms", Score())
-    for s in _progress(range(seed, seed + n), "forms", n, progress):
-        image, truth = form_page(s)
-        t0 = time.perf_counter()
-        reading = reader.read(image)
-        result.times_ms.append((time.perf_counter() - t0) * 1000)
-        if not result.score.add(reading.lines, truth):
-            result.errors.append((str(s), truth, reading.lines))
-    return result
+    return _evaluate_pages(reader, form_page, "numbers on printed forms", "forms", n, seed,
+                           progress)
 
 
 def main(argv: list[str] | None = None) -> int:

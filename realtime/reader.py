@@ -483,19 +483,12 @@ def word_digits(kept, along: np.ndarray, line_y: float, line_h: float, tilt: flo
     if marks is not None:  # the line's other strokes (a letter read as no digit) bridge gaps
         items += [(float(a), float(b), _STROKE) for a, b in marks]
     items.sort()
-    run: list[int] = []
-    run_right, letters, word_runs = -np.inf, 0, 0
-    for left, right, j in items + [(np.inf, np.inf, _STROKE)]:  # (the last run ends too)
-        if left - run_right >= WORD_GAP * line_h:
-            if letters >= 2 or (letters == 1 and run and np.mean([kept[i][1] for i in run])
-                                < WORD_MEAN_CONFIDENCE):
-                word[run] = True
-                word_runs += 1
-            run, run_right, letters = [], -np.inf, 0
-        if j >= 0:
-            run.append(j)
-        letters += j == _LETTER
-        run_right = max(run_right, right)
+    word_runs = 0
+    for run, letters in item_runs(items, WORD_GAP * line_h):
+        if letters >= 2 or (letters == 1 and run and np.mean([kept[i][1] for i in run])
+                            < WORD_MEAN_CONFIDENCE):
+            word[run] = True
+            word_runs += 1
     if word_runs >= TEXT_RUNS:
         word |= sentence_digits(kept, items, word, lb[on_line, 3])
     return word
@@ -518,21 +511,30 @@ def sentence_digits(kept, items, word: np.ndarray, letter_heights: np.ndarray) -
     text_h = float(max(letter_heights.max(initial=0.0), heights[word].max(initial=0.0)))
     small = heights <= TEXT_TALLER * text_h
     text = np.zeros(len(kept), bool)
+    for run, letters in item_runs(items, TEXT_GAP * text_h, lambda j: not small[j]):
+        if letters or word[run].any():
+            text[run] = True
+    return text
+
+
+def item_runs(items, gap: float, breaks=None):
+    """Runs of word_digits' items ((left, right, digit index or _LETTER / _STROKE), sorted by
+    left end), swept left to right: a run ends at a gap of `gap` or more, and at a digit
+    `breaks(index)` calls no part of it (left out). Yields (its digit indices, how many
+    letter units it holds)."""
     run: list[int] = []
-    run_right, in_text = -np.inf, False
-    for left, right, j in items + [(np.inf, np.inf, _STROKE)]:
-        if left - run_right >= TEXT_GAP * text_h or (j >= 0 and not small[j]):
-            if in_text:
-                text[run] = True
-            run, run_right, in_text = [], -np.inf, False
-            if j >= 0 and not small[j]:
+    run_right, letters = -np.inf, 0
+    for left, right, j in items + [(np.inf, np.inf, _STROKE)]:  # (the last run ends too)
+        barrier = j >= 0 and breaks is not None and breaks(j)
+        if left - run_right >= gap or barrier:
+            yield run, letters
+            run, run_right, letters = [], -np.inf, 0
+            if barrier:
                 continue
         if j >= 0:
             run.append(j)
-            in_text |= bool(word[j])
-        in_text |= j == _LETTER
+        letters += j == _LETTER
         run_right = max(run_right, right)
-    return text
 
 
 def word_boxes(kept, word: np.ndarray, letter_boxes: np.ndarray) -> list[tuple[int, int, int, int]]:
