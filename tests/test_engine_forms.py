@@ -143,6 +143,42 @@ def test_a_sentence_does_not_reach_across_a_wide_gap():
     assert word.tolist() == [True, True, False, False]
 
 
+# ---- digits_in_print ----------------------------------------------------------------------------
+
+def _strokes(*spans, h=14):
+    """A line's strokes no digit was read from: (left, right, height) rows."""
+    return np.array([(a, b, h) for a, b in spans], np.float64)
+
+
+def test_a_digit_among_a_sentences_rejected_letters_is_one_of_them():
+    """ "due this month  301": the digit model rejected every letter but the "s" of "this"
+    (read as a sure 5); it stands inside the run of letters, the number stays."""
+    kept = _kept((100, 14, 1.0), (200, 40, 1.0), (212, 40, 1.0), (224, 40, 1.0))
+    letters = _strokes((40, 52), (54, 66), (70, 82), (86, 98), (120, 134), (136, 150),
+                       (152, 166))
+    assert rd.digits_in_print(kept, _along(kept), letters).tolist() == [True, False, False, False]
+
+
+@pytest.mark.parametrize("why, strokes", [
+    ("too few strokes", _strokes((70, 82), (86, 98), (120, 134))),
+    ("strokes far apart", _strokes((20, 30), (45, 55), (70, 80), (125, 135), (150, 160))),
+    ("specks, not letters", _strokes((40, 44), (54, 58), (70, 74), (86, 90), (120, 124), h=3)),
+])
+def test_a_digit_is_not_print_without_a_run_of_letter_sized_strokes(why, strokes):
+    kept = _kept((100, 14, 1.0), (200, 40, 1.0), (212, 40, 1.0))
+    assert rd.digits_in_print(kept, _along(kept), strokes).tolist() == [False] * 3, why
+
+
+def test_a_handwritten_number_among_its_own_broken_strokes_stays():
+    """Four digits and their rejected bits (a 5's bar, full stops): the strokes must
+    outnumber the digits PRINT_SHARE times, and digits much taller than them end a run."""
+    kept = _kept((0, 40, 0.9), (14, 40, 0.9), (28, 40, 0.9), (42, 40, 0.9))
+    bits = _strokes((10, 14), (24, 28), (38, 42), (52, 56), (60, 64), h=12)
+    assert rd.digits_in_print(kept, _along(kept), bits).tolist() == [False] * 4
+    small = _kept((0, 14, 0.9), (14, 14, 0.9), (28, 14, 0.9), (42, 14, 0.9))
+    assert rd.digits_in_print(small, _along(small), bits).tolist() == [False] * 4
+
+
 # ---- the engine on forms -------------------------------------------------------------------------
 
 def test_reader_leaves_a_forms_printed_text_out():
