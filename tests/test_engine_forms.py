@@ -92,18 +92,20 @@ def test_a_line_is_not_printed_text(conf, letters, why):
 
 
 def test_small_print_of_the_pages_printed_size_is_printed_text_with_one_letter():
-    """A form prints its sentences in one size: a line as tall as a printed line (here 14 and
-    15 px) with one letter among unsure digits is print too; a taller line (a handwritten
-    number, 40 px) or a line of sure digits is not, and without a printed line nothing is."""
+    """A form prints its sentences in one size: a line about as tall as a printed line (here
+    14 and 15 px, or 19 px: "sort code" has no capital) with one letter among unsure digits is
+    print too; a taller line (a handwritten number, 40 px; 22 px is more than
+    PRINT_HEIGHT_TOLERANCE above 14) or a line of sure digits is not, and without a printed
+    line nothing is."""
     sentence = (np.array([0.4, 0.7, 0.9, 0.3, 0.6, 1.0]), [0.6, 0.9, 0.1])
     small = (np.array([0.5, 0.9, 0.7, 0.6]), [0.8, 0.1])
     sure = (np.array([1.0, 0.99, 1.0]), [0.8])
-    lines = [sentence, small, small, sure]
-    heights = [14.0, 15.0, 40.0, 14.5]
+    lines = [sentence, small, small, sure, small, small]
+    heights = [14.0, 15.0, 40.0, 14.5, 19.0, 22.0]
     got = rd.printed_lines(heights, [c for c, _ in lines], [pl for _, pl in lines])
-    assert got == [True, True, False, False]
+    assert got == [True, True, False, False, True, False]
     assert rd.printed_lines(heights[1:], [c for c, _ in lines[1:]],
-                            [pl for _, pl in lines[1:]]) == [False, False, False]
+                            [pl for _, pl in lines[1:]]) == [False] * 5
 
 
 # ---- sentence_digits (through word_digits) --------------------------------------------------------
