@@ -136,6 +136,24 @@ def test_a_sentence_takes_its_lookalike_letters_with_it_but_not_a_taller_number(
     assert word.tolist() == [False] * 6
 
 
+def test_one_long_run_with_three_printed_letters_is_a_sentence_too():
+    """A sentence whose word spaces are narrower than WORD_GAP is one run: with TEXT_LETTERS
+    letter units in it and TEXT_LENGTH line heights long, its sure-digit letters after it
+    ("... total" read "52") go with it. A label as short as "Weight" (5 letters here) is no
+    sentence, and the number written 9 px after it (over WORD_GAP) stays."""
+    def line(n_text):
+        text = [(11 * i, 20, 0.4) for i in range(n_text)]
+        end = 11 * n_text - 1
+        kept = _kept(*text, (end + 9, 20, 0.99), (end + 20, 20, 0.99))
+        letters = np.array([[0, 20, 10, 20], [11, 20, 10, 20], [22, 20, 10, 20]])
+        return kept, rd.word_digits(kept, _along(kept), 30.0, 20.0, 0.0, letters).tolist()
+
+    kept, word = line(15)  # 164 px: over 8 x 20
+    assert word == [True] * 17
+    kept, word = line(5)
+    assert word == [True] * 5 + [False, False]
+
+
 def test_a_sentence_does_not_reach_across_a_wide_gap():
     kept = _kept((5, 20, 0.99), (16, 20, 0.99), (150, 20, 0.99), (162, 20, 0.99))
     letters = np.array([[40, 20, 10, 20], [51, 20, 10, 20], [90, 20, 10, 20],
@@ -179,6 +197,42 @@ def test_a_handwritten_number_among_its_own_broken_strokes_stays():
     assert rd.digits_in_print(kept, _along(kept), bits).tolist() == [False] * 4
     small = _kept((0, 14, 0.9), (14, 14, 0.9), (28, 14, 0.9), (42, 14, 0.9))
     assert rd.digits_in_print(small, _along(small), bits).tolist() == [False] * 4
+
+
+# ---- print_remnants --------------------------------------------------------------------------------
+
+def test_digit_groups_are_the_runs_between_spaces():
+    assert [list(g) for g in rd.digit_groups(np.array([False, True, False, True]), 5)] == [
+        [0, 1], [2, 3], [4]]
+    assert [list(g) for g in rd.digit_groups(np.zeros(0, bool), 1)] == [[0]]
+
+
+def test_unsure_print_sized_digits_before_a_much_taller_number_are_print():
+    """ "... amount due 00 871563": the end of a sentence whose letters ran together, cut
+    into unsure digits of the print's size (letters up to 14 px), before a handwritten number
+    three times as tall."""
+    kept = _kept((0, 12, 0.4), (12, 13, 0.3), (60, 38, 1.0), (75, 36, 1.0), (90, 37, 0.99))
+    spaces = np.array([False, True, False, False])
+    assert rd.print_remnants(kept, spaces, 14.0).tolist() == [True, True, False, False, False]
+
+
+@pytest.mark.parametrize("why, first, spaces, letter_h", [
+    ("read sure", [(0, 12, 0.95), (12, 13, 0.9)], [False, True], 14.0),
+    ("taller than the print", [(0, 20, 0.4), (12, 20, 0.3)], [False, True], 14.0),
+    ("not far shorter than the number", [(0, 26, 0.4), (12, 24, 0.3)], [False, True], 30.0),
+    ("no space: one number", [(0, 12, 0.4), (12, 13, 0.3)], [False, False], 14.0),
+])
+def test_a_group_is_not_a_print_remnant(why, first, spaces, letter_h):
+    kept = _kept(*first, (60, 38, 1.0), (75, 36, 1.0))
+    spaces = np.array(spaces + [False])
+    assert not rd.print_remnants(kept, spaces, letter_h).any(), why
+
+
+def test_small_cents_after_a_number_stay():
+    """Only a group before a taller one can be a remnant: a cheque's "1500 00"."""
+    kept = _kept((0, 38, 1.0), (15, 37, 1.0), (30, 36, 1.0), (60, 12, 0.5), (72, 12, 0.4))
+    spaces = np.array([False, False, True, False])
+    assert not rd.print_remnants(kept, spaces, 14.0).any()
 
 
 # ---- the engine on forms -------------------------------------------------------------------------
