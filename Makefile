@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 TRAIN_VENV := .venv-train
 
-.PHONY: run test bench train train-second train-letters lint
+.PHONY: run test bench train train-second train-letters train-groups lint
 
 $(VENV)/.app-installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ train-second: $(TRAIN_VENV)/.installed
 # ... and models/letters_int8.tflite, the printed-letter detector (a form's labels are not read).
 train-letters: $(TRAIN_VENV)/.installed
 	$(TRAIN_VENV)/bin/python training/train_letters.py
+
+# Rebuilds models/groups_int8.tflite, the printed-text (group) detector (~15 min on 2 cores).
+train-groups: $(TRAIN_VENV)/.installed
+	$(TRAIN_VENV)/bin/python training/train_groups.py

@@ -64,7 +64,8 @@ class ModelLoadError(RuntimeError):
 
 
 def _load_interpreter(path: Path, num_threads: int, classes: int = NUM_CLASSES,
-                      what: str = "digit model") -> Interpreter:
+                      what: str = "digit model",
+                      input_size: tuple[int, int] = (CROP_SIZE, CROP_SIZE)) -> Interpreter:
     if not path.is_file():
         raise ModelLoadError(f"{what} not found: {path}")
     try:
@@ -74,10 +75,10 @@ def _load_interpreter(path: Path, num_threads: int, classes: int = NUM_CLASSES,
         raise ModelLoadError(f"cannot load {what} {path}: {e}") from e
     inp = interp.get_input_details()[0]
     out = interp.get_output_details()[0]
-    if tuple(inp["shape"][1:]) != (CROP_SIZE, CROP_SIZE, 1) or out["shape"][-1] != classes:
+    if tuple(inp["shape"][1:]) != (*input_size, 1) or out["shape"][-1] != classes:
         raise ModelLoadError(
             f"{path} is not a {what}: input {tuple(inp['shape'])}, output {tuple(out['shape'])}"
-            f" (expected N x {CROP_SIZE} x {CROP_SIZE} x 1 -> N x {classes})")
+            f" (expected N x {input_size[0]} x {input_size[1]} x 1 -> N x {classes})")
     return interp
 
 
@@ -109,10 +110,11 @@ class _Model:
     """One LiteRT interpreter guarded by a lock; the input is resized to each batch size."""
 
     def __init__(self, path: Path, num_threads: int, classes: int = NUM_CLASSES,
-                 what: str = "digit model"):
+                 what: str = "digit model", input_size: tuple[int, int] = (CROP_SIZE, CROP_SIZE)):
         self.path = path
         self.classes = classes
-        self._interp = _load_interpreter(path, num_threads, classes, what)
+        self.input_size = tuple(input_size)
+        self._interp = _load_interpreter(path, num_threads, classes, what, self.input_size)
         self._in = self._interp.get_input_details()[0]
         self._out = self._interp.get_output_details()[0]
         self._batch = int(self._in["shape"][0])
@@ -137,12 +139,12 @@ class _Model:
         return ((raw.astype(np.float32) - zero) * scale).astype(np.float32)
 
     def probabilities(self, crops: np.ndarray) -> np.ndarray:
-        """Checked N x 28 x 28 uint8 (N > 0) -> N x classes float32, in one invoke."""
+        """Checked N x 28 x 28 (input_size) uint8, N > 0 -> N x classes float32, in one invoke."""
         n = len(crops)
         x = self._quantize_input(crops)
         with self._lock:
             if n != self._batch:
-                self._interp.resize_tensor_input(self._in["index"], [n, CROP_SIZE, CROP_SIZE, 1])
+                self._interp.resize_tensor_input(self._in["index"], [n, *self.input_size, 1])
                 self._interp.allocate_tensors()
                 self._batch = n
             self._interp.set_tensor(self._in["index"], x)

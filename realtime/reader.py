@@ -16,6 +16,7 @@ from realtime import image as im
 from realtime import light
 from realtime import lines as ln
 from realtime import segment as sg
+from realtime.groups import group_strip
 from realtime.reading import Digit, Reading
 
 POLARITIES = ("auto", "dark_on_light", "light_on_dark")
@@ -92,6 +93,7 @@ class Settings:
     second_opinion: bool = True          # ask the committed second model about unsure crops
     drop_words: bool = True              # leave out printed words (a form's label; word_digits)
     letter_confidence: float = 0.99      # ... marked by a unit the letter model is this sure of
+    group_confidence: float = 0.99       # ... or a group of digits the group model calls text
 
 
 class DigitReader:
@@ -102,7 +104,8 @@ class DigitReader:
     committed model with its second opinion, see realtime.classifier).
     """
 
-    def __init__(self, model_path=None, classifier=None, letter_detector=None, **settings):
+    def __init__(self, model_path=None, classifier=None, letter_detector=None,
+                 group_detector=None, **settings):
         names = {f.name for f in fields(Settings)}
         unknown = set(settings) - names
         if unknown:
@@ -124,6 +127,11 @@ class DigitReader:
 
             letter_detector = LetterDetector(num_threads=self.settings.num_threads)
         self.letter_detector = letter_detector if self.settings.drop_words else None
+        if group_detector is None and self.settings.drop_words:
+            from realtime.groups import GroupDetector
+
+            group_detector = GroupDetector(num_threads=self.settings.num_threads)
+        self.group_detector = group_detector if self.settings.drop_words else None
 
     def read(self, image) -> Reading:
         """Any ndarray image -> Reading (never raises for odd pixel values or sizes)."""
@@ -340,6 +348,24 @@ class DigitReader:
             return [], set()  # ... and so is one blob alone on its line, cut into unsure "digits"
         return kept, used
 
+    def _without_printed_groups(self, read_lines, contrast, scale, shape, words) -> list:
+        """Lines (kept, spaces) less the groups of digits (between spaces) the group model
+        calls printed text at group_confidence or more, asked in one batch; their boxes
+        (input px) are added to `words`. Lines left empty are dropped."""
+        groups = [(li, g) for li, (kept, spaces) in enumerate(read_lines)
+                  for g in digit_groups(spaces, len(kept))]
+        boxes = [sg.union_box(np.array([read_lines[li][0][j][2] for j in g])) for li, g in groups]
+        p_text = self.group_detector.text_probabilities(
+            np.stack([group_strip(contrast, b) for b in boxes]))
+        printed = [np.zeros(len(kept), bool) for kept, _ in read_lines]
+        for (li, g), box, p in zip(groups, boxes, p_text, strict=True):
+            if p >= self.settings.group_confidence:
+                printed[li][list(g)] = True
+                words.append(_to_input(box, scale, shape))
+        out = [without_words(kept, spaces, gone)
+               for (kept, spaces), gone in zip(read_lines, printed, strict=True)]
+        return [(kept, spaces) for kept, spaces in out if kept]
+
     def _assemble(self, plans, book, probs, tilt, scale, shape, extents=None, letter_boxes=None):
         """Chosen pieces -> (line strings with spaces, Digit objects, boxes of the printed words
         left out; boxes in input pixels).
@@ -366,7 +392,7 @@ class DigitReader:
         placed = [(line_h, kept, ln.derotate(box_centres(kept), tilt), marks, units_used)
                   for line_h, kept, (marks, *units_used) in line_records]
         placed.sort(key=lambda r: ln.median_of(r[2][:, 1].tolist()))
-        li = 0
+        read_lines = []
         for line_h, kept, centres, marks, (units, used) in placed:
             along = centres[:, 0]
             order = np.argsort(along, kind="stable")
@@ -382,8 +408,12 @@ class DigitReader:
                 kept, spaces = without_words(kept, spaces, word)
                 kept, spaces = without_words(kept, spaces, print_remnants(
                     kept, spaces, float(letter_boxes[:, 3].max())))
-            if not kept:
-                continue
+            if kept:
+                read_lines.append((kept, spaces))
+        if self.group_detector is not None and book.contrast is not None and read_lines:
+            read_lines = self._without_printed_groups(read_lines, book.contrast, scale, shape,
+                                                      words)
+        for li, (kept, spaces) in enumerate(read_lines):
             text = []
             for j, (label, conf, box) in enumerate(kept):
                 if j and spaces[j - 1]:
@@ -391,7 +421,6 @@ class DigitReader:
                 text.append(str(label))
                 digits.append(Digit(label, conf, _to_input(box, scale, shape), li))
             lines.append("".join(text))
-            li += 1
         return lines, digits, words
 
 
@@ -772,3 +801,4 @@ class _Clock:
     def total(self) -> dict[str, float]:
         self.timings["total"] = (time.perf_counter() - self.start) * 1000.0
         return self.timings
+

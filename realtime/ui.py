@@ -72,6 +72,14 @@ def shared_letter_detector(model_path: str):
     return LetterDetector(model_path)
 
 
+@st.cache_resource(show_spinner="Loading the printed-text model...")
+def shared_group_detector(model_path: str):
+    """One printed-text (group) detector for all sessions (its interpreter is behind a lock)."""
+    from realtime.groups import GroupDetector
+
+    return GroupDetector(model_path)
+
+
 def model_path_setting() -> str | None:
     return os.environ.get(MODEL_ENV_VAR) or None
 
@@ -94,18 +102,20 @@ def session_reader(settings: AppSettings):
     key = tuple(sorted(kwargs.items()))
     state = st.session_state
     if state.get("reader_key") != key or state.get("reader") is None:
-        letter_detector = None
+        letter_detector = group_detector = None
         if kwargs["drop_words"]:
             try:
-                from realtime import letters
+                from realtime import groups, letters
 
                 letter_detector = shared_letter_detector(str(letters.DEFAULT_LETTER_MODEL))
+                group_detector = shared_group_detector(str(groups.DEFAULT_GROUP_MODEL))
             except Exception as e:  # noqa: BLE001 - ModelLoadError and whatever LiteRT raises
-                return None, (f"The printed-letter model could not be loaded: {e}. Restore "
-                              f"`models/letters_int8.tflite` from git, rebuild it with `make "
-                              f"train-letters`, or untick \"Leave out printed words\".")
+                return None, (f"A printed-word model could not be loaded: {e}. Restore "
+                              f"`models/letters_int8.tflite` and `models/groups_int8.tflite` "
+                              f"from git, rebuild them with `make train-letters train-groups`, "
+                              f"or untick \"Leave out printed words\".")
         state["reader"] = DigitReader(classifier=classifier, letter_detector=letter_detector,
-                                      **kwargs)
+                                      group_detector=group_detector, **kwargs)
         state["reader_key"] = key
     return state["reader"], None
 

@@ -165,8 +165,20 @@ def test_missing_letter_model_is_a_clear_message_and_unticking_reads_without_it(
     at.run()
     assert not at.exception
     message = at.error[0].value
-    assert "printed-letter model could not be loaded" in message and "train-letters" in message
+    assert "printed-word model could not be loaded" in message and "letters_int8" in message
+    assert "train-letters" in message
     box = next(c for c in at.checkbox if c.label == "Leave out printed words")
     box.uncheck().run()
     # (what error is left is AppTest's: it has no WebRTC runtime for the live view)
-    assert not at.exception and not any("printed-letter" in e.value for e in at.error)
+    assert not at.exception and not any("printed-word" in e.value for e in at.error)
+
+
+def test_missing_group_model_is_a_clear_message_too(fake_model, monkeypatch, tmp_path):
+    import realtime.groups as groups
+
+    monkeypatch.setattr(groups, "DEFAULT_GROUP_MODEL", tmp_path / "groups_int8.tflite")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "printed-word model could not be loaded" in message and "groups_int8" in message

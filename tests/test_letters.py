@@ -145,6 +145,9 @@ class _Flags:
     def letter_probabilities(self, crops):
         return np.full(len(crops), self.value, np.float32)
 
+    def text_probabilities(self, strips):  # (as a group detector: no group is printed text)
+        return np.zeros(len(strips), np.float32)
+
 
 def test_reader_reads_the_number_beside_a_printed_word():
     reader = rd.DigitReader()
@@ -162,13 +165,16 @@ def test_reader_reads_the_number_beside_a_printed_word():
 def test_reader_letter_detector_can_be_replaced_or_switched_off():
     image, number, _ = labelled_number(0)
     off = rd.DigitReader(drop_words=False).read(image)
-    nothing = rd.DigitReader(letter_detector=_Flags(0.0)).read(image)
+    # (the group detector, realtime/groups.py, is told to find no printed text: this is the
+    # letter detector's test)
+    nothing = rd.DigitReader(letter_detector=_Flags(0.0), group_detector=_Flags(0.0)).read(image)
     assert nothing.lines == off.lines
     # every unit not read as a sure digit called a letter: the word goes, the number stays
-    everything = rd.DigitReader(letter_detector=_Flags(1.0)).read(image)
+    everything = rd.DigitReader(letter_detector=_Flags(1.0), group_detector=_Flags(0.0)).read(image)
     assert "".join(everything.text.split()) == number != "".join(off.text.split())
     assert len(everything.digits) == len(number)
     assert rd.DigitReader(drop_words=False).letter_detector is None
+    assert rd.DigitReader(drop_words=False).group_detector is None
 
 
 def test_reading_names_where_the_words_left_out_were_and_annotations_show_them():

@@ -72,6 +72,28 @@ def test_letter_detector_training_smoke_end_to_end(tmp_path):
     assert p.shape == (2,)
 
 
+@pytest.mark.slow
+def test_group_detector_training_smoke_end_to_end(tmp_path):
+    """training/train_groups.py --smoke: mines the engine's groups, trains, exports, measures
+    and writes a card that the runtime's GroupDetector loads."""
+    if not TRAIN_PYTHON.exists():
+        pytest.skip(f"no training venv at {TRAIN_PYTHON} (TensorFlow): `make train` creates it")
+    out = tmp_path / "groups"
+    proc = subprocess.run([str(TRAIN_PYTHON), "training/train_groups.py", "--smoke", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads((out / "metrics_groups.json").read_text())
+    assert metrics["counts"]["word_line_text"] > 0 and metrics["counts"]["synthetic_page_groups"] > 0
+    held = metrics["eval"]["heldout_word_lines"]
+    assert held["n_text"] + held["n_numbers"] > 0 and "0.99" in held
+    card = (out / "MODEL_CARD_groups.md").read_text()
+    assert metrics["sha256"] in card and "train_groups.py --smoke" in card
+
+    from realtime.groups import STRIP_SIZE, GroupDetector
+    p = GroupDetector(out / "groups_int8.tflite").text_probabilities(np.zeros((2, *STRIP_SIZE), np.uint8))
+    assert p.shape == (2,)
+
+
 def test_second_opinion_run_writes_the_files_the_runtime_loads():
     """`--second` must not overwrite the first model, and must write what DigitClassifier
     loads as its second opinion."""

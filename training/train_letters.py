@@ -145,12 +145,13 @@ def in_chunks(items, size: int = 50):
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def mine(fn, chunks, workers: int, desc: str):
-    """fn over chunks in `workers` processes (in order) with a progress bar -> stacked (x, y)."""
+def mine(fn, chunks, workers: int, desc: str, shape=(28, 28)):
+    """fn over chunks in `workers` processes (in order) with a progress bar -> stacked (x, y);
+    `shape`: one sample's (for no chunks). training/train_groups.py mines with it too."""
     import numpy as np
     from tqdm import tqdm
     if not chunks:
-        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
+        return np.zeros((0, *shape), np.uint8), np.zeros(0, np.int64)
     if workers > 1:
         with mp.get_context("fork").Pool(workers) as pool:
             parts = list(tqdm(pool.imap(fn, chunks), total=len(chunks), desc=desc, unit="chunk"))
@@ -331,6 +332,17 @@ are measured through the engine: `python -m realtime.evaluate --words 200`.
     (out_dir / NAMES["card"]).write_text(card)
 
 
+def run_facts(model, path: Path, t0: float, representative: int) -> dict:
+    """What every model card states about a run: the file, the network, the time and machine."""
+    import tensorflow as tf
+
+    from training import mnist
+    return {"size_bytes": path.stat().st_size, "sha256": mnist.sha256_of(path),
+            "params": int(model.count_params()), "representative": representative,
+            "minutes": (time.time() - t0) / 60, "cpu_count": os.cpu_count(),
+            "platform": platform.platform(), "tensorflow": tf.__version__}
+
+
 def main(argv=None) -> int:
     global SEED
     args = parse_args(argv)
@@ -361,7 +373,6 @@ def main(argv=None) -> int:
           flush=True)
 
     import keras
-    import tensorflow as tf
     keras.utils.set_random_seed(SEED)
     model = build_model()
     train(model, x, y, cfg["epochs"])
@@ -369,14 +380,11 @@ def main(argv=None) -> int:
     rep = x[np.random.default_rng(SEED).permutation(len(x))[:cfg["representative"]]]
     export(model, rep, path)
     m = {"eval": measure(path, data), "counts": data["counts"], "cfg": cfg, "seed": SEED,
-         "size_bytes": path.stat().st_size, "sha256": mnist.sha256_of(path),
-         "params": int(model.count_params()), "representative": cfg["representative"],
+         **run_facts(model, path, t0, cfg["representative"]),
          "architecture": " → ".join(f"conv3x3-{f}+BN+ReLU+maxpool2" for f in STAGES)
                          + f" → dense-{DENSE} → dropout0.2 → dense-2",
          "fonts": [{"name": f.name, "sha256": mnist.sha256_of(f)} for f in pw.font_files()],
-         "command": "make train-letters" if not args.smoke else "train_letters.py --smoke",
-         "minutes": (time.time() - t0) / 60, "cpu_count": os.cpu_count(),
-         "platform": platform.platform(), "tensorflow": tf.__version__}
+         "command": "make train-letters" if not args.smoke else "train_letters.py --smoke"}
     (out_dir / NAMES["metrics"]).write_text(json.dumps(m, indent=2) + "\n")
     write_card(m, out_dir)
     for name, r in m["eval"].items():

@@ -1,0 +1,140 @@
+"""The printed-text detector (realtime/groups.py): the group strip, the model, and the engine
+leaving out a printed word whose letters all read as digits ("Total" as 70721)."""
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+import pytest
+
+import realtime.reader as rd
+from realtime.classifier import DEFAULT_MODEL, ModelLoadError
+from realtime.groups import DEFAULT_GROUP_MODEL, STRIP_SIZE, GroupDetector, group_strip
+from realtime.synth import labelled_number, mnist_test_digits
+
+# words made only of letters that read as sure digits, in OpenCV's Hershey faces (the model
+# learnt TrueType fonts and other words, training/train_groups.py)
+LOOKALIKE_WORDS = ("Total", "total", "Tel", "lot", "Zoo", "Soil", "Lot 7")
+HERSHEY = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX)
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return GroupDetector()
+
+
+def printed(text: str, font: int) -> np.ndarray:
+    """`text` as ink contrast (white on black) and its box."""
+    canvas = np.zeros((90, 420), np.uint8)
+    cv2.putText(canvas, text, (10, 60), font, 1.4, 255, 2, cv2.LINE_AA)
+    return canvas
+
+
+def handwritten(labels, rng) -> np.ndarray:
+    images, by_label = mnist_test_digits()
+    glyphs = [images[rng.choice(by_label[d])] for d in labels]
+    return np.concatenate(glyphs, axis=1)  # 28 px tall, side by side: a handwritten group
+
+
+def strip_of(ink: np.ndarray) -> np.ndarray:
+    x, y, w, h = cv2.boundingRect(ink)
+    return group_strip(ink, (x, y, w, h))
+
+
+# ---- group_strip -------------------------------------------------------------------------------
+
+def test_group_strip_fits_the_box_keeping_its_aspect_and_stretches_the_contrast():
+    ink = np.zeros((100, 400), np.uint8)
+    ink[40:60, 50:250] = 100  # a 200 x 20 bar of faint ink
+    strip = group_strip(ink, (50, 40, 200, 20))
+    assert strip.shape == STRIP_SIZE and strip.dtype == np.uint8
+    assert strip.max() == 255  # its 95th percentile became white
+    ys, xs = np.nonzero(strip > 128)
+    # 200 x 20 plus a 4 px margin each side (0.15 x 20 + 1) is 208 x 28: scaled by 96 / 208
+    assert xs.max() - xs.min() + 1 == pytest.approx(200 * 96 / 208, abs=2)
+    assert ys.max() - ys.min() + 1 == pytest.approx(20 * 96 / 208, abs=2)
+
+
+def test_group_strip_of_nothing_is_black_and_a_box_off_the_image_is_clipped():
+    assert not group_strip(np.zeros((50, 50), np.uint8), (10, 10, 20, 20)).any()
+    ink = np.full((50, 50), 200, np.uint8)
+    assert group_strip(ink, (40, 40, 30, 30)).max() == 255
+
+
+# ---- the model ---------------------------------------------------------------------------------
+
+def test_missing_or_wrong_model_fails_at_construction_naming_the_path(tmp_path):
+    with pytest.raises(ModelLoadError, match="group model not found: .*nope.tflite"):
+        GroupDetector(tmp_path / "nope.tflite")
+    with pytest.raises(ModelLoadError, match="is not a group model"):
+        GroupDetector(DEFAULT_MODEL)  # the digit model: 28 x 28 in, 11 out
+
+
+def test_probabilities_are_one_per_strip_and_bad_shapes_are_refused(detector):
+    assert DEFAULT_GROUP_MODEL.is_file()
+    p = detector.text_probabilities(np.zeros((3, *STRIP_SIZE), np.uint8))
+    assert p.shape == (3,) and p.dtype == np.float32 and ((p >= 0) & (p <= 1)).all()
+    assert detector.text_probabilities(np.zeros((0, *STRIP_SIZE), np.uint8)).shape == (0,)
+    with pytest.raises(ValueError, match="N x 24 x 96"):
+        detector.text_probabilities(np.zeros((2, 28, 28), np.uint8))
+
+
+def test_committed_model_tells_printed_words_from_handwritten_numbers(detector):
+    words = np.stack([strip_of(printed(w, f)) for w in LOOKALIKE_WORDS for f in HERSHEY])
+    rng = np.random.default_rng(0)
+    numbers = np.stack([strip_of(handwritten(rng.integers(0, 10, int(rng.integers(2, 7))), rng))
+                        for _ in range(100)])
+    p_words, p_numbers = detector.text_probabilities(words), detector.text_probabilities(numbers)
+    assert np.mean(p_words >= 0.5) >= 0.8, np.round(p_words, 2)
+    assert np.mean(p_numbers >= rd.Settings().group_confidence) <= 0.02, np.round(p_numbers, 2)
+
+
+def test_printed_figures_are_numbers_not_text(detector):
+    """A meter's or a form's printed figures are read, not left out."""
+    figures = np.stack([strip_of(printed(s, f)) for s in ("70721", "1034", "2024", "887")
+                        for f in HERSHEY])
+    assert np.mean(detector.text_probabilities(figures) >= rd.Settings().group_confidence) <= 0.2
+
+
+def test_one_detector_is_safe_to_share_between_threads(detector):
+    strips = np.stack([strip_of(printed(w, HERSHEY[0])) for w in LOOKALIKE_WORDS])
+    expected = detector.text_probabilities(strips)
+    results, errors = [], []
+
+    def work(n):
+        try:
+            for _ in range(20):
+                results.append(np.array_equal(detector.text_probabilities(strips[: n + 2]),
+                                              expected[: n + 2]))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and all(results) and len(results) == 80
+
+
+# ---- the engine --------------------------------------------------------------------------------
+
+def test_reader_leaves_out_a_label_whose_letters_all_read_as_digits():
+    """Words pages 5075 ("Total 336", read "336 70821" before) and 5127 ("Vat 950", "112 950");
+    with printed words kept, the label is read as digits, as before."""
+    reader, keep = rd.DigitReader(), rd.DigitReader(drop_words=False)
+    for seed, number in ((5075, "336"), (5127, "950")):
+        image, truth, _ = labelled_number(seed)
+        assert truth == number
+        reading = reader.read(image)
+        assert reading.lines == [number]
+        assert reading.words  # the label's box is reported as a word left out
+        assert keep.read(image).lines != [number]
+
+
+def test_reader_without_a_group_model_reads_as_before():
+    image, _, _ = labelled_number(5075)
+    reader = rd.DigitReader()
+    reader.group_detector = None
+    assert reader.read(image).lines == ["336 70821"]
