@@ -387,13 +387,13 @@ class DigitReader:
             if kept:
                 marks = (extents[free_units(plan.units, book.comps, used, kept, tilt)]
                          if extents is not None else None)
-                line_records.append((plan.line_h, kept, (marks, plan.units, used)))
+                line_records.append((plan.line_h, kept, marks, plan.units, used))
         # order lines top to bottom by their digits' de-rotated centres (pieces may have moved)
-        placed = [(line_h, kept, ln.derotate(box_centres(kept), tilt), marks, units_used)
-                  for line_h, kept, (marks, *units_used) in line_records]
+        placed = [(line_h, kept, ln.derotate(box_centres(kept), tilt), marks, units, used)
+                  for line_h, kept, marks, units, used in line_records]
         placed.sort(key=lambda r: ln.median_of(r[2][:, 1].tolist()))
         read_lines = []
-        for line_h, kept, centres, marks, (units, used) in placed:
+        for line_h, kept, centres, marks, units, used in placed:
             along = centres[:, 0]
             order = np.argsort(along, kind="stable")
             kept = [kept[i] for i in order]
@@ -631,11 +631,14 @@ def print_remnants(kept, spaces: np.ndarray, letter_h: float) -> np.ndarray:
     taller than the page's print?"""
     out = np.zeros(len(kept), bool)
     groups = digit_groups(spaces, len(kept))
+    if len(groups) < 2:
+        return out
     heights = np.array([b[3] for _, _, b in kept], np.float64)
     conf = np.array([c for _, c, _ in kept], np.float64)
+    medians = [float(np.median(heights[g])) for g in groups]
     for gi, g in enumerate(groups[:-1]):
         tallest = heights[g].max()
-        later = max(float(np.median(heights[h])) for h in groups[gi + 1:])
+        later = max(medians[gi + 1:])
         if (later >= REMNANT_TALLER * tallest and conf[g].mean() < REMNANT_CONFIDENCE
                 and tallest <= REMNANT_PRINT * letter_h):
             out[g] = True
@@ -801,4 +804,3 @@ class _Clock:
     def total(self) -> dict[str, float]:
         self.timings["total"] = (time.perf_counter() - self.start) * 1000.0
         return self.timings
-
