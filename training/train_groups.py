@@ -68,22 +68,29 @@ def parse_args(argv=None):
 
 # ---- data: the engine's groups, labelled -------------------------------------------------------
 
-_SOURCE = {}
+_READER = {}
 
 
 def _mnist_source():
     """MNIST *training* digits by label (never the test set), loaded once per process."""
-    if "source" not in _SOURCE:
-        from realtime.synth import by_label_index
-        from training import mnist
-        _SOURCE["source"] = by_label_index(*mnist.load("train"))
+    from training.train_letters import _mnist_source as letters_source
+    return letters_source()
+
+
+def _reader():
+    """The engine, printed words kept (what the detector is asked about is what it reads),
+    made once per process."""
+    if "reader" not in _READER:
         from realtime.reader import DigitReader
-        _SOURCE["reader"] = DigitReader(drop_words=False)
-    return _SOURCE["source"]
+        _READER["reader"] = DigitReader(drop_words=False)
+    return _READER["reader"]
 
 
 def reading_groups(reading):
     """(digits, box in input px) of each group (between spaces) of a Reading, line by line."""
+    import numpy as np
+
+    from realtime.segment import union_box
     by_line: dict[int, list] = {}
     for d in reading.digits:
         by_line.setdefault(d.line, []).append(d)
@@ -92,10 +99,7 @@ def reading_groups(reading):
         ds, i = by_line.get(li, []), 0
         for g in text.split(" "):
             gd, i = ds[i:i + len(g)], i + len(g)
-            x0, y0 = min(d.box[0] for d in gd), min(d.box[1] for d in gd)
-            x1 = max(d.box[0] + d.box[2] for d in gd)
-            y1 = max(d.box[1] + d.box[3] for d in gd)
-            out.append((g, (x0, y0, x1 - x0, y1 - y0)))
+            out.append((g, union_box(np.array([d.box for d in gd]))))
     return out
 
 
@@ -104,8 +108,7 @@ def engine_groups(image):
     px)], strips cut from the ink contrast map the engine read them in."""
     from realtime.groups import group_strip
     from training.mine_pieces import engine_components
-    _mnist_source()
-    groups = reading_groups(_SOURCE["reader"].read(image))
+    groups = reading_groups(_reader().read(image))
     found = engine_components(image) if groups else None
     if found is None:
         return []
@@ -251,14 +254,6 @@ def train(model, x, y, epochs: int):
     model.fit(ds, epochs=epochs, verbose=0, callbacks=[tqdm_callback(steps, epochs)])
 
 
-def export(model, rep_images, path: Path) -> None:
-    import keras
-
-    from training.train_classifier import int8_tflite
-    path.write_bytes(int8_tflite(keras.Model(model.input, keras.layers.Softmax()(model.output)),
-                                 rep_images))
-
-
 # ---- evaluation and card -------------------------------------------------------------------------
 
 def flagged_rates(p_text, y) -> dict:
@@ -349,7 +344,6 @@ def main(argv=None) -> int:
         SEED = args.seed
     t0 = time.time()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import numpy as np
 
     from training import mnist
     cfg = dict(word_lines=WORD_LINES, sentence_lines=SENTENCE_LINES,
@@ -366,15 +360,9 @@ def main(argv=None) -> int:
     print(f"data ready in {time.time() - t0:.0f}s: {len(y):,} groups, {int(y.sum()):,} text",
           flush=True)
 
-    import keras
-
-    from training.train_letters import run_facts
-    keras.utils.set_random_seed(SEED)
-    model = build_model()
-    train(model, x, y, cfg["epochs"])
+    from training.train_letters import fit_and_export, run_facts
     path = out_dir / NAMES["model"]
-    rep = x[np.random.default_rng(SEED).permutation(len(x))[:cfg["representative"]]]
-    export(model, rep, path)
+    model = fit_and_export(build_model, train, x, y, cfg, path, SEED)
     m = {"eval": measure(path, data), "counts": data["counts"], "cfg": cfg, "seed": SEED,
          **run_facts(model, path, t0, cfg["representative"]),
          "architecture": " → ".join(f"conv3x3-{f}+BN+ReLU+maxpool2" for f in STAGES)

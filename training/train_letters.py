@@ -332,6 +332,19 @@ are measured through the engine: `python -m realtime.evaluate --words 200`.
     (out_dir / NAMES["card"]).write_text(card)
 
 
+def fit_and_export(build_model, train, x, y, cfg: dict, path: Path, seed: int):
+    """Seed Keras, build the network, train it for cfg["epochs"], export it to `path` as int8
+    (cfg["representative"] training samples calibrate it) -> the Keras model.
+    training/train_groups.py runs its network through this too."""
+    import keras
+    import numpy as np
+    keras.utils.set_random_seed(seed)
+    model = build_model()
+    train(model, x, y, cfg["epochs"])
+    export(model, x[np.random.default_rng(seed).permutation(len(x))[:cfg["representative"]]], path)
+    return model
+
+
 def run_facts(model, path: Path, t0: float, representative: int) -> dict:
     """What every model card states about a run: the file, the network, the time and machine."""
     import tensorflow as tf
@@ -355,7 +368,6 @@ def main(argv=None) -> int:
         SEED = args.seed
     t0 = time.time()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import numpy as np
 
     from training import mnist
     from training import printed_words as pw
@@ -372,13 +384,8 @@ def main(argv=None) -> int:
     print(f"data ready in {time.time() - t0:.0f}s: {len(y):,} units, {int(y.sum()):,} letters",
           flush=True)
 
-    import keras
-    keras.utils.set_random_seed(SEED)
-    model = build_model()
-    train(model, x, y, cfg["epochs"])
     path = out_dir / NAMES["model"]
-    rep = x[np.random.default_rng(SEED).permutation(len(x))[:cfg["representative"]]]
-    export(model, rep, path)
+    model = fit_and_export(build_model, train, x, y, cfg, path, SEED)
     m = {"eval": measure(path, data), "counts": data["counts"], "cfg": cfg, "seed": SEED,
          **run_facts(model, path, t0, cfg["representative"]),
          "architecture": " → ".join(f"conv3x3-{f}+BN+ReLU+maxpool2" for f in STAGES)
