@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 
 import cv2
 import numpy as np
@@ -53,3 +54,21 @@ def render_number(text: str, height: int = 48, seed: int = 0, gap: float = 0.25,
 def on_paper(ink: np.ndarray, paper: int = 235, pen: int = 30) -> np.ndarray:
     """Ink alpha -> gray uint8 photo-like page (dark pen on light paper)."""
     return np.clip(paper * (1 - ink) + pen * ink, 0, 255).astype(np.uint8)
+
+
+def run_in_threads(work, n: int) -> list[Exception]:
+    """work(k) for k in range(n), each in its own thread, all at once -> what they raised."""
+    errors: list[Exception] = []
+
+    def guarded(k):
+        try:
+            work(k)
+        except Exception as e:  # noqa: BLE001 - returned to the test, which asserts on it
+            errors.append(e)
+
+    threads = [threading.Thread(target=guarded, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

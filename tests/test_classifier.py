@@ -1,8 +1,6 @@
 """The committed digit classifier through realtime.classifier (LiteRT, no TensorFlow)."""
 from __future__ import annotations
 
-import threading
-
 import cv2
 import numpy as np
 import pytest
@@ -21,6 +19,7 @@ from realtime.classifier import (
     jittered_copies,
 )
 from realtime.normalize import normalize_digit
+from tests.engine_helpers import run_in_threads
 
 MNIST_SAMPLE = 2000          # first N MNIST test digits: a fixed, cached sample
 MNIST_FLOOR = 0.99           # the committed model measures ~99.5 % here; a regression fails
@@ -130,19 +129,11 @@ def test_threads_agree_with_serial(mnist_sample):
     batches = [x[i * 37:(i + 1) * 37 + i] for i in range(8)]   # different batch sizes
     serial = [clf.classify(b)[0] for b in batches]
     results: dict[int, list] = {}
-    errors = []
 
     def work(k):
-        try:
-            results[k] = [clf.classify(b)[0] for b in batches[k:] + batches[:k]]
-        except Exception as e:  # noqa: BLE001 - surfaced below
-            errors.append(e)
+        results[k] = [clf.classify(b)[0] for b in batches[k:] + batches[:k]]
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_in_threads(work, 6)
     assert not errors
     for k, got in results.items():
         for got_labels, want in zip(got, serial[k:] + serial[:k], strict=True):

@@ -2,8 +2,6 @@
 leaving out a printed word whose letters all read as digits ("Total" as 70721)."""
 from __future__ import annotations
 
-import threading
-
 import cv2
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ import realtime.reader as rd
 from realtime.classifier import DEFAULT_MODEL, ModelLoadError
 from realtime.groups import DEFAULT_GROUP_MODEL, STRIP_SIZE, GroupDetector, group_strip
 from realtime.synth import labelled_number, mnist_test_digits
+from tests.engine_helpers import run_in_threads
 
 # words made only of letters that read as sure digits, in OpenCV's Hershey faces (the model
 # learnt TrueType fonts and other words, training/train_groups.py)
@@ -127,21 +126,14 @@ def test_printed_figures_are_numbers_not_text(detector):
 def test_one_detector_is_safe_to_share_between_threads(detector):
     strips = np.stack([strip_of(printed(w, HERSHEY[0])) for w in LOOKALIKE_WORDS])
     expected = detector.text_probabilities(strips)
-    results, errors = [], []
+    results = []
 
     def work(n):
-        try:
-            for _ in range(20):
-                results.append(np.array_equal(detector.text_probabilities(strips[: n + 2]),
-                                              expected[: n + 2]))
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
+        for _ in range(20):
+            results.append(np.array_equal(detector.text_probabilities(strips[: n + 2]),
+                                          expected[: n + 2]))
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_in_threads(work, 4)
     assert not errors and all(results) and len(results) == 80
 
 

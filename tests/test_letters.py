@@ -1,8 +1,6 @@
 """The printed-letter detector (realtime/letters.py) and the engine's leaving out of printed words."""
 from __future__ import annotations
 
-import threading
-
 import cv2
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ from realtime.classifier import DEFAULT_MODEL, ModelLoadError
 from realtime.letters import DEFAULT_LETTER_MODEL, LetterDetector
 from realtime.normalize import normalize_digit
 from realtime.synth import labelled_number, mnist_test_digits
+from tests.engine_helpers import run_in_threads
 
 # letters no handwritten digit resembles, in OpenCV's Hershey faces: fonts the detector was
 # never trained on (it learnt TrueType fonts, training/printed_words.py)
@@ -67,21 +66,14 @@ def test_committed_model_tells_printed_letters_from_handwritten_digits(detector)
 def test_one_detector_is_safe_to_share_between_threads(detector):
     letters = np.stack([hershey_letter(ch, HERSHEY[0], 3) for ch in CLEAR_LETTERS])
     expected = detector.letter_probabilities(letters)
-    results, errors = [], []
+    results = []
 
     def work(n):
-        try:
-            for _ in range(20):
-                got = detector.letter_probabilities(letters[: n + 3])
-                results.append(np.array_equal(got, expected[: n + 3]))
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
+        for _ in range(20):
+            got = detector.letter_probabilities(letters[: n + 3])
+            results.append(np.array_equal(got, expected[: n + 3]))
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_in_threads(work, 4)
     assert not errors and all(results) and len(results) == 80
 
 
