@@ -7,6 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from realtime import components as cp
 from realtime import light, order_stats
 from realtime.components import Components, find_components, label_components
 
@@ -37,16 +38,22 @@ def histogram_percentile(values: np.ndarray, q: float) -> float:
     return float(np.searchsorted(cum, cum[-1] * q / 100.0))
 
 
-def thresholds(ink: np.ndarray, noise: np.ndarray) -> tuple[int, int]:
+def noise_floor(noise: np.ndarray) -> int:
+    """The weakest contrast that can be ink on this page: above the noise map's usual level."""
+    return max(MIN_LOW, int(histogram_percentile(noise, NOISE_PERCENTILE) * 1.2) + 4)
+
+
+def thresholds(ink: np.ndarray, noise: np.ndarray, floor: int | None = None) -> tuple[int, int]:
     """(low, high) thresholds on the ink map; `noise` is light.contrast_maps' subsampled
     noise map.
 
     high: Otsu's split of the pixels that are not plain paper (ink against texture, ruled
     lines and faint marks); low: a fraction of it, so faint parts of a stroke that reaches
-    `high` somewhere are kept; both above the noise level.
+    `high` somewhere are kept; both above the noise level (`floor`: noise_floor(noise), when
+    the caller has it).
     """
-    noise_level = histogram_percentile(noise, NOISE_PERCENTILE)
-    floor = max(MIN_LOW, int(noise_level * 1.2) + 4)
+    if floor is None:
+        floor = noise_floor(noise)
     sample = ink[::2, ::2] if ink.size > 40000 else ink
     strong = sample[sample > floor]
     if strong.size >= 16:
@@ -128,10 +135,92 @@ def binarize(ink: np.ndarray, noise: np.ndarray, min_area: int = 3) -> Component
     as light.contrast_maps gives it, at every light.noise_step-th pixel)."""
     if ink.size == 0:
         return find_components(np.zeros(ink.shape, bool))
-    low, high = thresholds(ink, noise)
+    floor = noise_floor(noise)
+    low, high = thresholds(ink, noise, floor)
     if looks_like_noise(ink, noise, high):
         return find_components(np.zeros(ink.shape, bool))
-    return hysteresis_components(ink, low, high, min_area)
+    comps = hysteresis_components(ink, low, high, min_area)
+    return with_outshone_writing(comps, ink, noise, low, high, floor, min_area)
+
+
+# Writing the page's strong ink outshines: black print sets Otsu's split, and a pencil number
+# beside it whose strokes stay under `low` (0.4 of it) is not even a component. Where, away
+# from the components found, the noise map's sample points reach OUTSHONE_SHARE x `low` in
+# marks of writing's size and shape (at least OUTSHONE_MIN_HEIGHT of the components' typical
+# height, at most OUTSHONE_MAX_ASPECT times as wide as tall: a board's or a page's light ruled
+# lines are not writing) and at least OUTSHONE_MIN_SAMPLES of them in all, the ink map around
+# those marks, the strong ink (and OUTSHONE_MARGIN px round it) blanked out, is thresholded
+# again on its own. What that finds is added when it is at most FAINT_MAX_CANDIDATES
+# components of FAINT_SEED_AREA px or more, of the same size and shape, with paper all round.
+# Only where `low` is at least OUTSHONE_LOW_OVER_FLOOR x the noise floor: under that, little
+# writing lies between the two, and the search cost up to 5 ms on a page of dark digits.
+OUTSHONE_LOW_OVER_FLOOR = 2.0
+OUTSHONE_SHARE = 0.6
+OUTSHONE_MIN_SAMPLES = 40
+OUTSHONE_MARGIN = 3
+OUTSHONE_MIN_HEIGHT = 0.4
+OUTSHONE_MAX_ASPECT = 4.0
+
+
+def writing_sized(boxes: np.ndarray, least_height: float) -> np.ndarray:
+    """Bool per box (x, y, w, h): tall enough and not too wide to be writing."""
+    return (boxes[:, 3] >= least_height) & (boxes[:, 2] <= OUTSHONE_MAX_ASPECT * boxes[:, 3])
+
+
+def with_outshone_writing(comps: Components, ink: np.ndarray, noise: np.ndarray, low: int,
+                          high: int, floor: int, min_area: int = 3) -> Components:
+    """`comps` (found between `low` and `high`) plus the writing too faint for those thresholds,
+    found by thresholding the rest of the ink map on its own (see OUTSHONE_SHARE); `floor`:
+    noise_floor(noise)."""
+    if low < OUTSHONE_LOW_OVER_FLOOR * floor:
+        return comps
+    step = light.noise_step(ink.shape)
+    sample = ink[::step, ::step]
+    sample_labels = comps.labels[::step, ::step]
+    kept = np.zeros(max(int(sample_labels.max()), int(comps.ids.max(initial=0))) + 1, np.uint8)
+    kept[comps.ids] = 1
+    near = cv2.dilate(kept[sample_labels], np.ones((3, 3), np.uint8))
+    weak = cv2.subtract((sample >= max(floor + 1, OUTSHONE_SHARE * low)).view(np.uint8), near)
+    if cv2.countNonZero(weak) < OUTSHONE_MIN_SAMPLES:
+        return comps
+    # (sampled strokes fall apart into dots: joined again before they are measured)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(weak, np.ones((3, 3), np.uint8)))
+    least_height = OUTSHONE_MIN_HEIGHT * cp.typical_height(comps.boxes, comps.areas)
+    marks = stats[1:, :4].astype(np.int64) * step
+    marks = marks[writing_sized(marks, least_height)]
+    if not len(marks):
+        return comps
+    # the window round those marks, on the sample grid (the noise map's)
+    pad = 2 * step + OUTSHONE_MARGIN
+    x0, y0 = ((marks[:, :2].min(axis=0) - pad) // step * step).clip(0).tolist()
+    x1, y1 = (marks[:, :2] + marks[:, 2:]).max(axis=0).tolist()
+    x1, y1 = min(ink.shape[1], x1 + pad), min(ink.shape[0], y1 + pad)
+    labels = comps.labels[y0:y1, x0:x1]  # (a view: the found writing is labelled in place)
+    if len(kept) <= int(labels.max()):
+        kept = np.concatenate([kept, np.zeros(int(labels.max()) + 1 - len(kept), np.uint8)])
+    size = 2 * OUTSHONE_MARGIN + 1
+    strong = cv2.dilate(kept[labels], np.ones((size, size), np.uint8))
+    rest = ink[y0:y1, x0:x1].copy()
+    rest[strong.view(bool)] = 0
+    local_noise = noise[y0 // step:-(-y1 // step), x0 // step:-(-x1 // step)]
+    low2, high2 = thresholds(rest, local_noise, floor)
+    if high2 >= high or looks_like_noise(rest, local_noise, high2):
+        return comps
+    found = hysteresis_components(rest, low2, high2, min_area)
+    keep = [i for i in np.flatnonzero(writing_sized(found.boxes, least_height)
+                                      & (found.areas >= FAINT_SEED_AREA))
+            if paper_around(rest, found.labels, found.boxes[i], int(found.ids[i]), low2)]
+    if not keep or len(keep) > FAINT_MAX_CANDIDATES:
+        return comps
+    first = int(comps.labels.max()) + 1
+    for k, i in enumerate(keep):
+        x, y, w, h = (int(v) for v in found.boxes[i])
+        labels[y:y + h, x:x + w][found.labels[y:y + h, x:x + w] == found.ids[i]] = first + k
+    boxes = found.boxes[keep] + np.array([x0, y0, 0, 0])
+    return Components(comps.labels,
+                      np.concatenate([comps.ids, np.arange(first, first + len(keep))]),
+                      np.concatenate([comps.boxes, boxes]),
+                      np.concatenate([comps.areas, found.areas[keep]]), comps.faint)
 
 
 def looks_like_noise(ink: np.ndarray, noise: np.ndarray, high: int) -> bool:

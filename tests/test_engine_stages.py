@@ -247,6 +247,35 @@ def test_hysteresis_reads_a_sparse_page_as_the_full_scan_does(seed, monkeypatch)
         assert np.array_equal(getattr(sparse, field), getattr(full, field)), field
 
 
+def _bold_print(shape=(160, 400)) -> np.ndarray:
+    """An ink map with a row of bold printed strokes (contrast 230, soft edges) at its left."""
+    ink = np.zeros(shape, np.uint8)
+    for x in range(10, 150, 14):
+        ink[40:80, x:x + 6] = np.array([120, 200, 230, 230, 200, 120], np.uint8)
+    return ink
+
+
+def test_writing_the_print_outshines_is_thresholded_on_its_own(monkeypatch):
+    """A pencil number beside black print: its strokes (40) stay under the page's low threshold,
+    set from the print, so they are no component at all until the rest of the ink map is
+    thresholded again on its own (binarize.with_outshone_writing)."""
+    ink = _bold_print()
+    cv2.ellipse(ink, (300, 60), (12, 20), 0, 0, 360, 40, 3)   # a pencil "0"
+    noise = np.zeros(ink[::2, ::2].shape, np.uint8)
+    low, _ = bz.thresholds(ink, noise)
+    assert low > 40
+    lefts = [int(b[0]) for b in bz.binarize(ink, noise).boxes]
+    assert len(lefts) == 11 and 285 <= max(lefts) <= 290     # ten print strokes and the 0
+    # a light ruled line or a short faint dash is not writing
+    ruled = _bold_print()
+    ruled[120:123, 160:390] = 40
+    ruled[100:104, 200:230] = 40
+    assert len(bz.binarize(ruled, noise)) == 10
+    # a few faint samples only: no second pass
+    monkeypatch.setattr(bz, "OUTSHONE_MIN_SAMPLES", 10**6)
+    assert len(bz.binarize(ink, noise)) == 10
+
+
 def _faint_ring(ink: np.ndarray, x: int, level: int) -> None:
     cv2.ellipse(ink, (x, 20), (7, 10), 0, 0, 360, level, 2)  # a small faint "0"
 
