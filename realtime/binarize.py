@@ -4,6 +4,8 @@ underlines and box borders without eating the digits that touch them.
 """
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -390,6 +392,146 @@ def clear_band(roi: np.ndarray, cols: np.ndarray, centre_rows: np.ndarray, half:
         roi[rows[inside], np.broadcast_to(cols, rows.shape)[inside]] = False
 
 
+# Squared (graph) paper: its lines join into one component with everything written on it,
+# which no single-line test takes apart. A component crossed by at least GRID_MIN_LINES
+# straight lines each way (near horizontal and near upright, sloping by at most
+# MAX_LINE_SLOPE), each inked along at least GRID_LINE_SHARE of the component's extent that
+# way (a light grid's lines are dashed where the threshold broke them; a row of digits crosses
+# a line through it over far less), is a grid, and loses those lines.
+GRID_MIN_LINES = 3
+GRID_SPACING_TOLERANCE = 0.15
+GRID_MIN_SPACING = 10.0  # px between a grid's lines, at the least
+GRID_SAME_LINE = 4.0  # px: lines found this close (where they cross the middle) are one line
+GRID_EVEN_SHARE = 0.8
+GRID_LINE_SHARE = 0.35
+GRID_MIN_SIDE = 60
+_GRID_STEP = np.pi / 360  # the Hough transform's angle step; twice it for the first look
+# (whole coarse steps from upright and from level, so that both Hough grids hold both exactly)
+_GRID_THETA = round(math.atan(MAX_LINE_SLOPE) / (2 * _GRID_STEP)) * 2 * _GRID_STEP
+
+
+def grid_lines(roi: np.ndarray, upright: bool, step: float = _GRID_STEP) -> np.ndarray:
+    """(rho, theta) of the straight lines of `roi` (a component mask) near upright or near
+    horizontal that are inked along GRID_LINE_SHARE of its height or width (Hough, angles
+    `step` apart)."""
+    h, w = roi.shape
+    votes = int(GRID_LINE_SHARE * (h if upright else w))
+    u8 = roi.view(np.uint8)
+    if upright:  # (theta near 0, or near pi for a line leaning the other way)
+        spans = [(0.0, _GRID_THETA), (np.pi - _GRID_THETA, np.pi - step)]
+    else:
+        spans = [(np.pi / 2 - _GRID_THETA, np.pi / 2 + _GRID_THETA)]
+    found = [cv2.HoughLines(u8, 1, step, votes, min_theta=lo, max_theta=hi) for lo, hi in spans]
+    found = [f.reshape(-1, 2) for f in found if f is not None]
+    return np.concatenate(found) if found else np.zeros((0, 2), np.float32)
+
+
+def crossings(lines: np.ndarray, shape, upright: bool) -> np.ndarray:
+    """Where each (rho, theta) line crosses the middle row (upright lines: its x) or the middle
+    column (lines across: its y) of a box of `shape`."""
+    rho, theta = lines[:, 0].astype(np.float64), lines[:, 1].astype(np.float64)
+    h, w = shape
+    if upright:
+        return (rho - h / 2 * np.sin(theta)) / np.cos(theta)
+    return (rho - w / 2 * np.cos(theta)) / np.sin(theta)
+
+
+def line_groups(positions: np.ndarray, apart: float) -> list[np.ndarray]:
+    """Indices of the lines at `positions` (crossings), grouped: lines within `apart` of their
+    neighbour are one line found several times, at slightly different angles and offsets.
+    Groups in order of position."""
+    order = np.argsort(positions, kind="stable")
+    breaks = np.flatnonzero(np.diff(positions[order]) > apart) + 1
+    return np.split(order, breaks) if len(order) else []
+
+
+def evenly_spaced(positions: np.ndarray, groups: list[np.ndarray],
+                  min_spacing: float = GRID_MIN_SPACING) -> bool:
+    """Do the lines at `positions`, grouped (line_groups), make at least GRID_MIN_LINES lines
+    whose gaps (GRID_MIN_LINES - 1 of them at least, and GRID_EVEN_SHARE of them) are within
+    GRID_SPACING_TOLERANCE of a whole number of their median gap, as squared paper's are? (The
+    strokes of digits that a Hough transform takes for lines are not evenly spaced.)"""
+    if len(groups) < GRID_MIN_LINES:
+        return False
+    gaps = np.diff([float(np.mean(positions[g])) for g in groups])
+    usual = float(np.median(gaps))
+    if usual < min_spacing:
+        return False  # (lines packed this close are the Hough transform's reading of a blob)
+    # (a gap of two or three spacings is a line the threshold left too broken to be found)
+    steps = gaps / usual
+    even = (np.abs(steps - np.round(steps)) <= GRID_SPACING_TOLERANCE) & (steps >= 0.5)
+    return bool(np.count_nonzero(even) >= max(GRID_MIN_LINES - 1, GRID_EVEN_SHARE * len(gaps)))
+
+
+def strip_grid(roi: np.ndarray) -> bool:
+    """Erase, in place, the lines of squared paper from a component mask `roi`; False (and
+    `roi` unchanged) when it is no grid."""
+    h, w = roi.shape
+    if min(h, w) < GRID_MIN_SIDE:
+        return False
+    if not (crossed_evenly(roi) and crossed_evenly(roi.T)):
+        return False  # (the Hough transform costs ~1 ms on a page-wide ruled line)
+    found = grid_axes(roi, _GRID_STEP, 1.0)
+    if found is None:
+        return False
+    axes = np.zeros(roi.shape, np.uint8)
+    for line in found:
+        draw_line(axes, *map(float, line), 1)
+    # the lines' thickness: twice the distance from their middle to the paper, less one
+    # (strokes crossing them are a few of the pixels along them)
+    inside = cv2.distanceTransform(roi.view(np.uint8), cv2.DIST_L2, 3)[axes.view(bool) & roi]
+    thickness = max(1, round(2 * float(np.median(inside)) - 1)) if inside.size else 1
+    drawn = np.zeros(roi.shape, np.uint8)
+    for line in found:
+        draw_line(drawn, *map(float, line), thickness + 2)
+    roi &= ~drawn.view(bool)
+    return True
+
+
+def crossed_evenly(roi: np.ndarray) -> bool:
+    """Does a band of 3 rows across `roi`, at a quarter, half or three quarters of its height,
+    cross more than GRID_MIN_LINES thin strokes (at most GRID_MIN_SPACING wide), evenly spaced
+    (evenly_spaced), as it crosses squared paper's upright lines away from the writing? A cheap
+    first test for strip_grid."""
+    h = roi.shape[0]
+    for at in (h // 4, h // 2, 3 * h // 4):
+        band = roi[max(0, at - 1):at + 2].any(axis=0).view(np.int8)
+        edges = np.diff(np.concatenate([[0], band, [0]]))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        thin = ends - starts <= GRID_MIN_SPACING  # (not along a line across, nor a blot)
+        if np.count_nonzero(thin) <= GRID_MIN_LINES:
+            continue
+        centres = (starts[thin] + ends[thin] - 1) / 2.0
+        if evenly_spaced(centres, line_groups(centres, GRID_SAME_LINE)):
+            return True
+    return False
+
+
+def grid_axes(roi: np.ndarray, step: float, scale: float) -> list | None:
+    """The (rho, theta) of each line of squared paper in `roi` (one per line), or None when it
+    is no grid; `scale`: how many of the page's pixels one of `roi`'s is."""
+    found = []
+    for upright in (False, True):
+        lines = grid_lines(roi, upright, step)
+        positions = crossings(lines, roi.shape, upright) if len(lines) else np.zeros(0)
+        groups = line_groups(positions, GRID_SAME_LINE / scale)
+        if not evenly_spaced(positions, groups, GRID_MIN_SPACING / scale):
+            return None
+        # (HoughLines lists lines by votes: each group's first is the one drawn)
+        found += [lines[int(g.min())] for g in groups]
+    return found
+
+
+def draw_line(canvas: np.ndarray, rho: float, theta: float, thickness: int) -> None:
+    """Draw the (rho, theta) line across all of `canvas` (uint8, in place) with value 1."""
+    h, w = canvas.shape
+    reach = 2 * (h + w)
+    c, s = math.cos(theta), math.sin(theta)
+    x0, y0 = rho * c, rho * s
+    cv2.line(canvas, (round(x0 - reach * s), round(y0 + reach * c)),
+             (round(x0 + reach * s), round(y0 - reach * c)), 1, thickness)
+
+
 def strip_frame(roi: np.ndarray, min_sides: int = 3) -> bool:
     """Erase the sides of a box drawn around digits (a hollow component), in place.
 
@@ -433,7 +575,8 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
 
     Near-horizontal lines are recognised by their own shape (see strip_horizontal_line). A
     vertical one must also be 2.5 `typical_height`s (the usual digit height) long, so that a
-    tall thin '1' is never taken for a box side; a box (a hollow component) loses all its sides.
+    tall thin '1' is never taken for a box side; a box (a hollow component) loses all its sides;
+    squared paper (strip_grid), tried first, loses all its lines.
     """
     if len(comps) == 0:
         return comps
@@ -448,10 +591,10 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
         sl = (slice(y, y + h), slice(x, x + w))
         own = comps.own_mask(k)
         roi = own.copy()
-        changed = False
-        if wide[k]:
+        changed = strip_grid(roi)
+        if not changed and wide[k]:
             changed = strip_horizontal_line(roi) or strip_covered_line(roi, typical_height)
-        elif tall[k]:
+        elif not changed and tall[k]:
             t = np.ascontiguousarray(roi.T)
             changed = strip_horizontal_line(t)
             roi = t.T

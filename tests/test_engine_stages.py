@@ -361,6 +361,44 @@ def test_ruled_line_removed_but_touching_digit_kept():
     assert len(comps) == 1 and comps.boxes[0, 3] >= 50
 
 
+def _squared_paper(shape=(200, 320), spacing: int = 25) -> np.ndarray:
+    """Bool mask of squared paper's lines (1 px, every `spacing` px each way)."""
+    grid = np.zeros(shape, bool)
+    grid[3::spacing, :] = True
+    grid[:, 3::spacing] = True
+    return grid
+
+
+def test_squared_paper_loses_its_lines_and_keeps_what_is_written_on_it():
+    grid = _squared_paper()
+    written = np.zeros(grid.shape, np.uint8)
+    cv2.ellipse(written, (100, 100), (14, 22), 0, 0, 360, 1, 3)  # a "0" across two squares
+    cv2.line(written, (170, 80), (172, 124), 1, 3)               # a "1"
+    roi = grid | written.view(bool)
+    assert len(cp.find_components(roi)) == 1                   # all one component
+    assert bz.strip_grid(roi)
+    assert not roi[grid & (written == 0)].any()                 # the lines are gone
+    off_lines = written.view(bool) & ~cv2.dilate(grid.view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)
+    assert roi[off_lines].all()                                 # the writing is kept
+    assert len(cp.find_components(roi, min_area=10)) >= 2       # the 0 and the 1 apart
+
+
+def test_a_box_or_a_ruled_line_with_digits_is_no_grid():
+    """Squared paper needs three evenly spaced lines each way; a box round digits has two,
+    and the strokes of digits standing on a rule are not evenly spaced lines."""
+    box = np.zeros((120, 320), np.uint8)
+    cv2.rectangle(box, (5, 5), (314, 114), 1, 2)
+    for x in (40, 90, 190):
+        cv2.line(box, (x, 25), (x + 4, 95), 1, 3)                # three 1s inside it
+    roi = box.view(bool).copy()
+    assert not bz.strip_grid(roi) and np.array_equal(roi, box.view(bool))
+    ruled = np.zeros((90, 400), np.uint8)
+    ruled[80:82] = 1
+    for x in (30, 75, 170, 200, 330):                             # 1s of a number on a rule
+        cv2.line(ruled, (x, 10), (x + 3, 80), 1, 3)
+    assert not bz.strip_grid(ruled.view(bool).copy())
+
+
 def _small_ring_on_a_light_line(ring_contrast: int = 200) -> tuple[np.ndarray, np.ndarray]:
     """(contrast map, ring pixels) of a small loop (a 6's, 14 px) whose bottom lies along a
     light ruled line (contrast 60) that runs the width of the image."""
