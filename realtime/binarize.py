@@ -392,12 +392,14 @@ def clear_band(roi: np.ndarray, cols: np.ndarray, centre_rows: np.ndarray, half:
         roi[rows[inside], np.broadcast_to(cols, rows.shape)[inside]] = False
 
 
-# Squared (graph) paper: its lines join into one component with everything written on it,
-# which no single-line test takes apart. A component crossed by at least GRID_MIN_LINES
-# straight lines each way (near horizontal and near upright, sloping by at most
-# MAX_LINE_SLOPE), each inked along at least GRID_LINE_SHARE of the component's extent that
-# way (a light grid's lines are dashed where the threshold broke them; a row of digits crosses
-# a line through it over far less), is a grid, and loses those lines.
+# Squared (graph) paper, or a ruled page whose margin line joins its lines into a comb: its
+# lines join into one component with everything written on it, which no single-line test
+# takes apart. A component crossed by at least GRID_MIN_LINES evenly spaced straight lines
+# across (near level, sloping by at most MAX_LINE_SLOPE, each inked along at least
+# GRID_LINE_SHARE of the component's width: a light grid's lines are dashed where the
+# threshold broke them, and a row of digits crosses a line through it over far less) loses
+# them, and its upright lines with them: evenly spaced ones (squared paper), or else those
+# inked along GRID_MARGIN_SHARE of its height (a margin; a digit's stroke is far shorter).
 GRID_MIN_LINES = 3
 GRID_SPACING_TOLERANCE = 0.15
 GRID_MIN_SPACING = 10.0  # px between a grid's lines, at the least
@@ -405,17 +407,18 @@ GRID_SAME_LINE = 4.0  # px: lines found this close (where they cross the middle)
 GRID_EVEN_SHARE = 0.8
 GRID_LINE_SHARE = 0.35
 GRID_MIN_SIDE = 60
-_GRID_STEP = np.pi / 360  # the Hough transform's angle step; twice it for the first look
-# (whole coarse steps from upright and from level, so that both Hough grids hold both exactly)
-_GRID_THETA = round(math.atan(MAX_LINE_SLOPE) / (2 * _GRID_STEP)) * 2 * _GRID_STEP
+GRID_MARGIN_SHARE = 0.8
+_GRID_STEP = np.pi / 360  # the Hough transform's angle step
+# (whole steps from upright and from level, so that the Hough grid holds both exactly)
+_GRID_THETA = round(math.atan(MAX_LINE_SLOPE) / _GRID_STEP) * _GRID_STEP
 
 
-def grid_lines(roi: np.ndarray, upright: bool, step: float = _GRID_STEP) -> np.ndarray:
+def grid_lines(roi: np.ndarray, upright: bool, share: float = GRID_LINE_SHARE) -> np.ndarray:
     """(rho, theta) of the straight lines of `roi` (a component mask) near upright or near
-    horizontal that are inked along GRID_LINE_SHARE of its height or width (Hough, angles
-    `step` apart)."""
+    horizontal that are inked along `share` of its height or width (Hough)."""
     h, w = roi.shape
-    votes = int(GRID_LINE_SHARE * (h if upright else w))
+    votes = int(share * (h if upright else w))
+    step = _GRID_STEP
     u8 = roi.view(np.uint8)
     if upright:  # (theta near 0, or near pi for a line leaning the other way)
         spans = [(0.0, _GRID_THETA), (np.pi - _GRID_THETA, np.pi - step)]
@@ -464,16 +467,26 @@ def evenly_spaced(positions: np.ndarray, groups: list[np.ndarray],
 
 
 def strip_grid(roi: np.ndarray) -> bool:
-    """Erase, in place, the lines of squared paper from a component mask `roi`; False (and
-    `roi` unchanged) when it is no grid."""
+    """Erase, in place, the lines of squared or ruled paper from a component mask `roi`: at
+    least GRID_MIN_LINES evenly spaced lines across it, and its upright lines, evenly spaced
+    (squared paper) or at least one running along GRID_MARGIN_SHARE of its height (a ruled
+    page's margin, which joins its lines into one comb). False (and `roi` unchanged) when it
+    is neither (ruled lines joined by a shadow's edge left pieces of the edge that read as 1s,
+    synthetic page 12507)."""
     h, w = roi.shape
-    if min(h, w) < GRID_MIN_SIDE:
-        return False
-    if not (crossed_evenly(roi) and crossed_evenly(roi.T)):
+    if min(h, w) < GRID_MIN_SIDE or not crossed_evenly(roi.T):
         return False  # (the Hough transform costs ~1 ms on a page-wide ruled line)
-    found = grid_axes(roi, _GRID_STEP, 1.0)
+    found = evenly_ruled(roi, upright=False)
     if found is None:
         return False
+    upright = evenly_ruled(roi, upright=True) if crossed_evenly(roi) else None
+    if upright is None:
+        lines = grid_lines(roi, upright=True, share=GRID_MARGIN_SHARE)
+        groups = line_groups(crossings(lines, roi.shape, True), GRID_SAME_LINE) if len(lines) else []
+        upright = [lines[int(g.min())] for g in groups]
+        if not upright:
+            return False  # (lines across joined by something else: a shadow's edge, a digit)
+    found += upright
     axes = np.zeros(roi.shape, np.uint8)
     for line in found:
         draw_line(axes, *map(float, line), 1)
@@ -507,19 +520,16 @@ def crossed_evenly(roi: np.ndarray) -> bool:
     return False
 
 
-def grid_axes(roi: np.ndarray, step: float, scale: float) -> list | None:
-    """The (rho, theta) of each line of squared paper in `roi` (one per line), or None when it
-    is no grid; `scale`: how many of the page's pixels one of `roi`'s is."""
-    found = []
-    for upright in (False, True):
-        lines = grid_lines(roi, upright, step)
-        positions = crossings(lines, roi.shape, upright) if len(lines) else np.zeros(0)
-        groups = line_groups(positions, GRID_SAME_LINE / scale)
-        if not evenly_spaced(positions, groups, GRID_MIN_SPACING / scale):
-            return None
-        # (HoughLines lists lines by votes: each group's first is the one drawn)
-        found += [lines[int(g.min())] for g in groups]
-    return found
+def evenly_ruled(roi: np.ndarray, upright: bool) -> list | None:
+    """The (rho, theta) of each of `roi`'s evenly spaced lines (evenly_spaced) near upright or
+    across it, one per line, or None when they are not."""
+    lines = grid_lines(roi, upright)
+    positions = crossings(lines, roi.shape, upright) if len(lines) else np.zeros(0)
+    groups = line_groups(positions, GRID_SAME_LINE)
+    if not evenly_spaced(positions, groups):
+        return None
+    # (HoughLines lists lines by votes: each group's first is the one drawn)
+    return [lines[int(g.min())] for g in groups]
 
 
 def draw_line(canvas: np.ndarray, rho: float, theta: float, thickness: int) -> None:
@@ -591,7 +601,7 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
         sl = (slice(y, y + h), slice(x, x + w))
         own = comps.own_mask(k)
         roi = own.copy()
-        changed = strip_grid(roi)
+        grid = changed = strip_grid(roi)
         if not changed and wide[k]:
             changed = strip_horizontal_line(roi) or strip_covered_line(roi, typical_height)
         elif not changed and tall[k]:
@@ -603,7 +613,9 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
         if not changed and wide[k]:
             changed = strip_covered_line(roi, typical_height, apart=True)
         if changed:
-            if contrast is not None:
+            if contrast is not None and grid:
+                keep_strokes_across_grid(roi, own, contrast[sl])
+            elif contrast is not None:
                 keep_strong_strokes(roi, own, contrast[sl])
             labels[sl][own & ~roi] = 0
             stripped.append((int(k), roi))
@@ -717,6 +729,18 @@ def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) 
     # the dots last: given back first, a dot at a digit's foot made the stretch of rule beside
     # it "touching" too, and two digits' feet came back joined
     keep_dots(roi, dots)
+
+
+def keep_strokes_across_grid(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) -> None:
+    """Give back to `roi` (what is left of component mask `own` once strip_grid cleared its
+    lines) every cleared pixel much stronger ink than the lines (STRONG_STROKE_RATIO x the
+    cleared pixels' median: most of them are the lines'), in place. Unlike a ruled line's,
+    a grid's lines cross the writing both ways, so no row or column is the line's alone."""
+    cleared = own & ~roi
+    if not cleared.any():
+        return
+    level = max(1.0, STRONG_STROKE_RATIO * order_stats.median(contrast[cleared]))
+    np.logical_or(roi, cleared & (contrast >= level), out=roi)
 
 
 def relabel_stripped(comps: Components, stripped: list[tuple[int, np.ndarray]],

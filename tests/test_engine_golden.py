@@ -133,6 +133,18 @@ def test_a_number_on_squared_paper_reads_exactly(reader, spacing, grey, angle):
     assert reader.read(page).lines == ["52 7190"]
 
 
+# A ruled page's margin line joins its lines into one comb with the number written across two
+# of them; the comb was read as "15" or nothing (2026-12-06; binarize.strip_grid).
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_number_on_a_ruled_page_with_a_margin_reads_exactly(reader, seed):
+    ink = render_number("52 7190", height=44, seed=seed, canvas=(300, 800), origin=(120, 170))
+    page = np.full((300, 800, 3), 235, np.uint8)
+    page[10::32, :] = (200, 170, 150)     # blue ruled lines (BGR)
+    page[:, 90:92] = (120, 120, 230)      # the red margin
+    page = np.clip(page * (1 - ink[..., None]) + 30 * ink[..., None], 0, 255).astype(np.uint8)
+    assert reader.read(page).lines == ["52 7190"]
+
+
 # Tuning pages with a light ruled line that the threshold broke into dashes, read exactly only
 # since binarize.strip_faint_lines: before, a stub of the line joined to a 9 made it a 1 (5007)
 # and joined digits across a space (5164, 5216).

@@ -383,6 +383,20 @@ def test_squared_paper_loses_its_lines_and_keeps_what_is_written_on_it():
     assert len(cp.find_components(roi, min_area=10)) >= 2       # the 0 and the 1 apart
 
 
+def test_a_ruled_comb_loses_its_lines_and_margin_but_not_a_tall_1():
+    """A ruled page whose margin joins its lines: the lines across (evenly spaced) and the
+    margin (upright along most of the height) go; a "1" crossing two lines is far shorter."""
+    comb = np.zeros((200, 400), np.uint8)
+    comb[5::30, :] = 1
+    comb[:, 40:42] = 1
+    cv2.line(comb, (200, 60), (202, 130), 1, 3)                    # a 1 across two lines
+    roi = comb.view(bool).copy()
+    assert bz.strip_grid(roi)
+    assert not roi[5::30, 60:190].any() and not roi[:, 40:42].any()
+    kept = roi[:, 197:206].any(axis=1)
+    assert kept[68:93].all() and kept[98:123].all()                  # the 1, between the lines
+
+
 def test_a_box_or_a_ruled_line_with_digits_is_no_grid():
     """Squared paper needs three evenly spaced lines each way; a box round digits has two,
     and the strokes of digits standing on a rule are not evenly spaced lines."""
