@@ -486,19 +486,54 @@ def strip_grid(roi: np.ndarray) -> bool:
         upright = [lines[int(g.min())] for g in groups]
         if not upright:
             return False  # (lines across joined by something else: a shadow's edge, a digit)
-    found += upright
+    erase_lines(roi, found + upright)
+    return True
+
+
+# A form's comb field: digits each written in its own printed box, the boxes side by side. Its
+# top and bottom lines cover COMB_COVER of the columns of the component's top and bottom
+# quarters (a cheap first test), and a Hough transform finds them and at least
+# GRID_MIN_LINES evenly spaced box sides, each inked along GRID_MARGIN_SHARE of the
+# component's width or height (the digits inside are smaller than their boxes).
+COMB_COVER = 0.9
+COMB_MIN_HEIGHT = 20
+
+
+def strip_comb(roi: np.ndarray) -> bool:
+    """Erase, in place, the boxes of a comb field from a component mask `roi`; False (and `roi`
+    unchanged) when it is none."""
+    h, w = roi.shape
+    quarter = max(1, h // 4)
+    if (h < COMB_MIN_HEIGHT or w < GRID_MIN_LINES * h / 2
+            or roi[:quarter].any(axis=0).mean() < COMB_COVER
+            or roi[-quarter:].any(axis=0).mean() < COMB_COVER):
+        return False
+    found = []
+    for upright in (False, True):
+        lines = grid_lines(roi, upright, share=GRID_MARGIN_SHARE)
+        positions = crossings(lines, roi.shape, upright) if len(lines) else np.zeros(0)
+        groups = line_groups(positions, GRID_SAME_LINE)
+        if len(groups) < 2 or (upright and not evenly_spaced(positions, groups)):
+            return False
+        found += [lines[int(g.min())] for g in groups]
+    erase_lines(roi, found)
+    return True
+
+
+def erase_lines(roi: np.ndarray, lines: list) -> None:
+    """Clear the (rho, theta) `lines` from the mask `roi`, in place, as thick as they are (and
+    a pixel more each side)."""
     axes = np.zeros(roi.shape, np.uint8)
-    for line in found:
+    for line in lines:
         draw_line(axes, *map(float, line), 1)
     # the lines' thickness: twice the distance from their middle to the paper, less one
     # (strokes crossing them are a few of the pixels along them)
     inside = cv2.distanceTransform(roi.view(np.uint8), cv2.DIST_L2, 3)[axes.view(bool) & roi]
     thickness = max(1, round(2 * float(np.median(inside)) - 1)) if inside.size else 1
     drawn = np.zeros(roi.shape, np.uint8)
-    for line in found:
+    for line in lines:
         draw_line(drawn, *map(float, line), thickness + 2)
     roi &= ~drawn.view(bool)
-    return True
 
 
 def crossed_evenly(roi: np.ndarray) -> bool:
@@ -601,7 +636,7 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
         sl = (slice(y, y + h), slice(x, x + w))
         own = comps.own_mask(k)
         roi = own.copy()
-        grid = changed = strip_grid(roi)
+        grid = changed = strip_grid(roi) or strip_comb(roi)
         if not changed and wide[k]:
             changed = strip_horizontal_line(roi) or strip_covered_line(roi, typical_height)
         elif not changed and tall[k]:

@@ -397,6 +397,27 @@ def test_a_ruled_comb_loses_its_lines_and_margin_but_not_a_tall_1():
     assert kept[68:93].all() and kept[98:123].all()                  # the 1, between the lines
 
 
+def test_a_comb_field_loses_its_boxes_and_keeps_the_digits_inside():
+    """Digits each in a printed box, side by side: the top and bottom lines and the evenly
+    spaced sides go (they read as 1s), the digits inside, smaller than their boxes, stay."""
+    comb = np.zeros((70, 380), np.uint8)
+    cv2.rectangle(comb, (2, 2), (2 + 7 * 52, 66), 1, 2)
+    for k in range(1, 7):
+        cv2.line(comb, (2 + 52 * k, 2), (2 + 52 * k, 66), 1, 2)
+    digits = np.zeros_like(comb)
+    for k in range(7):
+        cv2.ellipse(digits, (28 + 52 * k, 34), (10, 18), 0, 0, 360, 1, 3)   # a 0 in each box
+    roi = (comb | digits).view(bool).copy()
+    assert bz.strip_comb(roi)
+    assert not roi[:, 1:6].any() and not roi[0:5, 60:100].any()            # sides and top
+    assert roi[digits.view(bool)].mean() > 0.99
+    assert len(cp.find_components(roi, min_area=10)) == 7
+    # a box with two sides round a number is no comb field (strip_frame's)
+    box = np.zeros((70, 380), np.uint8)
+    cv2.rectangle(box, (2, 2), (370, 66), 1, 2)
+    assert not bz.strip_comb((box | digits).view(bool).copy())
+
+
 def test_a_box_or_a_ruled_line_with_digits_is_no_grid():
     """Squared paper needs three evenly spaced lines each way; a box round digits has two,
     and the strokes of digits standing on a rule are not evenly spaced lines."""
