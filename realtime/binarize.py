@@ -439,6 +439,19 @@ def crossings(lines: np.ndarray, shape, upright: bool) -> np.ndarray:
     return (rho - w / 2 * np.cos(theta)) / np.sin(theta)
 
 
+def distinct_lines(roi: np.ndarray, upright: bool, share: float = GRID_LINE_SHARE):
+    """grid_lines, where they cross the middle (crossings) and grouped (line_groups):
+    (lines, positions, groups)."""
+    lines = grid_lines(roi, upright, share)
+    positions = crossings(lines, roi.shape, upright)
+    return lines, positions, line_groups(positions, GRID_SAME_LINE)
+
+
+def one_per_group(lines: np.ndarray, groups: list[np.ndarray]) -> list:
+    """The line drawn for each group (HoughLines lists lines by votes: the group's first)."""
+    return [lines[int(g.min())] for g in groups]
+
+
 def line_groups(positions: np.ndarray, apart: float) -> list[np.ndarray]:
     """Indices of the lines at `positions` (crossings), grouped: lines within `apart` of their
     neighbour are one line found several times, at slightly different angles and offsets.
@@ -481,9 +494,8 @@ def strip_grid(roi: np.ndarray) -> bool:
         return False
     upright = evenly_ruled(roi, upright=True) if crossed_evenly(roi) else None
     if upright is None:
-        lines = grid_lines(roi, upright=True, share=GRID_MARGIN_SHARE)
-        groups = line_groups(crossings(lines, roi.shape, True), GRID_SAME_LINE) if len(lines) else []
-        upright = [lines[int(g.min())] for g in groups]
+        lines, _, groups = distinct_lines(roi, upright=True, share=GRID_MARGIN_SHARE)
+        upright = one_per_group(lines, groups)
         if not upright:
             return False  # (lines across joined by something else: a shadow's edge, a digit)
     erase_lines(roi, found + upright)
@@ -510,12 +522,10 @@ def strip_comb(roi: np.ndarray) -> bool:
         return False
     found = []
     for upright in (False, True):
-        lines = grid_lines(roi, upright, share=GRID_MARGIN_SHARE)
-        positions = crossings(lines, roi.shape, upright) if len(lines) else np.zeros(0)
-        groups = line_groups(positions, GRID_SAME_LINE)
+        lines, positions, groups = distinct_lines(roi, upright, share=GRID_MARGIN_SHARE)
         if len(groups) < 2 or (upright and not evenly_spaced(positions, groups)):
             return False
-        found += [lines[int(g.min())] for g in groups]
+        found += one_per_group(lines, groups)
     erase_lines(roi, found)
     return True
 
@@ -558,13 +568,8 @@ def crossed_evenly(roi: np.ndarray) -> bool:
 def evenly_ruled(roi: np.ndarray, upright: bool) -> list | None:
     """The (rho, theta) of each of `roi`'s evenly spaced lines (evenly_spaced) near upright or
     across it, one per line, or None when they are not."""
-    lines = grid_lines(roi, upright)
-    positions = crossings(lines, roi.shape, upright) if len(lines) else np.zeros(0)
-    groups = line_groups(positions, GRID_SAME_LINE)
-    if not evenly_spaced(positions, groups):
-        return None
-    # (HoughLines lists lines by votes: each group's first is the one drawn)
-    return [lines[int(g.min())] for g in groups]
+    lines, positions, groups = distinct_lines(roi, upright)
+    return one_per_group(lines, groups) if evenly_spaced(positions, groups) else None
 
 
 def draw_line(canvas: np.ndarray, rho: float, theta: float, thickness: int) -> None:
@@ -621,7 +626,8 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
     Near-horizontal lines are recognised by their own shape (see strip_horizontal_line). A
     vertical one must also be 2.5 `typical_height`s (the usual digit height) long, so that a
     tall thin '1' is never taken for a box side; a box (a hollow component) loses all its sides;
-    squared paper (strip_grid), tried first, loses all its lines.
+    squared or ruled paper and a comb field (strip_grid, strip_comb), tried first, lose all
+    their lines.
     """
     if len(comps) == 0:
         return comps

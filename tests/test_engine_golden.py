@@ -112,13 +112,18 @@ def test_ruled_line_under_digits_is_not_read(reader):
     assert reader.read(page).lines == ["3862"]
 
 
+def dark_ink_on(page: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """Ink alpha (float 0..1) written in near-black (30) on a BGR `page` -> uint8 BGR."""
+    return np.clip(page * (1 - ink[..., None]) + 30 * ink[..., None], 0, 255).astype(np.uint8)
+
+
 def squared_paper_page(text: str, spacing: int, line_grey: int, angle: float, seed: int):
     """`text` in dark ink on squared paper (bluish lines of `line_grey`, every `spacing` px),
     turned by `angle` degrees, lit unevenly: a notebook page."""
     ink = render_number(text, height=44, seed=seed, canvas=(300, 800), origin=(80, 170))
     page = np.full((300, 800, 3), 235, np.uint8)
     page[:, 3::spacing] = page[3::spacing, :] = (line_grey + 30, line_grey, line_grey - 30)
-    page = np.clip(page * (1 - ink[..., None]) + 30 * ink[..., None], 0, 255).astype(np.uint8)
+    page = dark_ink_on(page, ink)
     turn = cv2.getRotationMatrix2D((400, 150), angle, 1.0)
     page = cv2.warpAffine(page, turn, (800, 300), borderMode=cv2.BORDER_REPLICATE)
     return np.clip(page * np.linspace(0.75, 1.05, 800)[None, :, None], 0, 255).astype(np.uint8)
@@ -141,7 +146,7 @@ def test_a_number_on_a_ruled_page_with_a_margin_reads_exactly(reader, seed):
     page = np.full((300, 800, 3), 235, np.uint8)
     page[10::32, :] = (200, 170, 150)     # blue ruled lines (BGR)
     page[:, 90:92] = (120, 120, 230)      # the red margin
-    page = np.clip(page * (1 - ink[..., None]) + 30 * ink[..., None], 0, 255).astype(np.uint8)
+    page = dark_ink_on(page, ink)
     assert reader.read(page).lines == ["52 7190"]
 
 
@@ -156,7 +161,7 @@ def test_the_digits_of_a_comb_field_are_read_without_its_boxes(reader, seed):
     cv2.rectangle(page, (120, 115), (120 + 7 * 52, 185), (60, 60, 60), 2)
     for k in range(1, 7):
         cv2.line(page, (120 + 52 * k, 115), (120 + 52 * k, 185), (60, 60, 60), 2)
-    page = np.clip(page * (1 - ink[..., None]) + 30 * ink[..., None], 0, 255).astype(np.uint8)
+    page = dark_ink_on(page, ink)
     lines = reader.read(page).lines
     assert len(lines) == 1 and lines[0].replace(" ", "") == "5271903"
 
