@@ -463,20 +463,57 @@ def line_groups(positions: np.ndarray, apart: float) -> list[np.ndarray]:
 
 def evenly_spaced(positions: np.ndarray, groups: list[np.ndarray],
                   min_spacing: float = GRID_MIN_SPACING) -> bool:
-    """Do the lines at `positions`, grouped (line_groups), make at least GRID_MIN_LINES lines
-    whose gaps (GRID_MIN_LINES - 1 of them at least, and GRID_EVEN_SHARE of them) are within
-    GRID_SPACING_TOLERANCE of a whole number of their median gap, as squared paper's are? (The
-    strokes of digits that a Hough transform takes for lines are not evenly spaced.)"""
+    """Do the lines at `positions`, grouped (line_groups), lie on a lattice (lattice_step), as
+    squared paper's do? (The strokes of digits that a Hough transform takes for lines are not
+    evenly spaced.)"""
     if len(groups) < GRID_MIN_LINES:
         return False
-    gaps = np.diff([float(np.mean(positions[g])) for g in groups])
+    return lattice_step(group_centres(positions, groups), min_spacing) is not None
+
+
+def group_centres(positions: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """Each group's mean position (in order, as line_groups gives them)."""
+    return np.array([float(np.mean(positions[g])) for g in groups])
+
+
+# Fine graph paper (squares of 10-15 px, a darker line every fifth): the threshold leaves its
+# light minor lines in pieces, and those found are an irregular part of its lattice (60, 12,
+# 36, 12, 24 px apart), whose median gap is no step of it. With at least FINE_GRID_MIN_LINES
+# lines, gaps that are whole multiples of the smallest one (within GRID_SPACING_TOLERANCE of
+# it or LATTICE_SLACK px) make a lattice too, and the lattice's lines not found are erased as
+# well (ruled_lines). Fine graph pages (12 px, minor lines at grey 170): 0 of 3 -> 3 of 3.
+FINE_GRID_MIN_LINES = 6
+LATTICE_SLACK = 2.0
+
+
+def lattice_step(centres: np.ndarray, min_spacing: float = GRID_MIN_SPACING) -> float | None:
+    """The step of the lattice that lines at `centres` (in order) lie on, or None: their median
+    gap when GRID_EVEN_SHARE of the gaps (GRID_MIN_LINES - 1 at least) are within
+    GRID_SPACING_TOLERANCE of a whole number of it (a gap of two or three steps is a line the
+    threshold left too broken to be found); else, from FINE_GRID_MIN_LINES lines on, the
+    smallest gap that GRID_EVEN_SHARE of the gaps are whole multiples of."""
+    if len(centres) < GRID_MIN_LINES:
+        return None
+    gaps = np.diff(centres)
     usual = float(np.median(gaps))
     if usual < min_spacing:
-        return False  # (lines packed this close are the Hough transform's reading of a blob)
-    # (a gap of two or three spacings is a line the threshold left too broken to be found)
-    steps = gaps / usual
-    even = (np.abs(steps - np.round(steps)) <= GRID_SPACING_TOLERANCE) & (steps >= 0.5)
-    return bool(np.count_nonzero(even) >= max(GRID_MIN_LINES - 1, GRID_EVEN_SHARE * len(gaps)))
+        return None  # (lines packed this close are the Hough transform's reading of a blob)
+    if _whole_multiples(gaps, usual, GRID_SPACING_TOLERANCE) >= max(GRID_MIN_LINES - 1,
+                                                                     GRID_EVEN_SHARE * len(gaps)):
+        return usual
+    if len(centres) < FINE_GRID_MIN_LINES:
+        return None
+    for step in np.unique(np.round(gaps[gaps >= min_spacing], 1)).tolist():
+        tolerance = max(GRID_SPACING_TOLERANCE, LATTICE_SLACK / step)
+        if _whole_multiples(gaps, step, tolerance) >= GRID_EVEN_SHARE * len(gaps):
+            return step
+    return None
+
+
+def _whole_multiples(gaps: np.ndarray, step: float, tolerance: float) -> int:
+    """How many `gaps` are within `tolerance` (a share of `step`) of a whole number of steps."""
+    steps = gaps / step
+    return int(np.count_nonzero((np.abs(steps - np.round(steps)) <= tolerance) & (steps >= 0.5)))
 
 
 def strip_grid(roi: np.ndarray) -> bool:
@@ -566,10 +603,59 @@ def crossed_evenly(roi: np.ndarray) -> bool:
 
 
 def evenly_ruled(roi: np.ndarray, upright: bool) -> list | None:
-    """The (rho, theta) of each of `roi`'s evenly spaced lines (evenly_spaced) near upright or
-    across it, one per line, or None when they are not."""
+    """The (rho, theta) of `roi`'s lines near upright or across it when they lie on a lattice
+    (evenly_spaced), else None: see ruled_lines."""
     lines, positions, groups = distinct_lines(roi, upright)
-    return one_per_group(lines, groups) if evenly_spaced(positions, groups) else None
+    if not evenly_spaced(positions, groups):
+        return None
+    return ruled_lines(lines, group_centres(positions, groups), groups, roi.shape, upright)
+
+
+def signed_angle(theta: np.ndarray) -> np.ndarray:
+    """A Hough line's angle (radians) from upright or from level, whichever is nearer, signed."""
+    return (theta + np.pi / 4) % (np.pi / 2) - np.pi / 4
+
+
+def ruled_lines(lines: np.ndarray, centres: np.ndarray, groups: list[np.ndarray], shape,
+                upright: bool) -> list:
+    """One (rho, theta) line per group of a lattice's lines found, and one at each of its
+    places (its step from lattice_step, down to the finest step its gaps are multiples of)
+    where none was found.
+
+    A paper's lines are parallel: each group's line is the one nearest their common angle
+    (the median of each group's best-voted, whose own angle may lean by a Hough step where
+    writing crosses a broken line, leaving the line's ends at the top and bottom of the page).
+    The lattice's places where no line was found (lines the threshold left in pieces) get a
+    line at that angle: their pieces would read as 1s and 7s."""
+    best = signed_angle(lines[[int(g.min()) for g in groups], 1].astype(np.float64))
+    angle = float(np.median(best))
+    chosen = []
+    for g in groups:
+        off = np.abs(signed_angle(lines[g, 1].astype(np.float64)) - angle)
+        chosen.append(lines[int(g[int(np.argmin(off))])])  # (first of the nearest: most votes)
+    step = finest_step(np.diff(centres))
+    if step is None:
+        return chosen
+    h, w = shape
+    theta = (angle if angle >= 0 else angle + np.pi) if upright else angle + np.pi / 2
+    c, s = math.cos(theta), math.sin(theta)
+    for at in np.arange(centres[0] % step, w if upright else h, step):
+        if np.min(np.abs(centres - at)) < 0.25 * step:
+            continue
+        # the line at `theta` that crosses the middle row (upright) or column there
+        rho = at * c + h / 2 * s if upright else w / 2 * c + at * s
+        chosen.append(np.array([rho, theta], np.float32))
+    return chosen
+
+
+def finest_step(gaps: np.ndarray) -> float | None:
+    """The smallest gap (at least GRID_MIN_SPACING) that GRID_EVEN_SHARE of `gaps` are within
+    GRID_SPACING_TOLERANCE of whole multiples of, or None."""
+    for step in np.sort(gaps).tolist():
+        if step >= GRID_MIN_SPACING and (_whole_multiples(gaps, step, GRID_SPACING_TOLERANCE)
+                                         >= GRID_EVEN_SHARE * len(gaps)):
+            return step
+    return None
 
 
 def draw_line(canvas: np.ndarray, rho: float, theta: float, thickness: int) -> None:

@@ -96,6 +96,11 @@ class Settings:
     group_confidence: float = 0.99       # ... or a group of digits the group model calls text
 
 
+# After the lines are stripped, a usual height under this share of the one before (a grid's)
+# has the lines stripped again with the writing's height (see _ink_components).
+RESTRIP_BELOW = 0.5
+
+
 class DigitReader:
     """Reads handwritten digits in any image, line by line.
 
@@ -278,7 +283,13 @@ class DigitReader:
             # bases of 2s)
             comps = bz.strip_lines(comps, typical, ink)
             comps = bz.strip_faint_lines(comps, typical, ink)
-            typical = cp.typical_height(comps.boxes, comps.areas)
+            written = cp.typical_height(comps.boxes, comps.areas)
+            if written < RESTRIP_BELOW * typical:
+                # the usual height was a grid's, whose lines are gone now: an upright line is
+                # long next to the writing's height (a squared page's line with a digit on it)
+                comps = bz.strip_lines(comps, written, ink)
+                written = cp.typical_height(comps.boxes, comps.areas)
+            typical = written
         comps = bz.drop_step_edges(comps, work, dark)
         comps = bz.drop_frame_sides(comps, work.shape)
         clock.lap("binarize")

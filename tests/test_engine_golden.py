@@ -138,6 +138,36 @@ def test_a_number_on_squared_paper_reads_exactly(reader, spacing, grey, angle):
     assert reader.read(page).lines == ["52 7190"]
 
 
+def fine_graph_page(text: str, seed: int, minor_grey: int = 170):
+    """`text` in dark ink on fine graph paper: bluish lines every 12 px at `minor_grey`, and
+    darker ones 2 px wide every fifth, lit unevenly."""
+    ink = render_number(text, height=44, seed=seed, canvas=(300, 800), origin=(80, 170))
+    page = np.full((300, 800, 3), 235, np.uint8)
+    page[:, 3::12] = page[3::12, :] = (minor_grey + 25, minor_grey, minor_grey - 25)
+    major = (minor_grey - 25, minor_grey - 50, minor_grey - 75)
+    for at in (3, 4):
+        page[:, at::60] = page[at::60, :] = major
+    page = dark_ink_on(page, ink)
+    return np.clip(page * np.linspace(0.8, 1.05, 800)[None, :, None], 0, 255).astype(np.uint8)
+
+
+# Fine graph paper whose light minor lines the threshold leaves in pieces: the pieces the
+# Hough transform did not find read as "7 1 1" above the number and "7777" below it
+# (2026-12-06; binarize.lattice_step and ruled_lines).
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_number_on_fine_graph_paper_reads_exactly(reader, seed):
+    assert reader.read(fine_graph_page("52 7190", seed)).lines == ["52 7190"]
+
+
+# Light squared paper whose lines fade out on the bright side: the grid falls into pieces,
+# and a line with the "2" on it, 287 px tall, was no upright line next to the grid's usual
+# height (285 px) and read as a 6 ("1 1 1 1" and "60"); stripped again with the writing's
+# height it goes (2026-12-06; reader.RESTRIP_BELOW).
+def test_a_line_of_a_faded_grid_with_a_digit_on_it_is_stripped(reader):
+    page = squared_paper_page("52 7190", 45, 190, 0, seed=0)
+    assert reader.read(page).lines == ["52 7190"]
+
+
 # A ruled page's margin line joins its lines into one comb with the number written across two
 # of them; the comb was read as "15" or nothing (2026-12-06; binarize.strip_grid).
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

@@ -418,6 +418,42 @@ def test_a_comb_field_loses_its_boxes_and_keeps_the_digits_inside():
     assert not bz.strip_comb((box | digits).view(bool).copy())
 
 
+def test_lattice_step_of_squared_paper_of_fine_graph_paper_and_of_digit_strokes():
+    # squared paper: the median gap, a missing line (a gap of two steps) allowed
+    assert bz.lattice_step(np.array([3.0, 48, 93, 183, 228])) == 45.0
+    # fine graph paper whose minor lines were found in part: the smallest gap they all fill
+    assert bz.lattice_step(np.array([3.0, 63, 75, 111, 123, 147, 183, 243])) == 12.0
+    # ... which takes six lines at least: five such could be a number's strokes
+    assert bz.lattice_step(np.array([3.0, 63, 75, 111, 123])) is None
+    # the upright strokes of handwritten digits are not on a lattice
+    assert bz.lattice_step(np.array([10.0, 31, 58, 77, 104, 139, 151])) is None
+
+
+def test_fine_graph_paper_loses_the_minor_lines_the_threshold_left_in_pieces():
+    """12 px squares, a major line every fifth; most minor lines only in pieces (too broken
+    for the Hough transform, which finds the major ones and a few others): the lines it did
+    not find are erased too, at the lattice's places, so no pieces of them are left."""
+    grid = np.zeros((240, 480), bool)
+    grid[3::60, :] = grid[:, 3::60] = True                      # major lines, whole
+    rng = np.random.default_rng(0)
+    for at in range(15, 480, 12):
+        if (at - 3) % 60:
+            on = rng.random(480) < (0.9 if at in (75, 111, 135) else 0.3)
+            grid[:, at][on[:240]] = True                       # minor upright lines, broken
+            if at < 240:
+                grid[at, :][on] = True                         # minor lines across, broken
+    written = np.zeros(grid.shape, np.uint8)
+    cv2.ellipse(written, (200, 120), (14, 22), 0, 0, 360, 1, 3)  # a "0" across the squares
+    roi = grid | written.view(bool)
+    assert bz.strip_grid(roi)
+    off_writing = ~cv2.dilate(written, np.ones((7, 7), np.uint8)).view(bool)
+    assert not roi[grid & off_writing].any()                     # no piece of a line is left
+    lattice = np.zeros(grid.shape, np.uint8)
+    lattice[3::12, :] = lattice[:, 3::12] = 1
+    off_lattice = ~cv2.dilate(lattice, np.ones((5, 5), np.uint8)).view(bool)
+    assert roi[written.view(bool) & off_lattice].all()           # the 0 is kept between them
+
+
 def test_a_box_or_a_ruled_line_with_digits_is_no_grid():
     """Squared paper needs three evenly spaced lines each way; a box round digits has two,
     and the strokes of digits standing on a rule are not evenly spaced lines."""
