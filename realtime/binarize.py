@@ -517,26 +517,34 @@ def _whole_multiples(gaps: np.ndarray, step: float, tolerance: float) -> int:
 
 
 def strip_grid(roi: np.ndarray) -> bool:
-    """Erase, in place, the lines of squared or ruled paper from a component mask `roi`: at
+    """Erase, in place, the lines of squared or ruled paper from a component mask `roi`
+    (paper_lines); False (and `roi` unchanged) when it has none."""
+    lines = paper_lines(roi)
+    if lines is None:
+        return False
+    erase_lines(roi, lines)
+    return True
+
+
+def paper_lines(roi: np.ndarray) -> list | None:
+    """The (rho, theta) lines of squared or ruled paper in a component mask `roi`, or None: at
     least GRID_MIN_LINES evenly spaced lines across it, and its upright lines, evenly spaced
     (squared paper) or at least one running along GRID_MARGIN_SHARE of its height (a ruled
-    page's margin, which joins its lines into one comb). False (and `roi` unchanged) when it
-    is neither (ruled lines joined by a shadow's edge left pieces of the edge that read as 1s,
-    synthetic page 12507)."""
+    page's margin, which joins its lines into one comb). None when it is neither (ruled lines
+    joined by a shadow's edge left pieces of the edge that read as 1s, synthetic page 12507)."""
     h, w = roi.shape
     if min(h, w) < GRID_MIN_SIDE or not crossed_evenly(roi.T):
-        return False  # (the Hough transform costs ~1 ms on a page-wide ruled line)
+        return None  # (the Hough transform costs ~1 ms on a page-wide ruled line)
     found = evenly_ruled(roi, upright=False)
     if found is None:
-        return False
+        return None
     upright = evenly_ruled(roi, upright=True) if crossed_evenly(roi) else None
     if upright is None:
         lines, _, groups = distinct_lines(roi, upright=True, share=GRID_MARGIN_SHARE)
         upright = one_per_group(lines, groups)
         if not upright:
-            return False  # (lines across joined by something else: a shadow's edge, a digit)
-    erase_lines(roi, found + upright)
-    return True
+            return None  # (lines across joined by something else: a shadow's edge, a digit)
+    return found + upright
 
 
 # A form's comb field: digits each written in its own printed box, the boxes side by side. Its
@@ -567,9 +575,9 @@ def strip_comb(roi: np.ndarray) -> bool:
     return True
 
 
-def erase_lines(roi: np.ndarray, lines: list) -> None:
+def erase_lines(roi: np.ndarray, lines: list) -> int:
     """Clear the (rho, theta) `lines` from the mask `roi`, in place, as thick as they are (and
-    a pixel more each side)."""
+    a pixel more each side) -> the width they were cleared at."""
     axes = np.zeros(roi.shape, np.uint8)
     for line in lines:
         draw_line(axes, *map(float, line), 1)
@@ -581,6 +589,13 @@ def erase_lines(roi: np.ndarray, lines: list) -> None:
     for line in lines:
         draw_line(drawn, *map(float, line), thickness + 2)
     roi &= ~drawn.view(bool)
+    return thickness + 2
+
+
+def shifted_lines(lines: list, x: int, y: int) -> list:
+    """(rho, theta) lines of a box at (x, y) in the coordinates of the image it is cut from."""
+    return [np.array([float(rho) + x * math.cos(float(theta)) + y * math.sin(float(theta)),
+                      float(theta)], np.float32) for rho, theta in lines]
 
 
 def crossed_evenly(roi: np.ndarray) -> bool:
@@ -639,7 +654,12 @@ def ruled_lines(lines: np.ndarray, centres: np.ndarray, groups: list[np.ndarray]
     h, w = shape
     theta = (angle if angle >= 0 else angle + np.pi) if upright else angle + np.pi / 2
     c, s = math.cos(theta), math.sin(theta)
-    for at in np.arange(centres[0] % step, w if upright else h, step):
+    # the lattice's places: every step from where the lines found put it (their median offset)
+    phase = float(np.median(centres - np.round((centres - centres[0]) / step) * step))
+    # (a turned line can cross the box's corner and the middle outside the box)
+    reach = (h if upright else w) / 2 * abs(math.tan(angle))
+    first = phase % step - step * math.ceil(reach / step)
+    for at in np.arange(first, (w if upright else h) + reach, step):
         if np.min(np.abs(centres - at)) < 0.25 * step:
             continue
         # the line at `theta` that crosses the middle row (upright) or column there
@@ -649,12 +669,17 @@ def ruled_lines(lines: np.ndarray, centres: np.ndarray, groups: list[np.ndarray]
 
 
 def finest_step(gaps: np.ndarray) -> float | None:
-    """The smallest gap (at least GRID_MIN_SPACING) that GRID_EVEN_SHARE of `gaps` are within
-    GRID_SPACING_TOLERANCE of whole multiples of, or None."""
+    """The finest step of a lattice with these gaps between its lines, or None: the smallest gap
+    (at least GRID_MIN_SPACING) that GRID_EVEN_SHARE of `gaps` are within
+    GRID_SPACING_TOLERANCE of whole multiples of, then measured on all of those gaps (a gap of
+    24 px among gaps of 25 and 26 would put every fourth drawn line between two of the paper's)."""
     for step in np.sort(gaps).tolist():
-        if step >= GRID_MIN_SPACING and (_whole_multiples(gaps, step, GRID_SPACING_TOLERANCE)
-                                         >= GRID_EVEN_SHARE * len(gaps)):
-            return step
+        if step < GRID_MIN_SPACING:
+            continue
+        steps = gaps / step
+        whole = (np.abs(steps - np.round(steps)) <= GRID_SPACING_TOLERANCE) & (steps >= 0.5)
+        if np.count_nonzero(whole) >= GRID_EVEN_SHARE * len(gaps):
+            return float(np.sum(gaps[whole]) / np.sum(np.round(steps[whole])))
     return None
 
 
@@ -712,8 +737,9 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
     Near-horizontal lines are recognised by their own shape (see strip_horizontal_line). A
     vertical one must also be 2.5 `typical_height`s (the usual digit height) long, so that a
     tall thin '1' is never taken for a box side; a box (a hollow component) loses all its sides;
-    squared or ruled paper and a comb field (strip_grid, strip_comb), tried first, lose all
-    their lines.
+    squared or ruled paper and a comb field (paper_lines, strip_comb), tried first, lose all
+    their lines, and with `contrast` a paper's lines also leave the other components
+    (paper_lines_elsewhere).
     """
     if len(comps) == 0:
         return comps
@@ -723,12 +749,18 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
         return comps
     labels = comps.labels
     stripped: list[tuple[int, np.ndarray]] = []  # (index, what is left of the component)
+    paper: list[tuple[list, int]] = []  # a paper's lines (image coordinates), their width
+    strong_levels: list[float] = []
     for k in candidates:
         x, y, w, h = (int(v) for v in comps.boxes[k])
         sl = (slice(y, y + h), slice(x, x + w))
         own = comps.own_mask(k)
         roi = own.copy()
-        grid = changed = strip_grid(roi) or strip_comb(roi)
+        lines = paper_lines(roi)
+        grid = lines is not None
+        if grid:
+            paper.append((shifted_lines(lines, x, y), erase_lines(roi, lines)))
+        changed = grid or strip_comb(roi)
         if not changed and wide[k]:
             changed = strip_horizontal_line(roi) or strip_covered_line(roi, typical_height)
         elif not changed and tall[k]:
@@ -741,14 +773,45 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
             changed = strip_covered_line(roi, typical_height, apart=True)
         if changed:
             if contrast is not None and grid:
-                keep_strokes_across_grid(roi, own, contrast[sl])
+                strong_levels.append(keep_strokes_across_grid(roi, own, contrast[sl]))
             elif contrast is not None:
                 keep_strong_strokes(roi, own, contrast[sl])
             labels[sl][own & ~roi] = 0
             stripped.append((int(k), roi))
+    if paper and contrast is not None:
+        done = {k for k, _ in stripped}
+        stripped += paper_lines_elsewhere(comps, paper, contrast, min(strong_levels), done)
     if not stripped:
         return comps
     return relabel_stripped(comps, stripped)
+
+
+def paper_lines_elsewhere(comps: Components, paper: list[tuple[list, int]],
+                          contrast: np.ndarray, strong: float, done: set[int]) -> list:
+    """The paper's lines (found in its grid's component) cleared from the other components too,
+    whose pixels on them weaker than `strong` (writing is given back above it) go: a line's
+    piece that the threshold parted from the grid but joined to a digit stays on it as a tick,
+    or, cut off, reads as a 1. `comps.labels` is changed in place. -> (index, what is left)
+    of each component that lost pixels."""
+    drawn = np.zeros(comps.labels.shape, np.uint8)
+    for lines, width in paper:
+        for line in lines:
+            draw_line(drawn, *map(float, line), width)
+    out = []
+    for k in range(len(comps)):
+        if k in done:
+            continue
+        x, y, w, h = (int(v) for v in comps.boxes[k])
+        sl = (slice(y, y + h), slice(x, x + w))
+        on_line = drawn[sl].view(bool)
+        if not on_line.any():
+            continue
+        own = comps.own_mask(k)
+        gone = own & on_line & (contrast[sl] < strong)
+        if gone.any():
+            comps.labels[sl][gone] = 0
+            out.append((k, own & ~gone))
+    return out
 
 
 # A light ruled line under dark writing: where the band along the line was cleared under a
@@ -858,16 +921,18 @@ def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) 
     keep_dots(roi, dots)
 
 
-def keep_strokes_across_grid(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) -> None:
+def keep_strokes_across_grid(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) -> float:
     """Give back to `roi` (what is left of component mask `own` once strip_grid cleared its
     lines) every cleared pixel much stronger ink than the lines (STRONG_STROKE_RATIO x the
-    cleared pixels' median: most of them are the lines'), in place. Unlike a ruled line's,
-    a grid's lines cross the writing both ways, so no row or column is the line's alone."""
+    cleared pixels' median: most of them are the lines'), in place -> that level. Unlike a
+    ruled line's, a grid's lines cross the writing both ways, so no row or column is the
+    line's alone."""
     cleared = own & ~roi
     if not cleared.any():
-        return
+        return 255.0
     level = max(1.0, STRONG_STROKE_RATIO * order_stats.median(contrast[cleared]))
     np.logical_or(roi, cleared & (contrast >= level), out=roi)
+    return level
 
 
 def relabel_stripped(comps: Components, stripped: list[tuple[int, np.ndarray]],

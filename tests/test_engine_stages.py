@@ -454,6 +454,35 @@ def test_fine_graph_paper_loses_the_minor_lines_the_threshold_left_in_pieces():
     assert roi[written.view(bool) & off_lattice].all()           # the 0 is kept between them
 
 
+def test_finest_step_is_measured_on_all_the_gaps():
+    # (the smallest gap, 24, alone would put every fourth line drawn between the paper's)
+    step = bz.finest_step(np.array([25.0, 26, 24, 25, 50, 26, 25, 25]))
+    assert abs(step - 25.1) < 0.05
+    assert bz.finest_step(np.array([25.0, 38, 61, 17])) is None
+
+
+def test_a_grid_line_piece_joined_to_a_digit_goes_with_the_grid():
+    """The threshold parted a piece of a light grid line from the grid and joined it to a digit
+    (it stayed on as a tick, or read as a 1): once the grid is found, its lines go from the
+    other components too, but only their weak pixels (the digit's strokes on a line stay)."""
+    contrast = np.zeros((200, 320), np.uint8)
+    contrast[3::25, :] = 60
+    contrast[:, 3::25] = 60                                      # light squared paper
+    contrast[95:150, 112:166] = 0                                # ... broken round the 7:
+    contrast[100:146, 128] = 60                                  # a piece of its line, apart
+    seven = np.zeros_like(contrast)
+    cv2.line(seven, (128, 106), (152, 106), 1, 3)
+    cv2.line(seven, (152, 106), (140, 140), 1, 3)                # a 7 touching the piece
+    contrast[seven.view(bool)] = 220
+    comps = cp.find_components(contrast > 30)
+    assert len(comps) == 2                                       # the grid; the 7 with the piece
+    out = bz.strip_lines(comps, 35.0, contrast)
+    kept = out.mask()
+    assert kept[seven.view(bool)].all()                          # the 7, all of it
+    assert not kept[100:146, 128][~seven[100:146, 128].view(bool)].any()   # not the piece
+    assert not kept[contrast == 60].any()                        # nor any grid line
+
+
 def test_a_box_or_a_ruled_line_with_digits_is_no_grid():
     """Squared paper needs three evenly spaced lines each way; a box round digits has two,
     and the strokes of digits standing on a rule are not evenly spaced lines."""
