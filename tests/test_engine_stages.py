@@ -483,6 +483,19 @@ def test_a_grid_line_piece_joined_to_a_digit_goes_with_the_grid():
     assert not kept[contrast == 60].any()                        # nor any grid line
 
 
+def test_pieces_as_faint_as_the_paper_go_once_a_paper_is_found():
+    """Once a page's paper is found (its strong-stroke level known), a component no stronger
+    than the paper's lines is a piece of it; the writing, much stronger, stays."""
+    contrast = np.zeros((120, 200), np.uint8)
+    contrast[10:40, 20] = 60                                      # a piece of a grid line
+    cv2.line(contrast, (100, 20), (104, 80), 220, 3)                # a "1" written on it
+    comps = cp.find_components(contrast > 30)
+    assert len(comps) == 2
+    kept = bz.without_paper_pieces(comps, contrast, strong=100.0)
+    assert len(kept) == 1 and kept.boxes[0, 0] >= 99
+    assert not (kept.labels[10:40, 20] > 0).any()                  # gone from the labels too
+
+
 def test_a_box_or_a_ruled_line_with_digits_is_no_grid():
     """Squared paper needs three evenly spaced lines each way; a box round digits has two,
     and the strokes of digits standing on a rule are not evenly spaced lines."""
