@@ -805,7 +805,7 @@ def without_paper_pieces(comps: Components, contrast: np.ndarray, strong: float)
         x, y, w, h = (int(v) for v in comps.boxes[k])
         own = comps.own_mask(k)
         window = contrast[y:y + h, x:x + w]
-        if np.percentile(window[own], PAPER_PIECE_PERCENTILE) < strong:
+        if not own.any() or np.percentile(window[own], PAPER_PIECE_PERCENTILE) < strong:
             keep[k] = False
             comps.labels[y:y + h, x:x + w][own] = 0
     return comps if keep.all() else comps.subset(keep)

@@ -1,5 +1,6 @@
 """The engine never raises on odd pixels: empty, tiny, flat, noise, NaN, 16-bit, bool, RGBA.
 Only a non-array (TypeError) or a shape that is no image (ValueError) is refused."""
+import cv2
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -127,3 +128,34 @@ def test_far_apart_specks_are_not_a_line_but_a_small_real_number_is(reader):
     assert reader.read(page("583", 16)).text == "583"
     # the rule is about size: the same far-apart digits, readable size, are all kept
     assert reader.read(page("5  8  3", 20)).text.replace(" ", "") == "583"
+
+
+@st.composite
+def ruled_papers(draw):
+    """Pages of lines (ruled, squared, fine or coarse, faint or dark), maybe turned or seen in
+    perspective, with noise: what the paper rules (binarize.paper_lines and after) are given."""
+    h, w = draw(st.integers(60, 360)), draw(st.integers(60, 640))
+    page = np.full((h, w), draw(st.integers(150, 250)), np.uint8)
+    grey = draw(st.integers(0, 220))
+    step_x, step_y = draw(st.integers(3, 60)), draw(st.integers(3, 60))
+    page[draw(st.integers(0, step_y - 1))::step_y, :] = grey
+    if draw(st.booleans()):
+        page[:, draw(st.integers(0, step_x - 1))::step_x] = grey
+    angle, keystone = draw(st.floats(-25, 25)), draw(st.floats(0, 0.3))
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    page = cv2.warpAffine(page, turn, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    seen = np.float32([[keystone * w, 0], [w - keystone * w, 0], [w, h], [0, h]])
+    page = cv2.warpPerspective(page, cv2.getPerspectiveTransform(corners, seen), (w, h))
+    noise = np.random.default_rng(draw(st.integers(0, 2**16))).normal(0, draw(st.floats(0, 25)),
+                                                                     page.shape)
+    return np.clip(page + noise, 0, 255).astype(np.uint8)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(ruled_papers())
+def test_read_never_raises_on_ruled_or_squared_paper(reader, page):
+    reading = reader.read(page)
+    assert isinstance(reading, Reading)
+    assert all(0 <= d.label <= 9 and d.box[2] > 0 and d.box[3] > 0 for d in reading.digits)
