@@ -492,7 +492,7 @@ def test_pieces_as_faint_as_the_paper_go_once_a_paper_is_found():
     comps = cp.find_components(contrast > 30)
     assert len(comps) == 2
     kept = bz.without_paper_pieces(comps, contrast, strong=100.0)
-    assert len(kept) == 1 and kept.boxes[0, 0] >= 99
+    assert len(kept) == 1 and kept.boxes[0, 0] >= 90               # the 1 (at x 98), not the piece
     assert not (kept.labels[10:40, 20] > 0).any()                  # gone from the labels too
 
 
