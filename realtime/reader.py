@@ -183,7 +183,7 @@ class DigitReader:
         s = self.settings
         comps, typical, contrast = self._ink_components(work, dark, clock)
         marks = len(comps)
-        comps = cp.drop_specks(comps, typical)
+        comps = cp.drop_intruders(cp.drop_specks(comps, typical), typical)
         book, plans, lefts, rights = self._plan_lines(comps, clock, contrast=contrast)
 
         probs = self._classify(book, 0)

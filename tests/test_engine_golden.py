@@ -213,6 +213,26 @@ def test_a_number_on_turned_squared_paper_reads_exactly(reader, spacing, angle, 
     assert reader.read(turned_squared_page("52 7190", spacing, angle, seed)).lines == ["52 7190"]
 
 
+def page_with_a_pen(text: str, seed: int, angle: float, width: int):
+    """`text` on paper, and the pen that wrote it: its tip just after the last digit, running
+    out of the frame up and to the right at `angle` degrees."""
+    ink = render_number(text, height=44, seed=seed, canvas=(480, 800), origin=(120, 200))
+    page = dark_ink_on(np.full((480, 800, 3), 230, np.uint8), ink)
+    tip = np.array([500, 190])
+    along = np.array([np.cos(np.radians(angle)), -np.sin(np.radians(angle))])
+    cv2.line(page, tuple(tip), tuple((tip + 600 * along).astype(int)), (40, 40, 60), width,
+             cv2.LINE_AA)
+    return page
+
+
+# The pen in a live frame: one dark component 4.5 x the digits' height, grouped into their
+# line, made every digit too small to be one: the number was lost whole, read as "1" or
+# nothing (2026-12-06; components.drop_intruders).
+@pytest.mark.parametrize("angle, width", [(30, 10), (50, 18), (70, 10)])
+def test_a_number_is_read_with_the_pen_still_in_the_frame(reader, angle, width):
+    assert reader.read(page_with_a_pen("52 7190", 0, angle, width)).lines == ["52 7190"]
+
+
 # A ruled page's margin line joins its lines into one comb with the number written across two
 # of them; the comb was read as "15" or nothing (2026-12-06; binarize.strip_grid).
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

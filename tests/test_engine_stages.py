@@ -496,6 +496,25 @@ def test_pieces_as_faint_as_the_paper_go_once_a_paper_is_found():
     assert not (kept.labels[10:40, 20] > 0).any()                  # gone from the labels too
 
 
+def test_a_pen_reaching_into_the_frame_is_no_writing_but_a_tall_first_digit_is():
+    """A component touching the image's edge and over INTRUDER_TALL x the usual height goes (a
+    pen over the number); a first digit 2.7 x the rest, reaching the edge, stays (a cheque)."""
+    mask = np.zeros((240, 400), np.uint8)
+    for x in (20, 50, 80, 110, 140, 170):
+        cv2.line(mask, (x, 150), (x + 4, 190), 1, 3)                 # six 1s, 40 px tall
+    cv2.line(mask, (200, 185), (390, 0), 1, 14)                       # a pen, out of the frame
+    comps = cp.find_components(mask.view(bool))
+    typical = cp.typical_height(comps.boxes, comps.areas)
+    kept = cp.drop_intruders(comps, typical)
+    assert len(comps) == 7 and len(kept) == 6 and kept.boxes[:, 3].max() <= 45
+    cheque = np.zeros((120, 300), np.uint8)
+    cv2.line(cheque, (10, 0), (14, 119), 1, 4)                        # a tall 1 at the edge
+    for x in (60, 110, 160, 210):
+        cv2.circle(cheque, (x, 95), 20, 1, 3)                         # four 0s, 44 px tall
+    comps = cp.find_components(cheque.view(bool))
+    assert len(cp.drop_intruders(comps, cp.typical_height(comps.boxes, comps.areas))) == 5
+
+
 def test_a_box_or_a_ruled_line_with_digits_is_no_grid():
     """Squared paper needs three evenly spaced lines each way; a box round digits has two,
     and the strokes of digits standing on a rule are not evenly spaced lines."""
