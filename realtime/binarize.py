@@ -1227,14 +1227,49 @@ FRAME_SIDE_W = 3
 FRAME_SIDE_TALL = 12
 
 
-def drop_frame_sides(comps: Components, shape: tuple[int, int]) -> Components:
-    """Remove the stubs of a box's sides left in the image's corners (see FRAME_SIDE_W)."""
+# A sheet photographed on a table, turned a little, leaves a sliver of the table along the
+# frame's side, darker than the sheet: a thin strip lying along the image's edge (its edge
+# column or row holds FRAME_SLIVER_SHARE of its length), read as a 1 at each end of a line.
+# Writing does not lie along the frame's edge, but a digit cut by it can end in a short flat
+# piece along it (a cheque's 8 lost its foot, 7 x 2 px, and read 9), so a sliver is at least
+# FRAME_SLIVER_LONG x the page's usual height long. Sheet-on-table probes 17 -> 29 of 36;
+# ORAND training and held-out, synthetic 5000-5599, forms 5000-5299 page for page the same.
+FRAME_SLIVER_ASPECT = 3.0
+FRAME_SLIVER_SHARE = 0.6
+FRAME_SLIVER_LONG = 0.5
+
+
+def drop_frame_sides(comps: Components, shape: tuple[int, int],
+                     typical_height: float = 0.0) -> Components:
+    """Remove the stubs of a box's sides left in the image's corners (see FRAME_SIDE_W) and,
+    given the page's usual height, the slivers of what lies round a photographed sheet (see
+    FRAME_SLIVER_SHARE)."""
     if len(comps) < 2:
         return comps
     img_h, img_w = shape[:2]
     x, y, w, h = (comps.boxes[:, i] for i in range(4))
     side = ((x <= FRAME_SIDE_MARGIN) | (x + w >= img_w - FRAME_SIDE_MARGIN)) & (
         (y == 0) != (y + h >= img_h)) & (w <= FRAME_SIDE_W) & (h >= FRAME_SIDE_TALL * w)
+    # (not one spanning the image: a region cropped tightly around a 1 has it along its side)
+    long_enough = typical_height > 0 and np.maximum(w, h) >= FRAME_SLIVER_LONG * typical_height
+    upright = (long_enough & (h >= FRAME_SLIVER_ASPECT * w) & ((x <= 0) | (x + w >= img_w))
+               & ~((y <= 0) & (y + h >= img_h)))
+    flat = (long_enough & (w >= FRAME_SLIVER_ASPECT * h) & ((y <= 0) | (y + h >= img_h))
+            & ~((x <= 0) & (x + w >= img_w)))
+    for k in np.nonzero((upright | flat) & ~side)[0]:
+        side[k] = along_the_frame(comps, int(k), img_w, img_h, bool(upright[k]))
     if not side.any():
         return comps
     return comps.subset(~side)
+
+
+def along_the_frame(comps: Components, k: int, img_w: int, img_h: int, upright: bool) -> bool:
+    """Does component k (thin, touching the frame) lie along the frame's edge: its pixels in
+    the edge column (upright) or row cover FRAME_SLIVER_SHARE of its length?"""
+    own = comps.own_mask(k)
+    x, y, w, h = (int(v) for v in comps.boxes[k])
+    if upright:
+        edge = own[:, 0] if x <= 0 else own[:, -1]
+    else:
+        edge = own[0] if y <= 0 else own[-1]
+    return float(edge.mean()) >= FRAME_SLIVER_SHARE

@@ -291,7 +291,7 @@ class DigitReader:
                 written = cp.typical_height(comps.boxes, comps.areas)
             typical = written
         comps = bz.drop_step_edges(comps, work, dark)
-        comps = bz.drop_frame_sides(comps, work.shape)
+        comps = bz.drop_frame_sides(comps, work.shape, typical)
         clock.lap("binarize")
         return comps, typical, ink
 

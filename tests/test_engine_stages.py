@@ -515,6 +515,23 @@ def test_a_pen_reaching_into_the_frame_is_no_writing_but_a_tall_first_digit_is()
     assert len(cp.drop_intruders(comps, cp.typical_height(comps.boxes, comps.areas))) == 5
 
 
+def test_a_sliver_along_the_frame_goes_but_a_1_touching_it_stays():
+    """A thin strip lying along the image's side (the table beside a turned sheet) is no
+    writing; a 1 whose foot touches the frame's bottom edge is."""
+    mask = np.zeros((200, 300), np.uint8)
+    mask[60:110, 0:5] = 1                                             # a sliver at the left side
+    cv2.line(mask, (150, 150), (154, 199), 1, 3)                      # a 1 reaching the bottom
+    cv2.circle(mask, (220, 170), 18, 1, 3)                            # a 0
+    comps = cp.find_components(mask.view(bool))
+    kept = bz.drop_frame_sides(comps, mask.shape, typical_height=40.0)
+    assert len(comps) == 3 and len(kept) == 2 and kept.boxes[:, 0].min() >= 140
+    foot = np.zeros((60, 200), np.uint8)
+    foot[58:60, 60:67] = 1                                            # a digit's foot, cut off
+    cv2.circle(foot, (120, 35), 18, 1, 3)
+    comps = cp.find_components(foot.view(bool))
+    assert len(bz.drop_frame_sides(comps, foot.shape, typical_height=40.0)) == 2
+
+
 def test_a_box_or_a_ruled_line_with_digits_is_no_grid():
     """Squared paper needs three evenly spaced lines each way; a box round digits has two,
     and the strokes of digits standing on a rule are not evenly spaced lines."""
