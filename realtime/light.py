@@ -115,7 +115,8 @@ def sharpen_edges(gray: np.ndarray, bg: np.ndarray, edges: np.ndarray, dark_ink:
     """The background `bg` (changed in place and returned) near hard steps (`edges`, a mask of
     the shrunken image) from a grey closing (an opening for light ink): it removes strokes
     thinner than a quarter window and keeps a step exactly where it is; where it is darker
-    than the smeared background (brighter, for light ink), it is the paper's level there."""
+    than the smeared background (brighter, for light ink), it is the paper's level there, and
+    along a sheet's edge on a table (sheet_edge) it is the level on both sides."""
     h, w = gray.shape
     k = max(3, int(window / 4) | 1)
     op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
@@ -144,12 +145,35 @@ def sharpen_edges(gray: np.ndarray, bg: np.ndarray, edges: np.ndarray, dark_ink:
         local = cv2.morphologyEx(gray[y0:y1, x0:x1], op, kernel, borderType=cv2.BORDER_REPLICATE)
         local = local[y - y0:y - y0 + bh, x - x0:x - x0 + bw]
         own = bg[y:y + bh, x:x + bw]  # (a view: written in place)
-        refined = np.minimum(own, local) if dark_ink else np.maximum(own, local)
-        np.copyto(own, refined, where=band[by:by + bh, bx:bx + bw].view(bool))
+        in_band = band[by:by + bh, bx:bx + bw].view(bool)
+        if sheet_edge(local[in_band], dark_ink):
+            refined = local
+        else:
+            refined = np.minimum(own, local) if dark_ink else np.maximum(own, local)
+        np.copyto(own, refined, where=in_band)
     return bg
 
 
 BAND_STRIP = 128  # rows of the image whose shadow edge band sharpen_edges closes at once
+
+# A sheet photographed on a darker table is a step far deeper than a shadow's (a shadow keeps
+# 0.45-0.7 of the light; a dark table is 0.1-0.4 of the sheet): on its bright side the smeared
+# background is too dark, the sheet's border reads as "brighter than the paper" all along, and
+# the page looked like a noise field (a sheet filling 80 % of the frame on a black table read
+# nothing). Where the closing's dark level (5th percentile in the band) is under SHEET_EDGE x
+# its bright level (95th), it is the background on both sides.
+SHEET_EDGE = 0.4
+
+
+def sheet_edge(closed: np.ndarray, dark_ink: bool) -> bool:
+    """Is a band's step (`closed`: the grey closing's values in it) a sheet's edge on a table
+    rather than a shadow's (see SHEET_EDGE)?"""
+    if closed.size == 0:
+        return False
+    lo, hi = np.percentile(closed, [5, 95])
+    if not dark_ink:  # (chalk: the board is the dark side of a light step)
+        lo, hi = 255 - hi, 255 - lo
+    return bool(lo < SHEET_EDGE * hi)
 
 
 def nearest_sources(n_out: int, n_in: int) -> np.ndarray:

@@ -233,11 +233,13 @@ def test_a_number_is_read_with_the_pen_still_in_the_frame(reader, angle, width):
     assert reader.read(page_with_a_pen("52 7190", 0, angle, width)).lines == ["52 7190"]
 
 
-def sheet_on_a_table(text: str, seed: int, table: tuple[int, int, int], angle: float):
-    """`text` on a sheet that fills 95 % of the frame, turned by `angle` degrees, on a table."""
+def sheet_on_a_table(text: str, seed: int, table: tuple[int, int, int], angle: float,
+                     cover: float = 0.95):
+    """`text` on a sheet scaled to `cover` of the frame, turned by `angle` degrees, on a
+    table."""
     ink = render_number(text, height=44, seed=seed, canvas=(480, 640), origin=(130, 260))
     sheet = dark_ink_on(np.full((480, 640, 3), 235, np.uint8), ink)
-    turn = cv2.getRotationMatrix2D((320, 240), angle, 0.95)
+    turn = cv2.getRotationMatrix2D((320, 240), angle, cover)
     frame = np.full((480, 640, 3), table, np.uint8)
     on_sheet = cv2.warpAffine(np.full((480, 640), 255, np.uint8), turn, (640, 480)) > 128
     frame[on_sheet] = cv2.warpAffine(sheet, turn, (640, 480))[on_sheet]
@@ -250,6 +252,15 @@ def sheet_on_a_table(text: str, seed: int, table: tuple[int, int, int], angle: f
 @pytest.mark.parametrize("table, angle", [((40, 60, 90), 8), ((120, 140, 160), -12)])
 def test_a_sheet_on_a_table_reads_without_the_table(reader, table, angle):
     assert reader.read(sheet_on_a_table("52 7190", 0, table, angle)).lines == ["52 7190"]
+
+
+# A sheet on a black table, the table all round it: the smeared background along the sheet's
+# edge made its border "brighter than the paper" all along, the page looked like a noise field
+# and read nothing (2026-12-06; light.sheet_edge).
+@pytest.mark.parametrize("angle", [0, 8, -12])
+def test_a_sheet_on_a_black_table_reads(reader, angle):
+    page = sheet_on_a_table("52 7190", 0, (20, 20, 20), angle, cover=0.8)
+    assert reader.read(page).lines == ["52 7190"]
 
 
 # A ruled page's margin line joins its lines into one comb with the number written across two
