@@ -162,7 +162,10 @@ def test_polarity_beside_a_hard_shadow_edge(seed, monkeypatch):
     gray = im.to_gray(make_page(seed)[0])
     work = im.to_working(gray, im.working_scale(gray.shape))
     assert light.ink_is_dark(work)
-    monkeypatch.setattr(light, "hard_edges", lambda _: None)  # the edge counted in
+    monkeypatch.setattr(light, "hard_edges", lambda _: None)  # the edge's band counted in ...
+    assert light.ink_is_dark(work)  # (... its blobs are left out as regions, not strokes)
+    monkeypatch.setattr(light, "regions_not_strokes",  # ... and its blobs too
+                        lambda residual, width=3: np.zeros(residual.shape, bool))
     assert not light.ink_is_dark(work)
 
 
@@ -530,6 +533,23 @@ def test_a_sliver_along_the_frame_goes_but_a_1_touching_it_stays():
     cv2.circle(foot, (120, 35), 18, 1, 3)
     comps = cp.find_components(foot.view(bool))
     assert len(bz.drop_frame_sides(comps, foot.shape, typical_height=40.0)) == 2
+
+
+def test_a_bright_region_s_corners_are_no_ink_for_the_polarity_guess():
+    """A light card, smaller than the polarity test's median window, with dark digits on it,
+    on a darker desk: its corners are regions of light residual, left out of the thumbnail's
+    guess, which is no longer a sure "chalk" (the reader then reads both signs); thin light
+    strokes on a dark board are still chalk."""
+    card = np.full((240, 320), 200, np.uint8)
+    card[66:174, 88:232] = 222                                        # the card
+    for x in (140, 152, 164, 176):
+        cv2.line(card, (x, 115), (x + 2, 124), 40, 1)                 # small dark 1s on it
+    dark, in_doubt = light.ink_polarity(card)
+    assert dark or in_doubt
+    board = np.full((240, 320), 50, np.uint8)
+    for x in (60, 110, 160, 210):
+        cv2.line(board, (x, 90), (x + 4, 150), 230, 3)                # chalk 1s
+    assert not light.ink_polarity(board)[0]
 
 
 def test_a_box_or_a_ruled_line_with_digits_is_no_grid():
