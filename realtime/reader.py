@@ -260,6 +260,7 @@ class DigitReader:
             if line_h < s.min_digit_px:
                 continue
             units = sorted((int(i) for i in items), key=lambda i: lefts[i])
+            units = [i for i in units if not sg.long_straight_stroke(comps, i, line_h)] or units
             plans.append(sg.plan_line(book, units, line_h, s.min_rel_height))
             if extend is not None:
                 extend(book, plans[-1], lefts, rights)

@@ -399,6 +399,24 @@ class LinePlan:
     # a flat mark under its foot or over its top (see foot_apart, cap_apart)
 
 
+# A straight stroke far longer than the line's digits are tall is no digit: the pen lying on
+# the page beside the number (read as an extra 1, "52 71901"), a ruler's edge, a long flourish;
+# a 1 is about one line height long. A unit over STROKE_LONG line heights long whose inked
+# rows' middles stray under STROKE_STRAIGHT x its height from one straight line is left out
+# of its line. Pen-in-the-frame probes 2 -> 30 of 36; every tuning set page for page the same.
+STROKE_LONG = 2.0
+STROKE_STRAIGHT = 0.06
+
+
+def long_straight_stroke(comps: Components, i: int, line_h: float) -> bool:
+    """Is component i one straight stroke far longer than a digit (see STROKE_LONG)?"""
+    w, h = (int(v) for v in comps.boxes[i, 2:4])
+    if max(w, h) <= STROKE_LONG * line_h:
+        return False
+    line = stroke_line(comps.own_mask(i))
+    return line is not None and line[1] <= STROKE_STRAIGHT * h
+
+
 def plan_line(book: PieceBook, units: list[int], line_h: float,
               min_rel_height: float = 0.4) -> LinePlan:
     """The line's units (component indices sorted along it), each as one candidate piece."""

@@ -287,6 +287,19 @@ def test_a_sticky_note_on_a_desk_reads(reader, desk, angle):
     assert reader.read(note_on_a_desk("4096", 0, desk, angle)).lines == ["4096"]
 
 
+# A pen lying on the page beside the number, wholly inside the frame: a straight stroke three
+# line heights long read as an extra 1 ("52 71901"; 2026-12-06, segment.long_straight_stroke).
+@pytest.mark.parametrize("angle, width, seed", [(55, 14, 0), (40, 10, 1), (75, 14, 1)])
+def test_a_pen_lying_beside_the_number_is_not_a_1(reader, angle, width, seed):
+    ink = render_number("52 7190", height=44, seed=seed, canvas=(480, 800), origin=(120, 200))
+    page = dark_ink_on(np.full((480, 800, 3), 230, np.uint8), ink)
+    tip = np.array([500, 190])
+    along = np.array([np.cos(np.radians(angle)), -np.sin(np.radians(angle))])
+    cv2.line(page, tuple(tip), tuple((tip + 140 * along).astype(int)), (40, 40, 60), width,
+             cv2.LINE_AA)
+    assert reader.read(page).lines == ["52 7190"]
+
+
 # A ruled page's margin line joins its lines into one comb with the number written across two
 # of them; the comb was read as "15" or nothing (2026-12-06; binarize.strip_grid).
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

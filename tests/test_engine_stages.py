@@ -552,6 +552,16 @@ def test_a_bright_region_s_corners_are_no_ink_for_the_polarity_guess():
     assert not light.ink_polarity(board)[0]
 
 
+def test_a_long_straight_stroke_is_no_digit_but_a_long_curved_one_may_be():
+    mask = np.zeros((200, 300), np.uint8)
+    cv2.line(mask, (20, 190), (90, 60), 1, 8)                         # a pen: 148 px, straight
+    cv2.line(mask, (150, 150), (153, 190), 1, 3)                      # a 1, 40 px
+    cv2.ellipse(mask, (240, 110), (30, 80), 0, 200, 520, 1, 3)        # a tall curved stroke
+    comps = cp.find_components(mask.view(bool))
+    by_x = np.argsort(comps.boxes[:, 0])
+    assert [sg.long_straight_stroke(comps, int(i), 40.0) for i in by_x] == [True, False, False]
+
+
 def test_a_box_or_a_ruled_line_with_digits_is_no_grid():
     """Squared paper needs three evenly spaced lines each way; a box round digits has two,
     and the strokes of digits standing on a rule are not evenly spaced lines."""
