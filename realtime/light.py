@@ -253,12 +253,14 @@ REGION_LEVEL = 6
 def regions_not_strokes(residual: np.ndarray, width: int = REGION_OPEN) -> np.ndarray:
     """Bool mask of the residual's blobs of one sign that an opening `width` px square keeps
     (and a pixel round them): regions, not strokes (see REGION_OPEN)."""
-    level = max(REGION_LEVEL, 4 * (float(np.median(np.abs(residual))) + 1.0))
+    size = np.abs(residual).ravel()
+    usual = float(percentiles_from_counts(np.bincount(size, minlength=256), [50])[0])  # median
+    level = max(REGION_LEVEL, 4 * (usual + 1.0))
     kernel = np.ones((width, width), np.uint8)
     regions = np.zeros(residual.shape, bool)
-    for sign in (1, -1):
-        strong = ((sign * residual) > level).view(np.uint8)
-        regions |= cv2.morphologyEx(strong, cv2.MORPH_OPEN, kernel).view(bool)
+    for strong in (residual > level, residual < -level):
+        if strong.any():
+            regions |= cv2.morphologyEx(strong.view(np.uint8), cv2.MORPH_OPEN, kernel).view(bool)
     if regions.any():
         regions = cv2.dilate(regions.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     return regions
