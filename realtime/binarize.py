@@ -1219,11 +1219,9 @@ def is_step_edge(comps: Components, k: int, gray: np.ndarray, dark_ink: bool) ->
 # and tall, whose box holds, outside its own pixels, something darker than EDGE_OBJECT_DARK x
 # the page's paper (its median; lighter for chalk) is an object, not writing: a written 0
 # holds paper. Finger probes (light, medium, dark skin; a thumb at the side, two fingertips at
-# the bottom) 10 -> 18 of 18; every tuning set page for page the same. (From 0.5 to 0.1 of the
-# usual height: a black table's corner at the frame's, two specks read "88"; sheet-on-table
-# probes 35 -> 36 of 36, the tuning sets again the same.)
+# the bottom) 10 -> 18 of 18; every tuning set page for page the same.
 EDGE_OBJECT_MARGIN = 0.15
-EDGE_OBJECT_WIDE = 0.1
+EDGE_OBJECT_WIDE = 0.5
 EDGE_OBJECT_DARK = 0.8
 
 
