@@ -11,7 +11,7 @@ import numpy as np
 
 from realtime import components as cp
 from realtime import light, order_stats
-from realtime.components import Components, find_components, label_components, typical_height
+from realtime.components import Components, find_components, label_components
 
 # Never call anything weaker than this ink (0..255 contrast) a stroke, however clean the image.
 MIN_LOW = 22
@@ -1210,44 +1210,6 @@ def is_step_edge(comps: Components, k: int, gray: np.ndarray, dark_ink: bool) ->
         return False
     darkest = int(inked[len(inked) // 10])
     return dark_side - darkest <= max(STEP_EDGE_INK_GAP, STEP_EDGE_RATIO * (light_side - darkest))
-
-
-# A finger holding the page, a thumb at the frame's edge: a blob of skin wider than the
-# background's window keeps only its rim as "ink" (inside, the background follows the skin),
-# and the rim read as a 0 or a 7 ("52 7190", "07"). A component at or near the frame's edge
-# (EDGE_OBJECT_MARGIN x the usual height), at least EDGE_OBJECT_WIDE x the usual height wide
-# and tall, whose box holds, outside its own pixels, something darker than EDGE_OBJECT_DARK x
-# the page's paper (its median; lighter for chalk) is an object, not writing: a written 0
-# holds paper. Finger probes (light, medium, dark skin; a thumb at the side, two fingertips at
-# the bottom) 10 -> 18 of 18; every tuning set page for page the same.
-EDGE_OBJECT_MARGIN = 0.15
-EDGE_OBJECT_WIDE = 0.5
-EDGE_OBJECT_DARK = 0.8
-
-
-def drop_edge_objects(comps: Components, gray: np.ndarray, dark_ink: bool) -> Components:
-    """Remove the rims of objects reaching into the frame (see EDGE_OBJECT_DARK)."""
-    if len(comps) < 2:
-        return comps
-    typical = typical_height(comps.boxes, comps.areas)
-    img_h, img_w = gray.shape[:2]
-    x, y, w, h = (comps.boxes[:, i] for i in range(4))
-    m = max(3.0, EDGE_OBJECT_MARGIN * typical)
-    near_edge = (x <= m) | (y <= m) | (x + w >= img_w - m) | (y + h >= img_h - m)
-    candidates = np.nonzero(near_edge & (np.minimum(w, h) >= EDGE_OBJECT_WIDE * typical))[0]
-    if candidates.size == 0:
-        return comps
-    paper = float(np.median(gray[::4, ::4]))
-    keep = np.ones(len(comps), bool)
-    for k in candidates:
-        bx, by, bw, bh = (int(v) for v in comps.boxes[k])
-        inside = gray[by:by + bh, bx:bx + bw][~comps.own_mask(k)]
-        if inside.size == 0:
-            continue
-        level = float(np.median(inside))
-        keep[k] = not (level < EDGE_OBJECT_DARK * paper if dark_ink
-                       else 255 - level < EDGE_OBJECT_DARK * (255 - paper))
-    return comps if keep.all() else comps.subset(keep)
 
 
 # A cheque cropped from its box keeps a stub of the box's side: a ruled vertical line in a

@@ -291,7 +291,7 @@ class DigitReader:
                 comps = bz.strip_lines(comps, written, ink)
                 written = cp.typical_height(comps.boxes, comps.areas)
             typical = written
-        comps = bz.drop_edge_objects(bz.drop_step_edges(comps, work, dark), work, dark)
+        comps = bz.drop_step_edges(comps, work, dark)
         comps = bz.drop_frame_sides(comps, work.shape, typical)
         clock.lap("binarize")
         return comps, typical, ink

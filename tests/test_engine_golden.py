@@ -300,24 +300,6 @@ def test_a_pen_lying_beside_the_number_is_not_a_1(reader, angle, width, seed):
     assert reader.read(page).lines == ["52 7190"]
 
 
-def page_held_in_hand(text: str, seed: int, skin: tuple[int, int, int]):
-    """`text` on a page held by a thumb at its left side, two fingertips at its bottom."""
-    ink = render_number(text, height=44, seed=seed, canvas=(480, 640), origin=(150, 260))
-    page = dark_ink_on(np.full((480, 640, 3), 232, np.uint8), ink)
-    cv2.ellipse(page, (10, 300), (60, 28), 10, 0, 360, skin, -1, cv2.LINE_AA)
-    cv2.ellipse(page, (420, 470), (30, 70), -15, 0, 360, skin, -1, cv2.LINE_AA)
-    cv2.ellipse(page, (480, 475), (28, 65), -10, 0, 360, skin, -1, cv2.LINE_AA)
-    noise = np.random.default_rng(seed).normal(0, 4, page.shape)
-    return np.clip(page + noise, 0, 255).astype(np.uint8)
-
-
-# Fingers holding the page: a blob of skin keeps only its rim as ink, and two fingertips read
-# "07" (2026-12-06; binarize.drop_edge_objects).
-@pytest.mark.parametrize("skin, seed", [((90, 120, 170), 0), ((40, 60, 95), 1), ((150, 180, 225), 0)])
-def test_the_fingers_holding_the_page_are_not_read(reader, skin, seed):
-    assert reader.read(page_held_in_hand("52 7190", seed, skin)).lines == ["52 7190"]
-
-
 # A ruled page's margin line joins its lines into one comb with the number written across two
 # of them; the comb was read as "15" or nothing (2026-12-06; binarize.strip_grid).
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

@@ -562,20 +562,6 @@ def test_a_long_straight_stroke_is_no_digit_but_a_long_curved_one_may_be():
     assert [sg.long_straight_stroke(comps, int(i), 40.0) for i in by_x] == [True, False, False]
 
 
-def test_an_object_s_rim_at_the_frame_goes_but_a_0_written_there_stays():
-    gray = np.full((200, 300), 230, np.uint8)
-    cv2.ellipse(gray, (40, 199), (30, 60), 0, 0, 360, 140, -1)        # a fingertip, skin
-    cv2.ellipse(gray, (250, 170), (18, 25), 0, 0, 360, 40, 3)         # a 0 by the bottom edge
-    for x in (100, 130, 160):
-        cv2.line(gray, (x, 80), (x + 3, 120), 40, 3)                  # 1s, 40 px tall
-    mask = np.zeros(gray.shape, np.uint8)
-    cv2.ellipse(mask, (40, 199), (30, 60), 0, 0, 360, 1, 3)           # the fingertip's rim
-    mask |= (gray < 100).view(np.uint8)
-    comps = cp.find_components(mask.view(bool))
-    kept = bz.drop_edge_objects(comps, gray, dark_ink=True)
-    assert len(comps) == 5 and len(kept) == 4 and kept.boxes[:, 0].min() >= 90
-
-
 def test_a_box_or_a_ruled_line_with_digits_is_no_grid():
     """Squared paper needs three evenly spaced lines each way; a box round digits has two,
     and the strokes of digits standing on a rule are not evenly spaced lines."""
