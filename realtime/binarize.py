@@ -503,11 +503,15 @@ def lattice_step(centres: np.ndarray, min_spacing: float = GRID_MIN_SPACING) -> 
         return usual
     if len(centres) < FINE_GRID_MIN_LINES:
         return None
-    for step in np.unique(np.round(gaps[gaps >= min_spacing], 1)).tolist():
-        tolerance = max(GRID_SPACING_TOLERANCE, LATTICE_SLACK / step)
-        if _whole_multiples(gaps, step, tolerance) >= GRID_EVEN_SHARE * len(gaps):
-            return step
-    return None
+    steps = np.unique(np.round(gaps[gaps >= min_spacing], 1))
+    if steps.size == 0:
+        return None
+    # every candidate step at once (smallest first): a page's bands try tens of them
+    ratios = gaps[None, :] / steps[:, None]
+    tolerance = np.maximum(GRID_SPACING_TOLERANCE, LATTICE_SLACK / steps)[:, None]
+    whole = (np.abs(ratios - np.round(ratios)) <= tolerance) & (ratios >= 0.5)
+    fits = np.flatnonzero(whole.sum(axis=1) >= GRID_EVEN_SHARE * len(gaps))
+    return float(steps[fits[0]]) if fits.size else None
 
 
 def _whole_multiples(gaps: np.ndarray, step: float, tolerance: float) -> int:
