@@ -498,26 +498,25 @@ def lattice_step(centres: np.ndarray, min_spacing: float = GRID_MIN_SPACING) -> 
     usual = float(np.median(gaps))
     if usual < min_spacing:
         return None  # (lines packed this close are the Hough transform's reading of a blob)
-    if _whole_multiples(gaps, usual, GRID_SPACING_TOLERANCE) >= max(GRID_MIN_LINES - 1,
-                                                                     GRID_EVEN_SHARE * len(gaps)):
+    if (whole_multiples(gaps, np.array([usual]), GRID_SPACING_TOLERANCE).sum()
+            >= max(GRID_MIN_LINES - 1, GRID_EVEN_SHARE * len(gaps))):
         return usual
     if len(centres) < FINE_GRID_MIN_LINES:
         return None
     steps = np.unique(np.round(gaps[gaps >= min_spacing], 1))
-    if steps.size == 0:
-        return None
-    # every candidate step at once (smallest first): a page's bands try tens of them
-    ratios = gaps[None, :] / steps[:, None]
-    tolerance = np.maximum(GRID_SPACING_TOLERANCE, LATTICE_SLACK / steps)[:, None]
-    whole = (np.abs(ratios - np.round(ratios)) <= tolerance) & (ratios >= 0.5)
-    fits = np.flatnonzero(whole.sum(axis=1) >= GRID_EVEN_SHARE * len(gaps))
+    tolerance = np.maximum(GRID_SPACING_TOLERANCE, LATTICE_SLACK / steps)
+    fits = np.flatnonzero(whole_multiples(gaps, steps, tolerance).sum(axis=1)
+                          >= GRID_EVEN_SHARE * len(gaps))
     return float(steps[fits[0]]) if fits.size else None
 
 
-def _whole_multiples(gaps: np.ndarray, step: float, tolerance: float) -> int:
-    """How many `gaps` are within `tolerance` (a share of `step`) of a whole number of steps."""
-    steps = gaps / step
-    return int(np.count_nonzero((np.abs(steps - np.round(steps)) <= tolerance) & (steps >= 0.5)))
+def whole_multiples(gaps: np.ndarray, steps: np.ndarray, tolerance) -> np.ndarray:
+    """Bool (steps x gaps): is each gap within `tolerance` (a share of the step; one for all,
+    or one per step) of a whole number of each of `steps`? (Every candidate step at once: a
+    page's bands try tens of them.)"""
+    ratios = gaps[None, :] / steps[:, None]
+    tolerance = np.broadcast_to(np.asarray(tolerance, np.float64), steps.shape)[:, None]
+    return (np.abs(ratios - np.round(ratios)) <= tolerance) & (ratios >= 0.5)
 
 
 def strip_grid(roi: np.ndarray) -> bool:
@@ -625,9 +624,10 @@ def evenly_ruled(roi: np.ndarray, upright: bool) -> list | None:
     """The (rho, theta) of `roi`'s lines near upright or across it when they lie on a lattice
     (evenly_spaced), else None: see ruled_lines."""
     lines, positions, groups = distinct_lines(roi, upright)
-    if not evenly_spaced(positions, groups):
+    centres = group_centres(positions, groups)  # (evenly_spaced's test, on centres made once)
+    if len(groups) < GRID_MIN_LINES or lattice_step(centres) is None:
         return None
-    return ruled_lines(lines, group_centres(positions, groups), groups, roi.shape, upright)
+    return ruled_lines(lines, centres, groups, roi.shape, upright)
 
 
 def signed_angle(theta: np.ndarray) -> np.ndarray:
@@ -677,14 +677,13 @@ def finest_step(gaps: np.ndarray) -> float | None:
     (at least GRID_MIN_SPACING) that GRID_EVEN_SHARE of `gaps` are within
     GRID_SPACING_TOLERANCE of whole multiples of, then measured on all of those gaps (a gap of
     24 px among gaps of 25 and 26 would put every fourth drawn line between two of the paper's)."""
-    for step in np.sort(gaps).tolist():
-        if step < GRID_MIN_SPACING:
-            continue
-        steps = gaps / step
-        whole = (np.abs(steps - np.round(steps)) <= GRID_SPACING_TOLERANCE) & (steps >= 0.5)
-        if np.count_nonzero(whole) >= GRID_EVEN_SHARE * len(gaps):
-            return float(np.sum(gaps[whole]) / np.sum(np.round(steps[whole])))
-    return None
+    steps = np.sort(gaps[gaps >= GRID_MIN_SPACING])
+    whole = whole_multiples(gaps, steps, GRID_SPACING_TOLERANCE)
+    fits = np.flatnonzero(whole.sum(axis=1) >= GRID_EVEN_SHARE * len(gaps))
+    if not fits.size:
+        return None
+    on = whole[fits[0]]
+    return float(np.sum(gaps[on]) / np.sum(np.round(gaps[on] / steps[fits[0]])))
 
 
 def draw_line(canvas: np.ndarray, rho: float, theta: float, thickness: int) -> None:
@@ -782,15 +781,13 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
                 keep_strong_strokes(roi, own, contrast[sl])
             labels[sl][own & ~roi] = 0
             stripped.append((int(k), roi))
-    if paper and contrast is not None:
-        done = {k for k, _ in stripped}
-        stripped += paper_lines_elsewhere(comps, paper, contrast, min(strong_levels), done)
-    if not stripped:
+    if not stripped:  # (a paper found is always stripped)
         return comps
-    out = relabel_stripped(comps, stripped)
-    if paper and contrast is not None:
-        out = without_paper_pieces(out, contrast, min(strong_levels))
-    return out
+    if not (paper and contrast is not None):
+        return relabel_stripped(comps, stripped)
+    strong = min(strong_levels)
+    stripped += paper_lines_elsewhere(comps, paper, contrast, strong, {k for k, _ in stripped})
+    return without_paper_pieces(relabel_stripped(comps, stripped), contrast, strong)
 
 
 # On a page whose paper was found, a component whose strongest pixels (this percentile) are
@@ -1261,17 +1258,17 @@ def drop_frame_sides(comps: Components, shape: tuple[int, int],
     flat = (long_enough & (w >= FRAME_SLIVER_ASPECT * h) & ((y <= 0) | (y + h >= img_h))
             & ~((x <= 0) & (x + w >= img_w)))
     for k in np.nonzero((upright | flat) & ~side)[0]:
-        side[k] = along_the_frame(comps, int(k), img_w, img_h, bool(upright[k]))
+        side[k] = along_the_frame(comps, int(k), bool(upright[k]))
     if not side.any():
         return comps
     return comps.subset(~side)
 
 
-def along_the_frame(comps: Components, k: int, img_w: int, img_h: int, upright: bool) -> bool:
+def along_the_frame(comps: Components, k: int, upright: bool) -> bool:
     """Does component k (thin, touching the frame) lie along the frame's edge: its pixels in
     the edge column (upright) or row cover FRAME_SLIVER_SHARE of its length?"""
     own = comps.own_mask(k)
-    x, y, w, h = (int(v) for v in comps.boxes[k])
+    x, y = (int(v) for v in comps.boxes[k, :2])
     if upright:
         edge = own[:, 0] if x <= 0 else own[:, -1]
     else:

@@ -90,8 +90,12 @@ def images(draw):
     return arr
 
 
-@settings(max_examples=1000, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# the property tests' settings: reproducible, and reading a page may take a while
+PROPERTY = dict(deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@settings(max_examples=1000, **PROPERTY)
 @given(images())
 def test_read_never_raises_on_arbitrary_arrays(reader, image):
     reading = reader.read(image)
@@ -152,8 +156,7 @@ def ruled_papers(draw):
     return np.clip(page + noise, 0, 255).astype(np.uint8)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=150, **PROPERTY)
 @given(ruled_papers())
 def test_read_never_raises_on_ruled_or_squared_paper(reader, page):
     reading = reader.read(page)
