@@ -340,7 +340,7 @@ class DigitReader:
     def _line_read(self, plan, book, probs, digit_bonus: float) -> tuple[list, set[int]]:
         """_line_digits, and the label values of the components its digits were read from."""
         s = self.settings
-        kept, used = [], set()
+        read = []  # (label, confidence, piece)
         chosen = sg.solve_line(plan, probs, book.pieces, digit_bonus)
         dotted = set(sg.dotted_ones(plan, book.pieces))
         for p in chosen:
@@ -350,8 +350,13 @@ class DigitReader:
             conf = float(probs[p, label])
             if conf >= s.min_confidence or (label == 1 and sg.upright_one(book.pieces[p],
                                                                            plan.line_h)):
-                kept.append((label, conf, book.pieces[p].box))
-                used.update(book.pieces[p].ids)
+                read.append((label, conf, book.pieces[p]))
+        # (a date's slashes and parentheses are left out like a dash, as strokes between digits)
+        separators = sg.separator_digits([p for _, _, p in read], [label for label, _, _ in read],
+                                         plan.line_h)
+        kept = [(label, conf, p.box) for (label, conf, p), sep in zip(read, separators, strict=True)
+                if not sep]
+        used = {i for (_, _, p), sep in zip(read, separators, strict=True) if not sep for i in p.ids}
         if self._stray_lone(kept) or (kept and max(c for _, c, _ in kept) < s.weak_line_confidence):
             return [], set()
         if len(plan.units) == 1 and kept and (

@@ -655,6 +655,146 @@ def stroke_line(stroke: np.ndarray) -> tuple[float, float] | None:
     return slant, float(np.abs(m - slant * r).max())
 
 
+# Separators a number is written with read as sure 1s: a date's slashes ("12/05/2026" read
+# "1210512026") and a phone number's parentheses ("(555) 123" read "15551 123"). By its shape
+# a slash is a 1 that leans far and a parenthesis a bowed 1, and handwritten 1s do both (a
+# quarter of MNIST's 1s lean over 22 degrees; 8 % of its training 1s bow left and 5 % right by
+# PAREN_BOW or more), so the number round them decides:
+# - a date: two strokes that cut the line into a calendar date's groups (DATE_GROUPS), the
+#   whole line, its digits written close (SEPARATOR_GAP), as tall as them, leaning far more than they do and
+#   more than its other 1s (a writer's 1s lean alike);
+# - parentheses: a stroke bowed left and a later one bowed right, digits written close between
+#   them (PAREN_INSIDE), both taller than those digits. A 7 bows either way, so only 1s count: a deeply bowed
+#   ")" (over 0.2 of its height) reads as a 7 and stays (taking 7s too broke 5 ORAND cheques).
+# They are left out like a dash (separator_digits).
+SEPARATOR_STROKE = 6    # a separator's rows in the 28 x 28 crop hold at most this much ink
+SLASH_LEAN = 0.25       # a date's slash leans this much more than the writer's other digits
+# (columns per row, by their median lean; 14 degrees) ...
+SLASH_BOW = 0.06        # ... bows less than this (x its height) ...
+SLASH_TALL = 0.95       # ... and is at least this tall (x the other digits' median height)
+PAREN_BOW = 0.05        # a parenthesis's middle bows this far off its ends' chord (x its height)
+PAREN_SLANT = 0.4       # ... and it leans at most this (columns per row)
+PAREN_TALLER = 1.05     # ... and is this much taller than the digits it holds (median),
+PAREN_INSIDE = 2        # ... at least this many ("(5)" on a form was a 1, a 5 and a 1)
+DATE_GROUPS = ((1, 2), (1, 2), (2, 4))  # digits in a date's day, month and year
+SEPARATOR_GAP = 0.6     # (x line height) no gap in a date, or inside parentheses, is wider
+
+
+def stroke_shape(crop: np.ndarray | None) -> tuple[float, float] | None:
+    """(slant: columns per row, negative when the top is to the right as in "/"; bow: how far
+    the middle half's rows' middles lie off the chord between the top and bottom eighths'
+    middles, x the height, negative when it bulges left as "(") of a crop that is one thin
+    stroke (SEPARATOR_STROKE), else None."""
+    if crop is None:
+        return None
+    mask = crop >= LOOP_PAPER
+    widths = mask.sum(1)
+    rows = np.nonzero(widths)[0]
+    if rows.size < 8 or float(widths[rows].mean()) > SEPARATOR_STROKE:
+        return None
+    cols = np.arange(mask.shape[1], dtype=np.float64)
+    middles = (mask[rows] * cols).sum(1) / widths[rows]
+    r = rows - rows.mean()
+    m = middles - middles.mean()
+    slant = float((r * m).sum()) / float((r * r).sum())
+    k = max(1, rows.size // 8)
+    top_r, top_m = rows[:k].mean(), middles[:k].mean()
+    bottom_r, bottom_m = rows[-k:].mean(), middles[-k:].mean()
+    chord = top_m + (rows - top_r) * (bottom_m - top_m) / (bottom_r - top_r)
+    quarter = rows.size // 4
+    bow = float((middles - chord)[quarter:rows.size - quarter].mean()) / rows.size
+    return slant, bow
+
+
+def digit_lean(crop: np.ndarray | None) -> float:
+    """How far a crop's ink leans (columns per row by its second moments, positive when the
+    top is to the right): the writer's slant, read off any digit."""
+    if crop is None:
+        return 0.0
+    m = cv2.moments(crop)
+    return -m["mu11"] / m["mu02"] if m["mu02"] > 1e-6 else 0.0
+
+
+def calendar_date(labels: list[int], first: int, second: int) -> bool:
+    """Do a line's digits, cut before `first` and `second` (its slashes), make a date: day and
+    month in either order, a year of two digits or 19xx / 20xx?"""
+    def number(digits) -> int:
+        return int("".join(str(d) for d in digits))
+    a, b = number(labels[:first]), number(labels[first + 1:second])
+    year = labels[second + 1:]
+    return (1 <= min(a, b) and max(a, b) <= 31 and min(a, b) <= 12
+            and (len(year) == 2 or number(year[:2]) in (19, 20)))
+
+
+def date_slashes(labels: list[int], shapes: list, leans: list[float], heights: list[int],
+                 apart: np.ndarray) -> list[int]:
+    """Indices of a date's two slashes among a line's digits (label, stroke_shape, digit_lean
+    and box height of each, left to right; `apart`: is the gap after each wider than
+    SEPARATOR_GAP), or []: see SLASH_LEAN."""
+    (d_lo, d_hi), (m_lo, m_hi), years = DATE_GROUPS
+    n = len(labels)
+    if apart.any():
+        return []
+    for first in range(d_lo, d_hi + 1):
+        for second in range(first + m_lo + 1, first + m_hi + 2):
+            if n - second - 1 not in years:
+                continue
+            pair = (first, second)
+            if any(labels[j] != 1 or shapes[j] is None or abs(shapes[j][1]) >= SLASH_BOW
+                   for j in pair) or not calendar_date(labels, first, second):
+                continue
+            rest = [j for j in range(n) if j not in pair]
+            least = min(-shapes[j][0] for j in pair)
+            writer = median_of([leans[j] for j in rest])
+            usual_h = median_of([float(heights[j]) for j in rest])
+            if (least >= writer + SLASH_LEAN
+                    and min(heights[j] for j in pair) >= SLASH_TALL * usual_h
+                    and all(-shapes[j][0] < least for j in rest
+                            if labels[j] == 1 and shapes[j] is not None)):
+                return list(pair)
+    return []
+
+
+def parentheses(labels: list[int], shapes: list, heights: list[int],
+                apart: np.ndarray) -> list[int]:
+    """Indices of pairs of parentheses among a line's digits (label, stroke_shape and box
+    height of each, left to right; `apart` as for date_slashes): see PAREN_BOW."""
+    def bowed(j: int, side: int) -> bool:
+        s = shapes[j]
+        return (labels[j] == 1 and s is not None and side * s[1] >= PAREN_BOW
+                and abs(s[0]) <= PAREN_SLANT)
+    found: list[int] = []
+    j = 0
+    while j < len(labels):
+        if bowed(j, -1):
+            for k in range(j + 1 + PAREN_INSIDE, len(labels)):
+                inside = median_of([float(v) for v in heights[j + 1:k]])
+                if apart[j:k].any():
+                    break
+                if bowed(k, 1) and min(heights[j], heights[k]) >= PAREN_TALLER * inside:
+                    found += [j, k]
+                    j = k
+                    break
+        j += 1
+    return found
+
+
+def separator_digits(pieces: list[Piece], labels: list[int], line_h: float) -> np.ndarray:
+    """Per digit of a line (its pieces and labels, left to right; `line_h` its digits'
+    height): is it a date's slash or a parenthesis read as a 1 (see SLASH_LEAN)?"""
+    out = np.zeros(len(labels), bool)
+    if labels.count(1) < 2:
+        return out
+    boxes = np.array([p.box for p in pieces], np.float64)
+    apart = boxes[1:, 0] - (boxes[:-1, 0] + boxes[:-1, 2]) > SEPARATOR_GAP * line_h
+    shapes = [stroke_shape(p.crop) if label == 1 else None
+              for p, label in zip(pieces, labels, strict=True)]
+    heights = [p.box[3] for p in pieces]
+    out[date_slashes(labels, shapes, [digit_lean(p.crop) for p in pieces], heights, apart)] = True
+    out[parentheses(labels, shapes, heights, apart)] = True
+    return out
+
+
 def is_straight(stroke: np.ndarray, h: int) -> bool:
     """Do the middles of `stroke`'s inked rows lie on a straight line (a 1, not the arc of a
     0 or 6)?"""

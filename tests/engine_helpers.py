@@ -51,6 +51,41 @@ def render_number(text: str, height: int = 48, seed: int = 0, gap: float = 0.25,
     return out
 
 
+def render_separated(text: str, height: int = 48, seed: int = 0, lean_deg: float = 30.0,
+                     bow: float = 0.15) -> np.ndarray:
+    """Ink alpha of `text` written with MNIST test digits and drawn separators: "/" a straight
+    slash leaning `lean_deg` from upright, "(" and ")" arcs bowed `bow` x their height, ' ' a
+    wide gap."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros((int(height * 3), int(len(text) * height * 1.1 + 3 * height)), np.float32)
+    x, base = height, 2 * height
+    thick = max(2, round(0.09 * height))
+    for ch in text:
+        if ch.isdigit():
+            glyph = digit_glyph(rng, int(ch), height)
+            paste_max(out, glyph, x, base - glyph.shape[0])
+            x += glyph.shape[1] + int(0.2 * height)
+        elif ch == "/":
+            tall = 1.1 * height
+            dx = tall * np.tan(np.radians(lean_deg))
+            top = base - height - 0.05 * height
+            cv2.line(out, (x, round(top + tall)), (round(x + dx), round(top)), 1.0, thick,
+                     cv2.LINE_AA)
+            x += round(dx + 0.2 * height)
+        elif ch in "()":
+            tall = 1.2 * height
+            u = np.linspace(-1, 1, 13)
+            arc = bow * tall * (1 - u ** 2)  # 0 at its ends, `bow` x its height at its middle
+            xs = x + (arc if ch == ")" else bow * tall - arc)
+            ys = base - height / 2 + u * tall / 2
+            points = np.round(np.stack([xs, ys], 1) * 4).astype(np.int32)
+            cv2.polylines(out, [points], False, 1.0, thick, cv2.LINE_AA, shift=2)
+            x += round(bow * tall + 0.2 * height)
+        elif ch == " ":
+            x += height
+    return out
+
+
 def on_paper(ink: np.ndarray, paper: int = 235, pen: int = 30) -> np.ndarray:
     """Ink alpha -> gray uint8 photo-like page (dark pen on light paper)."""
     return np.clip(paper * (1 - ink) + pen * ink, 0, 255).astype(np.uint8)

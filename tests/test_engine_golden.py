@@ -9,7 +9,7 @@ from realtime import components as cp
 from realtime import synth
 from realtime.evaluate import evaluate_synth
 from realtime.synth import make_page
-from tests.engine_helpers import on_paper, real_reader, render_number
+from tests.engine_helpers import on_paper, real_reader, render_number, render_separated
 
 # Pages the engine read exactly with both classifier v0 and v1 when these seeds were chosen
 # (seeds 1000-1059; 21 of 60 qualified): a change that breaks one of them is a regression.
@@ -101,6 +101,24 @@ def test_chain_of_touching_zeros_is_cut_into_all_its_digits(reader, text, seed):
 def test_punctuation_is_not_a_digit(reader):
     ink = render_number("12.500", 48, seed=0)
     assert reader.read(page_from(ink)).lines == ["12500"]
+
+
+@pytest.mark.parametrize("text, truth", [("12/05/2026", "12052026"), ("3/7/26", "3726")])
+@pytest.mark.parametrize("lean", [30, 40])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_dates_slashes_are_left_out_like_a_dash(reader, text, truth, lean, seed):
+    # each slash alone reads as a sure 1 ("1210512026")
+    page = on_paper(render_separated(text, 44, seed, lean_deg=lean))
+    assert reader.read(page).lines == [truth]
+
+
+@pytest.mark.parametrize("text, truth", [("(555) 123", "555 123"), ("(212) 840", "212 840")])
+@pytest.mark.parametrize("bow", [0.1, 0.16])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_parentheses_round_a_number_are_left_out(reader, text, truth, bow, seed):
+    # each parenthesis alone reads as a sure 1 ("15551 123")
+    page = on_paper(render_separated(text, 44, seed, bow=bow))
+    assert reader.read(page).lines == [truth]
 
 
 def test_ruled_line_under_digits_is_not_read(reader):

@@ -2026,6 +2026,107 @@ def test_a_short_stroke_read_as_1_is_punctuation():
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == plan.single
 
 
+def _stroke_crop(points, thickness: int = 2) -> np.ndarray:
+    """A 28 x 28 crop of one stroke through `points` (x, y in the crop), as normalized."""
+    crop = np.zeros((28, 28), np.uint8)
+    cv2.polylines(crop, [np.array(points, np.int32)], False, 255, thickness, cv2.LINE_AA)
+    return crop
+
+
+SLASH = [(9, 24), (19, 4)]          # "/" leaning 27 degrees
+UPRIGHT_ONE = [(14, 24), (15, 4)]
+OPENING = [(17, 3), (12, 9), (11, 14), (12, 19), (17, 25)]   # "(" bowed left
+CLOSING = [(11, 3), (16, 9), (17, 14), (16, 19), (11, 25)]   # ")" bowed right
+RING = "ring"                       # any other digit: a ring, upright
+
+
+def _written(strokes, heights=None, gaps=None, line_h: int = 40) -> list[sg.Piece]:
+    """Pieces left to right, each a stroke (points) or RING, `heights` px tall (line_h),
+    `gaps` px apart (8)."""
+    pieces, x = [], 0
+    for j, stroke in enumerate(strokes):
+        h = heights[j] if heights else line_h
+        crop = (cv2.circle(np.zeros((28, 28), np.uint8), (14, 14), 8, 255, 3) if stroke is RING
+                else _stroke_crop(stroke))
+        pieces.append(sg.Piece((j + 1,), (x, 0, 20, h), crop))
+        x += 20 + (gaps[j] if gaps and j < len(gaps) else 8)
+    return pieces
+
+
+def test_stroke_shape_measures_lean_and_bow():
+    slant, bow = sg.stroke_shape(_stroke_crop(SLASH))
+    assert slant == pytest.approx(-0.5, abs=0.08) and abs(bow) < sg.SLASH_BOW
+    slant, bow = sg.stroke_shape(_stroke_crop(UPRIGHT_ONE))
+    assert abs(slant) < 0.1 and abs(bow) < 0.02
+    assert sg.stroke_shape(_stroke_crop(OPENING))[1] <= -sg.PAREN_BOW
+    assert sg.stroke_shape(_stroke_crop(CLOSING))[1] >= sg.PAREN_BOW
+    # a thick blob is no stroke
+    assert sg.stroke_shape(cv2.circle(np.zeros((28, 28), np.uint8), (14, 14), 9, 255, -1)) is None
+    assert sg.stroke_shape(None) is None
+
+
+def _separators(strokes, labels, heights=None, gaps=None) -> list[int]:
+    return np.flatnonzero(sg.separator_digits(_written(strokes, heights, gaps), labels, 40)).tolist()
+
+
+def test_a_dates_slashes_are_separators():
+    one, slash = UPRIGHT_ONE, SLASH
+    # "12/05/2026": the slashes cut the line into a date's groups and lean more than its 1
+    date = [one, RING, slash, RING, RING, slash, RING, RING, RING, RING]
+    labels = [1, 2, 1, 0, 5, 1, 2, 0, 2, 6]
+    assert _separators(date, labels) == [2, 5]
+    # "3/4/26" too; the same strokes elsewhere are no date ("1/2345/6": a 4-digit month)
+    assert _separators([RING, slash, RING, slash, RING, RING], [3, 1, 4, 1, 2, 6]) == [1, 3]
+    assert _separators([one, slash, RING, RING, RING, RING, slash, RING],
+                       [1, 1, 2, 3, 4, 5, 1, 6]) == []
+    # a space inside, or slashes shorter than the digits: a number with 1s in it
+    assert _separators(date, labels, gaps=[8, 8, 8, 8, 30]) == []
+    assert _separators(date, labels, heights=[40, 40, 34, 40, 40, 34, 40, 40, 40, 40]) == []
+    # no calendar date ("12/45/2026", "3/4/2615"): a number with 1s in it
+    assert _separators(date, [1, 2, 1, 4, 5, 1, 2, 0, 2, 6]) == []
+    assert _separators([RING, slash, RING, slash, RING, RING, RING, RING],
+                       [3, 1, 4, 1, 2, 6, 1, 5]) == []
+    # upright strokes in a date's places are 1s ("12105120")
+    assert _separators([one, RING, one, RING, RING, one, RING, RING],
+                       [1, 2, 1, 0, 5, 1, 2, 0]) == []
+    # ... and so are leaning ones when the writer's other 1s lean as far ("11/11/11" can't tell)
+    assert _separators([slash, RING, slash, RING, RING, slash, RING, RING],
+                       [1, 2, 1, 0, 5, 1, 2, 0]) == []
+
+
+@pytest.mark.parametrize("digits, first, second, is_date", [
+    ("1210512026", 2, 5, True),   # "12/05/2026", its slashes read as 1s
+    ("3111112", 2, 4, True),      # "31/1/12"
+    ("1313112", 2, 4, True),      # "13/3/12" (day and month either way round) ...
+    ("13113112", 2, 5, False),    # ... but not "13/13/12"
+    ("3213112", 2, 4, False),     # "32/3/12"
+    ("711011999", 1, 4, True),    # "7/10/1999"
+    ("711012999", 1, 4, False),   # "7/10/2999"
+    ("010105", 1, 3, False),      # "0/0/05"
+])
+def test_calendar_date(digits, first, second, is_date):
+    assert sg.calendar_date([int(d) for d in digits], first, second) is is_date
+
+
+def test_parentheses_round_digits_are_separators():
+    opening, closing, one = OPENING, CLOSING, UPRIGHT_ONE
+    # "(555) 123"
+    phone = [opening, RING, RING, RING, closing, one, RING, RING]
+    labels = [1, 5, 5, 5, 1, 1, 2, 3]
+    tall = [44, 40, 40, 40, 44, 40, 40, 40]
+    assert _separators(phone, labels, tall, gaps=[8, 8, 8, 8, 40]) == [0, 4]
+    # a space inside, bowed the wrong way round, nothing between, or no taller than the
+    # digits inside: 1s
+    assert _separators(phone, labels, tall, gaps=[8, 40]) == []
+    assert _separators([closing, RING, opening, one], [1, 5, 1, 1], [44, 40, 44, 40]) == []
+    assert _separators([opening, closing, RING], [1, 1, 5], [44, 44, 40]) == []
+    assert _separators([opening, RING, closing], [1, 5, 1]) == []
+    assert _separators([opening, RING, closing, RING], [1, 5, 1, 3], [44, 40, 44, 40]) == []
+    assert _separators([opening, RING, RING, closing], [1, 5, 7, 1], [44, 40, 40, 44]) == [0, 3]
+    # one bowed stroke alone is a 1
+    assert _separators([opening, RING, RING, one], [1, 5, 5, 1], [44, 40, 40, 40]) == []
+
+
 def _one_unit_plan(labels: np.ndarray, box: tuple[int, int, int, int], line_h: float):
     """A LinePlan over one hand-drawn component (label 1 in `labels`, inside `box`) with
     every cut the engine would try."""
