@@ -135,10 +135,63 @@ def drop_intruders(comps: Components, typical_h: float) -> Components:
     than the page's usual height (see INTRUDER_TALL)."""
     if len(comps) == 0 or typical_h <= 0:
         return comps
+    keep = ~(touches_frame(comps) & (comps.boxes[:, 3] > INTRUDER_TALL * typical_h))
+    return comps if keep.all() else comps.subset(keep)
+
+
+# Fingers holding the page at the frame's edge: a blob of skin wider than the background's
+# window keeps only its rim as ink (inside it the background follows the skin), and two
+# fingertips read "07". No ink is skin-coloured, so a component at the frame (SKIN_FRAME_MARGIN) whose
+# pixels are skin-coloured on average in the colour input (YCrCb: Cr in SKIN_CR, Cb in SKIN_CB,
+# Cr at least SKIN_CHROMA over Cb; red ink has Cr over 200, blue ink Cb over Cr, black and
+# pencil neither) goes. A grey shadow's edge, which the same rule by shape alone took for a
+# finger (held-out synthetic page 81), is no colour.
+SKIN_CR = (135.0, 175.0)
+SKIN_CB = (80.0, 125.0)
+SKIN_CHROMA = 15.0
+# ... and its hue orange, not red: (G - B) / (R - B) in SKIN_HUE (skin 0.36-0.4; red ink, and
+# red ink's soft edge on grey paper, under 0.05: a red 5 joined to a red margin line at the
+# frame's edge went, synthetic page 5587)
+SKIN_HUE = (0.15, 0.75)
+# ... within this many px, or this share of its longer side, of the frame (a fingertip's rim
+# stops short of the edge, where the finger's shading meets it)
+SKIN_FRAME_MARGIN = 3
+SKIN_FRAME_SHARE = 0.15
+
+
+def skin_coloured(bgr_mean: np.ndarray) -> bool:
+    """Is a mean colour (B, G, R, 0..255) a skin tone (see SKIN_CR)?"""
+    b, g, r = (float(v) for v in bgr_mean)
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cr, cb = (r - y) * 0.713 + 128.0, (b - y) * 0.564 + 128.0
+    return (SKIN_CR[0] <= cr <= SKIN_CR[1] and SKIN_CB[0] <= cb <= SKIN_CB[1]
+            and cr - cb >= SKIN_CHROMA and r > b
+            and SKIN_HUE[0] <= (g - b) / (r - b) <= SKIN_HUE[1])
+
+
+def touches_frame(comps: Components, margin: np.ndarray | float = 0) -> np.ndarray:
+    """Per component: does its box come within `margin` px (one each, or one for all) of the
+    image's edge?"""
     img_h, img_w = comps.labels.shape[:2]
     x, y, w, h = (comps.boxes[:, i] for i in range(4))
-    edge = (x <= 0) | (y <= 0) | (x + w >= img_w) | (y + h >= img_h)
-    keep = ~(edge & (h > INTRUDER_TALL * typical_h))
+    return ((x <= margin) | (y <= margin) | (x + w >= img_w - margin)
+            | (y + h >= img_h - margin))
+
+
+def drop_skin_at_frame(comps: Components, colour: np.ndarray | None, scale: float) -> Components:
+    """Remove the components that reach the image's edge and are skin-coloured in `colour`
+    (the BGR uint8 input; `scale`: input -> working pixels), see SKIN_CR. Without colour,
+    nothing goes."""
+    if colour is None or len(comps) == 0:
+        return comps
+    keep = np.ones(len(comps), bool)
+    near = np.maximum(SKIN_FRAME_MARGIN, SKIN_FRAME_SHARE * comps.boxes[:, 2:4].max(axis=1))
+    for i in np.flatnonzero(touches_frame(comps, near)):
+        x, y = int(comps.boxes[i, 0]), int(comps.boxes[i, 1])
+        ys, xs = np.nonzero(comps.own_mask(i))
+        rows = np.minimum(((ys + y) / scale).astype(np.intp), colour.shape[0] - 1)
+        cols = np.minimum(((xs + x) / scale).astype(np.intp), colour.shape[1] - 1)
+        keep[i] = not skin_coloured(colour[rows, cols].mean(axis=0))
     return comps if keep.all() else comps.subset(keep)
 
 

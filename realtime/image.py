@@ -119,3 +119,11 @@ def to_working(gray: np.ndarray, scale: float) -> np.ndarray:
     h, w = gray.shape
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def colour_of(image: np.ndarray) -> np.ndarray | None:
+    """Checked image -> its BGR channels as uint8 (a view for uint8 input), or None for a gray
+    image. Alpha is ignored: only the colour of marks is asked (components.drop_skin_at_frame)."""
+    if image.ndim != 3 or image.shape[2] < 3 or image.size == 0 or image.dtype == bool:
+        return None
+    return to_uint8(image[:, :, :3])

@@ -150,40 +150,43 @@ class DigitReader:
             return Reading(image_size=size, timings_ms=clock.total())
         scale = im.working_scale(gray.shape, s.max_side)
         work = im.to_working(gray, scale)
+        colour = im.colour_of(image)
         clock.lap("input")
 
         dark, in_doubt = ink_polarity(work, s.polarity)
         auto = s.polarity == "auto"
-        lines, digits, marks, words = self._read_working(work, dark, scale, gray.shape, clock)
+        lines, digits, marks, words = self._read_working(work, dark, scale, gray.shape, clock, colour)
         if auto and marks <= FEW_COMPONENTS:
             # next to nothing found: with a few small digits on a page, a hard shadow's edge
             # can outvote the ink in the polarity guess. Read the other sign too, and keep it
             # if it reads more sure than unsure digits by more, or as much and finds more
             # marks. (Finding more marks alone is no sign: a lone "3" beside a soft shadow's
             # edge gave way to twelve unsure digits along the edge.)
-            other = self._read_working(work, not dark, scale, gray.shape, clock)
+            other = self._read_working(work, not dark, scale, gray.shape, clock, colour)
             if (sure_over_unsure(other[1]), other[2]) > (sure_over_unsure(digits), marks):
                 lines, digits, words = other[0], other[1], other[3]
         elif auto and not lines and FEW_COMPONENTS < marks <= FEW_MARKS:
             # ink found but nothing read: a hard shadow across a page of a few digits can
             # outvote the ink in the polarity guess; read the other sign too
-            lines, digits, _, words = self._read_working(work, not dark, scale, gray.shape, clock)
+            lines, digits, _, words = self._read_working(work, not dark, scale, gray.shape, clock, colour)
         elif auto and in_doubt and not dark:
             # a chalk guess in doubt: read it as paper too (see SURE_DIGIT)
-            paper = self._read_working(work, True, scale, gray.shape, clock)
+            paper = self._read_working(work, True, scale, gray.shape, clock, colour)
             if sure_digits(paper[1]) >= max(1, sure_digits(digits)):
                 lines, digits, words = paper[0], paper[1], paper[3]
         return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size,
                        words=words)
 
-    def _read_working(self, work: np.ndarray, dark: bool, scale: float,
-                      shape, clock) -> tuple[list[str], list[Digit], int, list]:
+    def _read_working(self, work: np.ndarray, dark: bool, scale: float, shape, clock,
+                      colour: np.ndarray | None = None) -> tuple[list[str], list[Digit], int, list]:
         """Working gray image, ink polarity -> (lines, digits, how many marks of that polarity
-        were found, boxes of the printed words left out)."""
+        were found, boxes of the printed words left out). `colour`: the input's BGR, if any
+        (im.colour_of)."""
         s = self.settings
         comps, typical, contrast = self._ink_components(work, dark, clock)
         marks = len(comps)
         comps = cp.drop_intruders(cp.drop_specks(comps, typical), typical)
+        comps = cp.drop_skin_at_frame(comps, colour, scale)
         book, plans, lefts, rights = self._plan_lines(comps, clock, contrast=contrast)
 
         probs = self._classify(book, 0)

@@ -715,6 +715,13 @@ def digit_lean(crop: np.ndarray | None) -> float:
     return -m["mu11"] / m["mu02"] if m["mu02"] > 1e-6 else 0.0
 
 
+def date_places(n: int) -> list[tuple[int, int]]:
+    """(first, second): where a date's two slashes can stand among n digits (DATE_GROUPS)."""
+    (d_lo, d_hi), (m_lo, m_hi), years = DATE_GROUPS
+    return [(first, second) for first in range(d_lo, d_hi + 1)
+            for second in range(first + m_lo + 1, first + m_hi + 2) if n - second - 1 in years]
+
+
 def calendar_date(labels: list[int], first: int, second: int) -> bool:
     """Do a line's digits, cut before `first` and `second` (its slashes), make a date: day and
     month in either order, a year of two digits or 19xx / 20xx?"""
@@ -731,27 +738,23 @@ def date_slashes(labels: list[int], shapes: list, leans: list[float], heights: l
     """Indices of a date's two slashes among a line's digits (label, stroke_shape, digit_lean
     and box height of each, left to right; `apart`: is the gap after each wider than
     SEPARATOR_GAP), or []: see SLASH_LEAN."""
-    (d_lo, d_hi), (m_lo, m_hi), years = DATE_GROUPS
     n = len(labels)
     if apart.any():
         return []
-    for first in range(d_lo, d_hi + 1):
-        for second in range(first + m_lo + 1, first + m_hi + 2):
-            if n - second - 1 not in years:
-                continue
-            pair = (first, second)
-            if any(labels[j] != 1 or shapes[j] is None or abs(shapes[j][1]) >= SLASH_BOW
-                   for j in pair) or not calendar_date(labels, first, second):
-                continue
-            rest = [j for j in range(n) if j not in pair]
-            least = min(-shapes[j][0] for j in pair)
-            writer = median_of([leans[j] for j in rest])
-            usual_h = median_of([float(heights[j]) for j in rest])
-            if (least >= writer + SLASH_LEAN
-                    and min(heights[j] for j in pair) >= SLASH_TALL * usual_h
-                    and all(-shapes[j][0] < least for j in rest
-                            if labels[j] == 1 and shapes[j] is not None)):
-                return list(pair)
+    for pair in date_places(n):
+        first, second = pair
+        if any(labels[j] != 1 or shapes[j] is None or abs(shapes[j][1]) >= SLASH_BOW
+               for j in pair) or not calendar_date(labels, first, second):
+            continue
+        rest = [j for j in range(n) if j not in pair]
+        least = min(-shapes[j][0] for j in pair)
+        writer = median_of([leans[j] for j in rest])
+        usual_h = median_of([float(heights[j]) for j in rest])
+        if (least >= writer + SLASH_LEAN
+                and min(heights[j] for j in pair) >= SLASH_TALL * usual_h
+                and all(-shapes[j][0] < least for j in rest
+                        if labels[j] == 1 and shapes[j] is not None)):
+            return list(pair)
     return []
 
 
@@ -783,14 +786,18 @@ def separator_digits(pieces: list[Piece], labels: list[int], line_h: float) -> n
     """Per digit of a line (its pieces and labels, left to right; `line_h` its digits'
     height): is it a date's slash or a parenthesis read as a 1 (see SLASH_LEAN)?"""
     out = np.zeros(len(labels), bool)
-    if labels.count(1) < 2:
-        return out
+    ones = [j for j, label in enumerate(labels) if label == 1]
+    a_date = any(labels[f] == 1 and labels[s] == 1 for f, s in date_places(len(labels)))
+    if not a_date and not (ones and ones[-1] - ones[0] > PAREN_INSIDE):
+        return out  # (most lines: no 1s where separators could stand)
     boxes = np.array([p.box for p in pieces], np.float64)
     apart = boxes[1:, 0] - (boxes[:-1, 0] + boxes[:-1, 2]) > SEPARATOR_GAP * line_h
     shapes = [stroke_shape(p.crop) if label == 1 else None
               for p, label in zip(pieces, labels, strict=True)]
     heights = [p.box[3] for p in pieces]
-    out[date_slashes(labels, shapes, [digit_lean(p.crop) for p in pieces], heights, apart)] = True
+    if a_date:
+        out[date_slashes(labels, shapes, [digit_lean(p.crop) for p in pieces], heights,
+                         apart)] = True
     out[parentheses(labels, shapes, heights, apart)] = True
     return out
 

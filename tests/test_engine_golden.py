@@ -251,6 +251,32 @@ def test_a_number_is_read_with_the_pen_still_in_the_frame(reader, angle, width):
     assert reader.read(page_with_a_pen("52 7190", 0, angle, width)).lines == ["52 7190"]
 
 
+def page_held_by_fingers(text: str, seed: int, tone: tuple[int, int, int], side: str):
+    """`text` on paper, with fingertips of skin `tone` (B, G, R; shaded darker towards their
+    rim) reaching in at the frame's bottom (two) or left side (a thumb)."""
+    ink = render_number(text, height=44, seed=seed, canvas=(480, 640), origin=(150, 260))
+    page = dark_ink_on(np.full((480, 640, 3), 228, np.uint8), ink)
+    tips = ([((330, 475), (30, 70), -15), ((392, 478), (28, 65), -10)] if side == "bottom"
+            else [((5, 330), (70, 30), 10)])
+    for centre, axes, angle in tips:
+        skin = np.zeros((480, 640), np.uint8)
+        cv2.ellipse(skin, centre, axes, angle, 0, 360, 1, -1)
+        depth = cv2.distanceTransform(skin, cv2.DIST_L2, 5) / (0.6 * min(axes))
+        shade = (0.75 + 0.25 * np.clip(depth, 0, 1))[..., None]
+        page[skin > 0] = (np.array(tone, np.float64) * shade)[skin > 0].astype(np.uint8)
+    noise = np.random.default_rng(seed).normal(0, 4, page.shape)
+    return np.clip(page + noise, 0, 255).astype(np.uint8)
+
+
+# Fingers holding the page: a fingertip's rim is a thick arc of "ink" (inside it the background
+# follows the skin), and two read "07" as a line of their own (2026-12-06;
+# components.drop_skin_at_frame).
+@pytest.mark.parametrize("tone", [(110, 145, 200), (90, 120, 170), (40, 60, 95)])
+@pytest.mark.parametrize("side", ["bottom", "left"])
+def test_fingers_holding_the_page_are_not_read(reader, tone, side):
+    assert reader.read(page_held_by_fingers("52 7190", 0, tone, side)).lines == ["52 7190"]
+
+
 def sheet_on_a_table(text: str, seed: int, table: tuple[int, int, int], angle: float,
                      cover: float = 0.95):
     """`text` on a sheet scaled to `cover` of the frame, turned by `angle` degrees, on a

@@ -910,6 +910,35 @@ def test_components_and_typical_height_ignore_specks():
     assert len(kept) == 3
 
 
+@pytest.mark.parametrize("bgr, skin", [
+    ((185, 200, 240), True), ((150, 180, 225), True), ((90, 120, 170), True),
+    ((40, 60, 95), True),                      # light to dark skin (B, G, R)
+    ((30, 30, 30), False), ((160, 70, 40), False), ((40, 40, 200), False),  # black, blue, red ink
+    ((120, 122, 175), False),                  # red ink's soft edge on grey paper
+    ((232, 232, 232), False), ((120, 120, 120), False),  # paper, a grey shadow
+])
+def test_skin_tones_are_told_from_inks_and_paper(bgr, skin):
+    assert cp.skin_coloured(np.array(bgr, np.float64)) is skin
+
+
+def test_skin_coloured_marks_at_the_frame_are_dropped():
+    # a fingertip's rim at the bottom edge and one 2 px short of it, skin-coloured; the same
+    # shape in ink at the edge, and a skin-coloured mark in the middle of the page
+    mask = np.zeros((120, 200), bool)
+    mask[90:120, 10:30] = mask[90:118, 50:70] = mask[90:120, 90:110] = mask[40:60, 150:170] = True
+    colour = np.full((120, 200, 3), 230, np.uint8)
+    colour[90:120, 10:30] = colour[90:118, 50:70] = colour[40:60, 150:170] = (90, 120, 170)
+    colour[90:120, 90:110] = (30, 30, 30)
+    comps = cp.find_components(mask)
+    kept = cp.drop_skin_at_frame(comps, colour, 1.0)
+    assert sorted(kept.boxes[:, 0].tolist()) == [90, 150]
+    # read at half size: the working pixels map back onto the input's
+    big = cv2.resize(colour, (400, 240), interpolation=cv2.INTER_NEAREST)
+    assert sorted(cp.drop_skin_at_frame(comps, big, 0.5).boxes[:, 0].tolist()) == [90, 150]
+    # a gray input has no colour: nothing goes
+    assert len(cp.drop_skin_at_frame(comps, None, 1.0)) == 4
+
+
 # ---- lines -------------------------------------------------------------------------------------
 
 def _tilted_boxes(tilt_deg, rows=((0, 8, 40), (110, 6, 40))):
