@@ -639,20 +639,32 @@ def upright_one(piece: Piece, line_h: float) -> bool:
             and line[1] <= BESIDE_STRAIGHT * MNIST_BOX)
 
 
+def row_middles(stroke: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the inked rows of `stroke`, the weighted middle column of each)."""
+    rows = np.nonzero(stroke.any(1))[0]
+    cols = np.arange(stroke.shape[1], dtype=np.float64)
+    weights = stroke[rows].astype(np.float64)
+    return rows, (weights * cols).sum(1) / weights.sum(1)
+
+
 def stroke_line(stroke: np.ndarray) -> tuple[float, float] | None:
     """The least-squares line through the middles of `stroke`'s inked rows -> (its slant,
     columns per row; how far the farthest middle strays from it, px); None under 3 rows."""
-    rows = np.nonzero(stroke.any(1))[0]
+    rows, middles = row_middles(stroke)
     if rows.size < 3:
         return None
-    cols = np.arange(stroke.shape[1], dtype=np.float64)
-    weights = stroke[rows].astype(np.float64)
-    middles = (weights * cols).sum(1) / weights.sum(1)
+    slant, strays = fitted_slant(rows, middles)
+    return slant, float(np.abs(strays).max())
+
+
+def fitted_slant(rows: np.ndarray, middles: np.ndarray) -> tuple[float, np.ndarray]:
+    """The least-squares slant (columns per row) of the middles over the rows, and how far
+    each middle strays from that line (px)."""
     # closed form (np.polyfit costs ~10x more)
     r = rows - rows.mean()
     m = middles - middles.mean()
     slant = float((r * m).sum()) / float((r * r).sum())
-    return slant, float(np.abs(m - slant * r).max())
+    return slant, m - slant * r
 
 
 # Separators a number is written with read as sure 1s: a date's slashes ("12/05/2026" read
@@ -661,11 +673,12 @@ def stroke_line(stroke: np.ndarray) -> tuple[float, float] | None:
 # quarter of MNIST's 1s lean over 22 degrees; 8 % of its training 1s bow left and 5 % right by
 # PAREN_BOW or more), so the number round them decides:
 # - a date: two strokes that cut the line into a calendar date's groups (DATE_GROUPS), the
-#   whole line, its digits written close (SEPARATOR_GAP), as tall as them, leaning far more than they do and
-#   more than its other 1s (a writer's 1s lean alike);
+#   whole line, its digits written close (SEPARATOR_GAP), as tall as them, leaning far more
+#   than they do and more than its other 1s (a writer's 1s lean alike);
 # - parentheses: a stroke bowed left and a later one bowed right, digits written close between
-#   them (PAREN_INSIDE), both taller than those digits. A 7 bows either way, so only 1s count: a deeply bowed
-#   ")" (over 0.2 of its height) reads as a 7 and stays (taking 7s too broke 5 ORAND cheques).
+#   them (PAREN_INSIDE), both taller than those digits. A 7 bows either way, so only 1s count:
+#   a deeply bowed ")" (over 0.2 of its height) reads as a 7 and stays (taking 7s too broke 5
+#   ORAND cheques).
 # They are left out like a dash (separator_digits).
 SEPARATOR_STROKE = 6    # a separator's rows in the 28 x 28 crop hold at most this much ink
 SLASH_LEAN = 0.25       # a date's slash leans this much more than the writer's other digits
@@ -689,14 +702,10 @@ def stroke_shape(crop: np.ndarray | None) -> tuple[float, float] | None:
         return None
     mask = crop >= LOOP_PAPER
     widths = mask.sum(1)
-    rows = np.nonzero(widths)[0]
-    if rows.size < 8 or float(widths[rows].mean()) > SEPARATOR_STROKE:
+    if np.count_nonzero(widths) < 8 or float(widths[widths > 0].mean()) > SEPARATOR_STROKE:
         return None
-    cols = np.arange(mask.shape[1], dtype=np.float64)
-    middles = (mask[rows] * cols).sum(1) / widths[rows]
-    r = rows - rows.mean()
-    m = middles - middles.mean()
-    slant = float((r * m).sum()) / float((r * r).sum())
+    rows, middles = row_middles(mask)
+    slant, _ = fitted_slant(rows, middles)
     k = max(1, rows.size // 8)
     top_r, top_m = rows[:k].mean(), middles[:k].mean()
     bottom_r, bottom_m = rows[-k:].mean(), middles[-k:].mean()
@@ -771,9 +780,9 @@ def parentheses(labels: list[int], shapes: list, heights: list[int],
     while j < len(labels):
         if bowed(j, -1):
             for k in range(j + 1 + PAREN_INSIDE, len(labels)):
-                inside = median_of([float(v) for v in heights[j + 1:k]])
                 if apart[j:k].any():
                     break
+                inside = median_of([float(v) for v in heights[j + 1:k]])
                 if bowed(k, 1) and min(heights[j], heights[k]) >= PAREN_TALLER * inside:
                     found += [j, k]
                     j = k
