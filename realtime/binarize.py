@@ -1173,6 +1173,63 @@ THIN_ASPECT = 3.0  # only components at least this many times longer than wide a
 MIN_EDGE_LENGTH = 8  # ... and this long (working px): shorter ones are specks, dropped anyway
 
 
+# Show-through: on thin paper, or held up against the light, the writing on the back of the
+# sheet shows through, mirrored, faint and soft (the paper spreads it), and read as a line of
+# digits of its own ("15 4288" under "52 7190"). Faint writing on the front is as sharp as the
+# rest of the page (pencil beside ink, 0.3 of its contrast: the same steepness). A component of
+# digit size whose highest contrast is under SHOW_FAINT x the page's writing's (the median over
+# its strongest components) and whose edges are under SHOW_SOFT x as steep (stroke_steepness)
+# goes. Camera blur softens the whole page alike.
+SHOW_FAINT = 0.4
+SHOW_SOFT = 0.6
+SHOW_REFERENCE = 8  # the page's strongest components (of digit size) its steepness is read from,
+SHOW_STRONG = 0.6   # ... those whose peak contrast is at least this x the page's highest
+SHOW_MIN_HEIGHT = 0.4  # (x the usual height) components smaller than this are not asked about
+
+
+def stroke_steepness(comps: Components, k: int, ink: np.ndarray) -> float:
+    """How steep component k's edges are: the 95th percentile of the ink map's gradient round
+    it over the 90th percentile of its pixels' contrast."""
+    window, own, _ = ring_around(comps.labels, comps.ids[k], comps.boxes[k])
+    values = ink[window]
+    inked = values[own]
+    contrast = float(np.partition(inked, int(0.9 * (inked.size - 1)))[int(0.9 * (inked.size - 1))])
+    patch = values.astype(np.float32)
+    gradient = cv2.magnitude(cv2.Sobel(patch, cv2.CV_32F, 1, 0, ksize=3),
+                             cv2.Sobel(patch, cv2.CV_32F, 0, 1, ksize=3)).ravel()
+    at = int(0.95 * (gradient.size - 1))
+    # (a 3 x 3 Sobel weighs a step 8 times)
+    return float(np.partition(gradient, at)[at]) / 8.0 / max(contrast, 1.0)
+
+
+def drop_show_through(comps: Components, ink: np.ndarray, typical_height: float) -> Components:
+    """Remove the faint, soft components of a page of sharp writing: the back of the sheet
+    showing through (see SHOW_FAINT)."""
+    if len(comps) < 3 or typical_height <= 0:
+        return comps
+    sized = np.flatnonzero(comps.boxes[:, 3] >= SHOW_MIN_HEIGHT * typical_height)
+    if sized.size < 3:
+        return comps
+    peaks = np.array([box_peak(comps, int(k), ink) for k in sized])
+    order = np.argsort(-peaks, kind="stable")
+    strong = order[peaks[order] >= SHOW_STRONG * peaks[order[0]]][:SHOW_REFERENCE]
+    faint = sized[peaks < SHOW_FAINT * order_stats.median_of(peaks[strong].tolist())]
+    if strong.size < 2 or faint.size == 0:
+        return comps  # (nearly every page: nothing faint beside the writing)
+    page_steep = order_stats.median_of([stroke_steepness(comps, int(k), ink)
+                                        for k in sized[strong]])
+    keep = np.ones(len(comps), bool)
+    for k in faint:
+        keep[k] = stroke_steepness(comps, int(k), ink) >= SHOW_SOFT * page_steep
+    return comps if keep.all() else comps.subset(keep)
+
+
+def box_peak(comps: Components, k: int, ink: np.ndarray) -> float:
+    """The highest contrast in component k's box."""
+    x, y, w, h = (int(v) for v in comps.boxes[k])
+    return float(ink[y:y + h, x:x + w].max())
+
+
 def drop_step_edges(comps: Components, gray: np.ndarray, dark_ink: bool) -> Components:
     """Remove thin components that are the edge of a hard shadow rather than a stroke.
 

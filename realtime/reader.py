@@ -296,6 +296,7 @@ class DigitReader:
             typical = written
         comps = bz.drop_step_edges(comps, work, dark)
         comps = bz.drop_frame_sides(comps, work.shape, typical)
+        comps = bz.drop_show_through(comps, ink, typical)
         clock.lap("binarize")
         return comps, typical, ink
 

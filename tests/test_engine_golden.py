@@ -277,6 +277,26 @@ def test_fingers_holding_the_page_are_not_read(reader, tone, side):
     assert reader.read(page_held_by_fingers("52 7190", 0, tone, side)).lines == ["52 7190"]
 
 
+def page_with_show_through(text: str, seed: int, strength: float):
+    """`text` in ink on thin paper, with the writing on the back showing through: mirrored,
+    blurred and `strength` x as dark as the paper."""
+    front = render_number(text, height=44, seed=seed, canvas=(480, 640), origin=(150, 200))
+    back = render_number("3864 215", height=48, seed=seed + 50, canvas=(480, 640), origin=(120, 330))
+    back += render_number("90417", height=40, seed=seed + 60, canvas=(480, 640), origin=(200, 110))
+    back = cv2.GaussianBlur(np.clip(back, 0, 1)[:, ::-1], (0, 0), 2.0)
+    page = (232 * (1 - front) + 35 * front) * (1 - strength * back)
+    noise = np.random.default_rng(seed).normal(0, 3, page.shape)
+    return np.clip(page + noise, 0, 255).astype(np.uint8)
+
+
+# The back of a thin sheet showing through read as lines of digits of its own ("15 4288"
+# under "52 7190"; 2026-12-06, binarize.drop_show_through)
+@pytest.mark.parametrize("strength", [0.15, 0.25])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_writing_showing_through_from_the_back_is_not_read(reader, strength, seed):
+    assert reader.read(page_with_show_through("52 7190", seed, strength)).lines == ["52 7190"]
+
+
 def sheet_on_a_table(text: str, seed: int, table: tuple[int, int, int], angle: float,
                      cover: float = 0.95):
     """`text` on a sheet scaled to `cover` of the frame, turned by `angle` degrees, on a

@@ -898,6 +898,34 @@ def test_one_drawn_along_a_shadow_edge_is_kept():
     assert bz.is_step_edge(comps, 0, gray, dark_ink=True) is True
 
 
+def _rings_ink(faint_blur: float) -> np.ndarray:
+    """An ink map: four sharp rings at full contrast, a sharp faint one (pencil) and a faint
+    one blurred by `faint_blur` px (the back of the sheet showing through)."""
+    ink = np.zeros((120, 420), np.float32)
+    for cx in (30, 90, 150, 210):
+        cv2.circle(ink, (cx, 40), 18, 220, 4, cv2.LINE_AA)
+    cv2.circle(ink, (300, 40), 18, 75, 4, cv2.LINE_AA)
+    soft = np.zeros_like(ink)
+    cv2.circle(soft, (380, 60), 18, 95, 6, cv2.LINE_AA)
+    if faint_blur:
+        soft = cv2.GaussianBlur(soft, (0, 0), faint_blur)
+    return np.maximum(ink, soft).astype(np.uint8)
+
+
+def test_the_back_of_the_sheet_showing_through_is_dropped():
+    ink = _rings_ink(2.0)
+    comps = cp.find_components(ink >= 20)
+    assert len(comps) == 6
+    assert bz.box_peak(comps, 5, ink) < 0.4 * bz.box_peak(comps, 0, ink)
+    assert bz.stroke_steepness(comps, 5, ink) < 0.6 * bz.stroke_steepness(comps, 0, ink)
+    kept = bz.drop_show_through(comps, ink, 40)
+    # the soft one goes; the sharp faint one (pencil beside ink) stays
+    assert sorted(kept.boxes[:, 0].tolist()) == sorted(comps.boxes[:5, 0].tolist())
+    # as sharp as the rest, the same faint ring stays
+    sharp = _rings_ink(0.0)
+    assert len(bz.drop_show_through(cp.find_components(sharp >= 20), sharp, 40)) == 6
+
+
 # ---- components --------------------------------------------------------------------------------
 
 def test_components_and_typical_height_ignore_specks():
