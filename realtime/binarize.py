@@ -705,6 +705,35 @@ def strip_frame(roi: np.ndarray, min_sides: int = 3) -> bool:
     underline) is hollow too, and its curve passes for a side; it keeps it, and loses only the
     line under it.
     """
+    top, bottom, sides = frame_sides(roi, min_sides)
+    return top or bottom or sides > 0
+
+
+def strip_box(roi: np.ndarray) -> bool:
+    """Erase a box drawn round digits, in place, when its top, its bottom and an upright side
+    are found (see BOX_FILL); False, and `roi` as it was, otherwise."""
+    if not closed_sides(roi):
+        return False
+    boxed = roi.copy()
+    top, bottom, sides = frame_sides(boxed)
+    if not (top and bottom and sides == 2):
+        return False
+    roi[...] = boxed
+    return True
+
+
+def closed_sides(roi: np.ndarray) -> bool:
+    """Are `roi`'s leftmost and rightmost columns (BOX_SIDE_COLUMNS) both inked down most of
+    its height (BOX_SIDE_SHARE), as a box's sides are? (Two ruled lines joined by a digit
+    between them have only the lines' ends there.)"""
+    h, w = roi.shape
+    band = max(BOX_SIDE_COLUMNS, w // 40)
+    return bool(roi[:, :band].any(axis=1).mean() >= BOX_SIDE_SHARE
+                and roi[:, w - band:].any(axis=1).mean() >= BOX_SIDE_SHARE)
+
+
+def frame_sides(roi: np.ndarray, min_sides: int = 3) -> tuple[bool, bool, int]:
+    """strip_frame's work -> (top found, bottom found, upright sides erased)."""
     h, w = roi.shape
     top = strip_horizontal_line(roi[: h // 2])
     bottom = strip_horizontal_line(roi[h // 2:])
@@ -716,8 +745,8 @@ def strip_frame(roi: np.ndarray, min_sides: int = 3) -> bool:
             sides += 1
     if top + bottom + sides >= min_sides:
         roi[...] = upright
-        return True
-    return top or bottom
+        return top, bottom, sides
+    return top, bottom, 0
 
 
 def _line_candidates(comps: Components, typical_height: float):
@@ -727,6 +756,18 @@ def _line_candidates(comps: Components, typical_height: float):
     tall = (h >= min_vertical) & (h >= 1.5 * w)
     hollow = (w >= 40) & (h >= 40) & (a <= 0.12 * w * h)
     return wide, tall, hollow
+
+
+# A box drawn tight round a number, its lines 4-5 px thick, fills more of its box than a
+# hollow component (0.12): 0.14 for a 245 x 90 box round 44 px digits. A wide component that
+# fills at most BOX_FILL of its box, with a side at each end (BOX_SIDE_COLUMNS), whose top,
+# bottom and both upright sides strip_frame finds, loses them all (its sides read as 1s:
+# "14096" for a boxed "4096"). An underline with digits on it has no top; two ruled lines
+# joined by a 1 between them have no sides at their ends (a cheque's last 1, two synthetic
+# pages' 1s went without that test).
+BOX_FILL = 0.25
+BOX_SIDE_COLUMNS = 3   # ... and whose outermost columns (at least this many, or 1/40 of its
+BOX_SIDE_SHARE = 0.6   # width) are inked down this share of its height on both sides
 
 
 def strip_lines(comps: Components, typical_height: float = 0.0,
@@ -747,6 +788,7 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
     if len(comps) == 0:
         return comps
     wide, tall, hollow = _line_candidates(comps, typical_height)
+    a_frame = wide & (comps.areas <= BOX_FILL * comps.boxes[:, 2] * comps.boxes[:, 3])
     candidates = np.nonzero(wide | tall | hollow)[0]
     if candidates.size == 0:
         return comps
@@ -764,6 +806,8 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
         if grid:
             paper.append((shifted_lines(lines, x, y), erase_lines(roi, lines)))
         changed = grid or strip_comb(roi)
+        if not changed and a_frame[k]:
+            changed = strip_box(roi)
         if not changed and wide[k]:
             changed = strip_horizontal_line(roi) or strip_covered_line(roi, typical_height)
         elif not changed and tall[k]:

@@ -121,6 +121,15 @@ def test_parentheses_round_a_number_are_left_out(reader, text, truth, bow, seed)
     assert reader.read(page).lines == [truth]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_number_in_a_box_drawn_round_it_reads_without_the_box(reader, seed):
+    # the box's sides, under 2.5 line heights, read as 1s ("140961"; 2026-12-06,
+    # binarize.strip_box)
+    ink = render_number("4096", height=44, seed=seed, canvas=(360, 640), origin=(200, 190))
+    cv2.rectangle(ink, (170, 125), (410, 210), 1.0, 3, cv2.LINE_AA)
+    assert reader.read(page_from(ink)).lines == ["4096"]
+
+
 def test_ruled_line_under_digits_is_not_read(reader):
     ink = render_number("3862", 50, seed=5)
     rule = np.zeros_like(ink)

@@ -790,6 +790,24 @@ def test_box_sides_removed():
     assert cleaned[ink].mean() > 0.9
 
 
+def test_a_tight_box_of_thick_lines_loses_its_sides():
+    # drawn tight round 44 px digits with a thick pen, the box fills 0.14 of its bounds (not
+    # hollow): its top and bottom went as lines and its sides stayed, read as 1s ("14096")
+    mask = np.zeros((140, 300), bool)
+    cv2.rectangle(mask.view(np.uint8), (20, 25), (265, 115), 1, 5)
+    comps = cp.find_components(mask)
+    assert comps.areas[0] > 0.12 * comps.boxes[0, 2] * comps.boxes[0, 3]
+    assert len(bz.strip_lines(comps, typical_height=44)) == 0
+    # an underline with two 1s standing on it has no top: the 1s stay
+    mask = np.zeros((140, 300), bool)
+    mask[100:105, 20:265] = True
+    mask[55:100, 60:64] = mask[55:100, 200:204] = True
+    comps = cp.find_components(mask)
+    assert not bz.strip_box(comps.own_mask(0).copy())
+    left = bz.strip_lines(comps, typical_height=44)
+    assert len(left) == 2 and left.boxes[:, 3].min() >= 40
+
+
 def test_thin_digit_on_a_short_line_keeps_its_curve():
     # a thin "3" standing on a line little wider than itself is hollow like a box; its curve
     # passed for a box side and was erased with the line (a cheque's "2839" read "289")
