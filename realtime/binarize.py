@@ -1254,7 +1254,8 @@ def drop_show_through(comps: Components, ink: np.ndarray, typical_height: float)
     sized = np.flatnonzero(comps.boxes[:, 3] >= SHOW_MIN_HEIGHT * typical_height)
     if sized.size < 3:
         return comps
-    peaks = np.array([box_peak(comps, int(k), ink) for k in sized])
+    peaks = np.array([cv2.minMaxLoc(ink[y:y + h, x:x + w])[1]
+                      for x, y, w, h in comps.boxes[sized].tolist()])
     order = np.argsort(-peaks, kind="stable")
     strong = order[peaks[order] >= SHOW_STRONG * peaks[order[0]]][:SHOW_REFERENCE]
     faint = sized[peaks < SHOW_FAINT * order_stats.median_of(peaks[strong].tolist())]
@@ -1266,12 +1267,6 @@ def drop_show_through(comps: Components, ink: np.ndarray, typical_height: float)
     for k in faint:
         keep[k] = stroke_steepness(comps, int(k), ink) >= SHOW_SOFT * page_steep
     return comps if keep.all() else comps.subset(keep)
-
-
-def box_peak(comps: Components, k: int, ink: np.ndarray) -> float:
-    """The highest contrast in component k's box."""
-    x, y, w, h = (int(v) for v in comps.boxes[k])
-    return float(ink[y:y + h, x:x + w].max())
 
 
 def drop_step_edges(comps: Components, gray: np.ndarray, dark_ink: bool) -> Components:
