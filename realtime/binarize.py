@@ -722,6 +722,67 @@ def strip_box(roi: np.ndarray) -> bool:
     return True
 
 
+# A ring drawn round a number (an answer circled on a worksheet) tight enough to touch its
+# digits joins them into one component, read as garbage ("4009", "0096" for a ringed "4096").
+# A wide component (as for BOX_FILL) at least RING_TALL x the usual height whose outline lies on
+# an ellipse (RING_ON of its points within RING_TOLERANCE of its radius) as wide and tall as the
+# component, with ink left inside once the ring is erased, loses the ring: a band along the
+# ellipse, its stroke's width and a pixel either side.
+RING_TALL = 1.2
+RING_ON = 0.9
+RING_TOLERANCE = 0.06
+RING_SPAN = 0.85   # the ellipse's axes are at least this x the component's width and height
+RING_LEFT = 0.1    # ... and at least this share of the component's pixels is left inside
+RING_MARGIN = 2    # px of the band beyond the ring's stroke
+RING_MAX_WIDTH = 10  # px: the ring's stroke is searched for this far in from its outline
+RING_INKED = 0.9   # ... and its middle is ink along at least this share of the ellipse
+
+
+def strip_ring(roi: np.ndarray) -> bool:
+    """Erase a ring drawn round digits (see RING_TALL), in place; False, and `roi` as it was,
+    when it holds none."""
+    h, w = roi.shape
+    outlines, _ = cv2.findContours(roi.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    outline = max(outlines, key=len).reshape(-1, 2).astype(np.float32) if outlines else None
+    if outline is None or len(outline) < 20:
+        return False
+    (cx, cy), axes, angle = cv2.fitEllipse(outline)
+    if min(axes) < RING_SPAN * h or max(axes) < RING_SPAN * w:
+        return False
+    turn = math.radians(angle)
+    dx, dy = outline[:, 0] - cx, outline[:, 1] - cy
+    u = (dx * math.cos(turn) + dy * math.sin(turn)) / (axes[0] / 2)
+    v = (dy * math.cos(turn) - dx * math.sin(turn)) / (axes[1] / 2)
+    if np.mean(np.abs(np.hypot(u, v) - 1) < RING_TOLERANCE) < RING_ON:
+        return False
+    # the outline is the ring's outer edge: its middle lies further in, where the distance
+    # to the paper along the ellipse is greatest
+    depth = cv2.distanceTransform(roi.view(np.uint8), cv2.DIST_L2, 3)
+    best = (-1.0, 0, 0.0)
+    for inward in range(RING_MAX_WIDTH):
+        path = np.zeros(roi.shape, np.uint8)
+        cv2.ellipse(path, ((float(cx), float(cy)), (float(axes[0]) - 2 * inward,
+                                                    float(axes[1]) - 2 * inward), float(angle)), 1, 1)
+        along = depth[path.view(bool)]
+        if along.size:
+            best = max(best, (float(np.median(along)), inward, float(np.mean(along > 0))))
+    middle, inward, inked = best
+    if inked < RING_INKED:
+        return False  # (no stroke all round: a ruled line with digits on it, say)
+    width = max(1, round(2 * middle - 1))
+    ellipse = ((float(cx), float(cy)), (float(axes[0]) - 2 * inward, float(axes[1]) - 2 * inward),
+               float(angle))
+    band = np.zeros(roi.shape, np.uint8)
+    cv2.ellipse(band, ellipse, 1, width + RING_MARGIN)
+    held = np.zeros(roi.shape, np.uint8)
+    cv2.ellipse(held, ellipse, 1, -1)  # (filled)
+    left = roi & ~band.view(bool)
+    if np.count_nonzero(left & held.view(bool)) < RING_LEFT * np.count_nonzero(roi):
+        return False  # (a ring with nothing inside)
+    roi[...] = left
+    return True
+
+
 def closed_sides(roi: np.ndarray) -> bool:
     """Are `roi`'s leftmost and rightmost columns (BOX_SIDE_COLUMNS) both inked down most of
     its height (BOX_SIDE_SHARE), as a box's sides are? (Two ruled lines joined by a digit
@@ -807,7 +868,7 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
             paper.append((shifted_lines(lines, x, y), erase_lines(roi, lines)))
         changed = grid or strip_comb(roi)
         if not changed and a_frame[k]:
-            changed = strip_box(roi)
+            changed = strip_box(roi) or (h >= RING_TALL * typical_height and strip_ring(roi))
         if not changed and wide[k]:
             changed = strip_horizontal_line(roi) or strip_covered_line(roi, typical_height)
         elif not changed and tall[k]:

@@ -130,6 +130,16 @@ def test_a_number_in_a_box_drawn_round_it_reads_without_the_box(reader, seed):
     assert reader.read(page_from(ink)).lines == ["4096"]
 
 
+@pytest.mark.parametrize("axes, seed", [((112, 36), 0), ((112, 36), 1), ((112, 36), 4),
+                                        ((130, 50), 0), ((130, 50), 2)])
+def test_a_number_circled_reads_without_the_ring(reader, axes, seed):
+    # a ring tight enough to touch the digits joined them ("4009", "0096"; 2026-12-06,
+    # binarize.strip_ring); a loose one is a component of its own
+    ink = render_number("4096", height=44, seed=seed, canvas=(360, 640), origin=(200, 190))
+    cv2.ellipse(ink, (290, 168), axes, 2, 20, 380, 1.0, 3, cv2.LINE_AA)
+    assert reader.read(page_from(ink)).lines == ["4096"]
+
+
 def test_ruled_line_under_digits_is_not_read(reader):
     ink = render_number("3862", 50, seed=5)
     rule = np.zeros_like(ink)

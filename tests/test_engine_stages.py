@@ -808,6 +808,27 @@ def test_a_tight_box_of_thick_lines_loses_its_sides():
     assert len(left) == 2 and left.boxes[:, 3].min() >= 40
 
 
+def test_a_ring_round_digits_touching_it_is_erased_and_the_digits_kept():
+    ring = np.zeros((100, 260), np.uint8)
+    cv2.ellipse(ring, (130, 50), (112, 36), 0, 0, 360, 1, 3)
+    digits = np.zeros_like(ring)
+    for x in (40, 95, 150, 205):  # four thick "0"s inside it, the first touching it
+        cv2.ellipse(digits, (x if x > 40 else 33, 50), (14, 20), 0, 0, 360, 1, 4)
+    whole = (ring | digits).astype(bool)
+    assert len(cp.find_components(whole)) < 4, "the ring must touch a digit"
+    box = bz.box_around(whole)  # (the component's box, a pixel wider: as strip_lines hands it)
+    out = whole[box].copy()
+    assert bz.strip_ring(out)
+    assert out[(ring & ~digits)[box].astype(bool)].mean() < 0.05
+    assert out[digits[box].astype(bool)].mean() > 0.75
+    # a ring with nothing inside, and a wide flat 0, are left alone
+    alone = ring.astype(bool)
+    assert not bz.strip_ring(alone[bz.box_around(alone)].copy())
+    flat = np.zeros((60, 160), np.uint8)
+    cv2.ellipse(flat, (80, 30), (70, 24), 0, 0, 360, 1, 6)
+    assert not bz.strip_ring(flat.astype(bool)[bz.box_around(flat.astype(bool))].copy())
+
+
 def test_thin_digit_on_a_short_line_keeps_its_curve():
     # a thin "3" standing on a line little wider than itself is hollow like a box; its curve
     # passed for a box side and was erased with the line (a cheque's "2839" read "289")
