@@ -736,12 +736,16 @@ RING_LEFT = 0.1    # ... and at least this share of the component's pixels is le
 RING_MARGIN = 2    # px of the band beyond the ring's stroke
 RING_MAX_WIDTH = 10  # px: the ring's stroke is searched for this far in from its outline
 RING_INKED = 0.9   # ... and its middle is ink along at least this share of the ellipse
+RING_MAX_ASPECT = 6.0  # a ring is at most this many times as wide as tall (round a number of
+# 10 digits: about 5.6)
 
 
 def strip_ring(roi: np.ndarray) -> bool:
     """Erase a ring drawn round digits (see RING_TALL), in place; False, and `roi` as it was,
     when it holds none."""
     h, w = roi.shape
+    if w > RING_MAX_ASPECT * h or not round_all_sides(roi):
+        return False  # (a ruled line with digits on it, not a ring round them)
     outlines, _ = cv2.findContours(roi.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     outline = max(outlines, key=len).reshape(-1, 2).astype(np.float32) if outlines else None
     if outline is None or len(outline) < 20:
@@ -760,10 +764,11 @@ def strip_ring(roi: np.ndarray) -> bool:
     depth = cv2.distanceTransform(roi.view(np.uint8), cv2.DIST_L2, 3)
     best = (-1.0, 0, 0.0)
     for inward in range(RING_MAX_WIDTH):
-        path = np.zeros(roi.shape, np.uint8)
-        cv2.ellipse(path, ((float(cx), float(cy)), (float(axes[0]) - 2 * inward,
-                                                    float(axes[1]) - 2 * inward), float(angle)), 1, 1)
-        along = depth[path.view(bool)]
+        half = (max(1, round(axes[0] / 2) - inward), max(1, round(axes[1] / 2) - inward))
+        points = cv2.ellipse2Poly((round(cx), round(cy)), half, round(angle), 0, 360, 3)
+        inside_roi = ((points[:, 0] >= 0) & (points[:, 0] < w) & (points[:, 1] >= 0)
+                      & (points[:, 1] < h))
+        along = depth[points[inside_roi, 1], points[inside_roi, 0]]
         if along.size:
             best = max(best, (float(np.median(along)), inward, float(np.mean(along > 0))))
     middle, inward, inked = best
@@ -781,6 +786,16 @@ def strip_ring(roi: np.ndarray) -> bool:
         return False  # (a ring with nothing inside)
     roi[...] = left
     return True
+
+
+def round_all_sides(roi: np.ndarray) -> bool:
+    """Does `roi` hold ink at the middle third of each of its four sides, as a ring (or a box)
+    round something does? A cheap first test for strip_ring."""
+    h, w = roi.shape
+    across, down = max(3, w // 40), max(3, h // 20)
+    rows, cols = slice(h // 3, h - h // 3), slice(w // 3, w - w // 3)
+    return bool(roi[rows, :across].any() and roi[rows, w - across:].any()
+                and roi[:down, cols].any() and roi[h - down:, cols].any())
 
 
 def closed_sides(roi: np.ndarray) -> bool:
