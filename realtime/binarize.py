@@ -710,8 +710,8 @@ def strip_frame(roi: np.ndarray, min_sides: int = 3) -> bool:
 
 
 def strip_box(roi: np.ndarray) -> bool:
-    """Erase a box drawn round digits, in place, when its top, its bottom and an upright side
-    are found (see BOX_FILL); False, and `roi` as it was, otherwise."""
+    """Erase a box drawn round digits, in place, when its top, its bottom and both upright
+    sides are found (see BOX_FILL); False, and `roi` as it was, otherwise."""
     if not closed_sides(roi):
         return False
     boxed = roi.copy()
