@@ -791,10 +791,47 @@ def parentheses(labels: list[int], shapes: list, heights: list[int],
     return found
 
 
+# A tick after a number (a teacher's check mark, "4096 ✓") reads as a sure 1 of its own
+# ("4096 1"). A tick is a V with a short left arm: in the lower half of its crop, TICK_ROWS of
+# the rows or more cross two strokes, as under 0.4 % of MNIST's training 1s do (a foot, a
+# hook), and in the upper half under half as many, the two closing in going down (two 1s
+# side by side read as one cross two all the way up, or part going down: a synthetic page's
+# "11" went without those tests). The last digit of a line, standing apart (SEPARATOR_GAP),
+# read as such a 1, is left out.
+TICK_ROWS = 0.4
+
+
+def tick_shaped(crop: np.ndarray | None) -> bool:
+    """Do TICK_ROWS of the rows in the lower half of `crop`'s ink cross two strokes or more?"""
+    if crop is None:
+        return False
+    mask = crop >= LOOP_PAPER
+    rows = np.nonzero(mask.any(1))[0]
+    if rows.size < 8:
+        return False
+    inked = mask[rows].view(np.int8)
+    crossings = (np.diff(inked, axis=1, prepend=0) == 1).sum(axis=1)
+    half = rows.size // 2
+    # (two strokes all the way up are two 1s side by side, not a tick's one long arm)
+    if not (np.mean(crossings[half:] >= 2) >= TICK_ROWS
+            and np.mean(crossings[:half] >= 2) < TICK_ROWS / 2):
+        return False
+    # ... and the two arms close in going down, to the tick's point (two 1s leaning together
+    # at the top part going down)
+    two = np.flatnonzero(crossings >= 2)
+    gaps = [int(np.count_nonzero(~row[np.argmax(row):len(row) - np.argmax(row[::-1])].astype(bool)))
+            for row in inked[two]]
+    return gaps[-1] < gaps[0]
+
+
 def separator_digits(pieces: list[Piece], labels: list[int], line_h: float) -> np.ndarray:
     """Per digit of a line (its pieces and labels, left to right; `line_h` its digits'
     height): is it a date's slash or a parenthesis read as a 1 (see SLASH_LEAN)?"""
     out = np.zeros(len(labels), bool)
+    if labels and labels[-1] == 1 and tick_shaped(pieces[-1].crop) and (
+            len(labels) == 1 or pieces[-1].box[0] - sum(pieces[-2].box[::2])
+            > SEPARATOR_GAP * line_h):
+        out[-1] = True  # a tick after the number
     ones = [j for j, label in enumerate(labels) if label == 1]
     a_date = any(labels[f] == 1 and labels[s] == 1 for f, s in date_places(len(labels)))
     if not a_date and not (ones and ones[-1] - ones[0] > PAREN_INSIDE):

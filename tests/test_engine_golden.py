@@ -140,6 +140,15 @@ def test_a_number_circled_reads_without_the_ring(reader, axes, seed):
     assert reader.read(page_from(ink)).lines == ["4096"]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_tick_after_a_number_is_not_read(reader, seed):
+    # a check mark read as a sure 1 of its own ("4096 1"; 2026-12-06, segment.tick_shaped)
+    ink = render_number("4096", height=44, seed=seed, canvas=(360, 640), origin=(200, 190))
+    cv2.polylines(ink, [np.array([[450, 160], [465, 185], [500, 120]], np.int32)], False, 1.0,
+                  3, cv2.LINE_AA)
+    assert reader.read(page_from(ink)).lines == ["4096"]
+
+
 def test_ruled_line_under_digits_is_not_read(reader):
     ink = render_number("3862", 50, seed=5)
     rule = np.zeros_like(ink)

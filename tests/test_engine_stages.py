@@ -2191,6 +2191,20 @@ def test_a_dates_slashes_are_separators():
                        [1, 2, 1, 0, 5, 1, 2, 0]) == []
 
 
+TICK = [(5, 14), (10, 24), (22, 3)]   # a check mark: a short arm down, a long one up
+
+
+def test_a_tick_after_a_number_is_no_1():
+    assert sg.tick_shaped(_stroke_crop(TICK)) and not sg.tick_shaped(_stroke_crop(UPRIGHT_ONE))
+    # "4096 ✓": the tick apart at the end is left out; close to the number, or anywhere but
+    # last, it stays a 1; a 1 of a foot's shape too
+    labels = [4, 0, 9, 6, 1]
+    assert _separators([RING, RING, RING, RING, TICK], labels, gaps=[8, 8, 8, 40]) == [4]
+    assert _separators([RING, RING, RING, RING, TICK], labels) == []
+    assert _separators([TICK, RING, RING], [1, 5, 0], gaps=[40, 8]) == []
+    assert _separators([RING, UPRIGHT_ONE], [4, 1], gaps=[40]) == []
+
+
 @pytest.mark.parametrize("digits, first, second, is_date", [
     ("1210512026", 2, 5, True),   # "12/05/2026", its slashes read as 1s
     ("3111112", 2, 4, True),      # "31/1/12"
