@@ -788,24 +788,31 @@ def strip_ring(roi: np.ndarray) -> bool:
     return True
 
 
+def edge_bands(roi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`roi`'s outermost columns on the left and right (BOX_SIDE_COLUMNS, or 1/40 of its
+    width) and rows at the top and bottom (as many, or 1/20 of its height)."""
+    h, w = roi.shape
+    across, down = max(BOX_SIDE_COLUMNS, w // 40), max(BOX_SIDE_COLUMNS, h // 20)
+    return roi[:, :across], roi[:, w - across:], roi[:down], roi[h - down:]
+
+
 def round_all_sides(roi: np.ndarray) -> bool:
     """Does `roi` hold ink at the middle third of each of its four sides, as a ring (or a box)
     round something does? A cheap first test for strip_ring."""
     h, w = roi.shape
-    across, down = max(3, w // 40), max(3, h // 20)
+    left, right, top, bottom = edge_bands(roi)
     rows, cols = slice(h // 3, h - h // 3), slice(w // 3, w - w // 3)
-    return bool(roi[rows, :across].any() and roi[rows, w - across:].any()
-                and roi[:down, cols].any() and roi[h - down:, cols].any())
+    return bool(left[rows].any() and right[rows].any() and top[:, cols].any()
+                and bottom[:, cols].any())
 
 
 def closed_sides(roi: np.ndarray) -> bool:
-    """Are `roi`'s leftmost and rightmost columns (BOX_SIDE_COLUMNS) both inked down most of
-    its height (BOX_SIDE_SHARE), as a box's sides are? (Two ruled lines joined by a digit
-    between them have only the lines' ends there.)"""
-    h, w = roi.shape
-    band = max(BOX_SIDE_COLUMNS, w // 40)
-    return bool(roi[:, :band].any(axis=1).mean() >= BOX_SIDE_SHARE
-                and roi[:, w - band:].any(axis=1).mean() >= BOX_SIDE_SHARE)
+    """Are `roi`'s outermost columns (edge_bands) on both sides inked down most of its height
+    (BOX_SIDE_SHARE), as a box's sides are? (Two ruled lines joined by a digit between them
+    have only the lines' ends there.)"""
+    left, right, _, _ = edge_bands(roi)
+    return bool(left.any(axis=1).mean() >= BOX_SIDE_SHARE
+                and right.any(axis=1).mean() >= BOX_SIDE_SHARE)
 
 
 def frame_sides(roi: np.ndarray, min_sides: int = 3) -> tuple[bool, bool, int]:

@@ -153,25 +153,28 @@ class DigitReader:
         colour = im.colour_of(image)
         clock.lap("input")
 
+        def read_sign(dark_ink: bool):
+            return self._read_working(work, dark_ink, scale, gray.shape, clock, colour)
+
         dark, in_doubt = ink_polarity(work, s.polarity)
         auto = s.polarity == "auto"
-        lines, digits, marks, words = self._read_working(work, dark, scale, gray.shape, clock, colour)
+        lines, digits, marks, words = read_sign(dark)
         if auto and marks <= FEW_COMPONENTS:
             # next to nothing found: with a few small digits on a page, a hard shadow's edge
             # can outvote the ink in the polarity guess. Read the other sign too, and keep it
             # if it reads more sure than unsure digits by more, or as much and finds more
             # marks. (Finding more marks alone is no sign: a lone "3" beside a soft shadow's
             # edge gave way to twelve unsure digits along the edge.)
-            other = self._read_working(work, not dark, scale, gray.shape, clock, colour)
+            other = read_sign(not dark)
             if (sure_over_unsure(other[1]), other[2]) > (sure_over_unsure(digits), marks):
                 lines, digits, words = other[0], other[1], other[3]
         elif auto and not lines and FEW_COMPONENTS < marks <= FEW_MARKS:
             # ink found but nothing read: a hard shadow across a page of a few digits can
             # outvote the ink in the polarity guess; read the other sign too
-            lines, digits, _, words = self._read_working(work, not dark, scale, gray.shape, clock, colour)
+            lines, digits, _, words = read_sign(not dark)
         elif auto and in_doubt and not dark:
             # a chalk guess in doubt: read it as paper too (see SURE_DIGIT)
-            paper = self._read_working(work, True, scale, gray.shape, clock, colour)
+            paper = read_sign(True)
             if sure_digits(paper[1]) >= max(1, sure_digits(digits)):
                 lines, digits, words = paper[0], paper[1], paper[3]
         return Reading(lines=lines, digits=digits, timings_ms=clock.total(), image_size=size,
@@ -355,7 +358,8 @@ class DigitReader:
             if conf >= s.min_confidence or (label == 1 and sg.upright_one(book.pieces[p],
                                                                            plan.line_h)):
                 read.append((label, conf, book.pieces[p]))
-        # (a date's slashes and parentheses are left out like a dash, as strokes between digits)
+        # (a date's slashes, parentheses and a tick after the number are left out like a
+        # dash, as strokes between digits)
         separators = sg.separator_digits([p for _, _, p in read], [label for label, _, _ in read],
                                          plan.line_h)
         kept = [(label, conf, p.box) for (label, conf, p), sep in zip(read, separators, strict=True)

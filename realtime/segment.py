@@ -802,7 +802,8 @@ TICK_ROWS = 0.4
 
 
 def tick_shaped(crop: np.ndarray | None) -> bool:
-    """Do TICK_ROWS of the rows in the lower half of `crop`'s ink cross two strokes or more?"""
+    """Is `crop` a tick: two strokes in TICK_ROWS of its lower half's rows or more, in under
+    half as many above, closing in going down?"""
     if crop is None:
         return False
     mask = crop >= LOOP_PAPER
@@ -818,26 +819,31 @@ def tick_shaped(crop: np.ndarray | None) -> bool:
         return False
     # ... and the two arms close in going down, to the tick's point (two 1s leaning together
     # at the top part going down)
-    two = np.flatnonzero(crossings >= 2)
-    gaps = [int(np.count_nonzero(~row[np.argmax(row):len(row) - np.argmax(row[::-1])].astype(bool)))
-            for row in inked[two]]
-    return gaps[-1] < gaps[0]
+    two = inked[crossings >= 2][[0, -1]]  # (the highest and the lowest such row)
+    first, last = two.argmax(axis=1), two.shape[1] - 1 - two[:, ::-1].argmax(axis=1)
+    gaps = last - first + 1 - two.sum(axis=1)  # (paper between the row's outer strokes)
+    return bool(gaps[1] < gaps[0])
+
+
+def wide_gaps(pieces: list[Piece], line_h: float) -> np.ndarray:
+    """Per gap between neighbouring pieces (left to right): is it wider than SEPARATOR_GAP?"""
+    boxes = np.array([p.box for p in pieces], np.float64).reshape(-1, 4)
+    return boxes[1:, 0] - (boxes[:-1, 0] + boxes[:-1, 2]) > SEPARATOR_GAP * line_h
 
 
 def separator_digits(pieces: list[Piece], labels: list[int], line_h: float) -> np.ndarray:
     """Per digit of a line (its pieces and labels, left to right; `line_h` its digits'
-    height): is it a date's slash or a parenthesis read as a 1 (see SLASH_LEAN)?"""
+    height): is it a date's slash, a parenthesis (see SLASH_LEAN) or a tick after the number
+    (see TICK_ROWS) read as a 1?"""
     out = np.zeros(len(labels), bool)
     if labels and labels[-1] == 1 and tick_shaped(pieces[-1].crop) and (
-            len(labels) == 1 or pieces[-1].box[0] - sum(pieces[-2].box[::2])
-            > SEPARATOR_GAP * line_h):
+            len(labels) == 1 or wide_gaps(pieces[-2:], line_h)[0]):
         out[-1] = True  # a tick after the number
     ones = [j for j, label in enumerate(labels) if label == 1]
     a_date = any(labels[f] == 1 and labels[s] == 1 for f, s in date_places(len(labels)))
     if not a_date and not (ones and ones[-1] - ones[0] > PAREN_INSIDE):
         return out  # (most lines: no 1s where separators could stand)
-    boxes = np.array([p.box for p in pieces], np.float64)
-    apart = boxes[1:, 0] - (boxes[:-1, 0] + boxes[:-1, 2]) > SEPARATOR_GAP * line_h
+    apart = wide_gaps(pieces, line_h)
     shapes = [stroke_shape(p.crop) if label == 1 else None
               for p, label in zip(pieces, labels, strict=True)]
     heights = [p.box[3] for p in pieces]

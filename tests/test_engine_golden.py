@@ -121,11 +121,16 @@ def test_parentheses_round_a_number_are_left_out(reader, text, truth, bow, seed)
     assert reader.read(page).lines == [truth]
 
 
+def marked_number(seed: int) -> np.ndarray:
+    """Ink of "4096" (44 px) in the middle of a 640 x 360 page, for marks drawn round it."""
+    return render_number("4096", height=44, seed=seed, canvas=(360, 640), origin=(200, 190))
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_a_number_in_a_box_drawn_round_it_reads_without_the_box(reader, seed):
     # the box's sides, under 2.5 line heights, read as 1s ("140961"; 2026-12-06,
     # binarize.strip_box)
-    ink = render_number("4096", height=44, seed=seed, canvas=(360, 640), origin=(200, 190))
+    ink = marked_number(seed)
     cv2.rectangle(ink, (170, 125), (410, 210), 1.0, 3, cv2.LINE_AA)
     assert reader.read(page_from(ink)).lines == ["4096"]
 
@@ -135,7 +140,7 @@ def test_a_number_in_a_box_drawn_round_it_reads_without_the_box(reader, seed):
 def test_a_number_circled_reads_without_the_ring(reader, axes, seed):
     # a ring tight enough to touch the digits joined them ("4009", "0096"; 2026-12-06,
     # binarize.strip_ring); a loose one is a component of its own
-    ink = render_number("4096", height=44, seed=seed, canvas=(360, 640), origin=(200, 190))
+    ink = marked_number(seed)
     cv2.ellipse(ink, (290, 168), axes, 2, 20, 380, 1.0, 3, cv2.LINE_AA)
     assert reader.read(page_from(ink)).lines == ["4096"]
 
@@ -143,7 +148,7 @@ def test_a_number_circled_reads_without_the_ring(reader, axes, seed):
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_a_tick_after_a_number_is_not_read(reader, seed):
     # a check mark read as a sure 1 of its own ("4096 1"; 2026-12-06, segment.tick_shaped)
-    ink = render_number("4096", height=44, seed=seed, canvas=(360, 640), origin=(200, 190))
+    ink = marked_number(seed)
     cv2.polylines(ink, [np.array([[450, 160], [465, 185], [500, 120]], np.int32)], False, 1.0,
                   3, cv2.LINE_AA)
     assert reader.read(page_from(ink)).lines == ["4096"]
