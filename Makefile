@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 TRAIN_VENV := .venv-train
 
-.PHONY: run test bench train train-second train-letters train-groups lint
+.PHONY: run test bench train train-second train-lookagain train-letters train-groups lint
 
 $(VENV)/.app-installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ train: $(TRAIN_VENV)/.installed
 # ... and models/digits_int8_second.tflite, the second opinion asked about unsure crops.
 train-second: $(TRAIN_VENV)/.installed
 	$(TRAIN_VENV)/bin/python training/train_classifier.py --second
+
+# ... and models/digits_int8_lookagain.tflite, read beside the first model where `classify`
+# looks again at a digit in doubt (clean digits only; ~10 min on 2 cores).
+train-lookagain: $(TRAIN_VENV)/.installed
+	$(TRAIN_VENV)/bin/python training/train_lookagain.py
 
 # ... and models/letters_int8.tflite, the printed-letter detector (a form's labels are not read).
 train-letters: $(TRAIN_VENV)/.installed

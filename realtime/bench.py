@@ -172,16 +172,19 @@ def load_avg() -> list[float]:
 
 SHIPPED_PAIR = "int8 + second opinion"
 SECOND_MODEL = "digits_int8_second.tflite"
+LOOK_AGAIN_MODEL = "digits_int8_lookagain.tflite"
 
 
 def shipped_classifier(models_dir: Path):
-    """What DigitReader() reads with: digits_int8.tflite, and its second opinion when there is
-    one beside it (one thread)."""
+    """What DigitReader() and DigitClassifier() read with: digits_int8.tflite, and its second
+    opinion and look-again model (`classify` only) when they are beside it (one thread)."""
     from realtime.classifier import DigitClassifier
 
     second = Path(models_dir) / SECOND_MODEL
+    look_again = Path(models_dir) / LOOK_AGAIN_MODEL
     return DigitClassifier(Path(models_dir) / "digits_int8.tflite", num_threads=1,
-                           second_model_path=second if second.exists() else None)
+                           second_model_path=second if second.exists() else None,
+                           look_again_model_path=look_again if look_again.exists() else None)
 
 
 def find_models(models_dir: Path = MODELS) -> dict[str, Path]:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from realtime.classifier import (
+    DEFAULT_LOOK_AGAIN_MODEL,
     DEFAULT_MODEL,
     DEFAULT_SECOND_MODEL,
     LOOK_AGAIN_BELOW,
@@ -32,13 +33,19 @@ def clf():
 
 
 @pytest.fixture(scope="module")
-def mnist_sample():
+def mnist_test_set():
     mnist = pytest.importorskip("training.mnist")
     try:
         x, y = mnist.load("test")
     except mnist.MnistUnavailable as e:
         pytest.skip(f"MNIST unavailable offline: {e}")
-    return x[:MNIST_SAMPLE], y[:MNIST_SAMPLE].astype(np.int64)
+    return x, y.astype(np.int64)
+
+
+@pytest.fixture(scope="module")
+def mnist_sample(mnist_test_set):
+    x, y = mnist_test_set
+    return x[:MNIST_SAMPLE], y[:MNIST_SAMPLE]
 
 
 # ---------------------------------------------------------------- loader
@@ -164,7 +171,7 @@ def test_second_opinion_only_where_the_first_is_unsure(mnist_sample):
 def test_crops_read_counts_what_each_model_classified(mnist_sample):
     crops = _mixed_crops(mnist_sample)
     clf = DigitClassifier()
-    assert clf.crops_read == {"first": 0, "second": 0}
+    assert clf.crops_read == {"first": 0, "second": 0, "look_again": 0}
     # (the second model reads the crops the *first* model alone is unsure of)
     unsure = DigitClassifier(DEFAULT_MODEL).probabilities(crops).max(axis=1) < SECOND_OPINION_BELOW
     clf.probabilities(crops)
@@ -174,13 +181,13 @@ def test_crops_read_counts_what_each_model_classified(mnist_sample):
     assert counts["second"] == int(unsure.sum() + unsure[:5].sum()) > 0
     alone = DigitClassifier(DEFAULT_MODEL)
     alone.classify(crops[:7])
-    assert alone.crops_read == {"first": 7, "second": 0}
+    assert alone.crops_read == {"first": 7, "second": 0, "look_again": 0}
 
 
 def test_second_opinion_reads_mnist_at_least_as_well(mnist_sample):
     x, y = mnist_sample
     alone = (DigitClassifier(DEFAULT_MODEL).classify(x)[0] == y).sum()
-    both = (DigitClassifier().classify(x)[0] == y).sum()
+    both = (DigitClassifier(use_look_again_model=False).classify(x)[0] == y).sum()
     assert both >= alone, f"with the second opinion {both} of {len(y)} right, alone {alone}"
 
 
@@ -210,13 +217,63 @@ def test_look_again_only_at_crops_in_doubt(mnist_sample):
     assert 0 < doubt.sum() < len(crops), "the sample needs sure crops and digits in doubt"
     assert rejected_in_doubt.any(), "the sample needs unsure rejects (left as they are)"
     np.testing.assert_allclose(careful[~doubt], quick[~doubt], atol=1e-6)
-    copies = DigitClassifier(DEFAULT_MODEL).probabilities(jittered_copies(crops[doubt]))
-    votes = copies.reshape(len(LOOK_AGAIN_JITTERS), doubt.sum(), NUM_CLASSES).sum(axis=0)
-    expected = ((LOOK_AGAIN_OWN_WEIGHT * quick[doubt] + votes)
-                / (LOOK_AGAIN_OWN_WEIGHT + len(LOOK_AGAIN_JITTERS)))
+    # the first model's reading and its copies, beside the look-again model's reading of the
+    # crop and of the same copies, each reading counting LOOK_AGAIN_OWN_WEIGHT copies
+    n, n_copies = int(doubt.sum()), len(LOOK_AGAIN_JITTERS)
+    copies = jittered_copies(crops[doubt])
+    votes = DigitClassifier(DEFAULT_MODEL).probabilities(copies).reshape(n_copies, n, NUM_CLASSES)
+    other = DigitClassifier(DEFAULT_LOOK_AGAIN_MODEL)
+    other_votes = other.probabilities(copies).reshape(n_copies, n, NUM_CLASSES)
+    expected = ((LOOK_AGAIN_OWN_WEIGHT * (quick[doubt] + other.probabilities(crops[doubt]))
+                 + votes.sum(axis=0) + other_votes.sum(axis=0))
+                / (2 * (LOOK_AGAIN_OWN_WEIGHT + n_copies)))
     np.testing.assert_allclose(careful[doubt], expected, atol=1e-6)
+    assert clf.crops_read["look_again"] == n * (1 + n_copies)
     never = DigitClassifier(look_again_below=0)
     np.testing.assert_allclose(never.careful_probabilities(crops), quick, atol=1e-6)
+
+
+def test_look_again_model_is_committed_and_used_by_default():
+    assert DEFAULT_LOOK_AGAIN_MODEL.is_file(), f"{DEFAULT_LOOK_AGAIN_MODEL} missing"
+    assert DEFAULT_LOOK_AGAIN_MODEL.stat().st_size <= 200 * 1024
+    assert DigitClassifier().look_again_model_path == DEFAULT_LOOK_AGAIN_MODEL
+    assert DigitClassifier(DEFAULT_MODEL).look_again_model_path is None
+    assert DigitClassifier(use_look_again_model=False).look_again_model_path is None
+    assert DigitClassifier(look_again_below=0).look_again_model_path is None
+    own = DigitClassifier(DEFAULT_MODEL, look_again_model_path=DEFAULT_LOOK_AGAIN_MODEL)
+    assert own.look_again_model_path == DEFAULT_LOOK_AGAIN_MODEL
+
+
+def test_missing_look_again_model_names_its_path(tmp_path):
+    with pytest.raises(ModelLoadError, match="nope3.tflite"):
+        DigitClassifier(look_again_model_path=tmp_path / "nope3.tflite")
+
+
+def test_look_again_model_only_in_classify(mnist_sample):
+    """The engine's single reading (`probabilities`) never asks the look-again model."""
+    crops = _mixed_crops(mnist_sample)
+    clf = DigitClassifier()
+    without = DigitClassifier(use_look_again_model=False)
+    np.testing.assert_array_equal(clf.probabilities(crops), without.probabilities(crops))
+    assert clf.crops_read["look_again"] == 0
+
+
+def test_look_again_model_reads_mnist_test_better(mnist_test_set):
+    """On all 10,000 MNIST test digits (on a 2,000 sample it can lose one as easily as gain
+    one), the look-again model fixes more than it breaks."""
+    x, y = mnist_test_set
+    without = (DigitClassifier(use_look_again_model=False).classify(x)[0] == y).sum()
+    with_it = (DigitClassifier().classify(x)[0] == y).sum()
+    assert with_it > without, f"with the look-again model {with_it} of {len(y)} right, without {without}"
+
+
+def test_classify_meets_the_mnist_test_target(mnist_test_set):
+    """The issue's target for the committed models read through `classify`: >= 99.6 % of MNIST
+    test, at most 0.5 % of its digits rejected."""
+    x, y = mnist_test_set
+    labels, _ = DigitClassifier().classify(x)
+    assert float((labels == y).mean()) >= 0.996
+    assert float((labels == REJECT).mean()) <= 0.005
 
 
 def test_looking_again_reads_mnist_at_least_as_well(mnist_sample):

@@ -50,16 +50,21 @@ def test_training_smoke_end_to_end(tmp_path):
         assert labels.shape == (3,) and conf.shape == (3,)
 
 
+def smoke_run(script: str, out: Path) -> None:
+    """Run training/`script` --smoke into `out` with the training venv (skip without one)."""
+    if not TRAIN_PYTHON.exists():
+        pytest.skip(f"no training venv at {TRAIN_PYTHON} (TensorFlow): `make train` creates it")
+    proc = subprocess.run([str(TRAIN_PYTHON), f"training/{script}", "--smoke", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
 @pytest.mark.slow
 def test_letter_detector_training_smoke_end_to_end(tmp_path):
     """training/train_letters.py --smoke: mines, trains, exports, measures and writes a card
     that the runtime's LetterDetector loads."""
-    if not TRAIN_PYTHON.exists():
-        pytest.skip(f"no training venv at {TRAIN_PYTHON} (TensorFlow): `make train` creates it")
     out = tmp_path / "letters"
-    proc = subprocess.run([str(TRAIN_PYTHON), "training/train_letters.py", "--smoke", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    smoke_run("train_letters.py", out)
     metrics = json.loads((out / "metrics_letters.json").read_text())
     assert metrics["counts"]["word_line_letters"] > 0 and metrics["counts"]["touching_pairs"] == 100
     held = metrics["eval"]["heldout_word_lines"]
@@ -76,12 +81,8 @@ def test_letter_detector_training_smoke_end_to_end(tmp_path):
 def test_group_detector_training_smoke_end_to_end(tmp_path):
     """training/train_groups.py --smoke: mines the engine's groups, trains, exports, measures
     and writes a card that the runtime's GroupDetector loads."""
-    if not TRAIN_PYTHON.exists():
-        pytest.skip(f"no training venv at {TRAIN_PYTHON} (TensorFlow): `make train` creates it")
     out = tmp_path / "groups"
-    proc = subprocess.run([str(TRAIN_PYTHON), "training/train_groups.py", "--smoke", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    smoke_run("train_groups.py", out)
     metrics = json.loads((out / "metrics_groups.json").read_text())
     assert metrics["counts"]["word_line_text"] > 0 and metrics["counts"]["synthetic_page_groups"] > 0
     held = metrics["eval"]["heldout_word_lines"]
@@ -92,6 +93,31 @@ def test_group_detector_training_smoke_end_to_end(tmp_path):
     from realtime.groups import STRIP_SIZE, GroupDetector
     p = GroupDetector(out / "groups_int8.tflite").text_probabilities(np.zeros((2, *STRIP_SIZE), np.uint8))
     assert p.shape == (2,)
+
+
+@pytest.mark.slow
+def test_look_again_model_training_smoke_end_to_end(tmp_path):
+    """training/train_lookagain.py --smoke: trains on clean digits, exports, measures the model
+    alone and `classify` with and without it, and writes a card; DigitClassifier loads the
+    file as its look-again model."""
+    out = tmp_path / "lookagain"
+    smoke_run("train_lookagain.py", out)
+    metrics = json.loads((out / "metrics_lookagain.json").read_text())
+    assert metrics["smoke"] is True and metrics["sources"]["mnist_train"] == 600
+    assert metrics["int8"]["mnist_test"]["n"] == 500
+    assert 0 <= metrics["float"]["mnist_test"]["accuracy"] <= 1
+    for key in ("classify_with", "classify_without"):
+        assert 0 <= metrics[key]["mnist_test"]["accuracy"] <= 1
+        assert 0 <= metrics[key]["nondigit_heldout_rejected"] <= 1
+    card = (out / "MODEL_CARD_lookagain.md").read_text()
+    assert metrics["sha256"] in card and "train_lookagain.py --smoke" in card
+    assert "## `classify` with the committed first model and second opinion" in card
+    assert (out / "digits_float_lookagain.tflite").is_file()
+
+    from realtime.classifier import DigitClassifier
+    clf = DigitClassifier(look_again_model_path=out / "digits_int8_lookagain.tflite")
+    labels, conf = clf.classify(np.zeros((3, 28, 28), np.uint8))
+    assert labels.shape == (3,) and conf.shape == (3,)
 
 
 def test_second_opinion_run_writes_the_files_the_runtime_loads():

@@ -745,13 +745,22 @@ def export(model, rep_images, out_dir: Path, names: dict) -> tuple[Path, Path]:
     return int8_path, float_path
 
 
-def tflite_probabilities(path: Path, images, second: Path | None = None, look_again=False):
+def tflite_probabilities(path: Path, images, second: Path | None = None, look_again=False,
+                         look_again_model: Path | None = None):
     """Run a .tflite model with LiteRT (the runtime the app uses): N x 11 probabilities; with
     `second` as its second opinion; with `look_again`, as `DigitClassifier.classify` reads
-    (realtime.classifier.LOOK_AGAIN_BELOW), else the one reading the engine's segmentation uses."""
+    (realtime.classifier.LOOK_AGAIN_BELOW; `look_again_model` reading beside it), else the one
+    reading the engine's segmentation uses."""
     from realtime.classifier import DigitClassifier
-    clf = DigitClassifier(path, second_model_path=second, look_again_below=None if look_again else 0)
+    clf = DigitClassifier(path, second_model_path=second, look_again_below=None if look_again else 0,
+                          look_again_model_path=look_again_model)
     return clf.careful_probabilities(images)
+
+
+def committed_look_again() -> Path | None:
+    """The committed look-again model (training/train_lookagain.py), if there is one."""
+    from realtime.classifier import DEFAULT_LOOK_AGAIN_MODEL
+    return DEFAULT_LOOK_AGAIN_MODEL if DEFAULT_LOOK_AGAIN_MODEL.is_file() else None
 
 
 # the sets whose rows do not depend on the engine of the day (the mined candidates do)
@@ -761,14 +770,17 @@ CLASSIFY_SETS = ("test", "orand_heldout", "orand_nondigit_heldout", "nondigit_he
 
 def classify_metrics(int8_path: Path, data, second: Path | None) -> dict:
     """The engine-independent rows read as `classify` reads them: this model alone, and with
-    `second` (the committed second opinion) beside it."""
+    `second` (the committed second opinion) and the committed look-again model beside it."""
     sets = {k: data[k] for k in CLASSIFY_SETS if k in data}
     out = {"alone": evaluate(lambda x: tflite_probabilities(int8_path, x, look_again=True), sets)}
     if second is not None:
+        look_again_model = committed_look_again()
         out["pair_one_reading"] = evaluate(lambda x: tflite_probabilities(int8_path, x, second), sets)
-        out["pair"] = evaluate(lambda x: tflite_probabilities(int8_path, x, second, look_again=True),
+        out["pair"] = evaluate(lambda x: tflite_probabilities(int8_path, x, second, look_again=True,
+                                                              look_again_model=look_again_model),
                                sets)
         out["second"] = second.name
+        out["look_again_model"] = look_again_model.name if look_again_model else None
     return out
 
 
@@ -958,8 +970,9 @@ def classify_card_rows(m: dict) -> list[str]:
     head = "| set | n | int8, one reading | `classify`, this model |"
     rule = "| --- | ---: | ---: | ---: |"
     if pair:
+        beside = (f" and {c['look_again_model']}" if c.get("look_again_model") else "")
         head += (f" with {c['second']} as second opinion, one reading | `classify`, with "
-                 f"{c['second']} |")
+                 f"{c['second']}{beside} |")
         rule += " ---: | ---: |"
 
     def row(name, n, get):
@@ -971,9 +984,12 @@ def classify_card_rows(m: dict) -> list[str]:
         "",
         f"`classify` looks again at the crops read as a digit but in doubt (top probability under "
         f"{LOOK_AGAIN_BELOW}): {len(LOOK_AGAIN_JITTERS)} jittered copies of each (turned, shifted, "
-        "scaled), read by this model, are averaged in (`realtime/classifier.py`). The reading "
-        "engine's segmentation uses the one reading. Only the rows that do not depend on the "
-        "engine are measured this way.",
+        "scaled), read by this model, are averaged in (`realtime/classifier.py`)"
+        + (f"; in the last column the look-again model ({c['look_again_model']}, trained on clean "
+           "digits only: `training/train_lookagain.py`) reads each such crop and its copies too"
+           if pair and c.get("look_again_model") else "")
+        + ". The reading engine's segmentation uses the one reading. Only the rows that do not "
+        "depend on the engine are measured this way.",
         "",
         head,
         rule,
@@ -1032,6 +1048,14 @@ def committed_second(second: bool) -> Path | None:
     return path if not second and path.is_file() else None
 
 
+def trained(*paths: Path) -> bool:
+    """Do these files of a trained model exist? (--recard: an error for each missing one.)"""
+    missing = [p for p in paths if not p.is_file()]
+    for path in missing:
+        print(f"error: {path} not found: train the model first", file=sys.stderr)
+    return not missing
+
+
 def recard(second: bool, workers: int) -> int:
     """--recard: measure the committed model's `classify` rows again (no training) and rewrite
     its metrics and card. The held-out sets are rebuilt as training built them; the model's
@@ -1041,10 +1065,8 @@ def recard(second: bool, workers: int) -> int:
     from training import mnist, orand
     names = output_names(second)
     metrics_path, int8_path = OUT_DIR / names["metrics"], OUT_DIR / names["model"]
-    for path in (metrics_path, int8_path):
-        if not path.is_file():
-            print(f"error: {path} not found: train the model first", file=sys.stderr)
-            return 2
+    if not trained(metrics_path, int8_path):
+        return 2
     m = json.loads(metrics_path.read_text())
     x_all, y_all, _, val_idx = mnist_split(m["mnist_val"])
     x_test, y_test = mnist.load("test")
@@ -1076,11 +1098,12 @@ def recard(second: bool, workers: int) -> int:
     return 0
 
 
-def command_line(argv=None) -> str:
-    """The exact command that produced this run (`make train` runs it with no arguments)."""
+def command_line(argv=None, script: str = "train_classifier.py", make_target: str = "make train") -> str:
+    """The exact command that produced this run of training/`script` (`make_target` runs it
+    with no arguments)."""
     args = sys.argv[1:] if argv is None else list(argv)
-    cmd = " ".join([".venv-train/bin/python training/train_classifier.py", *args])
-    return cmd if args else f"make train  (= {cmd})"
+    cmd = " ".join([f".venv-train/bin/python training/{script}", *args])
+    return cmd if args else f"{make_target}  (= {cmd})"
 
 
 def main(argv=None) -> int:
