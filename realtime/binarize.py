@@ -111,7 +111,7 @@ def ring_around(labels: np.ndarray, label: int, box) -> tuple[tuple[slice, slice
     x, y, w, h = (int(v) for v in box)
     window = (slice(max(0, y - 3), min(labels.shape[0], y + h + 3)),
               slice(max(0, x - 3), min(labels.shape[1], x + w + 3)))
-    own = (labels[window] == label).view(np.uint8)
+    own = (labels[window] == int(label)).view(np.uint8)  # (int: see Components.own_mask)
     near = cv2.dilate(own, np.ones((3, 3), np.uint8))
     ring = cv2.dilate(own, np.ones((5, 5), np.uint8)) > near
     return window, own.view(bool), ring
@@ -182,7 +182,7 @@ def with_outshone_writing(comps: Components, ink: np.ndarray, noise: np.ndarray,
     kept = np.zeros(max(int(sample_labels.max()), int(comps.ids.max(initial=0))) + 1, np.uint8)
     kept[comps.ids] = 1
     near = cv2.dilate(kept[sample_labels], np.ones((3, 3), np.uint8))
-    weak = cv2.subtract((sample >= max(floor + 1, OUTSHONE_SHARE * low)).view(np.uint8), near)
+    weak = cv2.subtract(at_least(sample, max(floor + 1, OUTSHONE_SHARE * low)).view(np.uint8), near)
     if cv2.countNonZero(weak) < OUTSHONE_MIN_SAMPLES:
         return comps
     # (sampled strokes fall apart into dots: joined again before they are measured)
@@ -217,7 +217,7 @@ def with_outshone_writing(comps: Components, ink: np.ndarray, noise: np.ndarray,
     first = int(comps.labels.max()) + 1
     for k, i in enumerate(keep):
         x, y, w, h = (int(v) for v in found.boxes[i])
-        labels[y:y + h, x:x + w][found.labels[y:y + h, x:x + w] == found.ids[i]] = first + k
+        labels[y:y + h, x:x + w][found.labels[y:y + h, x:x + w] == int(found.ids[i])] = first + k
     boxes = found.boxes[keep] + np.array([x0, y0, 0, 0])
     return Components(comps.labels,
                       np.concatenate([comps.ids, np.arange(first, first + len(keep))]),
@@ -348,7 +348,7 @@ def strip_covered_line(roi: np.ndarray, typical_height: float, apart: bool = Fal
         return False  # (one run only: that is apart=False's case)
     changed = False
     for r in np.nonzero(stats[1:, cv2.CC_STAT_WIDTH] >= COVERED_LINE_SPAN * w)[0] + 1:
-        changed |= clear_covered_line(roi, run_labels == r, max_thickness)
+        changed |= clear_covered_line(roi, run_labels == int(r), max_thickness)
     return changed
 
 
@@ -1042,6 +1042,12 @@ def joins_side_by_side(part: np.ndarray, n: int, roi: np.ndarray, box) -> np.nda
     return two & (np.minimum(stats[a, 3], stats[b, 3]) >= DOT_JOIN_TALL * (bottom_row - top_row))
 
 
+def at_least(values: np.ndarray, level: float) -> np.ndarray:
+    """values >= level for integer `values` (uint8 contrast), compared with the whole number
+    ceil(level): the same pixels, ~8x faster than numpy's comparison with a float."""
+    return values >= math.ceil(level)
+
+
 def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) -> None:
     """Give back to `roi` (what is left of component mask `own` once its line was cleared) the
     cleared pixels under what is left that are much stronger ink than the line, and the
@@ -1055,9 +1061,9 @@ def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) 
     if np.count_nonzero(line_only) < 8 or not left_cols.any():
         return
     line_level = order_stats.median(contrast[line_only])
-    level = max(1.0, STRONG_STROKE_RATIO * line_level)
-    dots = line_only & (contrast >= level)
-    strong = cleared & left_cols & (contrast >= level)
+    stronger = at_least(contrast, max(1.0, STRONG_STROKE_RATIO * line_level))
+    dots = line_only & stronger
+    strong = cleared & left_cols & stronger
     if strong.any():
         # only what touches the strokes that are left: no loose bits of line come back
         # (labelled within the strong pixels' box: a ruled line's box is page-wide)
@@ -1084,7 +1090,7 @@ def keep_strokes_across_grid(roi: np.ndarray, own: np.ndarray, contrast: np.ndar
     if not cleared.any():
         return 255.0
     level = max(1.0, STRONG_STROKE_RATIO * order_stats.median(contrast[cleared]))
-    np.logical_or(roi, cleared & (contrast >= level), out=roi)
+    np.logical_or(roi, cleared & at_least(contrast, level), out=roi)
     return level
 
 
