@@ -98,6 +98,12 @@ def normalize_digit(ink: np.ndarray, deskew_slant: bool = DESKEW) -> np.ndarray:
     return center_by_mass(fit_box(ink))
 
 
+def normalize_tight(ink: np.ndarray) -> np.ndarray:
+    """normalize_digit of a uint8 crop already tight round its ink (non-zero in its first
+    and last rows and columns), without deskewing: what it would crop is the whole of it."""
+    return center_by_mass(fit_box(ink))
+
+
 def normalize_batch(crops: list[np.ndarray], deskew_slant: bool = DESKEW) -> np.ndarray:
     """List of crops -> N x 28 x 28 uint8."""
     if not crops:

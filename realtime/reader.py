@@ -353,7 +353,7 @@ class DigitReader:
         for p in chosen:
             # (a 1 broken into dots is a 1 by its shape, whatever digit the classifier's
             # "not a digit" leans to; its confidence stays the classifier's)
-            label = 1 if p in dotted else int(np.argmax(probs[p, :10]))
+            label = 1 if p in dotted else int(probs[p, :10].argmax())
             conf = float(probs[p, label])
             if conf >= s.min_confidence or (label == 1 and sg.upright_one(book.pieces[p],
                                                                            plan.line_h)):

@@ -21,7 +21,7 @@ import numpy as np
 
 from realtime import order_stats
 from realtime.components import Components
-from realtime.normalize import MNIST_BOX, ink_bbox, normalize_digit
+from realtime.normalize import MNIST_BOX, ink_bbox, normalize_digit, normalize_tight
 from realtime.order_stats import median_of
 
 NON_DIGIT = 10  # the classifier's 11th class: punctuation, lines, fragments, touching pairs
@@ -352,8 +352,9 @@ class PieceBook:
                 glyph = graded_glyph(self.contrast[y:y + h, x:x + w], mask,
                                      free)[by:by + bh, bx:bx + bw]
             if self.tilt_deg:
-                glyph = level(glyph, self.tilt_deg)
-            crop = normalize_digit(glyph)
+                crop = normalize_digit(level(glyph, self.tilt_deg))
+            else:  # (inked to its box's edges, every mask pixel at GLYPH_FLOOR or more)
+                crop = normalize_tight(glyph)
         self.pieces.append(Piece(ids, (x + bx, y + by, bw, bh), crop))
         self._index[key] = len(self.pieces) - 1
         return len(self.pieces) - 1
@@ -502,7 +503,7 @@ def doubtful_units(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
 def read_as_ones(plan: LinePlan, probs: np.ndarray):
     """(unit, its piece) of each unit whose whole reading is a "1"."""
     return ((a, p) for a, p in enumerate(plan.single)
-            if p is not None and int(np.argmax(probs[p])) == 1)
+            if p is not None and int(probs[p].argmax()) == 1)
 
 
 def maybe_two_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
@@ -551,7 +552,7 @@ def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook) -> np.ndarray
     for a, p in enumerate(plan.single):
         if p is None:
             continue
-        best = int(np.argmax(probs[p]))
+        best = int(probs[p].argmax())
         _, _, w, h = book.pieces[p].box
         if (best in (1, 4, NON_DIGIT) or w <= BESIDE_MIN_W * plan.line_h
                 or h < BESIDE_MIN_H * plan.line_h):
@@ -902,9 +903,9 @@ def stem_and_loop(plan: LinePlan, probs: np.ndarray, pieces: list[Piece]) -> np.
         p, q = plan.single[a], plan.single[a + 1]
         if p is None or q is None:
             continue
-        stem, loop = (p, q) if int(np.argmax(probs[p])) == 1 else (q, p)
+        stem, loop = (p, q) if int(probs[p].argmax()) == 1 else (q, p)
         (x0, _, w0, _), (x1, _, _, _) = pieces[p].box, pieces[q].box
-        if (int(np.argmax(probs[stem])) == 1 and loop_of_stem(probs, pieces, stem, loop)
+        if (int(probs[stem].argmax()) == 1 and loop_of_stem(probs, pieces, stem, loop)
                 and x1 - (x0 + w0) <= LOOP_PART_GAP * plan.line_h):
             out[a] = out[a + 1] = True
     return out
@@ -913,7 +914,7 @@ def stem_and_loop(plan: LinePlan, probs: np.ndarray, pieces: list[Piece]) -> np.
 def loop_of_stem(probs: np.ndarray, pieces: list[Piece], stem: int, loop: int) -> bool:
     """Is piece `loop` read as a 0 and much shorter than piece `stem` (LOOP_PART_H): the loop
     of a 6 or 9 come off its stem?"""
-    return (int(np.argmax(probs[loop])) == 0
+    return (int(probs[loop].argmax()) == 0
             and pieces[loop].box[3] <= LOOP_PART_H * pieces[stem].box[3])
 
 
@@ -938,7 +939,7 @@ def unsure_full_height(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     split width."""
     out = np.zeros(len(plan.units), bool)
     for a, p in enumerate(plan.single):
-        if p is not None and (int(np.argmax(probs[p])) == NON_DIGIT
+        if p is not None and (int(probs[p].argmax()) == NON_DIGIT
                               or probs[p, :10].max() < UNSURE_WHOLE):
             _, _, w, h = pieces[p].box
             out[a] = w > min_width * plan.line_h and h >= min_height * plan.line_h
@@ -1643,11 +1644,11 @@ def ones_side_by_side(plan: LinePlan, a: int, b: int, merged: int, probs: np.nda
     A 1 is one stroke: two tall parts side by side are two digits ("11" squeezed into one
     crop reads as one thick 1, with the negative digit bonus preferring it), while a 1 broken
     by a gap or a ruled line comes apart into a top and a bottom part."""
-    if int(np.argmax(probs[merged])) != 1:
+    if int(probs[merged].argmax()) != 1:
         return False
     tall = [plan.single[k] is not None
             and pieces[plan.single[k]].box[3] >= MERGE_TALL * plan.line_h
-            and int(np.argmax(probs[plan.single[k]])) != NON_DIGIT for k in range(a, b)]
+            and int(probs[plan.single[k]].argmax()) != NON_DIGIT for k in range(a, b)]
     return sum(tall) >= 2
 
 
@@ -1662,12 +1663,12 @@ def ones_side_by_side(plan: LinePlan, a: int, b: int, merged: int, probs: np.nda
 def swallowed_digits(plan: LinePlan, i: int, j: int, merged: int, probs: np.ndarray,
                      pieces: list[Piece]) -> int:
     """How many sure digits the merge of units i..j-1 swallows (see above)."""
-    label = int(np.argmax(probs[merged, :10]))
+    label = int(probs[merged, :10].argmax())
     parts = [p for p in plan.single[i:j] if p is not None]
-    if not any(int(np.argmax(probs[p])) == label for p in parts):
+    if not any(int(probs[p].argmax()) == label for p in parts):
         return 0
     return sum(1 for p in parts
-               if int(np.argmax(probs[p])) not in (label, NON_DIGIT)
+               if int(probs[p].argmax()) not in (label, NON_DIGIT)
                and probs[p].max() >= SURE_CUT
                and pieces[p].box[3] >= SHORT_ONE * plan.line_h)
 
@@ -1691,7 +1692,7 @@ def shaped_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece]) -> list[
     digit, that are 1s by their shape."""
     slices = {q for edges in plan.cuts.values() for _, _, q in edges}
     return [q for q in sorted(slices)
-            if int(np.argmax(probs[q])) == NON_DIGIT and int(np.argmax(probs[q, :10])) == 1
+            if int(probs[q].argmax()) == NON_DIGIT and int(probs[q, :10].argmax()) == 1
             and probs[q, 1] >= ONE_SHAPE_MIN
             and upright_one(pieces[q], plan.line_h)]
 
@@ -1752,7 +1753,7 @@ def stems_on_marks(plan: LinePlan, probs: np.ndarray, pieces: list[Piece]) -> se
     out = set()
     h = plan.line_h
     for a, p in enumerate(plan.single):
-        if (p is None or int(np.argmax(probs[p, :10])) != 1
+        if (p is None or int(probs[p, :10].argmax()) != 1
                 or pieces[p].box[3] >= STEM_MAX_H * h):
             continue
         stem = np.array(pieces[p].box)
@@ -1777,7 +1778,7 @@ def closing_tails(plan: LinePlan, probs: np.ndarray, pieces: list[Piece]) -> set
     edges = plan.cuts[a]
     last = max(m for _, m, _ in edges)
     after_zero = {m for _, m, q in edges
-                  if np.argmax(probs[q, :10]) == 0 and probs[q, 0] >= SURE_CUT}
+                  if probs[q, :10].argmax() == 0 and probs[q, 0] >= SURE_CUT}
     return {q for k, m, q in edges
             if m == last and k in after_zero and probs[q, NON_DIGIT] >= TAIL_SURE
             and pieces[q].box[2] <= TAIL_MAX_W * plan.line_h
