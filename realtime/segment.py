@@ -159,10 +159,8 @@ def junction_positions(mask: np.ndarray, line_h: float) -> list[int]:
     if w - 2 * margin < 1:
         return []
     # per column: the outline's extreme within `reach` on each side (edges padded)
-    pad_top = np.pad(top, reach, mode="edge")
-    pad_bottom = np.pad(bottom, reach, mode="edge")
-    win_top = np.lib.stride_tricks.sliding_window_view(pad_top, 2 * reach + 1)
-    win_bottom = np.lib.stride_tricks.sliding_window_view(pad_bottom, 2 * reach + 1)
+    win_top = edge_padded_windows(top, reach)
+    win_bottom = edge_padded_windows(bottom, reach)
     left_top, right_top = win_top[:, :reach].min(1), win_top[:, reach + 1:].min(1)
     left_bot, right_bot = win_bottom[:, :reach].max(1), win_bottom[:, reach + 1:].max(1)
     dips = (top >= win_top.max(1)) & (top - np.minimum(left_top, right_top) >= depth)
@@ -171,8 +169,22 @@ def junction_positions(mask: np.ndarray, line_h: float) -> list[int]:
     hits[:margin] = hits[w - margin:] = False
     out = np.nonzero(hits)[0]
     # a flat-bottomed dip gives a run of columns: keep the middle of each run
-    runs = np.split(out, np.nonzero(np.diff(out) > 1)[0] + 1) if out.size else []
-    return [int((r[0] + r[-1]) // 2) for r in runs]
+    if not out.size:
+        return []
+    breaks = np.flatnonzero(np.diff(out) > 1)
+    firsts = out[np.concatenate(([0], breaks + 1))].tolist()
+    lasts = out[np.concatenate((breaks, [out.size - 1]))].tolist()
+    return [(a + b) // 2 for a, b in zip(firsts, lasts, strict=True)]
+
+
+def edge_padded_windows(values: np.ndarray, reach: int) -> np.ndarray:
+    """Read-only n x (2 reach + 1) view: row i holds values[i - reach .. i + reach], the ends
+    repeated past the edges (np.pad's "edge" mode and numpy's sliding_window_view, whose
+    Python overhead cost more than the rest of junction_positions)."""
+    padded = np.concatenate((np.full(reach, values[0]), values, np.full(reach, values[-1])))
+    step = padded.strides[0]
+    return np.lib.stride_tricks.as_strided(padded, (values.size, 2 * reach + 1), (step, step),
+                                           writeable=False)
 
 
 # A digit piece wider than WIDE_FREE line heights pays WIDE_PENALTY per line height more
@@ -1013,14 +1025,27 @@ def seam_costs(mask: np.ndarray) -> np.ndarray:
                  + ink[1:, 1:] + SEAM_STEP_COST)
     from_right = ((mask[1:, :-1] & ~mask[:-1, 1:]).astype(np.float32) * SEAM_STROKE_COST
                   + ink[1:, :-1] + SEAM_STEP_COST)
-    costs = np.empty((h, w), np.float32)
-    costs[0] = ink[0] + mask[0] * SEAM_STROKE_COST
-    for r in range(1, h):
-        above, row = costs[r - 1], costs[r]
-        np.add(above, down[r - 1], out=row)
-        np.minimum(row[1:], above[:-1] + from_left[r - 1], out=row[1:])
-        np.minimum(row[:-1], above[1:] + from_right[r - 1], out=row[:-1])
-    return costs
+    # Row by row, each pixel's cost is the least of its three predecessors' plus the step's.
+    # Three numpy calls a row instead of five: the costs have a column of +inf each side (no
+    # predecessor there), the three predecessors of a row are a strided (3, w) view of the row
+    # above, and the step costs a (3, w) array per row (from the left, down, from the right);
+    # each sum is the same float32 addition as before, and the least of three is exact.
+    padded = np.full((h, w + 2), np.inf, np.float32)
+    padded[0, 1:-1] = ink[0] + mask[0] * SEAM_STROKE_COST
+    steps = np.zeros((max(h - 1, 0), 3, w), np.float32)
+    steps[:, 0, 1:] = from_left
+    steps[:, 1] = down
+    steps[:, 2, :-1] = from_right
+    item = padded.strides[1]
+    above = np.lib.stride_tricks.as_strided(padded, (h, 3, w), (padded.strides[0], item, item),
+                                            writeable=False)
+    sums = np.empty((3, w), np.float32)
+    left, straight, right = sums
+    for row, before, step in zip(padded[1:, 1:-1], above[:-1], steps, strict=True):
+        np.add(before, step, out=sums)
+        np.minimum(left, straight, out=row)
+        np.minimum(row, right, out=row)
+    return np.ascontiguousarray(padded[:, 1:-1])
 
 
 def path_cost(mask: np.ndarray, path) -> float:
