@@ -170,7 +170,9 @@ def sheet_edge(closed: np.ndarray, dark_ink: bool) -> bool:
     rather than a shadow's (see SHEET_EDGE)?"""
     if closed.size == 0:
         return False
-    lo, hi = np.percentile(closed, [5, 95])
+    # (np.percentile's numbers read off the histogram: ~100 us less on a band's pixels)
+    counts = cv2.calcHist([closed], [0], None, [256], [0, 256]).ravel()
+    lo, hi = percentiles_from_counts(counts, [5, 95])
     if not dark_ink:  # (chalk: the board is the dark side of a light step)
         lo, hi = 255 - hi, 255 - lo
     return bool(lo < SHEET_EDGE * hi)
