@@ -170,7 +170,7 @@ def load_avg() -> list[float]:
         return []
 
 
-SHIPPED_PAIR = "int8 + second opinion"
+SHIPPED_PAIR = "int8 + second opinion + look-again"
 SECOND_MODEL = "digits_int8_second.tflite"
 LOOK_AGAIN_MODEL = "digits_int8_lookagain.tflite"
 

@@ -123,9 +123,11 @@ class DigitReader:
         if classifier is None:
             from realtime.classifier import DigitClassifier
 
+            # (no look-again model: the engine reads each crop once, `probabilities`)
             classifier = DigitClassifier(
                 model_path, num_threads=self.settings.num_threads,
-                second_opinion_below=None if self.settings.second_opinion else 0.0)
+                second_opinion_below=None if self.settings.second_opinion else 0.0,
+                use_look_again_model=False)
         self.classifier = classifier
         if letter_detector is None and self.settings.drop_words:
             from realtime.letters import LetterDetector

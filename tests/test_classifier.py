@@ -244,6 +244,14 @@ def test_look_again_model_is_committed_and_used_by_default():
     assert own.look_again_model_path == DEFAULT_LOOK_AGAIN_MODEL
 
 
+def test_the_reading_engine_loads_no_look_again_model():
+    """The engine reads each crop once (`probabilities`): it never asks the look-again model."""
+    from realtime import DigitReader
+    reader = DigitReader()
+    assert reader.classifier.look_again_model_path is None
+    assert reader.classifier.second_model_path == DEFAULT_SECOND_MODEL
+
+
 def test_missing_look_again_model_names_its_path(tmp_path):
     with pytest.raises(ModelLoadError, match="nope3.tflite"):
         DigitClassifier(look_again_model_path=tmp_path / "nope3.tflite")
