@@ -96,6 +96,22 @@ class Settings:
     group_confidence: float = 0.99       # ... or a group of digits the group model calls text
 
 
+# The group model is asked about a group of one digit only where a printed word was found on
+# the page, or where that digit is under LONE_ASKED_HEIGHT x its line's usual digit height: the
+# capital of a word whose small letters the line left out ("S" of "Score" beside 55 px digits,
+# read as a 5: tuning form 5215). It tells print by letters side by side (even strokes, one
+# baseline), and a lone digit between spaces is a third of a busy page's groups (~1 ms of it).
+LONE_ASKED_HEIGHT = 0.75
+
+
+def worth_asking(group: range, kept, words) -> bool:
+    """Is this group of a line's digits `kept` (label, confidence, box) worth asking the group
+    model about? (See LONE_ASKED_HEIGHT; `words`: the printed words found so far.)"""
+    if len(group) > 1 or words:
+        return True
+    usual = float(np.median([box[3] for _, _, box in kept]))
+    return kept[group[0]][2][3] < LONE_ASKED_HEIGHT * usual
+
 # After the lines are stripped, a usual height under this share of the one before (a grid's)
 # has the lines stripped again with the writing's height (see _ink_components).
 RESTRIP_BELOW = 0.5
@@ -377,10 +393,13 @@ class DigitReader:
 
     def _without_printed_groups(self, read_lines, contrast, scale, shape, words) -> list:
         """Lines (kept, spaces) less the groups of digits (between spaces) the group model
-        calls printed text at group_confidence or more, asked in one batch; their boxes
-        (input px) are added to `words`. Lines left empty are dropped."""
+        calls printed text at group_confidence or more, asked in one batch (a lone digit only
+        where it may be print, worth_asking; `words`: the boxes of the printed words found so
+        far); their boxes (input px) are added to `words`. Lines left empty are dropped."""
         groups = [(li, g) for li, (kept, spaces) in enumerate(read_lines)
-                  for g in digit_groups(spaces, len(kept))]
+                  for g in digit_groups(spaces, len(kept)) if worth_asking(g, kept, words)]
+        if not groups:
+            return read_lines
         boxes = [sg.union_box(np.array([read_lines[li][0][j][2] for j in g])) for li, g in groups]
         p_text = self.group_detector.text_probabilities(
             np.stack([group_strip(contrast, b) for b in boxes]))

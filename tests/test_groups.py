@@ -157,3 +157,51 @@ def test_reader_without_a_group_model_reads_as_before():
     reader = rd.DigitReader()
     reader.group_detector = None
     assert reader.read(image).lines == ["336 70821"]
+
+
+def test_a_lone_digit_is_asked_about_only_where_it_may_be_print():
+    """Groups of two or more digits are always asked about; a lone digit only when printed
+    words were found on the page, or when it is much shorter than its line's digits (the
+    capital of a word whose small letters the line left out)."""
+    box = (0, 0, 20, 40)
+    line = [(7, 0.99, box), (1, 0.99, box), (4, 0.99, (60, 0, 20, 40)), (2, 0.99, (90, 0, 9, 14))]
+    assert rd.worth_asking(range(0, 2), line, words=[])
+    assert not rd.worth_asking(range(2, 3), line, words=[])
+    assert rd.worth_asking(range(2, 3), line, words=[(0, 0, 5, 5)])
+    assert rd.worth_asking(range(3, 4), line, words=[])  # 14 px beside 40 px digits
+
+
+def test_a_capital_left_beside_a_number_is_still_left_out():
+    """Tuning form 5215: "Score for each round" beside "799675"; the line keeps only the "S",
+    read as a lone 5 that no printed word found on the page vouches for. The group model still
+    sees it (a lone digit far shorter than its line's), so it is left out."""
+    from realtime.synth import form_page
+    image, truth = form_page(5215)
+    assert truth == ["799675"]
+    assert rd.DigitReader().read(image).lines == truth
+
+
+def test_the_group_model_is_not_asked_about_lone_digits_of_a_handwritten_page():
+    """A synthetic page with no print: its lone digits are not asked about (a third of a busy
+    page's groups), the others are; the reading is the same as asking about all of them."""
+    from realtime.synth import make_page
+    reader = rd.DigitReader()
+    asked = []
+    ask = reader.group_detector.text_probabilities
+
+    def counting(strips):
+        asked.append(len(strips))
+        return ask(strips)
+    reader.group_detector.text_probabilities = counting
+    image, _ = make_page(1028)
+    reading = reader.read(image)
+    groups = sum(len(line.split()) for line in reading.lines)
+    lone = sum(len(g) == 1 for line in reading.lines for g in line.split())
+    assert lone > 0 and asked == [groups - lone]
+    everything = rd.DigitReader()
+    every_lone = rd.LONE_ASKED_HEIGHT
+    try:
+        rd.LONE_ASKED_HEIGHT = float("inf")  # every lone digit asked about, as before
+        assert everything.read(image).lines == reading.lines
+    finally:
+        rd.LONE_ASKED_HEIGHT = every_lone
