@@ -58,10 +58,11 @@ def reader_kwargs(settings: AppSettings) -> dict:
 
 @st.cache_resource(show_spinner="Loading the digit model...")
 def shared_classifier(model_path: str | None):
-    """One classifier for all sessions: its interpreter is guarded by a lock (thread-safe)."""
+    """One classifier for all sessions: its interpreter is guarded by a lock (thread-safe). The
+    engine reads each crop once, so it has no look-again model (as DigitReader's own)."""
     from realtime.classifier import DigitClassifier
 
-    return DigitClassifier(model_path)
+    return DigitClassifier(model_path, use_look_again_model=False)
 
 
 @st.cache_resource(show_spinner="Loading the printed-letter model...")
