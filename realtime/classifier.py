@@ -58,11 +58,11 @@ LOOK_AGAIN_BELOW = 0.9
 # (degrees, dx, dy, scale) of each copy, about the crop's centre
 LOOK_AGAIN_JITTERS = ((-8, 0, 0, 1.0), (8, 0, 0, 1.0), (0, -1, 0, 1.0), (0, 1, 0, 1.0),
                       (0, 0, -1, 1.0), (0, 0, 1, 1.0), (0, 0, 0, 0.9), (0, 0, 0, 1.1))
-# the first reading counts as this many copies in the average (and so does the look-again
-# model's reading of the crop itself, beside its readings of the copies). With the look-again
-# model (chosen on the same validation digits and non-digits: 17 -> 13 of 5,000 digits wrong,
-# 96.38 -> 95.78 % rejected; its reading alone, weighted 1-8, or its copies alone: 14-17 and
-# 95.72-96.32 %)
+# the first reading counts as this many copies in the average, and so does the look-again
+# model's reading of the crop itself beside its readings of the copies. That vote was chosen on
+# the same validation digits and non-digits: 17 -> 13 of 5,000 digits wrong, 96.38 -> 95.78 %
+# rejected (the look-again model's reading alone, weighted 1-8, or its copies alone: 14-17
+# wrong, 95.72-96.32 % rejected)
 LOOK_AGAIN_OWN_WEIGHT = 2.0
 
 

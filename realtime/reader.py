@@ -96,22 +96,6 @@ class Settings:
     group_confidence: float = 0.99       # ... or a group of digits the group model calls text
 
 
-# The group model is asked about a group of one digit only where a printed word was found on
-# the page, or where that digit is under LONE_ASKED_HEIGHT x its line's usual digit height: the
-# capital of a word whose small letters the line left out ("S" of "Score" beside 55 px digits,
-# read as a 5: tuning form 5215). It tells print by letters side by side (even strokes, one
-# baseline), and a lone digit between spaces is a third of a busy page's groups (~1 ms of it).
-LONE_ASKED_HEIGHT = 0.75
-
-
-def worth_asking(group: range, kept, words) -> bool:
-    """Is this group of a line's digits `kept` (label, confidence, box) worth asking the group
-    model about? (See LONE_ASKED_HEIGHT; `words`: the printed words found so far.)"""
-    if len(group) > 1 or words:
-        return True
-    usual = float(np.median([box[3] for _, _, box in kept]))
-    return kept[group[0]][2][3] < LONE_ASKED_HEIGHT * usual
-
 # After the lines are stripped, a usual height under this share of the one before (a grid's)
 # has the lines stripped again with the writing's height (see _ink_components).
 RESTRIP_BELOW = 0.5
@@ -670,6 +654,23 @@ def digit_groups(spaces: np.ndarray, n: int) -> list[range]:
     """A line's groups of digits between spaces, as index ranges (left to right)."""
     starts = [0] + [j + 1 for j in np.flatnonzero(spaces).tolist()]
     return [range(a, b) for a, b in zip(starts, starts[1:] + [n], strict=True)]
+
+
+# The group model is asked about a group of one digit only where a printed word was found on
+# the page, or where that digit is under LONE_ASKED_HEIGHT x its line's usual digit height: the
+# capital of a word whose small letters the line left out ("S" of "Score" beside 55 px digits,
+# read as a 5: tuning form 5215). It tells print by letters side by side (even strokes, one
+# baseline), and a lone digit between spaces is a third of a busy page's groups (~1 ms of it).
+LONE_ASKED_HEIGHT = 0.75
+
+
+def worth_asking(group: range, kept, words) -> bool:
+    """Is this group of a line's digits `kept` (label, confidence, box) worth asking the group
+    model about? (See LONE_ASKED_HEIGHT; `words`: the printed words found so far.)"""
+    if len(group) > 1 or words:
+        return True
+    usual = float(np.median([box[3] for _, _, box in kept]))
+    return kept[group[0]][2][3] < LONE_ASKED_HEIGHT * usual
 
 
 def print_remnants(kept, spaces: np.ndarray, letter_h: float) -> np.ndarray:
