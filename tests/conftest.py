@@ -32,3 +32,16 @@ def orand_dir():
     if not (ORAND / "labels.jsonl").exists():
         pytest.skip(f"real-data tests need {ORAND} (../shared beside the checkout)")
     return ORAND
+
+
+@pytest.fixture(scope="session")
+def mnist_test_set():
+    """The 10,000 MNIST test digits and labels (int64), from training/mnist.py's cache;
+    skipped (with the reason) where MNIST cannot be had offline."""
+    import numpy as np
+    mnist = pytest.importorskip("training.mnist")
+    try:
+        x, y = mnist.load("test")
+    except mnist.MnistUnavailable as e:
+        pytest.skip(f"MNIST unavailable offline: {e}")
+    return x, y.astype(np.int64)

@@ -54,8 +54,9 @@ def render_number(text: str, height: int = 48, seed: int = 0, gap: float = 0.25,
 def render_separated(text: str, height: int = 48, seed: int = 0, lean_deg: float = 30.0,
                      bow: float = 0.15) -> np.ndarray:
     """Ink alpha of `text` written with MNIST test digits and drawn separators: "/" a straight
-    slash leaning `lean_deg` from upright, "(" and ")" arcs bowed `bow` x their height, ' ' a
-    wide gap."""
+    slash leaning `lean_deg` from upright, "(" and ")" arcs bowed `bow` x their height, "+" two
+    strokes 0.6 x the height crossing on the line's middle (the bar turned `lean_deg` / 10), ' '
+    a wide gap."""
     rng = np.random.default_rng(seed)
     out = np.zeros((int(height * 3), int(len(text) * height * 1.1 + 3 * height)), np.float32)
     x, base = height, 2 * height
@@ -81,6 +82,15 @@ def render_separated(text: str, height: int = 48, seed: int = 0, lean_deg: float
             points = np.round(np.stack([xs, ys], 1) * 4).astype(np.int32)
             cv2.polylines(out, [points], False, 1.0, thick, cv2.LINE_AA, shift=2)
             x += round(bow * tall + 0.2 * height)
+        elif ch == "+":
+            arm = 0.3 * height
+            cx, cy = x + arm, base - height / 2
+            turn = np.tan(np.radians(lean_deg / 10))
+            cv2.line(out, (round(cx - arm), round(cy + turn * arm)),
+                     (round(cx + arm), round(cy - turn * arm)), 1.0, thick, cv2.LINE_AA)
+            cv2.line(out, (round(cx - turn * arm), round(cy - arm)),
+                     (round(cx + turn * arm), round(cy + arm)), 1.0, thick, cv2.LINE_AA)
+            x += round(2 * arm + 0.25 * height)
         elif ch == " ":
             x += height
     return out

@@ -33,16 +33,6 @@ def clf():
 
 
 @pytest.fixture(scope="module")
-def mnist_test_set():
-    mnist = pytest.importorskip("training.mnist")
-    try:
-        x, y = mnist.load("test")
-    except mnist.MnistUnavailable as e:
-        pytest.skip(f"MNIST unavailable offline: {e}")
-    return x, y.astype(np.int64)
-
-
-@pytest.fixture(scope="module")
 def mnist_sample(mnist_test_set):
     x, y = mnist_test_set
     return x[:MNIST_SAMPLE], y[:MNIST_SAMPLE]

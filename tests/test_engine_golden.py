@@ -121,6 +121,15 @@ def test_parentheses_round_a_number_are_left_out(reader, text, truth, bow, seed)
     assert reader.read(page).lines == [truth]
 
 
+@pytest.mark.parametrize("text, truth", [("5+3", "53"), ("+7", "7"), ("12+45", "1245"),
+                                         ("7+1", "71")])
+@pytest.mark.parametrize("seed", [0, 1, 3])  # (seed 2's MNIST 2 reads as a 0)
+def test_a_plus_sign_is_left_out_like_a_dash(reader, text, truth, seed):
+    # a plus sign reads as a sure 7 or 4 ("573", "77"; 2026-12-06, segment.plus_signs)
+    page = on_paper(render_separated(text, 44, seed, lean_deg=40))
+    assert reader.read(page).lines == [truth]
+
+
 def marked_number(seed: int) -> np.ndarray:
     """Ink of "4096" (44 px) in the middle of a 640 x 360 page, for marks drawn round it."""
     return render_number("4096", height=44, seed=seed, canvas=(360, 640), origin=(200, 190))

@@ -2205,6 +2205,54 @@ def test_a_tick_after_a_number_is_no_1():
     assert _separators([RING, UPRIGHT_ONE], [4, 1], gaps=[40]) == []
 
 
+PLUS = [[(4, 14), (24, 14)], [(14, 4), (14, 24)]]                 # "+"
+TURNED_PLUS = [[(4, 16), (24, 12)], [(12, 4), (16, 24)]]          # "+" turned 11 degrees
+NOT_PLUS = {
+    "T": [[(4, 5), (24, 5)], [(14, 5), (14, 24)]],                 # the bar at the top
+    "4": [[(9, 4), (4, 17)], [(4, 17), (23, 17)], [(17, 6), (17, 25)]],
+    "crossed 7": [[(5, 5), (22, 5)], [(22, 5), (12, 25)], [(9, 15), (21, 15)]],
+    "1 on a foot": [[(14, 4), (14, 24)], [(8, 24), (20, 24)]],
+    "x": [[(5, 5), (23, 23)], [(23, 5), (5, 23)]],
+}
+
+
+def _strokes_crop(strokes) -> np.ndarray:
+    crop = np.zeros((28, 28), np.uint8)
+    for points in strokes:
+        cv2.polylines(crop, [np.array(points, np.int32)], False, 255, 2, cv2.LINE_AA)
+    return crop
+
+
+def test_plus_shaped_is_a_bar_and_a_stem_crossing_in_their_middles():
+    assert sg.plus_shaped(_strokes_crop(PLUS)) and sg.plus_shaped(_strokes_crop(TURNED_PLUS))
+    for name, strokes in NOT_PLUS.items():
+        assert not sg.plus_shaped(_strokes_crop(strokes)), name
+    assert not sg.plus_shaped(_stroke_crop(UPRIGHT_ONE)) and not sg.plus_shaped(None)
+
+
+def test_a_plus_sign_stands_on_the_lines_middle_and_is_shorter_than_its_digits():
+    ring = cv2.circle(np.zeros((28, 28), np.uint8), (14, 14), 8, 255, 3)
+    plus = _strokes_crop(PLUS)
+
+    def line(plus_top: int, plus_h: int) -> list[sg.Piece]:
+        return [sg.Piece((1,), (0, 0, 20, 40), ring), sg.Piece((2,), (28, plus_top, 24, plus_h), plus),
+                sg.Piece((3,), (60, 0, 20, 40), ring)]
+    read = [5, 7, 3]
+    assert sg.plus_signs(line(8, 24), read, 40).tolist() == [False, True, False]
+    assert sg.separator_digits(line(8, 24), read, 40).tolist() == [False, True, False]
+    assert sg.plus_signs(line(8, 24), [5, 4, 3], 40).tolist() == [False, True, False]
+    assert not sg.plus_signs(line(8, 24), [5, 2, 3], 40).any()  # read as a 2: left alone
+    assert not sg.plus_signs(line(16, 24), read, 40).any()   # on the baseline: a small digit
+    assert not sg.plus_signs(line(0, 40), read, 40).any()    # as tall as the digits
+    assert not sg.plus_signs(line(8, 24)[1:2], [7], 40).any()  # alone: no line's middle
+
+
+def test_few_handwritten_digits_are_plus_shaped(mnist_test_set):
+    """The shape test alone, on every MNIST test digit: 4 of 10,000 (all 4s) when written."""
+    x, _ = mnist_test_set
+    assert sum(sg.plus_shaped(crop) for crop in x) <= 10
+
+
 @pytest.mark.parametrize("digits, first, second, is_date", [
     ("1210512026", 2, 5, True),   # "12/05/2026", its slashes read as 1s
     ("3111112", 2, 4, True),      # "31/1/12"
