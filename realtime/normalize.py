@@ -95,7 +95,7 @@ def normalize_digit(ink: np.ndarray, deskew_slant: bool = DESKEW) -> np.ndarray:
         if bbox is not None:
             x, y, w, h = bbox
             ink = ink[y:y + h, x:x + w]
-    return center_by_mass(fit_box(ink))
+    return normalize_tight(ink)
 
 
 def normalize_tight(ink: np.ndarray) -> np.ndarray:

@@ -364,9 +364,9 @@ class DigitReader:
         # dash, as strokes between digits)
         separators = sg.separator_digits([p for _, _, p in read], [label for label, _, _ in read],
                                          plan.line_h)
-        kept = [(label, conf, p.box) for (label, conf, p), sep in zip(read, separators, strict=True)
-                if not sep]
-        used = {i for (_, _, p), sep in zip(read, separators, strict=True) if not sep for i in p.ids}
+        read = [r for r, sep in zip(read, separators, strict=True) if not sep]
+        kept = [(label, conf, p.box) for label, conf, p in read]
+        used = {i for _, _, p in read for i in p.ids}
         if self._stray_lone(kept) or (kept and max(c for _, c, _ in kept) < s.weak_line_confidence):
             return [], set()
         if len(plan.units) == 1 and kept and (

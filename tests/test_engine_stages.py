@@ -2125,8 +2125,14 @@ def test_a_short_stroke_read_as_1_is_punctuation():
 
 def _stroke_crop(points, thickness: int = 2) -> np.ndarray:
     """A 28 x 28 crop of one stroke through `points` (x, y in the crop), as normalized."""
+    return _strokes_crop([points], thickness)
+
+
+def _strokes_crop(strokes, thickness: int = 2) -> np.ndarray:
+    """A 28 x 28 crop of strokes, each through its points (x, y in the crop)."""
     crop = np.zeros((28, 28), np.uint8)
-    cv2.polylines(crop, [np.array(points, np.int32)], False, 255, thickness, cv2.LINE_AA)
+    cv2.polylines(crop, [np.array(points, np.int32) for points in strokes], False, 255, thickness,
+                  cv2.LINE_AA)
     return crop
 
 
@@ -2214,13 +2220,6 @@ NOT_PLUS = {
     "1 on a foot": [[(14, 4), (14, 24)], [(8, 24), (20, 24)]],
     "x": [[(5, 5), (23, 23)], [(23, 5), (5, 23)]],
 }
-
-
-def _strokes_crop(strokes) -> np.ndarray:
-    crop = np.zeros((28, 28), np.uint8)
-    for points in strokes:
-        cv2.polylines(crop, [np.array(points, np.int32)], False, 255, 2, cv2.LINE_AA)
-    return crop
 
 
 def test_plus_shaped_is_a_bar_and_a_stem_crossing_in_their_middles():

@@ -181,7 +181,7 @@ def test_a_capital_left_beside_a_number_is_still_left_out():
     assert rd.DigitReader().read(image).lines == truth
 
 
-def test_the_group_model_is_not_asked_about_lone_digits_of_a_handwritten_page():
+def test_the_group_model_is_not_asked_about_lone_digits_of_a_handwritten_page(monkeypatch):
     """A synthetic page with no print: its lone digits are not asked about (a third of a busy
     page's groups), the others are; the reading is the same as asking about all of them."""
     from realtime.synth import make_page
@@ -198,10 +198,5 @@ def test_the_group_model_is_not_asked_about_lone_digits_of_a_handwritten_page():
     groups = sum(len(line.split()) for line in reading.lines)
     lone = sum(len(g) == 1 for line in reading.lines for g in line.split())
     assert lone > 0 and asked == [groups - lone]
-    everything = rd.DigitReader()
-    every_lone = rd.LONE_ASKED_HEIGHT
-    try:
-        rd.LONE_ASKED_HEIGHT = float("inf")  # every lone digit asked about, as before
-        assert everything.read(image).lines == reading.lines
-    finally:
-        rd.LONE_ASKED_HEIGHT = every_lone
+    monkeypatch.setattr(rd, "LONE_ASKED_HEIGHT", float("inf"))  # every lone digit asked about
+    assert rd.DigitReader().read(image).lines == reading.lines

@@ -784,22 +784,27 @@ def classify_metrics(int8_path: Path, data, second: Path | None) -> dict:
     return out
 
 
+def digits_report(probs, y) -> dict:
+    """Probabilities (N x 11) of digits labelled `y` -> accuracy (a "not a digit" reading is an
+    error), accuracy over the digits alone, share rejected, per-class accuracy."""
+    pred = probs.argmax(1)
+    digit_pred = probs[:, :10].argmax(1)
+    per_class = {int(c): float((pred[y == c] == c).mean()) for c in range(10) if (y == c).any()}
+    return {"n": int(len(y)), "accuracy": float((pred == y).mean()),
+            "accuracy_ignoring_reject": float((digit_pred == y).mean()),
+            "rejected": float((pred == NONDIGIT).mean()), "per_class": per_class}
+
+
 def evaluate(probs_fn, data) -> dict:
     """Accuracy, per-class accuracy and reject rates of one model."""
     import numpy as np
 
-    def digits_report(x, y):
-        p = probs_fn(x)
-        pred = p.argmax(1)
-        digit_pred = p[:, :10].argmax(1)
-        per_class = {int(c): float((pred[y == c] == c).mean()) for c in range(10) if (y == c).any()}
-        return {"n": int(len(y)), "accuracy": float((pred == y).mean()),
-                "accuracy_ignoring_reject": float((digit_pred == y).mean()),
-                "rejected": float((pred == NONDIGIT).mean()), "per_class": per_class}
+    def digits_of(x, y):
+        return digits_report(probs_fn(x), y)
 
-    res = {"mnist_test": digits_report(*data["test"])}
+    res = {"mnist_test": digits_of(*data["test"])}
     if "orand_heldout" in data:
-        res["orand_heldout"] = digits_report(*data["orand_heldout"])
+        res["orand_heldout"] = digits_of(*data["orand_heldout"])
         ond = data["orand_nondigit_heldout"]
         if len(ond):
             res["orand_nondigit_heldout_rejected"] = float((probs_fn(ond).argmax(1) == NONDIGIT).mean())

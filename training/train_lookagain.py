@@ -111,16 +111,6 @@ def clean_digits(cfg) -> dict:
     return data
 
 
-def digits_row(probs, y) -> dict:
-    """Accuracy (a "not a digit" reading counts as an error), share rejected, per class."""
-    import numpy as np
-    pred = np.asarray(probs).argmax(1)
-    return {"n": int(len(y)), "accuracy": float((pred == y).mean()),
-            "rejected": float((pred == tc.NONDIGIT).mean()),
-            "per_class": {int(c): float((pred[y == c] == c).mean()) for c in range(10)
-                          if (y == c).any()}}
-
-
 def measure(int8_path: Path, float_path: Path | None, data) -> dict:
     """This model alone (float, unless None, and int8), and `classify` as committed with and
     without it."""
@@ -128,9 +118,9 @@ def measure(int8_path: Path, float_path: Path | None, data) -> dict:
 
     def alone(path):
         clf = DigitClassifier(path, look_again_below=0)
-        out = {"mnist_test": digits_row(clf.probabilities(data["test"][0]), data["test"][1])}
+        out = {"mnist_test": tc.digits_report(clf.probabilities(data["test"][0]), data["test"][1])}
         if "orand_heldout" in data:
-            out["orand_heldout"] = digits_row(clf.probabilities(data["orand_heldout"][0]),
+            out["orand_heldout"] = tc.digits_report(clf.probabilities(data["orand_heldout"][0]),
                                               data["orand_heldout"][1])
         return out
 
@@ -138,7 +128,7 @@ def measure(int8_path: Path, float_path: Path | None, data) -> dict:
         sets = {"mnist_test": data["test"]}
         if "orand_heldout" in data:
             sets["orand_heldout"] = data["orand_heldout"]
-        out = {k: digits_row(clf.careful_probabilities(x), y) for k, (x, y) in sets.items()}
+        out = {k: tc.digits_report(clf.careful_probabilities(x), y) for k, (x, y) in sets.items()}
         nd = data["nondigit_heldout"][0]
         out["nondigit_heldout_rejected"] = float((clf.careful_probabilities(nd).argmax(1)
                                                   == tc.NONDIGIT).mean())
