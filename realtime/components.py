@@ -88,7 +88,9 @@ def label_components(mask_u8: np.ndarray):
     if n > 1:
         # each label's pixels together, still in raster order (a stable sort): its first and
         # last are its top and bottom rows; reduceat over the runs gives its side columns
-        order = np.argsort(at, kind="stable")
+        # (as uint16 where the labels fit: numpy sorts 16-bit integers stably by radix, ~4x
+        # faster than int32's merge sort; a stable order is the same either way)
+        order = np.argsort(at.astype(np.uint16) if n <= 1 << 16 else at, kind="stable")
         xs_by, ys_by = xs[order], ys[order]
         starts = np.concatenate(([0], np.cumsum(counts[1:-1])))
         left, right = np.minimum.reduceat(xs_by, starts), np.maximum.reduceat(xs_by, starts)

@@ -45,6 +45,11 @@ def _shrink(gray: np.ndarray, window: float) -> tuple[np.ndarray, int]:
     factor = max(1, int(window // 21))
     if factor == 1:
         return gray, 1
+    if factor % 2 and h % factor == 0 and w % factor == 0:
+        # an exact odd step (a 1280 x 720 page by 5): each block's mean, rounded, as the area
+        # resize gives it (no block's mean lies halfway), from a box filter read at every
+        # factor-th pixel: OpenCV's box filter is vectorised, its area resize ~2x slower
+        return np.ascontiguousarray(cv2.blur(gray, (factor, factor), anchor=(0, 0))[::factor, ::factor]), factor
     return cv2.resize(gray, (max(1, w // factor), max(1, h // factor)),
                       interpolation=cv2.INTER_AREA), factor
 

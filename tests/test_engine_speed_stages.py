@@ -1,11 +1,13 @@
 """The engine's faster stage implementations give what the plain ones give (engine-speed work)."""
 import cv2
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from realtime import binarize as bz
 from realtime import components as cp
+from realtime import light
 from realtime import lines as ln
 from realtime import reader as rd
 from realtime import segment as sg
@@ -124,6 +126,7 @@ def test_percentiles_from_counts_equal_numpy_percentile():
 FAULTS_PER_FRESH_ARRAY = """
 import resource, sys
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from realtime import image
@@ -312,3 +315,25 @@ def test_a_cut_piece_reads_the_same_whether_or_not_its_whole_unit_was_added_firs
     assert np.array_equal(shared.pieces[cut].crop, alone.pieces[only].crop)
     assert shared.pieces[cut].box == alone.pieces[only].box
     assert not np.array_equal(shared.pieces[whole].crop, shared.pieces[cut].crop)
+
+
+@pytest.mark.parametrize("factor", [3, 5, 7])
+def test_shrink_by_an_exact_odd_step_is_the_area_resize(factor):
+    """light._shrink takes an exact odd step (a 1280 x 720 page by 5) from a box filter: the
+    same pixels as OpenCV's area resize, on noise, flat grey and hard black-and-white."""
+    rng = np.random.default_rng(factor)
+    h, w = 24 * factor, 40 * factor
+    for gray in (rng.integers(0, 256, (h, w), dtype=np.uint8),
+                 np.full((h, w), 137, np.uint8),
+                 (rng.integers(0, 2, (h, w)) * 255).astype(np.uint8)):
+        small, got = light._shrink(gray, 21 * factor + 1)
+        assert got == factor
+        expected = cv2.resize(gray, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
+        assert np.array_equal(small, expected)
+
+
+def test_shrink_of_a_size_the_step_does_not_divide_is_the_area_resize():
+    gray = np.random.default_rng(0).integers(0, 256, (101, 203), dtype=np.uint8)
+    small, factor = light._shrink(gray, 5 * 21 + 1)
+    assert factor == 5 and small.shape == (20, 40)
+    assert np.array_equal(small, cv2.resize(gray, (40, 20), interpolation=cv2.INTER_AREA))
