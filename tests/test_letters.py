@@ -9,8 +9,8 @@ import realtime.reader as rd
 from realtime.classifier import DEFAULT_MODEL, ModelLoadError
 from realtime.letters import DEFAULT_LETTER_MODEL, LetterDetector
 from realtime.normalize import normalize_digit
-from realtime.synth import labelled_number, mnist_test_digits
-from tests.engine_helpers import run_in_threads
+from realtime.synth import digit_glyph, labelled_number, mnist_test_digits, paste_max
+from tests.engine_helpers import on_paper, run_in_threads
 
 # letters no handwritten digit resembles, in OpenCV's Hershey faces: fonts the detector was
 # never trained on (it learnt TrueType fonts, training/printed_words.py)
@@ -126,6 +126,45 @@ def test_one_letter_among_sure_digits_is_a_digit_that_looks_like_a_letter():
     two = np.array([[40, 0, 10, 20], [52, 0, 10, 20]])
     assert rd.word_digits(sure, _along(sure), 10.0, 20.0, 0.0, two).tolist() == [
         False, False, True, True]
+
+
+def test_a_short_letter_between_sure_digits_is_a_sign_and_only_it_goes():
+    """ "3x4": an x-height letter unit (read as an unsure digit) between digits read surely is
+    a sign: it goes, the digits on both sides stay (it made the whole run a word before)."""
+    sign = (4, 0.46, (24, 6, 8, 10))  # half the digits' height, on the line's middle
+    kept = [(3, 0.99, (0, 0, 10, 20)), (3, 0.99, (12, 0, 10, 20)), sign,
+            (4, 0.99, (34, 0, 10, 20)), (4, 0.99, (46, 0, 10, 20))]
+    letter = np.array([[24, 6, 8, 10]])
+    assert rd.word_digits(kept, _along(kept), 10.0, 20.0, 0.0, letter).tolist() == [
+        False, False, True, False, False]
+    # ... not when it is as tall as its neighbours (a closed-top 4 read as an "A" stays) ...
+    tall = [(k[0], k[1], (k[2][0], 0, k[2][2], 20)) for k in kept]
+    assert not rd.word_digits(tall, _along(tall), 10.0, 20.0, 0.0, np.array([[24, 0, 8, 20]])).any()
+    # ... nor at the run's start ("No" before a number: the N and the "0" go together) ...
+    first = [(4, 0.46, (0, 6, 8, 10))] + [(0, 0.9, (10, 0, 10, 20))]
+    assert rd.word_digits(first, _along(first), 10.0, 20.0, 0.0, np.array([[0, 6, 8, 10]])).all()
+    # ... nor among unsure digits (a printed word's letters): the whole run is the word
+    unsure = [(k[0], 0.6, k[2]) for k in kept]
+    assert rd.word_digits(unsure, _along(unsure), 10.0, 20.0, 0.0, letter).all()
+
+
+def test_reader_leaves_a_times_sign_out_of_the_number():
+    """A script "x" between MNIST test digits ("3x4") read nothing: the letter model calls it a
+    letter, the digit model an unsure 4, and the run was taken for a printed word."""
+    reader = rd.DigitReader()
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        ink = np.zeros((132, 250), np.float32)
+        three, four = digit_glyph(rng, 3, 44), digit_glyph(rng, 4, 44)
+        paste_max(ink, three, 44, 88 - three.shape[0])
+        x = 44 + three.shape[1] + 8
+        scale = cv2.getFontScaleFromHeight(cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 44, 4)
+        sign = np.zeros(ink.shape, np.uint8)
+        cv2.putText(sign, "x", (x, 88), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, scale, 255, 4, cv2.LINE_AA)
+        np.maximum(ink, sign / 255.0, out=ink)
+        x += cv2.getTextSize("x", cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, scale, 4)[0][0] + 8
+        paste_max(ink, four, x, 88 - four.shape[0])
+        assert reader.read(on_paper(ink)).lines == ["3 4"], seed
 
 
 class _Flags:
