@@ -237,14 +237,18 @@ class DigitClassifier:
         if len(doubt):
             n, n_copies = len(doubt), len(LOOK_AGAIN_JITTERS)
             copies = jittered_copies(crops[doubt])
-            total = (LOOK_AGAIN_OWN_WEIGHT * probs[doubt]
-                     + self._model.probabilities(copies).reshape(n_copies, n, NUM_CLASSES).sum(axis=0))
+
+            def vote(own: np.ndarray, of_copies: np.ndarray) -> np.ndarray:
+                # a model's reading of the crops, weighted, plus its readings of their copies
+                return (LOOK_AGAIN_OWN_WEIGHT * own
+                        + of_copies.reshape(n_copies, n, NUM_CLASSES).sum(axis=0))
+
+            total = vote(probs[doubt], self._model.probabilities(copies))
             weight = LOOK_AGAIN_OWN_WEIGHT + n_copies
             if self._look_again is not None:
                 # (the crops, then their copies, in one invoke)
                 other = self._look_again.probabilities(np.concatenate([crops[doubt], copies]))
-                total += (LOOK_AGAIN_OWN_WEIGHT * other[:n]
-                          + other[n:].reshape(n_copies, n, NUM_CLASSES).sum(axis=0))
+                total += vote(other[:n], other[n:])
                 weight *= 2
             probs[doubt] = total / weight
         return probs

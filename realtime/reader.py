@@ -713,7 +713,7 @@ def worth_asking(group: range, kept, words) -> bool:
     model about? (See LONE_ASKED_HEIGHT; `words`: the printed words found so far.)"""
     if len(group) > 1 or words:
         return True
-    usual = float(np.median([box[3] for _, _, box in kept]))
+    usual = ln.median_of([box[3] for _, _, box in kept])
     return kept[group[0]][2][3] < LONE_ASKED_HEIGHT * usual
 
 

@@ -795,6 +795,11 @@ def digits_report(probs, y) -> dict:
             "rejected": float((pred == NONDIGIT).mean()), "per_class": per_class}
 
 
+def rejected_share(probs) -> float:
+    """Share of probability rows (N x 11) whose top class is "not a digit"."""
+    return float((probs.argmax(1) == NONDIGIT).mean())
+
+
 def evaluate(probs_fn, data) -> dict:
     """Accuracy, per-class accuracy and reject rates of one model."""
     import numpy as np
@@ -807,7 +812,7 @@ def evaluate(probs_fn, data) -> dict:
         res["orand_heldout"] = digits_of(*data["orand_heldout"])
         ond = data["orand_nondigit_heldout"]
         if len(ond):
-            res["orand_nondigit_heldout_rejected"] = float((probs_fn(ond).argmax(1) == NONDIGIT).mean())
+            res["orand_nondigit_heldout_rejected"] = rejected_share(probs_fn(ond))
             res["orand_nondigit_heldout_n"] = int(len(ond))
     for name in ("mined_orand_heldout", "mined_synth_heldout"):
         if name in data and len(data[name][1]):
@@ -821,7 +826,7 @@ def evaluate(probs_fn, data) -> dict:
     if "letter_heldout" in data and len(data["letter_heldout"]):
         letters = data["letter_heldout"]
         res["letter_heldout"] = {"n": int(len(letters)),
-                                 "rejected": float((probs_fn(letters).argmax(1) == NONDIGIT).mean())}
+                                 "rejected": rejected_share(probs_fn(letters))}
     nd, kinds = data["nondigit_heldout"]
     rejected = probs_fn(nd).argmax(1) == NONDIGIT
     kinds = np.array(kinds)

@@ -130,12 +130,10 @@ def measure(int8_path: Path, float_path: Path | None, data) -> dict:
             sets["orand_heldout"] = data["orand_heldout"]
         out = {k: tc.digits_report(clf.careful_probabilities(x), y) for k, (x, y) in sets.items()}
         nd = data["nondigit_heldout"][0]
-        out["nondigit_heldout_rejected"] = float((clf.careful_probabilities(nd).argmax(1)
-                                                  == tc.NONDIGIT).mean())
+        out["nondigit_heldout_rejected"] = tc.rejected_share(clf.careful_probabilities(nd))
         if len(data.get("orand_nondigit_heldout", ())):
-            ond = data["orand_nondigit_heldout"]
-            out["orand_nondigit_heldout_rejected"] = float(
-                (clf.careful_probabilities(ond).argmax(1) == tc.NONDIGIT).mean())
+            out["orand_nondigit_heldout_rejected"] = tc.rejected_share(
+                clf.careful_probabilities(data["orand_nondigit_heldout"]))
         return out
 
     committed = DEFAULT_MODEL.is_file() and DEFAULT_SECOND_MODEL.is_file()
