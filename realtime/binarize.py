@@ -74,19 +74,20 @@ def hysteresis_components(ink: np.ndarray, low: int, high: int, min_area: int = 
     component is exactly a component of the final mask.
     """
     weak = (ink >= low).view(np.uint8)
-    n, labels, stats, points = label_components(weak)
-    if points is not None:  # a sparse mask: look at its own pixels only
-        flat, labelled = points
-        level = np.ravel(ink)[flat]
-    else:
-        level, labelled = ink, labels
-    seeded = np.zeros(n, bool)
-    seeded[labelled[level >= high]] = True
+    n, labels, stats, runs = label_components(weak)
     # a faint digit on a page of strong ink never reaches `high` (Otsu's split is set by the
     # strong ink): a weaker seed will do for a component of some size with clean paper all
     # round it (not the faint rim of a shadow's edge, which has "ink" on its dark side)
-    faint = np.zeros(n, bool)
-    faint[labelled[level >= max(low + 1, int(FAINT_SEED * high))]] = True
+    faint_level = max(low + 1, int(FAINT_SEED * high))
+    if runs is not None:  # a sparse mask: look at its own pixels only, run by run
+        level = np.ravel(ink)[runs.flat]
+        seeded = runs.any_at_least(level, high, n)
+        faint = runs.any_at_least(level, faint_level, n)
+    else:
+        seeded = np.zeros(n, bool)
+        seeded[labels[ink >= high]] = True
+        faint = np.zeros(n, bool)
+        faint[labels[ink >= faint_level]] = True
     faint &= ~seeded & (stats[:, cv2.CC_STAT_AREA] >= FAINT_SEED_AREA)
     faint[0] = False
     candidates = np.nonzero(faint)[0]
@@ -296,6 +297,11 @@ def strip_horizontal_line(roi: np.ndarray, min_length: int = 20, attached_ratio:
         return False
     if xs.size >= 2 and abs(order_stats.slope(xs, centre[xs])) > MAX_LINE_SLOPE:
         return False  # a slanted stroke (a long 1, a 7's stem), not a line of a tilted page
+    if not fat.any():
+        # the line alone, nothing standing on it (most of a ruled page's lines): every inked
+        # column is thin and goes whole, so no band need be fitted and cleared
+        roi[...] = False
+        return True
     clear_band(roi, *line_band(xs, centre, roi.shape[1], thickness))
     np.logical_and(roi, ~thin, out=roi)  # clear the thin columns (a row mask broadcast down)
     return True
@@ -311,13 +317,17 @@ MAX_LINE_SLOPE = 0.3
 
 def long_runs(flags: np.ndarray, min_run: int) -> np.ndarray:
     """`flags` (1-D bool) with the runs of True shorter than `min_run` turned False."""
-    edges = np.diff(np.concatenate([[0], flags.view(np.int8), [0]]))
-    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
-    out = np.zeros_like(flags)
-    for s, e in zip(starts, ends, strict=True):
-        if e - s >= min_run:
-            out[s:e] = True
-    return out
+    if flags.size == 0:
+        return np.zeros_like(flags)
+    edges = np.diff(flags.view(np.int8), prepend=0, append=0)
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long = ends - starts >= min_run
+    # +1 where a long run starts and -1 past its end: the running sum is 1 inside them (no
+    # loop over the runs: a dashed line has hundreds)
+    marks = np.zeros(flags.size + 1, np.int8)
+    marks[starts[long]] = 1
+    marks[ends[long]] = -1
+    return np.cumsum(marks[:-1], dtype=np.int8).view(bool)
 
 
 # A line that digits stand on along most of its length shows few thin columns, so
@@ -1055,10 +1065,12 @@ def keep_strong_strokes(roi: np.ndarray, own: np.ndarray, contrast: np.ndarray) 
 
     The line's contrast is taken from the cleared columns where nothing is left (line only);
     a printed line as dark as the writing gives nothing back."""
-    cleared = own & ~roi
     left_cols = roi.any(0)
+    if not left_cols.any():
+        return  # (nothing left: a ruled line alone)
+    cleared = own & ~roi
     line_only = cleared & ~left_cols
-    if np.count_nonzero(line_only) < 8 or not left_cols.any():
+    if np.count_nonzero(line_only) < 8:
         return
     line_level = order_stats.median(contrast[line_only])
     stronger = at_least(contrast, max(1.0, STRONG_STROKE_RATIO * line_level))

@@ -61,12 +61,48 @@ SPARSE_SHARE = 0.12
 SPARSE_MIN_PIXELS = 10_000
 
 
+@dataclass
+class InkRuns:
+    """A labelled mask's set pixels, row run by row run: `flat`, the flat index of every set
+    pixel in raster order; run k is flat[starts[k]:ends[k]], pixels side by side on one row,
+    all of label labels[k]. The statistics of a sparse mask come from its runs (a few per
+    stroke crossing a row, against ~30 ns a set pixel when gathered pixel by pixel: a ruled
+    page's 90,000 inked pixels cost 1.2 ms that way; OpenCV's own statistics pass visits every
+    pixel of the image, at 2-10 ns each)."""
+
+    flat: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    labels: np.ndarray
+
+    def any_at_least(self, values: np.ndarray, level: float, n: int) -> np.ndarray:
+        """Per label (n of them): does any of its pixels hold `values` (one per set pixel, as
+        `flat`) >= level?"""
+        out = np.zeros(n, bool)
+        if self.starts.size:
+            out[self.labels[np.maximum.reduceat(values, self.starts) >= level]] = True
+        return out
+
+
+def ink_runs(mask_u8: np.ndarray, labels: np.ndarray) -> InkRuns:
+    """The set pixels of `mask_u8` as row runs (see InkRuns), with their `labels`."""
+    w = mask_u8.shape[1]
+    found = cv2.findNonZero(mask_u8)
+    xy = found.reshape(-1, 2) if found is not None else np.zeros((0, 2), np.int32)
+    xs, ys = xy[:, 0], xy[:, 1]
+    flat = ys.astype(np.intp) * w + xs
+    # a run starts where the next set pixel is not the one beside it, and at a row's start
+    starts = np.flatnonzero((np.diff(flat, prepend=-2) != 1) | (xs == 0))
+    ends = np.append(starts[1:], flat.size)
+    return InkRuns(flat, starts, ends, labels.ravel()[flat[starts]])
+
+
 def label_components(mask_u8: np.ndarray):
-    """8-connected labelling with statistics -> (n, labels int32, stats, points).
+    """8-connected labelling with statistics -> (n, labels int32, stats, runs).
 
     stats is OpenCV's (x, y, w, h, area per label; row 0, the background, is the whole image
-    and its area). points is None, or for a sparse mask (flat index, label) int arrays of its
-    set pixels in raster order, which callers can use instead of scanning the whole image again.
+    and its area). runs is None, or for a sparse mask its set pixels as InkRuns, which callers
+    can use instead of scanning the whole image again.
     Grana's block-based algorithm: ~3x faster than OpenCV's default when statistics are wanted.
     """
     h, w = mask_u8.shape[:2]
@@ -76,27 +112,27 @@ def label_components(mask_u8: np.ndarray):
         stats[0] = (0, 0, w, h, stats[0, cv2.CC_STAT_AREA])
         return n, labels, stats, None
     n, labels = cv2.connectedComponentsWithAlgorithm(mask_u8, 8, cv2.CV_32S, cv2.CCL_GRANA)
-    found = cv2.findNonZero(mask_u8)
-    xy = found.reshape(-1, 2) if found is not None else np.zeros((0, 2), np.int32)
-    xs, ys = xy[:, 0], xy[:, 1]
-    flat = ys.astype(np.intp) * w + xs
-    at = labels.ravel()[flat]
+    runs = ink_runs(mask_u8, labels)
     stats = np.zeros((n, 5), np.int32)
-    counts = np.bincount(at, minlength=n)
-    stats[:, cv2.CC_STAT_AREA] = counts
-    stats[0] = (0, 0, w, h, h * w - xs.size)
+    stats[0] = (0, 0, w, h, h * w - runs.flat.size)
     if n > 1:
-        # each label's pixels together, still in raster order (a stable sort): its first and
-        # last are its top and bottom rows; reduceat over the runs gives its side columns
-        # (as uint16 where the labels fit: numpy sorts 16-bit integers stably by radix, ~4x
-        # faster than int32's merge sort; a stable order is the same either way)
-        order = np.argsort(at.astype(np.uint16) if n <= 1 << 16 else at, kind="stable")
-        xs_by, ys_by = xs[order], ys[order]
-        starts = np.concatenate(([0], np.cumsum(counts[1:-1])))
-        left, right = np.minimum.reduceat(xs_by, starts), np.maximum.reduceat(xs_by, starts)
-        top, bottom = ys_by[starts], ys_by[starts + counts[1:] - 1]
+        stats[1:, cv2.CC_STAT_AREA] = np.bincount(runs.labels, weights=runs.ends - runs.starts,
+                                                  minlength=n)[1:]
+        # each label's runs together, still in raster order (a stable sort): its first and
+        # last runs are on its top and bottom rows; reduceat over the groups gives its side
+        # columns (as uint16 where the labels fit: numpy sorts 16-bit integers stably by
+        # radix, ~4x faster than int32's merge sort; a stable order is the same either way)
+        order = np.argsort(runs.labels.astype(np.uint16) if n <= 1 << 16 else runs.labels,
+                           kind="stable")
+        group = np.flatnonzero(np.diff(runs.labels[order], prepend=-1))  # each label's first run
+        first = runs.flat[runs.starts[order]]  # (flat index of each run's first pixel)
+        last = runs.flat[runs.ends[order] - 1]
+        left = np.minimum.reduceat(first % w, group)
+        right = np.maximum.reduceat(last % w, group)
+        top = first[group] // w
+        bottom = last[np.append(group[1:], order.size) - 1] // w
         stats[1:, :4] = np.stack([left, top, right - left + 1, bottom - top + 1], axis=1)
-    return n, labels, stats, (flat, at)
+    return n, labels, stats, runs
 
 
 def find_components(mask: np.ndarray, min_area: int = 3) -> Components:

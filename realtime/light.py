@@ -279,21 +279,22 @@ def percentiles_from_counts(counts: np.ndarray, qs, offset: int = 0) -> np.ndarr
     the cumulative counts is ~10x faster than numpy's partition of the values; the few
     quantiles are worked out one by one in plain floats (numpy's calls on 1-element arrays cost
     more than the arithmetic: the printed-text strips ask for one quantile ~8 times a page)."""
-    cum = np.cumsum(counts)
+    cum = np.asarray(counts).cumsum()
     n = int(cum[-1])
     if n == 0:
         raise ValueError("percentiles of no values")
     out = []
-    for q in np.atleast_1d(np.asarray(qs, np.float64)).tolist():
-        virtual = (n - 1) * (q / 100)  # numpy's virtual index for its linear method
+    for q in (qs if isinstance(qs, (list, tuple)) else np.atleast_1d(qs).tolist()):
+        virtual = (n - 1) * (float(q) / 100)  # numpy's virtual index for its linear method
         below = math.floor(virtual)
         gamma = virtual - below
         k_below = min(max(int(below), 0), n - 1)
         k_above = min(k_below + 1, n - 1)
         if virtual >= n - 1:
             k_below = n - 1
-        a = float(int(np.searchsorted(cum, k_below, side="right")) + offset)  # k-th smallest
-        b = float(int(np.searchsorted(cum, k_above, side="right")) + offset)
+        # the k-th smallest values: both looked up in one call
+        a, b = cum.searchsorted((k_below, k_above), side="right").tolist()
+        a, b = float(a + offset), float(b + offset)
         diff = b - a
         out.append(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)  # numpy's _lerp
     return np.array(out)

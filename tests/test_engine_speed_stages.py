@@ -255,8 +255,8 @@ def test_sparse_labelling_of_a_ruled_lines_leftover_gives_opencvs_statistics():
     rest = np.zeros((60, 1200), np.uint8)
     for k, x in enumerate(range(20, 1180, 70)):
         cv2.line(rest, (x, 5 + k % 7), (x + 25, 55), 1, 3)
-    n, labels, stats, points = cp.label_components(rest)
-    assert points is not None
+    n, labels, stats, runs = cp.label_components(rest)
+    assert runs is not None
     n_cv, labels_cv, stats_cv, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
     assert n == n_cv == 18 and np.array_equal(labels, labels_cv)
     assert np.array_equal(stats[1:], stats_cv[1:])
@@ -337,3 +337,38 @@ def test_shrink_of_a_size_the_step_does_not_divide_is_the_area_resize():
     small, factor = light._shrink(gray, 5 * 21 + 1)
     assert factor == 5 and small.shape == (20, 40)
     assert np.array_equal(small, cv2.resize(gray, (40, 20), interpolation=cv2.INTER_AREA))
+
+
+def _long_runs_by_loop(flags, min_run):
+    """long_runs as first written: each run of True, kept when it is min_run long or more."""
+    out = np.zeros_like(flags)
+    start = None
+    for i, f in enumerate([*flags.tolist(), False]):
+        if f and start is None:
+            start = i
+        elif not f and start is not None:
+            if i - start >= min_run:
+                out[start:i] = True
+            start = None
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.booleans(), max_size=80), st.integers(1, 10))
+def test_long_runs_keeps_the_runs_a_loop_over_them_keeps(flags, min_run):
+    flags = np.array(flags, bool)
+    assert np.array_equal(bz.long_runs(flags, min_run), _long_runs_by_loop(flags, min_run))
+
+
+def test_a_ruled_line_alone_is_erased_whole_as_its_band_and_thin_columns_would_be():
+    # (a line with nothing on it skips the band fit: every inked column is thin and goes)
+    roi = np.zeros((40, 900), np.uint8)
+    cv2.line(roi, (0, 12), (899, 27), 1, 3)
+    mask = roi.view(bool).copy()
+    assert bz.strip_horizontal_line(mask)
+    assert not mask.any()
+    with_digit = roi.copy()
+    cv2.circle(with_digit, (450, 10), 8, 1, 2)  # a small 0 standing on it
+    mask = with_digit.view(bool).copy()
+    assert bz.strip_horizontal_line(mask)
+    assert mask[:8].any() and mask.sum() < with_digit.sum() / 4

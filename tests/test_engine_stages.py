@@ -226,17 +226,49 @@ def _sparse_strokes(seed: int) -> np.ndarray:
 def test_sparse_labelling_gives_opencvs_labels_and_statistics(seed):
     mask = (_sparse_strokes(seed) > 0).view(np.uint8)
     assert mask.size >= cp.SPARSE_MIN_PIXELS and mask.mean() < cp.SPARSE_SHARE
-    n, labels, stats, points = cp.label_components(mask)
-    assert points is not None  # (the sparse path was taken)
+    n, labels, stats, runs = cp.label_components(mask)
+    assert runs is not None  # (the sparse path was taken)
     n_cv, labels_cv, stats_cv, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
         mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
     assert n == n_cv and np.array_equal(labels, labels_cv)
     assert np.array_equal(stats[1:], stats_cv[1:])
     assert stats[0].tolist() == [0, 0, 500, 400, int(np.count_nonzero(mask == 0))]
-    flat, at = points
+    flat = runs.flat
     ys, xs = np.divmod(flat, 500)
-    assert np.array_equal(at, labels[ys, xs]) and np.all(mask[ys, xs])
+    assert np.all(mask[ys, xs])
     assert flat.size == np.count_nonzero(mask) and np.all(np.diff(flat) > 0)  # raster order
+    # each run: pixels side by side on one row, all of its label, and no run could go on
+    for k, (a, b) in enumerate(zip(runs.starts, runs.ends, strict=True)):
+        assert np.all(labels[ys[a:b], xs[a:b]] == runs.labels[k])
+        assert np.all(np.diff(flat[a:b]) == 1) and ys[a] == ys[b - 1]
+    assert runs.ends[-1] == flat.size and np.array_equal(runs.starts[1:], runs.ends[:-1])
+    joined = (np.diff(flat)[runs.starts[1:] - 1] == 1) & (ys[runs.starts[1:]] == ys[runs.starts[1:] - 1])
+    assert not joined.any()
+
+
+def test_sparse_labelling_keeps_apart_runs_that_wrap_from_one_row_to_the_next():
+    # a row's last pixel and the next row's first are neighbours in the flat index, not on
+    # the page: a run must not carry over (two labels, one each side)
+    mask = np.zeros((200, 100), np.uint8)
+    mask[50, 97:100] = 1
+    mask[51, 0:3] = 1
+    n, labels, stats, runs = cp.label_components(mask)
+    assert runs is not None
+    n_cv, _, stats_cv, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S,
+                                                                         cv2.CCL_GRANA)
+    assert n == n_cv == 3 and np.array_equal(stats[1:], stats_cv[1:])
+
+
+def test_ink_runs_tell_which_labels_reach_a_level():
+    ink = _sparse_strokes(3)
+    mask = (ink > 0).view(np.uint8)
+    n, labels, _, runs = cp.label_components(mask)
+    values = ink.ravel()[runs.flat]
+    for level in (1, 60, 150, 254):
+        expected = np.zeros(n, bool)
+        expected[labels[ink >= level]] = True
+        expected[0] = False
+        assert np.array_equal(runs.any_at_least(values, level, n), expected), level
 
 
 @pytest.mark.parametrize("seed", [0, 1])
