@@ -890,7 +890,7 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
     paper: list[tuple[list, int]] = []  # a paper's lines (image coordinates), their width
     strong_levels: list[float] = []
     for k in candidates:
-        x, y, w, h = (int(v) for v in comps.boxes[k])
+        x, y, w, h = map(int, comps.boxes[k].tolist())
         sl = (slice(y, y + h), slice(x, x + w))
         own = comps.own_mask(k)
         roi = own.copy()
@@ -940,7 +940,7 @@ def without_paper_pieces(comps: Components, contrast: np.ndarray, strong: float)
     `comps.labels` too."""
     keep = np.ones(len(comps), bool)
     for k in range(len(comps)):
-        x, y, w, h = (int(v) for v in comps.boxes[k])
+        x, y, w, h = map(int, comps.boxes[k].tolist())
         own = comps.own_mask(k)
         window = contrast[y:y + h, x:x + w]
         if not own.any() or np.percentile(window[own], PAPER_PIECE_PERCENTILE) < strong:
@@ -964,7 +964,7 @@ def paper_lines_elsewhere(comps: Components, paper: list[tuple[list, int]],
     for k in range(len(comps)):
         if k in done:
             continue
-        x, y, w, h = (int(v) for v in comps.boxes[k])
+        x, y, w, h = map(int, comps.boxes[k].tolist())
         sl = (slice(y, y + h), slice(x, x + w))
         on_line = drawn[sl].view(bool)
         if not on_line.any():
@@ -1294,7 +1294,7 @@ def strip_faint_lines(comps: Components, typical_height: float,
     for k, (roi, own) in masks.items():
         if np.array_equal(roi, own):
             continue
-        x, y, w, h = (int(v) for v in comps.boxes[k])
+        x, y, w, h = map(int, comps.boxes[k].tolist())
         if contrast is not None:
             keep_strong_strokes(roi, own, contrast[y:y + h, x:x + w])
         comps.labels[y:y + h, x:x + w][own & ~roi] = 0

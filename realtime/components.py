@@ -40,7 +40,7 @@ class Components:
 
     def own_mask(self, i: int) -> np.ndarray:
         """Bool mask, box-sized, of component i's own pixels (not those of others in its box)."""
-        x, y, w, h = (int(v) for v in self.boxes[i])
+        x, y, w, h = map(int, self.boxes[i].tolist())
         # (a Python int: a numpy int64 would make numpy widen the whole int32 window first,
         # ~30 us on a page-wide ruled line's box against ~5)
         return self.labels[y:y + h, x:x + w] == int(self.ids[i])

@@ -75,6 +75,9 @@ def derotate(points: np.ndarray, tilt: float) -> np.ndarray:
     return np.stack([x * c + y * s, -x * s + y * c], axis=1)
 
 
+FEW_LINES = 16  # up to this many lines so far, the spans are compared one by one
+
+
 def group_lines(centres: np.ndarray, heights: np.ndarray, tilt: float,
                 min_overlap: float = 0.35, widths: np.ndarray | None = None) -> list[np.ndarray]:
     """Cluster items into lines; returns index arrays, lines top to bottom, items left to right.
@@ -96,11 +99,17 @@ def group_lines(centres: np.ndarray, heights: np.ndarray, tilt: float,
     # each line's vertical span: an item overlapping no member of a line overlaps it nowhere,
     # so only lines it overlaps are scored (a page of specks is hundreds of one-speck lines)
     tops, bottoms = np.zeros(n), np.zeros(n)
+    top_of: list[float] = []  # (the same spans as plain floats)
+    bottom_of: list[float] = []
     for i in np.argsort(-np.asarray(hs), kind="stable").tolist():
         best, best_score = -1, min_overlap
         top, bottom = ys[i] - hs[i] / 2, ys[i] + hs[i] / 2
         m = len(lines)
-        for k in np.nonzero((tops[:m] < bottom) & (bottoms[:m] > top))[0].tolist():
+        if m <= FEW_LINES:  # (plain floats: numpy's calls cost more on a handful)
+            overlapping = [k for k in range(m) if top_of[k] < bottom and bottom_of[k] > top]
+        else:
+            overlapping = np.nonzero((tops[:m] < bottom) & (bottoms[:m] > top))[0].tolist()
+        for k in overlapping:
             line_xs, members = lines[k]
             pos = bisect.bisect_left(line_xs, xs[i])
             neighbours = [members[j] for j in range(pos - NEIGHBOURS, pos + NEIGHBOURS)
@@ -110,13 +119,16 @@ def group_lines(centres: np.ndarray, heights: np.ndarray, tilt: float,
                 best, best_score = k, score
         if best < 0:
             tops[len(lines)], bottoms[len(lines)] = top, bottom
+            top_of.append(top)
+            bottom_of.append(bottom)
             lines.append(([xs[i]], [i]))
         else:
             line_xs, members = lines[best]
             pos = bisect.bisect_left(line_xs, xs[i])
             line_xs.insert(pos, xs[i])
             members.insert(pos, i)
-            tops[best], bottoms[best] = min(tops[best], top), max(bottoms[best], bottom)
+            top_of[best], bottom_of[best] = min(top_of[best], top), max(bottom_of[best], bottom)
+            tops[best], bottoms[best] = top_of[best], bottom_of[best]
     groups = [members for _, members in lines]
     if ws is not None:
         groups = absorb_stacked_parts(groups, xs, ys, hs, ws)

@@ -384,7 +384,7 @@ class DigitReader:
                   for g in digit_groups(spaces, len(kept)) if worth_asking(g, kept, words)]
         if not groups:
             return read_lines
-        boxes = [sg.union_box(np.array([read_lines[li][0][j][2] for j in g])) for li, g in groups]
+        boxes = [sg.union_box([read_lines[li][0][j][2] for j in g]) for li, g in groups]
         p_text = self.group_detector.text_probabilities(
             np.stack([group_strip(contrast, b) for b in boxes]))
         printed = [np.zeros(len(kept), bool) for kept, _ in read_lines]
@@ -842,7 +842,7 @@ def free_units(units: list[int], comps, used: set[int], kept, tilt: float) -> li
 
 def inside_a_box(comps, u: int, boxes) -> bool:
     """Does component u lie wholly inside one of `boxes`?"""
-    x, y, w, h = (int(v) for v in comps.boxes[u])
+    x, y, w, h = map(int, comps.boxes[u].tolist())
     return any(bx <= x and by <= y and x + w <= bx + bw and y + h <= by + bh
                for bx, by, bw, bh in boxes)
 
@@ -850,7 +850,7 @@ def inside_a_box(comps, u: int, boxes) -> bool:
 def rule_stub(comps, u: int, boxes, centres: np.ndarray, tilt: float) -> bool:
     """Is the ink of component u outside the line's digit boxes low on the nearest digits?
     (None left over, as for a component inside one box: no.)"""
-    x, y, w, h = (int(v) for v in comps.boxes[u])
+    x, y, w, h = map(int, comps.boxes[u].tolist())
     left = comps.own_mask(u).copy()
     for bx, by, bw, bh in boxes:
         left[max(0, by - y):max(0, by + bh - y), max(0, bx - x):max(0, bx + bw - x)] = False

@@ -372,3 +372,30 @@ def test_a_ruled_line_alone_is_erased_whole_as_its_band_and_thin_columns_would_b
     mask = with_digit.view(bool).copy()
     assert bz.strip_horizontal_line(mask)
     assert mask[:8].any() and mask.sum() < with_digit.sum() / 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 120), st.floats(-0.2, 0.2))
+def test_group_lines_is_the_same_whether_spans_are_compared_one_by_one_or_at_once(seed, n, tilt):
+    # a few lines or hundreds of one-speck lines: both ways of finding the overlapped ones
+    rng = np.random.default_rng(seed)
+    centres = np.stack([rng.uniform(0, 1280, n), rng.uniform(0, 720, n)], axis=1)
+    heights = rng.choice([3.0, 8.0, 30.0, 45.0], n) * rng.uniform(0.8, 1.2, n)
+    widths = heights * rng.uniform(0.3, 1.2, n)
+    ways = []
+    for few in (0, 10**9):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(ln, "FEW_LINES", few)
+            ways.append([g.tolist() for g in ln.group_lines(centres, heights, tilt, widths=widths)])
+    assert ways[0] == ways[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2000), st.integers(0, 2000), st.integers(1, 300),
+                          st.integers(1, 300)), min_size=1, max_size=6))
+def test_union_box_of_a_list_or_an_array_is_numpys(boxes):
+    arr = np.array(boxes, np.int64)
+    x0, y0 = arr[:, 0].min(), arr[:, 1].min()
+    expected = (int(x0), int(y0), int((arr[:, 0] + arr[:, 2]).max() - x0),
+                int((arr[:, 1] + arr[:, 3]).max() - y0))
+    assert sg.union_box(arr) == sg.union_box(boxes) == expected
