@@ -230,8 +230,8 @@ class DigitReader:
             return np.zeros((0, 4), np.int64)
         lines = [[(u, p) for u, p in zip(plan.units, plan.single, strict=True)
                   if p is not None and book.pieces[p].crop is not None] for plan in plans]
-        asked = [(li, u, p) for li, units in enumerate(lines) for u, p in units
-                 if probs[p, :sg.NON_DIGIT].max() < LETTER_ASK_BELOW]
+        unsure = (probs[:, :sg.NON_DIGIT].max(axis=1) < LETTER_ASK_BELOW).tolist()
+        asked = [(li, u, p) for li, units in enumerate(lines) for u, p in units if unsure[p]]
         if not asked:
             return np.zeros((0, 4), np.int64)
         p_letter = self.letter_detector.letter_probabilities(
@@ -346,11 +346,13 @@ class DigitReader:
         confidence floor; [] when what is left is a stray mark."""
         return self._line_read(plan, book, probs, digit_bonus)[0]
 
-    def _line_read(self, plan, book, probs, digit_bonus: float) -> tuple[list, set[int]]:
-        """_line_digits, and the label values of the components its digits were read from."""
+    def _line_read(self, plan, book, probs, digit_bonus: float,
+                   scores: sg.PieceScores | None = None) -> tuple[list, set[int]]:
+        """_line_digits, and the label values of the components its digits were read from
+        (`scores`: sg.piece_scores(probs), shared by a page's lines)."""
         s = self.settings
         read = []  # (label, confidence, piece)
-        chosen = sg.solve_line(plan, probs, book.pieces, digit_bonus)
+        chosen = sg.solve_line(plan, probs, book.pieces, digit_bonus, scores)
         dotted = set(sg.dotted_ones(plan, book.pieces))
         for p in chosen:
             # (a 1 broken into dots is a 1 by its shape, whatever digit the classifier's
@@ -407,13 +409,14 @@ class DigitReader:
         digits: list[Digit] = []
         words: list[tuple[int, int, int, int]] = []
         line_records = []
+        scores = sg.piece_scores(probs)
         for plan in plans:
-            kept, used = self._line_read(plan, book, probs, s.digit_bonus)
+            kept, used = self._line_read(plan, book, probs, s.digit_bonus, scores)
             if not kept and s.digit_bonus < 0:
                 # nothing sure at the usual price per digit (an unsure blob outscored two
                 # sure digits cut from it, then fell to the confidence floor): read the line
                 # again at no price; what that gives must pass the same tests
-                kept, used = self._line_read(plan, book, probs, 0.0)
+                kept, used = self._line_read(plan, book, probs, 0.0, scores)
             if kept:
                 marks = (extents[free_units(plan.units, book.comps, used, kept, tilt)]
                          if extents is not None else None)

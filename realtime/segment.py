@@ -501,24 +501,33 @@ DOUBT_SURE = 0.85
 DOUBT_WIDE = 1.4
 
 
+def whole_readings(plan: LinePlan, probs: np.ndarray):
+    """The line's units read whole, those with a piece: (their indices, their pieces, each
+    piece's likeliest class as a list, its likeliest digit's probability as float32). Taken
+    once for the line: numpy's calls on one row cost ~1.5 us each, several a unit a pass."""
+    units = [a for a, p in enumerate(plan.single) if p is not None]
+    pieces = [plan.single[a] for a in units]
+    rows = probs[pieces] if pieces else np.zeros((0, probs.shape[1]), probs.dtype)
+    return units, pieces, rows.argmax(axis=1).tolist(), rows[:, :10].max(axis=1)
+
+
 def doubtful_units(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                    sure: float = DOUBT_SURE, wide: float = DOUBT_WIDE) -> np.ndarray:
     """Per unit: is its reading as one whole digit in doubt? (not confidently a digit, or wider
     than a digit). Only doubtful units get merge and cut alternatives, which keeps the number
     of crops to classify close to the number of digits."""
     out = np.zeros(len(plan.units), bool)
-    for a, p in enumerate(plan.single):
-        if p is None:
-            continue
-        w = pieces[p].box[2]
-        out[a] = probs[p, :10].max() < sure or w > wide * plan.line_h
+    units, singles, _, top = whole_readings(plan, probs)
+    if units:
+        widths = np.array([pieces[p].box[2] for p in singles], np.int64)
+        out[units] = (top < sure) | (widths > wide * plan.line_h)
     return out
 
 
 def read_as_ones(plan: LinePlan, probs: np.ndarray):
     """(unit, its piece) of each unit whose whole reading is a "1"."""
-    return ((a, p) for a, p in enumerate(plan.single)
-            if p is not None and int(probs[p].argmax()) == 1)
+    units, singles, best, _ = whole_readings(plan, probs)
+    return [(a, p) for a, p, b in zip(units, singles, best, strict=True) if b == 1]
 
 
 def maybe_two_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
@@ -564,10 +573,8 @@ def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook) -> np.ndarray
     and tall enough to be that digit with a 1 touching it, and its stroke mask shows that 1
     (side_valleys, stroke_beside)."""
     out = np.zeros(len(plan.units), bool)
-    for a, p in enumerate(plan.single):
-        if p is None:
-            continue
-        best = int(probs[p].argmax())
+    units, singles, bests, _ = whole_readings(plan, probs)
+    for a, p, best in zip(units, singles, bests, strict=True):
         _, _, w, h = book.pieces[p].box
         if (best in (1, 4, NON_DIGIT) or w <= BESIDE_MIN_W * plan.line_h
                 or h < BESIDE_MIN_H * plan.line_h):
@@ -1025,9 +1032,10 @@ def unsure_full_height(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     narrow enough to pass for one ("81", "14", "71"), worth cutting even below the usual
     split width."""
     out = np.zeros(len(plan.units), bool)
-    for a, p in enumerate(plan.single):
-        if p is not None and (int(probs[p].argmax()) == NON_DIGIT
-                              or probs[p, :10].max() < UNSURE_WHOLE):
+    units, singles, best, top = whole_readings(plan, probs)
+    unsure = (top < UNSURE_WHOLE).tolist()
+    for a, p, b, low in zip(units, singles, best, unsure, strict=True):
+        if b == NON_DIGIT or low:
             _, _, w, h = pieces[p].box
             out[a] = w > min_width * plan.line_h and h >= min_height * plan.line_h
     return out
@@ -1908,8 +1916,30 @@ def one_stroke(crop: np.ndarray | None) -> bool:
     return bool(inked.any()) and float((runs[inked] > 1).mean()) <= TAIL_TWICE
 
 
+@dataclass
+class PieceScores:
+    """What solve_line reads off every piece's probabilities, as plain floats and flags: a
+    page's lines share one table, so it is worked out once a page rather than once a line."""
+
+    lp_digit: list[float]      # log P(some digit)
+    lp_other: list[float]      # log P(not a digit)
+    one: list[bool]            # its likeliest digit is a 1
+    stroke_like: list[bool]    # ... a 1 or a 7
+
+
+def piece_scores(probs: np.ndarray) -> PieceScores:
+    """The PieceScores of a probability table (pieces x 11)."""
+    if not len(probs):
+        return PieceScores([], [], [], [])
+    best_digit = np.argmax(probs[:, :10], axis=1)
+    return PieceScores(digit_scores(probs).tolist(),
+                       np.log(np.clip(probs[:, NON_DIGIT], 1e-6, 1.0)).tolist(),
+                       (best_digit == 1).tolist(),
+                       ((best_digit == 1) | (best_digit == 7)).tolist())
+
+
 def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
-               digit_bonus: float = 0.3) -> list[int]:
+               digit_bonus: float = 0.3, scores: PieceScores | None = None) -> list[int]:
     """Best segmentation of the line -> the pieces read as digits, left to right.
 
     Score = sum over digits of (log P(digit) + bonus - a penalty for being wider than a digit)
@@ -1917,23 +1947,24 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     digits may be punctuation: a full-height blob must be read as one or more digits (a
     touching pair is then split rather than thrown away), and stays out of the result only when
     no reading of it is confident. A "1" shorter than SHORT_ONE line heights is no digit.
+    `scores`: piece_scores(probs), when the caller has it (a page's lines share it).
     """
     n = len(plan.units)
     if n == 0:
         return []
     # plain floats: the search below does a few scalar operations per piece, where numpy
     # scalars cost several times more (same IEEE arithmetic, same results)
-    lp_digit = digit_scores(probs).tolist()
+    if scores is None:
+        scores = piece_scores(probs)
+    lp_digit = list(scores.lp_digit)  # (a copy: this line's 1s by shape are raised in it)
     for q in shaped_ones(plan, probs, pieces):
         lp_digit[q] = max(lp_digit[q], math.log(ONE_SHAPE_SCORE))
     for q in dotted_ones(plan, pieces):
         lp_digit[q] = max(lp_digit[q], math.log(DOTTED_ONE_SCORE))
-    lp_other = (np.log(np.clip(probs[:, NON_DIGIT], 1e-6, 1.0)) if len(probs)
-                else np.zeros(0)).tolist()
-    best_digit = np.argmax(probs[:, :10], axis=1) if len(probs) else np.zeros(0, int)
-    one = (best_digit == 1).tolist()
+    lp_other = scores.lp_other
+    one = scores.one
     # a dash or flourish closing a line reads, if as a digit at all, as a 1 or a 7
-    stroke_like = ((best_digit == 1) | (best_digit == 7)).tolist()
+    stroke_like = scores.stroke_like
     h = max(plan.line_h, 1.0)
     # (a refund only where there is a price: with a positive bonus more digits gain anyway)
     refund_unsure = digit_bonus < 0

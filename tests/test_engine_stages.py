@@ -1423,6 +1423,26 @@ def _zero_and_one_slices(book, plan, line_h):
     return zero, one
 
 
+def test_scores_shared_by_a_pages_lines_leave_each_lines_shaped_ones_its_own():
+    # (piece_scores is worked out once a page; the 1 raised by its shape on one line must not
+    # carry over to the next line read with the same table)
+    line_h = 50
+    book, plan = _plan_of(_ring_and_bar(line_h), line_h)
+    zero, one = _zero_and_one_slices(book, plan, line_h)
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[:, sg.NON_DIGIT] = 0.99
+    whole = plan.single[0]
+    probs[whole, 0], probs[whole, sg.NON_DIGIT] = 0.4, 0.6
+    probs[zero, 0], probs[zero, sg.NON_DIGIT] = 0.99, 0.01
+    probs[one, 1], probs[one, sg.NON_DIGIT] = 0.2, 0.8
+    scores = sg.piece_scores(probs)
+    before = list(scores.lp_digit)
+    assert sg.solve_line(plan, probs, book.pieces, -1.0, scores) == [zero, one]
+    assert scores.lp_digit == before
+    assert sg.solve_line(plan, probs, book.pieces, -1.0, scores) == sg.solve_line(
+        plan, probs, book.pieces, -1.0)
+
+
 def test_a_one_cut_off_its_neighbour_is_read_by_its_shape_when_the_classifier_doubts_it():
     """A thin 1 cut off the digit it touches reads "not a digit", 1 second (a sliver of the
     neighbour, a blurred stroke): a straight upright slice is then scored as a sure 1. A slice
