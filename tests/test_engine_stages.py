@@ -1423,18 +1423,26 @@ def _zero_and_one_slices(book, plan, line_h):
     return zero, one
 
 
-def test_scores_shared_by_a_pages_lines_leave_each_lines_shaped_ones_its_own():
-    # (piece_scores is worked out once a page; the 1 raised by its shape on one line must not
-    # carry over to the next line read with the same table)
+def _doubtful_01_with_a_shaped_one():
+    """A ring with a bar beside it (line height 50), read whole as a doubtful 0, its cut
+    slices a sure 0 and a thin slice the classifier reads as "not a digit", 1 second ->
+    (book, plan, probs, (zero slice, one slice))."""
     line_h = 50
     book, plan = _plan_of(_ring_and_bar(line_h), line_h)
     zero, one = _zero_and_one_slices(book, plan, line_h)
     probs = np.full((len(book.pieces), 11), 0.001, np.float32)
     probs[:, sg.NON_DIGIT] = 0.99
     whole = plan.single[0]
-    probs[whole, 0], probs[whole, sg.NON_DIGIT] = 0.4, 0.6
+    probs[whole, 0], probs[whole, sg.NON_DIGIT] = 0.4, 0.6   # "01" whole: a doubtful 0
     probs[zero, 0], probs[zero, sg.NON_DIGIT] = 0.99, 0.01
     probs[one, 1], probs[one, sg.NON_DIGIT] = 0.2, 0.8
+    return book, plan, probs, (zero, one)
+
+
+def test_scores_shared_by_a_pages_lines_leave_each_lines_shaped_ones_its_own():
+    # (piece_scores is worked out once a page; the 1 raised by its shape on one line must not
+    # carry over to the next line read with the same table)
+    book, plan, probs, (zero, one) = _doubtful_01_with_a_shaped_one()
     scores = sg.piece_scores(probs)
     before = list(scores.lp_digit)
     assert sg.solve_line(plan, probs, book.pieces, -1.0, scores) == [zero, one]
@@ -1447,16 +1455,9 @@ def test_a_one_cut_off_its_neighbour_is_read_by_its_shape_when_the_classifier_do
     """A thin 1 cut off the digit it touches reads "not a digit", 1 second (a sliver of the
     neighbour, a blurred stroke): a straight upright slice is then scored as a sure 1. A slice
     the classifier sees no 1 in, or one already read as a 1, is left to the classifier."""
-    line_h = 50
-    book, plan = _plan_of(_ring_and_bar(line_h), line_h)
-    zero, one = _zero_and_one_slices(book, plan, line_h)
-    assert sg.upright_one(book.pieces[one], line_h)
-    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
-    probs[:, sg.NON_DIGIT] = 0.99
+    book, plan, probs, (zero, one) = _doubtful_01_with_a_shaped_one()
+    assert sg.upright_one(book.pieces[one], 50)
     whole = plan.single[0]
-    probs[whole, 0], probs[whole, sg.NON_DIGIT] = 0.4, 0.6   # "01" whole: a doubtful 0
-    probs[zero, 0], probs[zero, sg.NON_DIGIT] = 0.99, 0.01
-    probs[one, 1], probs[one, sg.NON_DIGIT] = 0.2, 0.8
     assert sg.shaped_ones(plan, probs, book.pieces) == [one]
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [zero, one]
     # no 1 seen in it: the classifier is not overruled
