@@ -242,14 +242,24 @@ def space_after(lefts: np.ndarray, rights: np.ndarray, line_height: float,
     return wide | stands_out
 
 
+FEW_MARKS = 32  # free_gaps compares up to this many marks with each gap one by one
+
+
 def free_gaps(starts: np.ndarray, ends: np.ndarray, marks: np.ndarray) -> np.ndarray:
     """Per gap [start, end): its widest stretch not covered by any of `marks` (left, right
     intervals); end - start where none falls inside."""
     out = np.asarray(ends, np.float64) - np.asarray(starts, np.float64)
     order = np.argsort(marks[:, 0], kind="stable")
     marks = marks[order]
+    few = len(marks) <= FEW_MARKS
+    if few:  # (plain floats: numpy's per-gap calls cost more on a handful of marks)
+        listed = marks[:, :2].tolist()
+        starts, ends = np.asarray(starts).tolist(), np.asarray(ends).tolist()
     for g, (a, b) in enumerate(zip(starts, ends, strict=True)):
-        inside = marks[(marks[:, 1] > a) & (marks[:, 0] < b)]
+        if few:
+            inside = [m for m in listed if m[1] > a and m[0] < b]
+        else:
+            inside = marks[(marks[:, 1] > a) & (marks[:, 0] < b)][:, :2].tolist()
         if a >= b or not len(inside):
             continue
         widest, at = 0.0, float(a)

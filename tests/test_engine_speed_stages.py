@@ -399,3 +399,19 @@ def test_union_box_of_a_list_or_an_array_is_numpys(boxes):
     expected = (int(x0), int(y0), int((arr[:, 0] + arr[:, 2]).max() - x0),
                 int((arr[:, 1] + arr[:, 3]).max() - y0))
     assert sg.union_box(arr) == sg.union_box(boxes) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 100), st.integers(0, 20)), min_size=1, max_size=12),
+       st.lists(st.tuples(st.integers(0, 120), st.integers(0, 15)), max_size=45))
+def test_free_gaps_are_the_same_marks_one_by_one_or_all_at_once(gaps, marks):
+    # (whole numbers, so that marks end exactly where gaps start)
+    starts = np.array([a for a, _ in gaps], np.float64)
+    ends = starts + np.array([w for _, w in gaps], np.float64)
+    marks = np.array([(a, a + w) for a, w in marks], np.float64).reshape(-1, 2)
+    ways = []
+    for few in (0, 10**9):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(ln, "FEW_MARKS", few)
+            ways.append(ln.free_gaps(starts, ends, marks))
+    assert np.array_equal(ways[0], ways[1])
