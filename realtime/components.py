@@ -51,12 +51,12 @@ class Components:
 
 
 # A mask with under this share of set pixels (and at least SPARSE_MIN_PIXELS) is labelled
-# without OpenCV's statistics, which are then gathered from the set pixels' row runs
-# (InkRuns): OpenCV's pass visits every pixel again, at 2-10 ns a pixel (OpenCV 5.1; labels
-# alone: ~0.7 ns), against ~30 ns an ink pixel gathered one by one (until 2026-12-06; 1280 x
-# 720 speed pages then 1.7-2.0 ms -> 0.8-1.6 ms, 0.1-9.7 % ink). Down to 10,000 pixels (was 100,000 until 2026-12-05): what is left of a
-# page-wide ruled line (a row of digits' feet, ~1200 x 60 px) took 0.3-0.5 ms, now ~0.1; on
-# masks of a few thousand pixels OpenCV's is faster.
+# without OpenCV's statistics, which are then gathered from the set pixels' row runs (InkRuns):
+# OpenCV's pass visits every pixel again, at 2-10 ns a pixel (OpenCV 5.1; labels alone: ~0.7
+# ns), against ~30 ns an ink pixel gathered one by one (until 2026-12-06; 1280 x 720 speed pages
+# then 1.7-2.0 ms -> 0.8-1.6 ms, 0.1-9.7 % ink). Down to 10,000 pixels (was 100,000 until
+# 2026-12-05): what is left of a page-wide ruled line (a row of digits' feet, ~1200 x 60 px)
+# took 0.3-0.5 ms, now ~0.1; on masks of a few thousand pixels OpenCV's is faster.
 SPARSE_SHARE = 0.12
 SPARSE_MIN_PIXELS = 10_000
 
