@@ -503,8 +503,10 @@ DOUBT_WIDE = 1.4
 
 def whole_readings(plan: LinePlan, probs: np.ndarray):
     """The line's units read whole, those with a piece: (their indices, their pieces, each
-    piece's likeliest class as a list, its likeliest digit's probability as float32). Taken
-    once for the line: numpy's calls on one row cost ~1.5 us each, several a unit a pass."""
+    piece's likeliest class as a list, its likeliest digit's probability as float32), in one
+    lookup for all of them: numpy's calls on one row cost ~1.5 us each, and each of the
+    second pass's tests (doubtful_units, read_as_ones, unsure_full_height, one_beside) asked
+    several a unit."""
     units = [a for a, p in enumerate(plan.single) if p is not None]
     pieces = [plan.single[a] for a in units]
     rows = probs[pieces] if pieces else np.zeros((0, probs.shape[1]), probs.dtype)
