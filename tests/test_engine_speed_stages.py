@@ -415,3 +415,36 @@ def test_free_gaps_are_the_same_marks_one_by_one_or_all_at_once(gaps, marks):
             mp.setattr(ln, "FEW_MARKS", few)
             ways.append(ln.free_gaps(starts, ends, marks))
     assert np.array_equal(ways[0], ways[1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2 ** 32 - 1), st.integers(0, 150), st.integers(0, 100),
+       st.integers(8, 120), st.integers(8, 80))
+def test_labelling_the_ink_box_alone_gives_the_whole_images_labels(seed, x, y, w, h):
+    # strokes in a box at any (odd or even) offset of a sparse mask: the same label numbers,
+    # statistics and runs as labelling the whole image
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((240, 320), np.uint8)
+    for _ in range(int(rng.integers(1, 12))):
+        x0, y0 = int(rng.integers(x, x + w)), int(rng.integers(y, y + h))
+        x1, y1 = int(rng.integers(x, x + w)), int(rng.integers(y, y + h))
+        cv2.line(mask, (x0, y0), (x1, y1), 1, int(rng.integers(1, 3)))
+    mask[y + h:, :] = 0  # (thick lines stay in the box)
+    mask[:, x + w:] = 0
+    n, labels, stats, runs = cp.label_components(mask)
+    n_cv, labels_cv, stats_cv, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    assert n == n_cv and np.array_equal(labels, labels_cv)
+    assert np.array_equal(stats[1:], stats_cv[1:])
+    assert np.array_equal(runs.flat, np.flatnonzero(mask))
+    assert np.array_equal(runs.labels, labels.ravel()[runs.flat[runs.starts]])
+
+
+def test_the_ink_box_is_labelled_alone_only_when_it_is_small():
+    mask = np.zeros((240, 320), np.uint8)
+    cv2.circle(mask, (101, 77), 20, 1, 2)
+    _, _, box = cp.labels_in_ink_box(mask)
+    x, y, w, h = cv2.boundingRect(mask)
+    assert box[0] % 2 == 0 and box[1] % 2 == 0 and box[0] <= x and box[1] <= y
+    assert box[0] + box[2] == x + w and box[1] + box[3] == y + h
+    mask[0, 0] = mask[-1, -1] = 1  # ink in opposite corners: the whole image
+    assert cp.labels_in_ink_box(mask)[2] == (0, 0, 320, 240)
