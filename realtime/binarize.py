@@ -319,7 +319,10 @@ def long_runs(flags: np.ndarray, min_run: int) -> np.ndarray:
     """`flags` (1-D bool) with the runs of True shorter than `min_run` turned False."""
     if flags.size == 0:
         return np.zeros_like(flags)
-    edges = np.diff(flags.view(np.int8), prepend=0, append=0)
+    # (padded by hand: np.diff's prepend and append cost ~10 us a call, as much as the rest)
+    padded = np.zeros(flags.size + 2, np.int8)
+    padded[1:-1] = flags.view(np.int8)
+    edges = padded[1:] - padded[:-1]
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     long = ends - starts >= min_run
     # +1 where a long run starts and -1 past its end: the running sum is 1 inside them (no

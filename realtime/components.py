@@ -95,7 +95,11 @@ def ink_runs(mask_u8: np.ndarray, labels: np.ndarray,
     xs, ys = xy[:, 0] + x0, xy[:, 1] + y0
     flat = ys.astype(np.intp) * w + xs
     # a run starts where the next set pixel is not the one beside it, and at a row's start
-    starts = np.flatnonzero((np.diff(flat, prepend=-2) != 1) | (xs == 0))
+    # (written out: np.diff's prepend copies the array, ~0.1 ms on a ruled page's ink)
+    breaks = np.ones(flat.size, bool)
+    np.not_equal(flat[1:] - flat[:-1], 1, out=breaks[1:])
+    breaks |= xs == 0
+    starts = np.flatnonzero(breaks)
     ends = np.append(starts[1:], flat.size)
     return InkRuns(flat, starts, ends, labels.ravel()[flat[starts]])
 

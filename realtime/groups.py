@@ -4,13 +4,13 @@
     p = det.text_probabilities(strips)           # strips: N x 24 x 96 uint8 from group_strip
 
 A printed word made only of letters that look like digits ("Total", "Vat", "No.": T, o, t, a,
-l read as 7, 0, 7, 2, 1, each a sure digit) gives the letter detector (realtime/letters.py)
-nothing to flag: each letter alone could be a handwritten digit. Seen together, in one strip,
-printed letters are plainly print: even strokes, x-height letters beside capitals on one
-baseline. The reading engine asks this small model (training/train_groups.py) about every
-group of digits (between spaces) it read, and leaves out those it calls printed text
-(realtime/reader.py). Printed *numbers* are not text: a meter's figures are read. LiteRT only;
-thread-safe (one interpreter behind a lock).
+l read as 7, 0, 7, 2, 1) gives the letter detector (realtime/letters.py) little to flag: each
+letter alone could be a handwritten digit. Seen together, in one strip, printed letters are
+plainly print: even strokes, x-height letters beside capitals on one baseline. The reading
+engine asks this small model (training/train_groups.py) about the groups of digits (between
+spaces) it read that may be print (reader.worth_asking), and leaves out those it calls printed
+text (realtime/reader.py). Printed *numbers* are not text: a meter's figures are read. LiteRT
+only; thread-safe (one interpreter behind a lock).
 """
 from __future__ import annotations
 

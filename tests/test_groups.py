@@ -160,15 +160,27 @@ def test_reader_without_a_group_model_reads_as_before():
 
 
 def test_a_lone_digit_is_asked_about_only_where_it_may_be_print():
-    """Groups of two or more digits are always asked about; a lone digit only when printed
-    words were found on the page, or when it is much shorter than its line's digits (the
-    capital of a word whose small letters the line left out)."""
+    """Groups of two or more digits are asked about unless all are sure digits; a lone digit
+    only when printed words were found on the page, or when it is much shorter than its line's
+    digits (the capital of a word whose small letters the line left out)."""
     box = (0, 0, 20, 40)
     line = [(7, 0.99, box), (1, 0.99, box), (4, 0.99, (60, 0, 20, 40)), (2, 0.99, (90, 0, 9, 14))]
     assert rd.worth_asking(range(0, 2), line, words=[])
     assert not rd.worth_asking(range(2, 3), line, words=[])
     assert rd.worth_asking(range(2, 3), line, words=[(0, 0, 5, 5)])
     assert rd.worth_asking(range(3, 4), line, words=[])  # 14 px beside 40 px digits
+
+
+def test_a_group_of_sure_digits_is_asked_about_only_where_print_was_found():
+    """A printed word nearly always holds a letter the digit model is unsure of; a group whose
+    every digit is read at the model's top confidence is asked about only on a page where
+    printed words were found."""
+    box = (0, 0, 20, 40)
+    top = 255 / 256
+    line = [(7, top, box), (1, top, box), (4, 0.9, box)]
+    assert not rd.worth_asking(range(0, 2), line, words=[])
+    assert rd.worth_asking(range(0, 3), line, words=[])  # one unsure digit
+    assert rd.worth_asking(range(0, 2), line, words=[(0, 0, 5, 5)])
 
 
 def test_a_capital_left_beside_a_number_is_still_left_out():
@@ -181,9 +193,11 @@ def test_a_capital_left_beside_a_number_is_still_left_out():
     assert rd.DigitReader().read(image).lines == truth
 
 
-def test_the_group_model_is_not_asked_about_lone_digits_of_a_handwritten_page(monkeypatch):
+def test_the_group_model_is_not_asked_about_lone_digits_or_sure_groups_of_a_handwritten_page(
+        monkeypatch):
     """A synthetic page with no print: its lone digits are not asked about (a third of a busy
-    page's groups), the others are; the reading is the same as asking about all of them."""
+    page's groups), nor its groups of sure digits; the others are, and the reading is the same
+    as asking about all of them."""
     from realtime.synth import make_page
     reader = rd.DigitReader()
     asked = []
@@ -193,10 +207,16 @@ def test_the_group_model_is_not_asked_about_lone_digits_of_a_handwritten_page(mo
         asked.append(len(strips))
         return ask(strips)
     reader.group_detector.text_probabilities = counting
-    image, _ = make_page(1028)
+    image, _ = make_page(1050)
     reading = reader.read(image)
-    groups = sum(len(line.split()) for line in reading.lines)
-    lone = sum(len(g) == 1 for line in reading.lines for g in line.split())
-    assert lone > 0 and asked == [groups - lone]
+    confidences = iter(d.confidence for d in reading.digits)
+    kinds = []
+    for group in (g for line in reading.lines for g in line.split()):
+        least = min(next(confidences) for _ in group)
+        kinds.append("lone" if len(group) == 1 else
+                     "sure" if least >= rd.SURE_GROUP_DIGIT else "unsure")
+    assert kinds.count("lone") > 0 and kinds.count("sure") > 0 and kinds.count("unsure") > 0
+    assert asked == [kinds.count("unsure")]
     monkeypatch.setattr(rd, "LONE_ASKED_HEIGHT", float("inf"))  # every lone digit asked about
+    monkeypatch.setattr(rd, "SURE_GROUP_DIGIT", 2.0)  # and every group
     assert rd.DigitReader().read(image).lines == reading.lines
