@@ -625,20 +625,24 @@ def stroke_beside(mask: np.ndarray, cut: int, proj: np.ndarray | None = None) ->
     h, w = mask.shape
     if proj is None:
         proj = middle_projection(mask)
-    peak = proj.max()
+    # (plain ints: a few dozen columns, where numpy's per-call cost would dominate)
+    counts = proj.tolist()
+    peak = max(counts, default=0)
     if peak <= 0 or not 0 < cut < w:
         return False
-    if proj[max(0, cut - 1): cut + 2].min() > BESIDE_VALLEY * peak:
+    if min(counts[max(0, cut - 1): cut + 2]) > BESIDE_VALLEY * peak:
         return False
     inked_cols = mask.any(0)
     left_cols = int(np.count_nonzero(inked_cols[:cut]))
     right_cols = int(np.count_nonzero(inked_cols)) - left_cols
     for stroke_cols, rest_cols, stroke, rest in ((left_cols, right_cols, mask[:, :cut], mask[:, cut:]),
                                                  (right_cols, left_cols, mask[:, cut:], mask[:, :cut])):
+        # (the share of inked rows as a count over the height: the float np.mean gives)
         if (stroke_cols <= BESIDE_STROKE_W * h and stroke_cols <= BESIDE_NARROWER * rest_cols
                 and rest_cols > BESIDE_STROKE_W * h
-                and stroke.any(1).mean() >= BESIDE_STROKE_ROWS
-                and rest.any(1).mean() >= BESIDE_REST_ROWS and is_straight(stroke, h)):
+                and np.count_nonzero(stroke.any(1)) / h >= BESIDE_STROKE_ROWS
+                and np.count_nonzero(rest.any(1)) / h >= BESIDE_REST_ROWS
+                and is_straight(stroke, h)):
             return True
     return False
 
