@@ -505,8 +505,9 @@ def printed_lines(line_heights, digit_confidence, letter_probabilities) -> list[
     print_h = [h for h, p in zip(line_heights, printed, strict=True) if p]
     for i, (h, c, pl) in enumerate(zip(line_heights, digit_confidence, letter_probabilities,
                                        strict=True)):
-        if (not printed[i] and len(c) and float(np.mean(c)) < PRINTED_LINE_CONFIDENCE
-                and any(abs(h - ph) <= PRINT_HEIGHT_TOLERANCE * ph for ph in print_h)
+        # (the height test first: on a page of handwriting there is no printed line to match)
+        if (not printed[i] and any(abs(h - ph) <= PRINT_HEIGHT_TOLERANCE * ph for ph in print_h)
+                and len(c) and float(np.mean(c)) < PRINTED_LINE_CONFIDENCE
                 and any(p >= PRINTED_LETTER for p in pl)):
             printed[i] = True
     return printed
