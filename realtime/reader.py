@@ -717,18 +717,24 @@ LONE_ASKED_HEIGHT = 0.75
 # synthetic 5000-5599 and 6000-6399, ORAND training) that leaves out 4,434 of the 7,216
 # groups asked: none of the 25 printed ones the model flags, and one handwritten "71" it
 # wrongly flagged (synthetic 5129, now read right, as is fresh page 7173's "51"). Speed pages:
-# 11 of 12 groups of page 1072 no longer asked, ~0.9 ms.
+# 11 of 12 groups of page 1072 no longer asked, ~0.9 ms. But the printed capitals O, S and B
+# read as sure 0, 5 and 8: a probe of 900 printed words of such letters beside handwritten
+# numbers ("SOS", "BOSS", "SOIL", "ZOO", "Bill"...) lost 19 words read as digits ("505",
+# "8055", "50"), every one of them made of 0s, 5s and 8s only; a group of WORD_LIKE_DIGITS
+# alone is asked (4,185 of the 7,216 tuning groups are still left out).
 SURE_GROUP_DIGIT = 0.995
+WORD_LIKE_DIGITS = frozenset({0, 5, 8})
 
 
 def worth_asking(group: range, kept, words) -> bool:
     """Is this group of a line's digits `kept` (label, confidence, box) worth asking the group
-    model about? (See LONE_ASKED_HEIGHT and SURE_GROUP_DIGIT; `words`: the printed words found
-    so far.)"""
+    model about? (See LONE_ASKED_HEIGHT, SURE_GROUP_DIGIT and WORD_LIKE_DIGITS; `words`: the
+    printed words found so far.)"""
     if words:
         return True
     if len(group) > 1:
-        return any(kept[j][1] < SURE_GROUP_DIGIT for j in group)
+        return (any(kept[j][1] < SURE_GROUP_DIGIT for j in group)
+                or all(kept[j][0] in WORD_LIKE_DIGITS for j in group))
     usual = ln.median_of([box[3] for _, _, box in kept])
     return kept[group[0]][2][3] < LONE_ASKED_HEIGHT * usual
 

@@ -181,6 +181,9 @@ def test_a_group_of_sure_digits_is_asked_about_only_where_print_was_found():
     assert not rd.worth_asking(range(0, 2), line, words=[])
     assert rd.worth_asking(range(0, 3), line, words=[])  # one unsure digit
     assert rd.worth_asking(range(0, 2), line, words=[(0, 0, 5, 5)])
+    sos = [(5, top, box), (0, top, box), (5, top, box)]  # printed "SOS" reads as sure digits
+    assert rd.worth_asking(range(0, 3), sos, words=[])
+    assert not rd.worth_asking(range(0, 3), sos[:2] + [(7, top, box)], words=[])
 
 
 def test_a_capital_left_beside_a_number_is_still_left_out():
@@ -213,10 +216,11 @@ def test_the_group_model_is_not_asked_about_lone_digits_or_sure_groups_of_a_hand
     kinds = []
     for group in (g for line in reading.lines for g in line.split()):
         least = min(next(confidences) for _ in group)
+        word_like = set(map(int, group)) <= rd.WORD_LIKE_DIGITS
         kinds.append("lone" if len(group) == 1 else
-                     "sure" if least >= rd.SURE_GROUP_DIGIT else "unsure")
-    assert kinds.count("lone") > 0 and kinds.count("sure") > 0 and kinds.count("unsure") > 0
-    assert asked == [kinds.count("unsure")]
+                     "sure" if least >= rd.SURE_GROUP_DIGIT and not word_like else "asked")
+    assert kinds.count("lone") > 0 and kinds.count("sure") > 0 and kinds.count("asked") > 0
+    assert asked == [kinds.count("asked")]
     monkeypatch.setattr(rd, "LONE_ASKED_HEIGHT", float("inf"))  # every lone digit asked about
     monkeypatch.setattr(rd, "SURE_GROUP_DIGIT", 2.0)  # and every group
     assert rd.DigitReader().read(image).lines == reading.lines
