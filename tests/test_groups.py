@@ -224,3 +224,20 @@ def test_the_group_model_is_not_asked_about_lone_digits_or_sure_groups_of_a_hand
     monkeypatch.setattr(rd, "LONE_ASKED_HEIGHT", float("inf"))  # every lone digit asked about
     monkeypatch.setattr(rd, "SURE_GROUP_DIGIT", 2.0)  # and every group
     assert rd.DigitReader().read(image).lines == reading.lines
+
+
+def test_a_printed_word_of_digit_like_capitals_is_still_left_out(monkeypatch):
+    """Printed "SOS" reads as a sure "505": with no other print on the page, only the
+    word-like digits (0, 5, 8) rule has the group model see it; without that rule it is read
+    as digits beside the number."""
+    import realtime.synth as synth
+
+    monkeypatch.setattr(synth, "LABEL_WORDS", np.array(["SOS"]))
+    reader = rd.DigitReader()
+    for seed in (11, 13, 26):
+        image, number, word = synth.labelled_number(seed)
+        assert word == "SOS"
+        assert reader.read(image).lines == [number]
+        with monkeypatch.context() as m:
+            m.setattr(rd, "WORD_LIKE_DIGITS", frozenset())
+            assert "505" in " ".join(reader.read(image).lines).split()
