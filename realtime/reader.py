@@ -717,11 +717,11 @@ LONE_ASKED_HEIGHT = 0.75
 # synthetic 5000-5599 and 6000-6399, ORAND training) that leaves out 4,434 of the 7,216
 # groups asked: none of the 25 printed ones the model flags, and one handwritten "71" it
 # wrongly flagged (synthetic 5129, now read right, as is fresh page 7173's "51"). Speed pages:
-# 11 of 12 groups of page 1072 no longer asked, ~0.9 ms. But the printed capitals O, S and B
-# read as sure 0, 5 and 8: a probe of 900 printed words of such letters beside handwritten
-# numbers ("SOS", "BOSS", "SOIL", "ZOO", "Bill"...) lost 19 words read as digits ("505",
-# "8055", "50"), every one of them made of 0s, 5s and 8s only; a group of WORD_LIKE_DIGITS
-# alone is asked (4,185 of the 7,216 tuning groups are still left out).
+# 11 of 12 groups of page 1072 no longer asked, ~0.9 ms. The printed capitals O, S and B
+# read as sure 0, 5 and 8, so a group of WORD_LIKE_DIGITS alone is still asked: without that,
+# a probe of 900 printed words of digit-like letters beside handwritten numbers ("SOS",
+# "BOSS", "SOIL", "ZOO", "Bill"...) read 19 of them as digits ("505", "8055", "50"), all made
+# of 0s, 5s and 8s; with it, none (and 4,185 of the 7,216 tuning groups are still left out).
 SURE_GROUP_DIGIT = 0.995
 WORD_LIKE_DIGITS = frozenset({0, 5, 8})
 
