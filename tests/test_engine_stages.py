@@ -2305,6 +2305,39 @@ def test_few_handwritten_digits_are_plus_shaped(mnist_test_set):
     assert sum(sg.plus_shaped(crop) for crop in x) <= 10
 
 
+def _script_dollar(height: int, font: int = cv2.FONT_HERSHEY_SCRIPT_SIMPLEX) -> np.ndarray:
+    """Ink alpha (float 0..1) of a "$" in one of OpenCV's script fonts, `height` px tall."""
+    scale = cv2.getFontScaleFromHeight(font, height, 3)
+    (width, _), _ = cv2.getTextSize("$", font, scale, 3)
+    canvas = np.zeros((2 * height, width + 10), np.uint8)
+    cv2.putText(canvas, "$", (5, int(1.5 * height)), font, scale, 255, 3, cv2.LINE_AA)
+    return canvas.astype(np.float32) / 255
+
+
+def test_dollar_shaped_is_an_s_with_its_stem_out_at_both_ends(mnist_test_set):
+    from realtime.normalize import normalize_digit
+
+    for font in (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX):
+        assert sg.dollar_shaped(normalize_digit((_script_dollar(60, font) * 255).astype(np.uint8)))
+    x, y = mnist_test_set
+    assert sum(sg.dollar_shaped(crop) for crop in x[y == 5]) == 0  # none of 892 when written
+    assert not sg.dollar_shaped(None)
+
+
+def test_a_dollar_sign_before_a_number_is_left_out(monkeypatch):
+    """"$125": the "$" reads as a sure 5; it is left out, and the number read."""
+    height = 48
+    dollar = _script_dollar(int(1.1 * height))
+    ink = np.zeros((3 * height, 8 * height), np.float32)
+    ink[:dollar.shape[0], :dollar.shape[1]] = dollar
+    render_number("125", height=height, seed=3, ink=ink,
+                  origin=(dollar.shape[1] + height // 6, int(1.55 * 1.1 * height)))
+    reader = real_reader()
+    assert reader.read(on_paper(ink)).lines == ["125"]
+    monkeypatch.setattr(sg, "dollar_signs", lambda pieces, labels: np.zeros(len(pieces), bool))
+    assert reader.read(on_paper(ink)).lines == ["5125"]  # without the rule
+
+
 @pytest.mark.parametrize("digits, first, second, is_date", [
     ("1210512026", 2, 5, True),   # "12/05/2026", its slashes read as 1s
     ("3111112", 2, 4, True),      # "31/1/12"
