@@ -315,15 +315,21 @@ LINE_RUN = 4.0
 MAX_LINE_SLOPE = 0.3
 
 
-def long_runs(flags: np.ndarray, min_run: int) -> np.ndarray:
-    """`flags` (1-D bool) with the runs of True shorter than `min_run` turned False."""
-    if flags.size == 0:
-        return np.zeros_like(flags)
+def true_runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the runs of True in `flags` (1-D bool or 0/1 int8), each run
+    flags[start:end]."""
     # (padded by hand: np.diff's prepend and append cost ~10 us a call, as much as the rest)
     padded = np.zeros(flags.size + 2, np.int8)
     padded[1:-1] = flags.view(np.int8)
     edges = padded[1:] - padded[:-1]
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def long_runs(flags: np.ndarray, min_run: int) -> np.ndarray:
+    """`flags` (1-D bool) with the runs of True shorter than `min_run` turned False."""
+    if flags.size == 0:
+        return np.zeros_like(flags)
+    starts, ends = true_runs(flags)
     long = ends - starts >= min_run
     # +1 where a long run starts and -1 past its end: the running sum is 1 inside them (no
     # loop over the runs: a dashed line has hundreds)
@@ -621,9 +627,7 @@ def crossed_evenly(roi: np.ndarray) -> bool:
     first test for strip_grid."""
     h = roi.shape[0]
     for at in (h // 4, h // 2, 3 * h // 4):
-        band = roi[max(0, at - 1):at + 2].any(axis=0).view(np.int8)
-        edges = np.diff(np.concatenate([[0], band, [0]]))
-        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        starts, ends = true_runs(roi[max(0, at - 1):at + 2].any(axis=0))
         thin = ends - starts <= GRID_MIN_SPACING  # (not along a line across, nor a blot)
         if np.count_nonzero(thin) <= GRID_MIN_LINES:
             continue

@@ -975,21 +975,20 @@ def dollar_shaped(crop: np.ndarray | None) -> bool:
         return False
     h, w = ink.shape
     least = max(DOLLAR_STEM_ROWS, math.ceil(DOLLAR_STEM * h))
-
-    def stem_row(row: np.ndarray) -> bool:
-        xs = np.flatnonzero(row)
+    if least >= h / 2:
+        return False
+    middles = []  # of the stem's rows: the first `least` rows, then the last
+    for i in [*range(least), *range(h - least, h)]:
+        xs = np.flatnonzero(ink[i])
         if xs.size == 0 or xs[-1] - xs[0] + 1 != xs.size:  # (one run)
             return False
         middle = (xs[0] + xs[-1]) / 2
-        return xs.size <= max(2.0, DOLLAR_STEM_W * w) and 0.25 * w <= middle <= 0.75 * w
-
-    if not (least < h / 2 and all(stem_row(ink[i]) for i in range(least))
-            and all(stem_row(ink[h - 1 - i]) for i in range(least))):
-        return False
+        if not (xs.size <= max(2.0, DOLLAR_STEM_W * w) and 0.25 * w <= middle <= 0.75 * w):
+            return False
+        middles.append(middle)
     # ... and the stem runs on through the S: its column (a pixel either side) is inked in
     # DOLLAR_THROUGH of the rows
-    ends = [np.flatnonzero(ink[i]) for i in (0, h - 1)]
-    x = int(round(sum((xs[0] + xs[-1]) / 2 for xs in ends) / 2))
+    x = int(round((middles[0] + middles[-1]) / 2))
     return np.count_nonzero(ink[:, max(0, x - 1):x + 2].any(1)) >= DOLLAR_THROUGH * h
 
 
