@@ -7,10 +7,12 @@ the character error rate is the edit distance over the truth's characters.
     python -m realtime.evaluate --orand --synth 200        # prints the numbers
     python -m realtime.evaluate --words 200                # numbers beside printed words
     python -m realtime.evaluate --forms 200                # numbers on printed forms
+    python -m realtime.evaluate --signs 200                # numbers with a hand-drawn % or #
 
 Reusable pieces: `edit_distance`, `Score` (accumulates exact / CER / line count), and the runners
 `evaluate_orand(reader, dir)`, `evaluate_synth(reader, n, seed)`, `evaluate_labelled(reader, n,
-seed)` and `evaluate_forms(reader, n, seed)`, which return a `Result`.
+seed)`, `evaluate_forms(reader, n, seed)` and `evaluate_signs(reader, n, seed)`, which return a
+`Result`.
 """
 from __future__ import annotations
 
@@ -187,6 +189,18 @@ def evaluate_labelled(reader, n: int = 200, seed: int = 0, progress: bool = True
     return result
 
 
+def evaluate_signs(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
+    """Read `n` numbers with a hand-drawn sign (realtime.synth.signed_number: "25%", "#12"):
+    right only when the reading is the number alone, the sign left out."""
+    from realtime.synth import signed_number
+
+    result = Result("numbers with a % or # sign", Score())
+    for s in _progress(range(seed, seed + n), "signs", n, progress):
+        image, truth, sign = signed_number(s)
+        _score_one_string(reader, image, truth, f"{s} ({sign})", result)
+    return result
+
+
 def evaluate_forms(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
     """Read `n` photographed forms (realtime.synth.form_page): right only when the reading is
     the handwritten numbers alone, line by line, none of the printed text read as digits."""
@@ -209,11 +223,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="evaluate on N numbers beside printed words (right when the word is left out)")
     ap.add_argument("--forms", type=int, default=0, metavar="N",
                     help="evaluate on N photographed forms (right when no printed text is read)")
+    ap.add_argument("--signs", type=int, default=0, metavar="N",
+                    help="evaluate on N numbers with a hand-drawn %% or # (right when the sign is left out)")
     ap.add_argument("--model", default=None, help="model path (default: the committed model)")
     ap.add_argument("--errors", type=int, default=0, metavar="K", help="print the first K errors")
     ap.add_argument("--json", action="store_true", help="print results as JSON")
     args = ap.parse_args(argv)
-    if not args.orand and not args.synth and not args.words and not args.forms:
+    if not (args.orand or args.synth or args.words or args.forms or args.signs):
         args.orand, args.synth = True, 200
     from realtime.reader import DigitReader
 
@@ -227,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(evaluate_labelled(reader, args.words, args.seed))
     if args.forms:
         results.append(evaluate_forms(reader, args.forms, args.seed))
+    if args.signs:
+        results.append(evaluate_signs(reader, args.signs, args.seed))
     for r in results:
         if args.json:
             print(json.dumps({"name": r.name, **r.score.as_dict(), "median_ms": round(r.median_ms, 2)}))

@@ -363,9 +363,11 @@ class DigitReader:
                                                                            plan.line_h)):
                 read.append((label, conf, book.pieces[p]))
         # (a date's slashes, parentheses and a tick after the number are left out like a
-        # dash, as strokes between digits)
-        separators = sg.separator_digits([p for _, _, p in read], [label for label, _, _ in read],
-                                         plan.line_h)
+        # dash, as strokes between digits; so are a percent sign after a number and a number
+        # sign before one)
+        pieces, labels = [p for _, _, p in read], [label for label, _, _ in read]
+        separators = (sg.separator_digits(pieces, labels, plan.line_h)
+                      | sg.signs_beside_numbers(pieces, labels, plan.line_h, book.comps))
         read = [r for r, sep in zip(read, separators, strict=True) if not sep]
         kept = [(label, conf, p.box) for label, conf, p in read]
         used = {i for _, _, p in read for i in p.ids}

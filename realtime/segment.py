@@ -141,6 +141,13 @@ def holes(mask: np.ndarray) -> np.ndarray:
     return stats[1:][(x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)]
 
 
+def hole_count(mask: np.ndarray) -> int:
+    """len(holes(mask)), from the contours' hierarchy: ~3x faster than labelling the paper, so
+    a test that needs holes asks this first (the same count on MNIST and random masks)."""
+    _, hierarchy = cv2.findContours(mask.view(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    return 0 if hierarchy is None else int(np.count_nonzero(hierarchy[0, :, 3] >= 0))
+
+
 def hole_spans(mask: np.ndarray, min_w: float) -> list[tuple[int, int]]:
     """(first, last + 1) columns of each hole of `mask` at least `min_w` wide."""
     return [(int(x), int(x + bw)) for x, _, bw, _, _ in holes(mask) if bw >= min_w]
@@ -990,6 +997,186 @@ def dollar_shaped(crop: np.ndarray | None) -> bool:
     # DOLLAR_THROUGH of the rows
     x = int(round((middles[0] + middles[-1]) / 2))
     return np.count_nonzero(ink[:, max(0, x - 1):x + 2].any(1)) >= DOLLAR_THROUGH * h
+
+
+# A percent sign after a number ("25%") read as one or two digits ("2590", "258"): two small
+# loops, one high on the left and one low on the right, with a slash from the bottom left to the
+# top right between them. Its loops are often specks apart from the slash, so the shape is
+# tested on all the ink round the last one or two digits of a number (ink_round: the components
+# inside their box widened by SIGN_REACH of its height, the number's digit beside them left
+# out). Hand-drawn signs (synth.signed_number) and OpenCV's script "%", against MNIST's digits
+# and every tuning, held-out and fresh set (docs/engine-history.md, 2026-12-06 17:05):
+SIGN_MIN_H = 0.5     # (x line height) a sign is at least this tall ...
+SIGN_MAX_H = 1.5     # ... and at most this
+SIGN_REACH = 0.3     # (x the digits' box height) how far round them its parts may lie
+PERCENT_MAX_W = 1.1     # (x its height) the sign's ink is at most this wide
+PERCENT_THIRD_HOLE = 0.5  # no third hole this big (x the second's area): two digits' loops, "98"
+PERCENT_LOOP_H = 0.3    # (x its height) each of its two biggest holes is at most this tall ...
+PERCENT_MIN_LOOP = 2    # ... and this many px each way or more (not a pinhole in a thick stroke)
+PERCENT_APART_X = 0.25  # (x its width, height) the loops' middles lie this far apart, the top
+PERCENT_APART_Y = 0.45  # one on the left ...
+PERCENT_GAP_Y = 0.2     # ... with this share of the height between them (an 8's meet at its
+PERCENT_EIGHT_GAP_Y = 0.3  # waist; read as an 8, this: a back-slanted 8 with small loops is the
+PERCENT_OVERLAP_X = 0.05   # nearest digit) and overlapping at most this share of the width
+PERCENT_CORNER = 0.3    # the slash's ends ink the bottom-left and top-right corners, this far in
+# what it reads as on the probes: one digit, or two that touch ("90", "96", "60", "18"; a "0"
+# alone never)
+PERCENT_READ_AS = ({(d,) for d in (1, 2, 6, 8, 9)}
+                   | {(a, b) for a in (0, 1, 6, 9) for b in (0, 6, 8)})
+
+
+def signs_beside_numbers(pieces: list[Piece], labels: list[int], line_h: float,
+                         comps: Components) -> np.ndarray:
+    """Per digit of a line (its pieces and labels, left to right): part of a percent sign
+    after a number or of a number sign before one?"""
+    if len(pieces) < 2:
+        return np.zeros(len(pieces), bool)
+    apart = wide_gaps(pieces, line_h)
+    return (percent_signs(pieces, labels, line_h, comps, apart)
+            | hash_signs(pieces, labels, line_h, comps, apart))
+
+
+def percent_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
+                  apart: np.ndarray | None = None) -> np.ndarray:
+    """Per digit of a line (its pieces and labels, left to right; `apart`: wide_gaps, if
+    known): part of a percent sign after a number (see SIGN_REACH)?"""
+    return sign_digits(pieces, labels, line_h, comps, apart, after_number=True,
+                       read_as=PERCENT_READ_AS, shaped=percent_shaped)
+
+
+def hash_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
+               apart: np.ndarray | None = None) -> np.ndarray:
+    """Per digit of a line (as percent_signs): part of a number sign before a number (see
+    HASH_HOLE)?"""
+    return sign_digits(pieces, labels, line_h, comps, apart, after_number=False,
+                       read_as=HASH_READ_AS, shaped=lambda ink, _: hash_shaped(ink))
+
+
+def sign_digits(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
+                apart: np.ndarray | None, after_number: bool, read_as: set[tuple[int, ...]],
+                shaped) -> np.ndarray:
+    """Per digit of a line: part of a sign read as one digit or as two that touch (their
+    labels one of `read_as`), written on right after (`after_number`) or right before a number
+    (no wide gap between), whose ink (see ink_round) is `shaped`?"""
+    n = len(pieces)
+    out = np.zeros(n, bool)
+    if n < 2:
+        return out
+    if apart is None:
+        apart = wide_gaps(pieces, line_h)
+    if after_number:  # (first, last) digits of the sign, and the number's digit beside it
+        edges = [j for j in range(1, n) if j == n - 1 or apart[j]]
+        spans = [(first, j, first - 1) for j in edges for first in (j, j - 1)]
+    else:
+        edges = [j for j in range(n - 1) if j == 0 or apart[j - 1]]
+        spans = [(j, last, last + 1) for j in edges for last in (j, j + 1)]
+    for first, last, beside in spans:
+        if not 0 <= beside < n or tuple(labels[first:last + 1]) not in read_as or out[first]:
+            continue
+        if apart[beside if after_number else last]:
+            continue  # (written on to the number: "25%", "#12"; "25 %" is not asked about)
+        if first < last and (pieces[last].box[0] > sum(pieces[first].box[::2]) or apart[first]):
+            continue  # (two digits read from one sign touch)
+        box = union_box([p.box for p in pieces[first:last + 1]])
+        if not SIGN_MIN_H * line_h <= box[3] <= SIGN_MAX_H * line_h:
+            continue
+        if shaped(ink_round(comps, box, SIGN_REACH * box[3], set(pieces[beside].ids)),
+                  labels[first:last + 1]):
+            out[first:last + 1] = True
+    return out
+
+
+
+def ink_round(comps: Components, box: tuple[int, int, int, int], reach: float,
+              leave_out: set[int]) -> np.ndarray | None:
+    """Bool mask of the components (but `leave_out`, label values) that lie inside `box`
+    widened by `reach` on every side, cut to their own box; None if none."""
+    x, y, w, h = box
+    starts, sizes = comps.boxes[:, :2], comps.boxes[:, 2:]
+    inside = ((starts >= (x - reach, y - reach)) & (starts + sizes <= (x + w + reach, y + h + reach))).all(1)
+    found = [(int(i), k) for i, k in zip(comps.ids[inside].tolist(), np.flatnonzero(inside).tolist(),
+                                          strict=True) if i not in leave_out]
+    if not found:
+        return None
+    ux, uy, uw, uh = union_box(comps.boxes[[k for _, k in found]])
+    return ids_mask(comps.labels[uy:uy + uh, ux:ux + uw], tuple(i for i, _ in found))
+
+
+def percent_shaped(ink: np.ndarray | None, read_as: list[int] = ()) -> bool:
+    """Is `ink` (bool, cut to its box) a percent sign (see SIGN_REACH)?"""
+    if ink is None or min(ink.shape) < 6:
+        return False
+    h, w = ink.shape
+    if w > PERCENT_MAX_W * h or hole_count(ink) < 2:
+        return False
+    loops = holes(ink)
+    loops = loops[np.argsort(loops[:, 4])]
+    if len(loops) > 2 and loops[-3, 4] >= PERCENT_THIRD_HOLE * loops[-2, 4]:
+        return False  # (two digits' loops, "98")
+    loops = loops[-2:]
+    if loops[:, 3].max() > PERCENT_LOOP_H * h or loops[:, 2:4].min() < PERCENT_MIN_LOOP:
+        return False  # (too big for a sign's loops, or a pinhole in a thick stroke)
+    top, bottom = sorted(loops.tolist(), key=lambda loop: 2 * loop[1] + loop[3])
+    tx, ty, bx, by = (top[0] + top[2] / 2, top[1] + top[3] / 2,
+                      bottom[0] + bottom[2] / 2, bottom[1] + bottom[3] / 2)
+    if not (bx - tx >= PERCENT_APART_X * w and by - ty >= PERCENT_APART_Y * h):
+        return False
+    # (an 8's loops meet at its waist, a percent sign's are apart; a sure 8's further still)
+    gap_y = PERCENT_EIGHT_GAP_Y if list(read_as) == [8] else PERCENT_GAP_Y
+    if (bottom[1] - (top[1] + top[3]) < gap_y * h
+            or bottom[0] - (top[0] + top[2]) < -PERCENT_OVERLAP_X * w):
+        return False
+    c = PERCENT_CORNER
+    return bool(ink[int((1 - c) * h):, :max(1, int(c * w))].any()
+                and ink[:max(1, int(c * h)), int((1 - c) * w):].any())
+
+
+# A number sign before a number ("#12") read as two digits ("7712"): two bars across two
+# stems enclose one hole in the sign's middle (HASH_HOLE of its box each way from the middle),
+# and each stroke runs on past the crossings: the rows above and below the hole and the columns
+# left and right of it cross two strokes each (most lines of each band's outer half).
+HASH_HOLE = 0.15
+HASH_HOLE_MIN = 0.08  # (x its box) the hole is at least this wide and tall (not a pinhole)
+HASH_STUBS = 0.5      # the strokes run on alike past both sides: each side's band >= 0.5 x
+HASH_RATIO = (0.5, 1.6)  # (width / height) of its box
+# what it reads as on the probes: its stems with the bars' halves are 7s ("77"), or it is one 7
+HASH_READ_AS = {(7,), (7, 7), (1, 7), (7, 1), (7, 4)}
+
+
+def hash_shaped(ink: np.ndarray | None) -> bool:
+    """Is `ink` (bool, cut to its box) a number sign (see HASH_HOLE)?"""
+    if ink is None or min(ink.shape) < 8:
+        return False
+    h, w = ink.shape
+    if not HASH_RATIO[0] <= w / h <= HASH_RATIO[1] or hole_count(ink) == 0:
+        return False
+    loops = holes(ink)
+    x, y, lw, lh, _ = loops[np.argmax(loops[:, 4])].tolist()
+    if not (abs(x + lw / 2 - w / 2) <= HASH_HOLE * w and abs(y + lh / 2 - h / 2) <= HASH_HOLE * h
+            and lw >= HASH_HOLE_MIN * w and lh >= HASH_HOLE_MIN * h):
+        return False
+    above, below, left, right = y, h - y - lh, x, w - x - lw
+    if not (balanced(above, below) and balanced(left, right)):
+        return False
+    # (each band from its outer edge: its half by the hole holds a thick bar)
+    return (two_strokes_across(ink[:y]) and two_strokes_across(ink[y + lh:][::-1])
+            and two_strokes_across(ink[:, :x].T) and two_strokes_across(ink[:, x + lw:][:, ::-1].T))
+
+
+def balanced(a: int, b: int) -> bool:
+    """Are the bands on two opposite sides of a number sign's hole alike (HASH_STUBS)?"""
+    return HASH_STUBS * b <= a <= b / HASH_STUBS
+
+
+def two_strokes_across(band: np.ndarray) -> bool:
+    """Do most rows of the outer half of `band` (bool, its row 0 the outer edge), less its
+    outermost sixth (a stroke's rounded tip), cross exactly two runs of ink?"""
+    n = band.shape[0]
+    rows = band[n // 6:max(n // 6 + 1, n // 2)].view(np.int8)
+    if n < 2 or rows.shape[1] == 0:
+        return False
+    starts = np.count_nonzero(np.diff(rows, axis=1, prepend=0) == 1, axis=1)
+    return np.count_nonzero(starts == 2) > rows.shape[0] / 2
 
 
 def separator_digits(pieces: list[Piece], labels: list[int], line_h: float) -> np.ndarray:

@@ -516,6 +516,98 @@ def form_page(seed: int, with_hand: bool = False):
     return img, truth
 
 
+# Signs written beside numbers: "25%", "#12". For `signed_number`, a measure of what the engine
+# makes of them (read as digits, they turned "25%" into "2590" and "#12" into "7712").
+SIGNS = ("%", "#")
+
+
+def wobbly_stroke(rng: np.random.Generator, start, end, size: float, points: int = 6) -> np.ndarray:
+    """A hand-drawn straight stroke from `start` to `end` (x, y): points bowed off the line by
+    ~2 % of `size`, most in the middle."""
+    t = np.linspace(0, 1, points)[:, None]
+    line = (1 - t) * np.asarray(start, np.float64) + t * np.asarray(end, np.float64)
+    return line + rng.normal(0, 0.02 * size, line.shape) * np.sin(np.pi * t)
+
+
+def hand_ring(rng: np.random.Generator, centre, rx: float, ry: float, points: int = 24) -> np.ndarray:
+    """A hand-drawn small loop: an uneven ellipse from a random start, closed or a little over."""
+    a = rng.uniform(0, 2 * np.pi) + np.linspace(0, 2 * np.pi * rng.uniform(1.0, 1.12), points)
+    r = 1 + rng.normal(0, 0.05, points)
+    return np.stack([centre[0] + rx * r * np.cos(a), centre[1] + ry * r * np.sin(a)], 1)
+
+
+def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
+    """A hand-drawn percent ("%") or number sign ("#") about `h` px tall: alpha 0..1, cut to its
+    ink. The percent sign's loops touch its slash or stand a little apart; the number sign
+    leans up to a quarter of its height."""
+    if kind not in SIGNS:
+        raise ValueError(f"unknown sign {kind!r}; expected one of {SIGNS}")
+    s = 4  # drawn at 4x, then shrunk: smooth pen edges
+    H = h * s
+    stroke = max(2, round(h * rng.uniform(0.07, 0.13))) * s
+    g = np.zeros((int(H * 1.3) + 4 * stroke, int(H * 1.2) + 4 * stroke), np.uint8)
+    ox = oy = 2 * stroke
+    strokes = []
+    if kind == "%":
+        tall = H * rng.uniform(0.8, 1.05)
+        wide = tall * rng.uniform(0.5, 0.8)
+        strokes.append(wobbly_stroke(rng, (ox, oy + tall), (ox + wide, oy), tall))
+        r = tall * rng.uniform(0.12, 0.2)
+        gap = rng.uniform(-0.3, 0.5) * r  # (under 0: the loops touch the slash)
+        strokes.append(hand_ring(rng, (ox + r + 0.3 * gap, oy + r + 0.2 * gap), r * rng.uniform(0.8, 1.1), r))
+        strokes.append(hand_ring(rng, (ox + wide - r - 0.3 * gap, oy + tall - r - 0.2 * gap),
+                                 r * rng.uniform(0.8, 1.1), r))
+    else:
+        tall = H * rng.uniform(0.75, 1.0)
+        wide = tall * rng.uniform(0.6, 0.9)
+        lean = tall * rng.uniform(0.0, 0.25)
+        for f in (0.3, 0.7):
+            x = ox + lean + f * wide
+            strokes.append(wobbly_stroke(rng, (x, oy), (x - lean, oy + tall), tall))
+        for f in (0.33, 0.67):
+            y = oy + f * tall
+            strokes.append(wobbly_stroke(rng, (ox, y), (ox + wide + lean, y - rng.uniform(-0.05, 0.05) * tall),
+                                         tall))
+    for points in strokes:
+        cv2.polylines(g, [np.round(points).astype(np.int32)], False, 255, stroke, cv2.LINE_AA)
+    ys, xs = np.nonzero(g)
+    g = g[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    g = cv2.resize(g, (max(1, g.shape[1] // s), max(1, g.shape[0] // s)), interpolation=cv2.INTER_AREA)
+    return g.astype(np.float32) / 255
+
+
+def signed_number(seed: int, kind: str | None = None) -> tuple[np.ndarray, str, str]:
+    """A handwritten number of 1-5 MNIST test digits with a hand-drawn sign: a percent sign
+    after it or a number sign before it (`kind`, else either at random), on plain grey paper ->
+    (BGR image, the number: the truth, the sign)."""
+    rng = np.random.default_rng([seed, 20261206])
+    kind = kind or SIGNS[int(rng.integers(len(SIGNS)))]
+    h, w = 220, 800
+    paper = int(rng.integers(190, 250))
+    img = np.full((h, w), paper, np.float32)
+    digit_h = int(rng.integers(25, 80))
+    labels = [int(d) for d in rng.integers(0, 10, int(rng.integers(1, 6)))]
+    base = 150
+    ink = np.zeros((h, w), np.float32)
+
+    def put_sign(x: int) -> int:
+        glyph = sign_glyph(rng, kind, digit_h * rng.uniform(0.7, 1.05))
+        paste_max(ink, glyph, x, base - glyph.shape[0] - int(rng.integers(0, max(1, digit_h // 8))))
+        return x + glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
+
+    x = put_sign(30) if kind == "#" else 30
+    for label in labels:
+        glyph = digit_glyph(rng, label, digit_h)
+        paste_max(ink, glyph, x, base - digit_h)
+        x += glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
+    if kind == "%":
+        put_sign(x)
+    img = img * (1 - ink) + int(rng.integers(20, 90)) * ink
+    img = cv2.GaussianBlur(img, (0, 0), 0.8) + rng.normal(0, 4, img.shape)
+    image = cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    return image, "".join(map(str, labels)), kind
+
+
 def contact_sheet(seeds, tile_w: int = 480, cols: int = 3, annotate=None) -> np.ndarray:
     """Pages side by side with their truth (and `annotate(page_image) -> image` if given)."""
     tiles = []

@@ -8,8 +8,8 @@ import pytest
 
 import realtime.reader as rd
 from realtime.evaluate import evaluate_forms
-from realtime.reading import Reading
 from realtime.synth import form_page
+from tests.engine_helpers import AnswerReader
 
 
 def test_form_page_is_reproducible_and_its_truth_is_the_handwritten_numbers():
@@ -52,26 +52,16 @@ def test_form_page_never_writes_a_truth_digit_off_the_page(monkeypatch):
     assert not cut
 
 
-class _Oracle:
-    """Reads each image as a fixed answer for it."""
-
-    def __init__(self, answers: dict[bytes, list[str]]):
-        self.answers = answers
-
-    def read(self, image):
-        return Reading(lines=self.answers[image.tobytes()])
-
-
 def test_only_the_numbers_line_by_line_count_as_read():
     truths = {form_page(s)[0].tobytes(): form_page(s)[1] for s in range(3)}
-    right = evaluate_forms(_Oracle(truths), n=3, progress=False)
+    right = evaluate_forms(AnswerReader(truths), n=3, progress=False)
     assert right.score.exact == 3 and right.score.cer == 0 and not right.errors
     # a printed sentence read as a line of digits is an error, and so is a number read short
     leaky = {k: ["7021"] + v for k, v in truths.items()}
-    wrong = evaluate_forms(_Oracle(leaky), n=3, progress=False)
+    wrong = evaluate_forms(AnswerReader(leaky), n=3, progress=False)
     assert wrong.score.exact == 0 and len(wrong.errors) == 3 and wrong.score.line_count_ok == 0
     short = {k: [v[0][:-1]] + v[1:] for k, v in truths.items()}
-    assert evaluate_forms(_Oracle(short), n=3, progress=False).score.exact == 0
+    assert evaluate_forms(AnswerReader(short), n=3, progress=False).score.exact == 0
 
 
 # ---- printed_line --------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from realtime.evaluate import evaluate_labelled
-from realtime.reading import Reading
 from realtime.synth import LABEL_WORDS, labelled_number
+from tests.engine_helpers import AnswerReader
 
 
 def test_labelled_number_is_reproducible_and_its_truth_is_the_number_alone():
@@ -21,24 +21,14 @@ def test_labelled_number_is_reproducible_and_its_truth_is_the_number_alone():
     assert len(others) > 4  # seeds differ
 
 
-class _Oracle:
-    """Reads each image as a fixed answer for it."""
-
-    def __init__(self, answers: dict[bytes, str]):
-        self.answers = answers
-
-    def read(self, image):
-        return Reading(lines=[self.answers[image.tobytes()]])
-
-
 def test_only_the_number_alone_counts_as_read():
     truths = {labelled_number(s)[0].tobytes(): labelled_number(s)[1] for s in range(3)}
-    right = evaluate_labelled(_Oracle(truths), n=3, progress=False)
+    right = evaluate_labelled(AnswerReader(truths), n=3, progress=False)
     assert right.score.exact == 3 and right.score.cer == 0 and not right.errors
     # spaces are ignored, but a letter read as a digit beside the number is an error
     spaced = {k: v[0] + " " + v[1:] for k, v in truths.items()}
-    assert evaluate_labelled(_Oracle(spaced), n=3, progress=False).score.exact == 3
+    assert evaluate_labelled(AnswerReader(spaced), n=3, progress=False).score.exact == 3
     leaky = {k: "7 " + v for k, v in truths.items()}
-    wrong = evaluate_labelled(_Oracle(leaky), n=3, progress=False)
+    wrong = evaluate_labelled(AnswerReader(leaky), n=3, progress=False)
     assert wrong.score.exact == 0 and len(wrong.errors) == 3
     assert wrong.errors[0][0].startswith("0 (") and wrong.score.edits == 3

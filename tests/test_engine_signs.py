@@ -1,0 +1,121 @@
+"""Signs beside numbers ("25%", "#12"): the hand-drawn sign generator, the shapes the engine
+tells them by, and the signs left out of real readings."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+import realtime.segment as sg
+from realtime.evaluate import evaluate_signs
+from realtime.synth import SIGNS, sign_glyph, signed_number
+from tests.engine_helpers import AnswerReader, real_reader
+
+
+def _sign_ink(kind: str, seed: int, height: int = 60) -> np.ndarray:
+    """A hand-drawn sign's ink (bool, cut to its box), as the engine's binarized mask sees it."""
+    glyph = sign_glyph(np.random.default_rng(seed), kind, height)
+    ink = glyph > 0.5
+    ys, xs = np.nonzero(ink)
+    return ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def test_signed_number_is_reproducible_and_its_truth_is_the_number_alone():
+    a, truth, sign = signed_number(5)
+    b, truth_b, sign_b = signed_number(5)
+    assert np.array_equal(a, b) and (truth, sign) == (truth_b, sign_b)
+    assert a.ndim == 3 and a.dtype == np.uint8 and sign in SIGNS
+    assert truth.isdigit() and 1 <= len(truth) <= 5
+    assert {signed_number(s)[2] for s in range(12)} == set(SIGNS)  # both signs are drawn
+    assert signed_number(5, "#")[2] == "#" and signed_number(5, "%")[2] == "%"
+    with pytest.raises(ValueError, match="unknown sign"):
+        sign_glyph(np.random.default_rng(0), "&", 40)
+
+
+def test_percent_and_number_signs_are_told_by_their_shapes():
+    percents = [_sign_ink("%", s) for s in range(40)]
+    hashes = [_sign_ink("#", s) for s in range(40)]
+    told_percent = sum(sg.percent_shaped(ink) for ink in percents)
+    told_hash = sum(sg.hash_shaped(ink) for ink in hashes)
+    assert told_percent >= 30 and told_hash >= 30, (told_percent, told_hash)
+    # neither shape is taken for the other
+    assert not any(sg.hash_shaped(ink) for ink in percents)
+    assert not any(sg.percent_shaped(ink) for ink in hashes)
+    assert not sg.percent_shaped(None) and not sg.hash_shaped(None)
+
+
+def _digit_ink(image: np.ndarray, scale: int) -> np.ndarray:
+    if scale > 1:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+    ink = image > 100
+    ys, xs = np.nonzero(ink)
+    return ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def test_no_written_digit_has_a_signs_shape(mnist_test_set):
+    """The shapes fit none of MNIST's 10,000 test digits, as drawn and at twice the size (a
+    back-slanted 8 with small loops is the nearest to a percent sign, a 2 with a loop in its
+    middle to a number sign)."""
+    x, y = mnist_test_set
+    for scale in (1, 2):
+        inks = [_digit_ink(image, scale) for image in x]
+        assert not [i for i, ink in enumerate(inks) if sg.percent_shaped(ink, [int(y[i])])]
+        assert not [i for i, ink in enumerate(inks) if sg.hash_shaped(ink)]
+
+
+def _drawn_percent(top: tuple[int, int], bottom: tuple[int, int]) -> np.ndarray:
+    """A 60 x 40 percent sign: a slash corner to corner, loops of radius 8 round `top` and
+    `bottom` (x, y); its ink cut to its box."""
+    mask = np.zeros((60, 40), np.uint8)
+    cv2.line(mask, (3, 57), (37, 2), 1, 4)
+    cv2.circle(mask, top, 8, 1, 3)
+    cv2.circle(mask, bottom, 8, 1, 3)
+    ys, xs = np.nonzero(mask)
+    return mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(bool)
+
+
+def test_a_sure_eight_is_a_percent_sign_only_when_its_loops_are_far_apart():
+    """A back-slanted 8 with small loops is the shape nearest to a percent sign, but its loops
+    meet at its waist: read as an 8, a sign's loops must be further apart than otherwise."""
+    far = _drawn_percent((10, 10), (30, 50))     # ~0.45 of its height between the loops
+    near = _drawn_percent((12, 16), (28, 44))    # ~0.25
+    assert sg.percent_shaped(far) and sg.percent_shaped(near)
+    assert sg.percent_shaped(far, [8]) and not sg.percent_shaped(near, [8])
+    assert sg.percent_shaped(near, [9])
+    # a third loop as big as the others: two digits' loops ("98"), not a sign
+    third = far.copy()
+    cv2.circle(third.view(np.uint8), (32, 30), 6, 1, 2)
+    assert not sg.percent_shaped(third)
+
+
+@pytest.mark.parametrize("kind, seeds, rule", [
+    ("%", (0, 2, 10), "percent_signs"),
+    ("#", (0, 6, 10), "hash_signs"),
+])
+def test_a_sign_beside_a_number_is_left_out(monkeypatch, kind, seeds, rule):
+    """"25%" and "#12": the sign is left out and the number read; without the rule the sign
+    is read as digits."""
+    reader = real_reader()
+    pages = [signed_number(seed, kind) for seed in seeds]
+    assert [" ".join(reader.read(image).lines) for image, _, _ in pages] == [t for _, t, _ in pages]
+    monkeypatch.setattr(sg, rule, lambda pieces, *args: np.zeros(len(pieces), bool))
+    for image, truth, _ in pages:
+        read = "".join(reader.read(image).lines).replace(" ", "")
+        assert len(read) > len(truth), (truth, read)
+
+
+def test_a_number_ending_in_eight_keeps_it():
+    """"1928" and "3 8" end in an 8: the sign rules leave every digit."""
+    from tests.engine_helpers import on_paper, render_number
+
+    reader = real_reader()
+    for text, seed in (("1928", 0), ("3 8", 1), ("98", 2)):
+        assert reader.read(on_paper(render_number(text, seed=seed))).lines == [text]
+
+
+def test_only_the_number_alone_counts_as_read():
+    truths = {signed_number(s)[0].tobytes(): signed_number(s)[1] for s in range(3)}
+    assert evaluate_signs(AnswerReader(truths), n=3, progress=False).score.exact == 3
+    signed = {k: v + "90" for k, v in truths.items()}
+    wrong = evaluate_signs(AnswerReader(signed), n=3, progress=False)
+    assert wrong.score.exact == 0 and len(wrong.errors) == 3 and wrong.errors[0][0].endswith(")")
