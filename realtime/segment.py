@@ -1028,12 +1028,12 @@ PERCENT_READ_AS = ({(d,) for d in (1, 2, 6, 8, 9)}
 def signs_beside_numbers(pieces: list[Piece], labels: list[int], line_h: float,
                          comps: Components) -> np.ndarray:
     """Per digit of a line (its pieces and labels, left to right): part of a percent sign
-    after a number or of a number sign before one?"""
+    after a number, of a number sign before one, or a degree sign after one?"""
     if len(pieces) < 2:
         return np.zeros(len(pieces), bool)
     apart = wide_gaps(pieces, line_h)
     return (percent_signs(pieces, labels, line_h, comps, apart)
-            | hash_signs(pieces, labels, line_h, comps, apart))
+            | hash_signs(pieces, labels, line_h, comps, apart) | degree_signs(pieces, labels, apart))
 
 
 def percent_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
@@ -1050,6 +1050,29 @@ def hash_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Com
     HASH_HOLE)?"""
     return sign_digits(pieces, labels, line_h, comps, apart, after_number=False,
                        read_as=HASH_READ_AS, shaped=lambda ink, _: hash_shaped(ink))
+
+
+# A degree sign after a number ("25°") reads as a sure 0: a small ring written on to the top of
+# the number, at most DEGREE_MAX_H of the digit before it tall, all of it above that digit's
+# middle. Cents written small and raised on a cheque ("125⁰⁰") are two such 0s: the digit
+# before a degree sign is a full one.
+DEGREE_MAX_H = 0.5
+DEGREE_RATIO = (0.6, 1.7)  # (width / height) of the ring
+
+
+def degree_signs(pieces: list[Piece], labels: list[int], apart: np.ndarray) -> np.ndarray:
+    """Per digit of a line (its pieces, labels and wide_gaps): a degree sign read as a 0 at the
+    end of a number (see DEGREE_MAX_H)?"""
+    n = len(pieces)
+    out = np.zeros(n, bool)
+    for j in range(1, n):
+        if labels[j] != 0 or apart[j - 1] or (j < n - 1 and not apart[j]):
+            continue
+        _, y, w, h = pieces[j].box
+        _, by, _, bh = pieces[j - 1].box
+        out[j] = (h <= DEGREE_MAX_H * bh and y + h <= by + bh / 2
+                  and DEGREE_RATIO[0] <= w / h <= DEGREE_RATIO[1])
+    return out
 
 
 def sign_digits(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,

@@ -516,9 +516,10 @@ def form_page(seed: int, with_hand: bool = False):
     return img, truth
 
 
-# Signs written beside numbers: "25%", "#12". For `signed_number`, a measure of what the engine
-# makes of them (read as digits, they turned "25%" into "2590" and "#12" into "7712").
-SIGNS = ("%", "#")
+# Signs written beside numbers: "25%", "#12", "25°". For `signed_number`, a measure of what the
+# engine makes of them (read as digits, they turned "25%" into "2590", "#12" into "7712" and
+# "25°" into "250").
+SIGNS = ("%", "#", "°")
 
 
 def wobbly_stroke(rng: np.random.Generator, start, end, size: float, points: int = 6) -> np.ndarray:
@@ -537,9 +538,10 @@ def hand_ring(rng: np.random.Generator, centre, rx: float, ry: float, points: in
 
 
 def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
-    """A hand-drawn percent ("%") or number sign ("#") about `h` px tall: alpha 0..1, cut to its
-    ink. The percent sign's loops touch its slash or stand a little apart; the number sign
-    leans up to a quarter of its height."""
+    """A hand-drawn percent ("%") or number sign ("#") about `h` px tall, or a degree sign ("°")
+    for digits `h` px tall: alpha 0..1, cut to its ink. The percent sign's loops touch its slash
+    or stand a little apart; the number sign leans up to a quarter of its height; the degree
+    sign is a ring 0.2-0.36 of `h` across."""
     if kind not in SIGNS:
         raise ValueError(f"unknown sign {kind!r}; expected one of {SIGNS}")
     s = 4  # drawn at 4x, then shrunk: smooth pen edges
@@ -557,6 +559,9 @@ def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
         strokes.append(hand_ring(rng, (ox + r + 0.3 * gap, oy + r + 0.2 * gap), r * rng.uniform(0.8, 1.1), r))
         strokes.append(hand_ring(rng, (ox + wide - r - 0.3 * gap, oy + tall - r - 0.2 * gap),
                                  r * rng.uniform(0.8, 1.1), r))
+    elif kind == "°":
+        r = H * rng.uniform(0.1, 0.18)
+        strokes.append(hand_ring(rng, (ox + r, oy + r), r * rng.uniform(0.85, 1.15), r))
     else:
         tall = H * rng.uniform(0.75, 1.0)
         wide = tall * rng.uniform(0.6, 0.9)
@@ -577,9 +582,9 @@ def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
 
 
 def signed_number(seed: int, kind: str | None = None) -> tuple[np.ndarray, str, str]:
-    """A handwritten number of 1-5 MNIST test digits with a hand-drawn sign: a percent sign
-    after it or a number sign before it (`kind`, else either at random), on plain grey paper ->
-    (BGR image, the number: the truth, the sign)."""
+    """A handwritten number of 1-5 MNIST test digits with a hand-drawn sign (`kind`, else one of
+    SIGNS at random): a percent sign after it, a number sign before it, or a degree sign at its
+    top right; on plain grey paper -> (BGR image, the number: the truth, the sign)."""
     rng = np.random.default_rng([seed, 20261206])
     kind = kind or SIGNS[int(rng.integers(len(SIGNS)))]
     h, w = 220, 800
@@ -591,6 +596,10 @@ def signed_number(seed: int, kind: str | None = None) -> tuple[np.ndarray, str, 
     ink = np.zeros((h, w), np.float32)
 
     def put_sign(x: int) -> int:
+        if kind == "°":  # (raised: its top about the digits' top)
+            glyph = sign_glyph(rng, kind, digit_h)
+            paste_max(ink, glyph, x - digit_h // 10, base - digit_h - int(rng.integers(0, max(1, digit_h // 8))))
+            return x + glyph.shape[1]
         glyph = sign_glyph(rng, kind, digit_h * rng.uniform(0.7, 1.05))
         paste_max(ink, glyph, x, base - glyph.shape[0] - int(rng.integers(0, max(1, digit_h // 8))))
         return x + glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
@@ -600,7 +609,7 @@ def signed_number(seed: int, kind: str | None = None) -> tuple[np.ndarray, str, 
         glyph = digit_glyph(rng, label, digit_h)
         paste_max(ink, glyph, x, base - digit_h)
         x += glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
-    if kind == "%":
+    if kind != "#":
         put_sign(x)
     img = img * (1 - ink) + int(rng.integers(20, 90)) * ink
     img = cv2.GaussianBlur(img, (0, 0), 0.8) + rng.normal(0, 4, img.shape)

@@ -26,7 +26,7 @@ def test_signed_number_is_reproducible_and_its_truth_is_the_number_alone():
     assert np.array_equal(a, b) and (truth, sign) == (truth_b, sign_b)
     assert a.ndim == 3 and a.dtype == np.uint8 and sign in SIGNS
     assert truth.isdigit() and 1 <= len(truth) <= 5
-    assert {signed_number(s)[2] for s in range(12)} == set(SIGNS)  # both signs are drawn
+    assert {signed_number(s)[2] for s in range(12)} == set(SIGNS)  # every sign is drawn
     assert signed_number(5, "#")[2] == "#" and signed_number(5, "%")[2] == "%"
     with pytest.raises(ValueError, match="unknown sign"):
         sign_glyph(np.random.default_rng(0), "&", 40)
@@ -91,10 +91,11 @@ def test_a_sure_eight_is_a_percent_sign_only_when_its_loops_are_far_apart():
 @pytest.mark.parametrize("kind, seeds, rule", [
     ("%", (0, 2, 10), "percent_signs"),
     ("#", (0, 6, 10), "hash_signs"),
+    ("°", (4, 6, 8), "degree_signs"),
 ])
 def test_a_sign_beside_a_number_is_left_out(monkeypatch, kind, seeds, rule):
-    """"25%" and "#12": the sign is left out and the number read; without the rule the sign
-    is read as digits."""
+    """"25%", "#12" and "25°": the sign is left out and the number read; without the rule the
+    sign is read as digits."""
     reader = real_reader()
     pages = [signed_number(seed, kind) for seed in seeds]
     assert [" ".join(reader.read(image).lines) for image, _, _ in pages] == [t for _, t, _ in pages]
@@ -102,6 +103,28 @@ def test_a_sign_beside_a_number_is_left_out(monkeypatch, kind, seeds, rule):
     for image, truth, _ in pages:
         read = "".join(reader.read(image).lines).replace(" ", "")
         assert len(read) > len(truth), (truth, read)
+
+
+def _pieces(boxes) -> list:
+    return [sg.Piece((i + 1,), box, None) for i, box in enumerate(boxes)]
+
+
+def test_a_degree_sign_is_a_small_zero_raised_after_a_full_digit():
+    """"25°": a 0 at most half the height of the digit before it, above that digit's middle.
+    Cents written small and raised ("125⁰⁰") are not degree signs: the 0 before the last is no
+    full digit; nor is a small 0 on the line, or one after a space."""
+    full = [(0, 0, 24, 40), (30, 0, 24, 40)]
+    labels = [2, 5, 0]
+    def degrees(boxes, labels=labels, line_h=40.0):
+        pieces = _pieces(boxes)
+        return sg.degree_signs(pieces, labels, sg.wide_gaps(pieces, line_h)).tolist()
+    assert degrees(full + [(56, 0, 12, 12)]) == [False, False, True]
+    assert degrees(full + [(56, 26, 12, 12)]) == [False, False, False]   # on the line
+    assert degrees(full + [(56, 0, 22, 22)]) == [False, False, False]    # over half as tall
+    assert degrees(full + [(90, 0, 12, 12)]) == [False, False, False]    # after a space
+    cents = full + [(56, 0, 12, 12), (70, 0, 12, 12)]
+    assert degrees(cents, [1, 2, 0, 0]) == [False, False, False, False]
+    assert degrees(full + [(56, 0, 12, 12)], [2, 5, 8]) == [False, False, False]  # not a 0
 
 
 def test_a_number_ending_in_eight_keeps_it():
