@@ -7,7 +7,7 @@ the character error rate is the edit distance over the truth's characters.
     python -m realtime.evaluate --orand --synth 200        # prints the numbers
     python -m realtime.evaluate --words 200                # numbers beside printed words
     python -m realtime.evaluate --forms 200                # numbers on printed forms
-    python -m realtime.evaluate --signs 200                # numbers with a hand-drawn %, # or °
+    python -m realtime.evaluate --signs 200                # numbers with a hand-drawn %, #, ° or €
 
 Reusable pieces: `edit_distance`, `Score` (accumulates exact / CER / line count), and the runners
 `evaluate_orand(reader, dir)`, `evaluate_synth(reader, n, seed)`, `evaluate_labelled(reader, n,
@@ -190,11 +190,11 @@ def evaluate_labelled(reader, n: int = 200, seed: int = 0, progress: bool = True
 
 
 def evaluate_signs(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
-    """Read `n` numbers with a hand-drawn sign (realtime.synth.signed_number: "25%", "#12", "25°"):
-    right only when the reading is the number alone, the sign left out."""
+    """Read `n` numbers with a hand-drawn sign (realtime.synth.signed_number: "25%", "#12", "25°",
+    "€25"): right only when the reading is the number alone, the sign left out."""
     from realtime.synth import signed_number
 
-    result = Result("numbers with a %, # or ° sign", Score())
+    result = Result("numbers with a sign (%, #, °, €)", Score())
     for s in _progress(range(seed, seed + n), "signs", n, progress):
         image, truth, sign = signed_number(s)
         _score_one_string(reader, image, truth, f"{s} ({sign})", result)
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--forms", type=int, default=0, metavar="N",
                     help="evaluate on N photographed forms (right when no printed text is read)")
     ap.add_argument("--signs", type=int, default=0, metavar="N",
-                    help="evaluate on N numbers with a hand-drawn %%, # or ° (right when the sign is left out)")
+                    help="evaluate on N numbers with a hand-drawn %%, #, ° or € (right when the sign is left out)")
     ap.add_argument("--model", default=None, help="model path (default: the committed model)")
     ap.add_argument("--errors", type=int, default=0, metavar="K", help="print the first K errors")
     ap.add_argument("--json", action="store_true", help="print results as JSON")

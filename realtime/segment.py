@@ -1028,12 +1028,13 @@ PERCENT_READ_AS = ({(d,) for d in (1, 2, 6, 8, 9)}
 def signs_beside_numbers(pieces: list[Piece], labels: list[int], line_h: float,
                          comps: Components) -> np.ndarray:
     """Per digit of a line (its pieces and labels, left to right): part of a percent sign
-    after a number, of a number sign before one, or a degree sign after one?"""
+    after a number, of a number or euro sign before one, or a degree sign after one?"""
     if len(pieces) < 2:
         return np.zeros(len(pieces), bool)
     apart = wide_gaps(pieces, line_h)
     return (percent_signs(pieces, labels, line_h, comps, apart)
-            | hash_signs(pieces, labels, line_h, comps, apart) | degree_signs(pieces, labels, apart))
+            | hash_signs(pieces, labels, line_h, comps, apart)
+            | euro_signs(pieces, labels, line_h, comps, apart) | degree_signs(pieces, labels, apart))
 
 
 def percent_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
@@ -1075,12 +1076,22 @@ def degree_signs(pieces: list[Piece], labels: list[int], apart: np.ndarray) -> n
     return out
 
 
+def euro_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
+               apart: np.ndarray | None = None) -> np.ndarray:
+    """Per digit of a line (as percent_signs): part of a euro sign before a number (see
+    EURO_OPEN)?"""
+    return sign_digits(pieces, labels, line_h, comps, apart, after_number=False,
+                       read_as=EURO_READ_AS, shaped=lambda ink, _: euro_shaped(ink), loopless=True)
+
+
 def sign_digits(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
                 apart: np.ndarray | None, after_number: bool, read_as: set[tuple[int, ...]],
-                shaped) -> np.ndarray:
+                shaped, loopless: bool = False) -> np.ndarray:
     """Per digit of a line: part of a sign read as one digit or as two that touch (their
     labels one of `read_as`), written on right after (`after_number`) or right before a number
-    (no wide gap between), whose ink (see ink_round) is `shaped`?"""
+    (no wide gap between), whose ink (see ink_round) is `shaped`? A `loopless` sign read as one
+    digit is not looked for where that digit's crop holds a loop (a 6, 8 or 0 as written: the
+    crop's test costs a third of the ink's)."""
     n = len(pieces)
     out = np.zeros(n, bool)
     if n < 2:
@@ -1102,6 +1113,8 @@ def sign_digits(pieces: list[Piece], labels: list[int], line_h: float, comps: Co
             continue  # (two digits read from one sign touch)
         box = union_box([p.box for p in pieces[first:last + 1]])
         if not SIGN_MIN_H * line_h <= box[3] <= SIGN_MAX_H * line_h:
+            continue
+        if loopless and first == last and enclosed_loops(pieces[first].crop):
             continue
         if shaped(ink_round(comps, box, SIGN_REACH * box[3], set(pieces[beside].ids)),
                   labels[first:last + 1]):
@@ -1184,6 +1197,36 @@ def hash_shaped(ink: np.ndarray | None) -> bool:
     # (each band from its outer edge: its half by the hole holds a thick bar)
     return (two_strokes_across(ink[:y]) and two_strokes_across(ink[y + lh:][::-1])
             and two_strokes_across(ink[:, :x].T) and two_strokes_across(ink[:, x + lw:][:, ::-1].T))
+
+
+# A euro sign before a number ("€25") reads as a 6 or an 8: a C with two bars across its back.
+# It has no hole; the C is open on the right (no ink in the right EURO_OPEN of the box in the
+# middle fifth of its rows) while its ends reach there above and below; the bars stick out on
+# the left (the left EURO_BARS of the box holds ink only in the middle half of the rows, in two
+# runs down each column, for most of those columns).
+EURO_OPEN = 0.25
+EURO_BARS = 0.12
+EURO_RATIO = (0.6, 1.6)  # (width / height) of its box
+EURO_READ_AS = {(6,), (8,), (0,), (7, 3), (6, 3)}  # (as HASH_READ_AS)
+
+
+def euro_shaped(ink: np.ndarray | None) -> bool:
+    """Is `ink` (bool, cut to its box) a euro sign (see EURO_OPEN)?"""
+    if ink is None or min(ink.shape) < 8:
+        return False
+    h, w = ink.shape
+    if not EURO_RATIO[0] <= w / h <= EURO_RATIO[1] or hole_count(ink) > 0:
+        return False
+    right = ink[:, w - max(1, int(EURO_OPEN * w)):]
+    if right[int(0.4 * h):int(0.6 * h) + 1].any():
+        return False  # (closed on the right)
+    if not (right[:int(0.3 * h)].any() and right[h - int(0.3 * h):].any()):
+        return False  # (the C's ends reach the right above and below)
+    left = ink[:, :max(1, int(round(EURO_BARS * w)))]
+    if left[:int(0.25 * h)].any() or left[h - int(0.25 * h):].any():
+        return False  # (the bars stand in the middle half)
+    runs = np.count_nonzero(np.diff(left.T.view(np.int8), axis=1, prepend=0) == 1, axis=1)
+    return np.count_nonzero(runs == 2) > left.shape[1] / 2
 
 
 def balanced(a: int, b: int) -> bool:

@@ -516,10 +516,11 @@ def form_page(seed: int, with_hand: bool = False):
     return img, truth
 
 
-# Signs written beside numbers: "25%", "#12", "25°". For `signed_number`, a measure of what the
-# engine makes of them (read as digits, they turned "25%" into "2590", "#12" into "7712" and
-# "25°" into "250").
-SIGNS = ("%", "#", "°")
+# Signs written beside numbers: "25%", "#12", "25°", "€25". For `signed_number`, a measure of
+# what the engine makes of them (read as digits, they turned "25%" into "2590", "#12" into
+# "7712", "25°" into "250" and "€25" into "625").
+SIGNS = ("%", "#", "°", "€")
+BEFORE_NUMBER = ("#", "€")  # (the others are written after it)
 
 
 def wobbly_stroke(rng: np.random.Generator, start, end, size: float, points: int = 6) -> np.ndarray:
@@ -538,10 +539,11 @@ def hand_ring(rng: np.random.Generator, centre, rx: float, ry: float, points: in
 
 
 def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
-    """A hand-drawn percent ("%") or number sign ("#") about `h` px tall, or a degree sign ("°")
-    for digits `h` px tall: alpha 0..1, cut to its ink. The percent sign's loops touch its slash
-    or stand a little apart; the number sign leans up to a quarter of its height; the degree
-    sign is a ring 0.2-0.36 of `h` across."""
+    """A hand-drawn percent ("%"), number ("#") or euro sign ("€") about `h` px tall, or a degree
+    sign ("°") for digits `h` px tall: alpha 0..1, cut to its ink. The percent sign's loops touch
+    its slash or stand a little apart; the number sign leans up to a quarter of its height; the
+    euro sign's bars stick out left of its C and end about its middle; the degree sign is a
+    ring 0.2-0.36 of `h` across."""
     if kind not in SIGNS:
         raise ValueError(f"unknown sign {kind!r}; expected one of {SIGNS}")
     s = 4  # drawn at 4x, then shrunk: smooth pen edges
@@ -562,6 +564,15 @@ def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
     elif kind == "°":
         r = H * rng.uniform(0.1, 0.18)
         strokes.append(hand_ring(rng, (ox + r, oy + r), r * rng.uniform(0.85, 1.15), r))
+    elif kind == "€":
+        r = H / 2
+        cx, cy = ox + 0.3 * H + r, oy + r
+        a = np.linspace(np.radians(rng.uniform(35, 60)), np.radians(rng.uniform(300, 325)), 20)
+        strokes.append(np.stack([cx + 0.85 * r * np.cos(a), cy - r * np.sin(a)], 1)
+                       + rng.normal(0, 0.01 * H, (20, 2)))
+        for f in (0.4, 0.6):
+            y = oy + f * H
+            strokes.append(wobbly_stroke(rng, (ox, y), (cx + rng.uniform(-0.4, 0.1) * r, y), H))
     else:
         tall = H * rng.uniform(0.75, 1.0)
         wide = tall * rng.uniform(0.6, 0.9)
@@ -583,8 +594,9 @@ def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
 
 def signed_number(seed: int, kind: str | None = None) -> tuple[np.ndarray, str, str]:
     """A handwritten number of 1-5 MNIST test digits with a hand-drawn sign (`kind`, else one of
-    SIGNS at random): a percent sign after it, a number sign before it, or a degree sign at its
-    top right; on plain grey paper -> (BGR image, the number: the truth, the sign)."""
+    SIGNS at random): a percent sign after it, a number or euro sign before it, or a degree
+    sign at its top right; on plain grey paper -> (BGR image, the number: the truth, the
+    sign)."""
     rng = np.random.default_rng([seed, 20261206])
     kind = kind or SIGNS[int(rng.integers(len(SIGNS)))]
     h, w = 220, 800
@@ -604,12 +616,12 @@ def signed_number(seed: int, kind: str | None = None) -> tuple[np.ndarray, str, 
         paste_max(ink, glyph, x, base - glyph.shape[0] - int(rng.integers(0, max(1, digit_h // 8))))
         return x + glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
 
-    x = put_sign(30) if kind == "#" else 30
+    x = put_sign(30) if kind in BEFORE_NUMBER else 30
     for label in labels:
         glyph = digit_glyph(rng, label, digit_h)
         paste_max(ink, glyph, x, base - digit_h)
         x += glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
-    if kind != "#":
+    if kind not in BEFORE_NUMBER:
         put_sign(x)
     img = img * (1 - ink) + int(rng.integers(20, 90)) * ink
     img = cv2.GaussianBlur(img, (0, 0), 0.8) + rng.normal(0, 4, img.shape)

@@ -32,16 +32,19 @@ def test_signed_number_is_reproducible_and_its_truth_is_the_number_alone():
         sign_glyph(np.random.default_rng(0), "&", 40)
 
 
-def test_percent_and_number_signs_are_told_by_their_shapes():
-    percents = [_sign_ink("%", s) for s in range(40)]
-    hashes = [_sign_ink("#", s) for s in range(40)]
-    told_percent = sum(sg.percent_shaped(ink) for ink in percents)
-    told_hash = sum(sg.hash_shaped(ink) for ink in hashes)
-    assert told_percent >= 30 and told_hash >= 30, (told_percent, told_hash)
-    # neither shape is taken for the other
-    assert not any(sg.hash_shaped(ink) for ink in percents)
-    assert not any(sg.percent_shaped(ink) for ink in hashes)
-    assert not sg.percent_shaped(None) and not sg.hash_shaped(None)
+SHAPES = {"%": sg.percent_shaped, "#": sg.hash_shaped, "€": sg.euro_shaped}
+
+
+def test_percent_number_and_euro_signs_are_told_by_their_shapes():
+    inks = {kind: [_sign_ink(kind, s) for s in range(40)] for kind in SHAPES}
+    told = {kind: sum(SHAPES[kind](ink) for ink in inks[kind]) for kind in SHAPES}
+    assert min(told.values()) >= 28, told
+    # no sign's shape is taken for another's
+    for kind, shaped in SHAPES.items():
+        for other in SHAPES:
+            if other != kind:
+                assert not any(shaped(ink) for ink in inks[other]), (kind, other)
+        assert not shaped(None)
 
 
 def _digit_ink(image: np.ndarray, scale: int) -> np.ndarray:
@@ -55,12 +58,12 @@ def _digit_ink(image: np.ndarray, scale: int) -> np.ndarray:
 def test_no_written_digit_has_a_signs_shape(mnist_test_set):
     """The shapes fit none of MNIST's 10,000 test digits, as drawn and at twice the size (a
     back-slanted 8 with small loops is the nearest to a percent sign, a 2 with a loop in its
-    middle to a number sign)."""
+    middle to a number sign, an open 6 to a euro sign)."""
     x, y = mnist_test_set
     for scale in (1, 2):
         inks = [_digit_ink(image, scale) for image in x]
         assert not [i for i, ink in enumerate(inks) if sg.percent_shaped(ink, [int(y[i])])]
-        assert not [i for i, ink in enumerate(inks) if sg.hash_shaped(ink)]
+        assert not [i for i, ink in enumerate(inks) if sg.hash_shaped(ink) or sg.euro_shaped(ink)]
 
 
 def _drawn_percent(top: tuple[int, int], bottom: tuple[int, int]) -> np.ndarray:
@@ -92,10 +95,11 @@ def test_a_sure_eight_is_a_percent_sign_only_when_its_loops_are_far_apart():
     ("%", (0, 2, 10), "percent_signs"),
     ("#", (0, 6, 10), "hash_signs"),
     ("°", (4, 6, 8), "degree_signs"),
+    ("€", (0, 4, 7), "euro_signs"),
 ])
 def test_a_sign_beside_a_number_is_left_out(monkeypatch, kind, seeds, rule):
-    """"25%", "#12" and "25°": the sign is left out and the number read; without the rule the
-    sign is read as digits."""
+    """"25%", "#12", "25°" and "€25": the sign is left out and the number read; without the
+    rule the sign is read as digits."""
     reader = real_reader()
     pages = [signed_number(seed, kind) for seed in seeds]
     assert [" ".join(reader.read(image).lines) for image, _, _ in pages] == [t for _, t, _ in pages]
