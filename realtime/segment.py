@@ -999,30 +999,17 @@ def dollar_shaped(crop: np.ndarray | None) -> bool:
     return np.count_nonzero(ink[:, max(0, x - 1):x + 2].any(1)) >= DOLLAR_THROUGH * h
 
 
-# A percent sign after a number ("25%") read as one or two digits ("2590", "258"): two small
-# loops, one high on the left and one low on the right, with a slash from the bottom left to the
-# top right between them. Its loops are often specks apart from the slash, so the shape is
-# tested on all the ink round the last one or two digits of a number (ink_round: the components
-# inside their box widened by SIGN_REACH of its height, the number's digit beside them left
-# out). Hand-drawn signs (synth.signed_number) and OpenCV's script "%", against MNIST's digits
-# and every tuning, held-out and fresh set (docs/engine-history.md, 2026-12-06 17:05):
+# Signs written on to a number read as digits: "25%" as "2590", "#12" as "7712", "€25" as "625",
+# "25°" as "250". Each reads as one digit or two that touch, of the kinds its probes read as
+# (hand-drawn signs, synth.signed_number, and OpenCV's script fonts); there, at the end or the
+# start of a number, the sign's shape is tested on all the ink round those digits (ink_round:
+# the components inside their box widened by SIGN_REACH of its height, the number's digit
+# beside them left out; a percent sign's loops are often specks apart from its slash). Every
+# threshold was checked against MNIST's digits and every tuning, held-out and fresh set
+# (docs/engine-history.md, 2026-12-06 17:05).
 SIGN_MIN_H = 0.5     # (x line height) a sign is at least this tall ...
 SIGN_MAX_H = 1.5     # ... and at most this
 SIGN_REACH = 0.3     # (x the digits' box height) how far round them its parts may lie
-PERCENT_MAX_W = 1.1     # (x its height) the sign's ink is at most this wide
-PERCENT_THIRD_HOLE = 0.5  # no third hole this big (x the second's area): two digits' loops, "98"
-PERCENT_LOOP_H = 0.3    # (x its height) each of its two biggest holes is at most this tall ...
-PERCENT_MIN_LOOP = 2    # ... and this many px each way or more (not a pinhole in a thick stroke)
-PERCENT_APART_X = 0.25  # (x its width, height) the loops' middles lie this far apart, the top
-PERCENT_APART_Y = 0.45  # one on the left ...
-PERCENT_GAP_Y = 0.2     # ... with this share of the height between them (an 8's meet at its
-PERCENT_EIGHT_GAP_Y = 0.3  # waist; read as an 8, this: a back-slanted 8 with small loops is the
-PERCENT_OVERLAP_X = 0.05   # nearest digit) and overlapping at most this share of the width
-PERCENT_CORNER = 0.3    # the slash's ends ink the bottom-left and top-right corners, this far in
-# what it reads as on the probes: one digit, or two that touch ("90", "96", "60", "18"; a "0"
-# alone never)
-PERCENT_READ_AS = ({(d,) for d in (1, 2, 6, 8, 9)}
-                   | {(a, b) for a in (0, 1, 6, 9) for b in (0, 6, 8)})
 
 
 def signs_beside_numbers(pieces: list[Piece], labels: list[int], line_h: float,
@@ -1035,53 +1022,6 @@ def signs_beside_numbers(pieces: list[Piece], labels: list[int], line_h: float,
     return (percent_signs(pieces, labels, line_h, comps, apart)
             | hash_signs(pieces, labels, line_h, comps, apart)
             | euro_signs(pieces, labels, line_h, comps, apart) | degree_signs(pieces, labels, apart))
-
-
-def percent_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
-                  apart: np.ndarray | None = None) -> np.ndarray:
-    """Per digit of a line (its pieces and labels, left to right; `apart`: wide_gaps, if
-    known): part of a percent sign after a number (see SIGN_REACH)?"""
-    return sign_digits(pieces, labels, line_h, comps, apart, after_number=True,
-                       read_as=PERCENT_READ_AS, shaped=percent_shaped)
-
-
-def hash_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
-               apart: np.ndarray | None = None) -> np.ndarray:
-    """Per digit of a line (as percent_signs): part of a number sign before a number (see
-    HASH_HOLE)?"""
-    return sign_digits(pieces, labels, line_h, comps, apart, after_number=False,
-                       read_as=HASH_READ_AS, shaped=lambda ink, _: hash_shaped(ink))
-
-
-# A degree sign after a number ("25°") reads as a sure 0: a small ring written on to the top of
-# the number, at most DEGREE_MAX_H of the digit before it tall, all of it above that digit's
-# middle. Cents written small and raised on a cheque ("125⁰⁰") are two such 0s: the digit
-# before a degree sign is a full one.
-DEGREE_MAX_H = 0.5
-DEGREE_RATIO = (0.6, 1.7)  # (width / height) of the ring
-
-
-def degree_signs(pieces: list[Piece], labels: list[int], apart: np.ndarray) -> np.ndarray:
-    """Per digit of a line (its pieces, labels and wide_gaps): a degree sign read as a 0 at the
-    end of a number (see DEGREE_MAX_H)?"""
-    n = len(pieces)
-    out = np.zeros(n, bool)
-    for j in range(1, n):
-        if labels[j] != 0 or apart[j - 1] or (j < n - 1 and not apart[j]):
-            continue
-        _, y, w, h = pieces[j].box
-        _, by, _, bh = pieces[j - 1].box
-        out[j] = (h <= DEGREE_MAX_H * bh and y + h <= by + bh / 2
-                  and DEGREE_RATIO[0] <= w / h <= DEGREE_RATIO[1])
-    return out
-
-
-def euro_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
-               apart: np.ndarray | None = None) -> np.ndarray:
-    """Per digit of a line (as percent_signs): part of a euro sign before a number (see
-    EURO_OPEN)?"""
-    return sign_digits(pieces, labels, line_h, comps, apart, after_number=False,
-                       read_as=EURO_READ_AS, shaped=lambda ink, _: euro_shaped(ink), loopless=True)
 
 
 def sign_digits(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
@@ -1122,7 +1062,6 @@ def sign_digits(pieces: list[Piece], labels: list[int], line_h: float, comps: Co
     return out
 
 
-
 def ink_round(comps: Components, box: tuple[int, int, int, int], reach: float,
               leave_out: set[int]) -> np.ndarray | None:
     """Bool mask of the components (but `leave_out`, label values) that lie inside `box`
@@ -1138,8 +1077,35 @@ def ink_round(comps: Components, box: tuple[int, int, int, int], reach: float,
     return ids_mask(comps.labels[uy:uy + uh, ux:ux + uw], tuple(i for i, _ in found))
 
 
-def percent_shaped(ink: np.ndarray | None, read_as: list[int] = ()) -> bool:
-    """Is `ink` (bool, cut to its box) a percent sign (see SIGN_REACH)?"""
+# A percent sign after a number ("25%" read "2590", "258"): two small loops, one high on the left
+# and one low on the right, with a slash from the bottom left to the top right between them.
+PERCENT_MAX_W = 1.1     # (x its height) the sign's ink is at most this wide
+PERCENT_THIRD_HOLE = 0.5  # no third hole this big (x the second's area): two digits' loops, "98"
+PERCENT_LOOP_H = 0.3    # (x its height) each of its two biggest holes is at most this tall ...
+PERCENT_MIN_LOOP = 2    # ... and this many px each way or more (not a pinhole in a thick stroke)
+PERCENT_APART_X = 0.25  # (x its width, height) the loops' middles lie this far apart, the top
+PERCENT_APART_Y = 0.45  # one on the left ...
+PERCENT_GAP_Y = 0.2     # ... with this share of the height between them (an 8's meet at its
+PERCENT_EIGHT_GAP_Y = 0.3  # waist; read as an 8, this: a back-slanted 8 with small loops is the
+PERCENT_OVERLAP_X = 0.05   # nearest digit) and overlapping at most this share of the width
+PERCENT_CORNER = 0.3    # the slash's ends ink the bottom-left and top-right corners, this far in
+# what it reads as on the probes: one digit, or two that touch ("90", "96", "60", "18"; a "0"
+# alone never)
+PERCENT_READ_AS = ({(d,) for d in (1, 2, 6, 8, 9)}
+                   | {(a, b) for a in (0, 1, 6, 9) for b in (0, 6, 8)})
+
+
+def percent_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
+                  apart: np.ndarray | None = None) -> np.ndarray:
+    """Per digit of a line (its pieces and labels, left to right; `apart`: wide_gaps, if
+    known): part of a percent sign after a number (see PERCENT_MAX_W)?"""
+    return sign_digits(pieces, labels, line_h, comps, apart, after_number=True,
+                       read_as=PERCENT_READ_AS, shaped=percent_shaped)
+
+
+def percent_shaped(ink: np.ndarray | None, read_as: list[int] | tuple[int, ...] = ()) -> bool:
+    """Is `ink` (bool, cut to its box) a percent sign (see PERCENT_MAX_W)? `read_as`: the
+    digits it reads as."""
     if ink is None or min(ink.shape) < 6:
         return False
     h, w = ink.shape
@@ -1179,6 +1145,14 @@ HASH_RATIO = (0.5, 1.6)  # (width / height) of its box
 HASH_READ_AS = {(7,), (7, 7), (1, 7), (7, 1), (7, 4)}
 
 
+def hash_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
+               apart: np.ndarray | None = None) -> np.ndarray:
+    """Per digit of a line (as percent_signs): part of a number sign before a number (see
+    HASH_HOLE)?"""
+    return sign_digits(pieces, labels, line_h, comps, apart, after_number=False,
+                       read_as=HASH_READ_AS, shaped=lambda ink, _: hash_shaped(ink))
+
+
 def hash_shaped(ink: np.ndarray | None) -> bool:
     """Is `ink` (bool, cut to its box) a number sign (see HASH_HOLE)?"""
     if ink is None or min(ink.shape) < 8:
@@ -1199,6 +1173,26 @@ def hash_shaped(ink: np.ndarray | None) -> bool:
             and two_strokes_across(ink[:, :x].T) and two_strokes_across(ink[:, x + lw:][:, ::-1].T))
 
 
+def balanced(a: int, b: int) -> bool:
+    """Are the bands on two opposite sides of a number sign's hole alike (HASH_STUBS)?"""
+    return HASH_STUBS * b <= a <= b / HASH_STUBS
+
+
+def two_strokes_across(band: np.ndarray) -> bool:
+    """Do most rows of the outer half of `band` (bool, its row 0 the outer edge), less its
+    outermost sixth (a stroke's rounded tip), cross exactly two runs of ink?"""
+    n = band.shape[0]
+    rows = band[n // 6:max(n // 6 + 1, n // 2)]
+    if n < 2 or rows.shape[1] == 0:
+        return False
+    return np.count_nonzero(runs_per_row(rows) == 2) > rows.shape[0] / 2
+
+
+def runs_per_row(mask: np.ndarray) -> np.ndarray:
+    """How many runs of ink each row of `mask` (bool) holds."""
+    return np.count_nonzero(np.diff(mask.view(np.int8), axis=1, prepend=0) == 1, axis=1)
+
+
 # A euro sign before a number ("€25") reads as a 6 or an 8: a C with two bars across its back.
 # It has no hole; the C is open on the right (no ink in the right EURO_OPEN of the box in the
 # middle fifth of its rows) while its ends reach there above and below; the bars stick out on
@@ -1208,6 +1202,14 @@ EURO_OPEN = 0.25
 EURO_BARS = 0.12
 EURO_RATIO = (0.6, 1.6)  # (width / height) of its box
 EURO_READ_AS = {(6,), (8,), (0,), (7, 3), (6, 3)}  # (as HASH_READ_AS)
+
+
+def euro_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
+               apart: np.ndarray | None = None) -> np.ndarray:
+    """Per digit of a line (as percent_signs): part of a euro sign before a number (see
+    EURO_OPEN)?"""
+    return sign_digits(pieces, labels, line_h, comps, apart, after_number=False,
+                       read_as=EURO_READ_AS, shaped=lambda ink, _: euro_shaped(ink), loopless=True)
 
 
 def euro_shaped(ink: np.ndarray | None) -> bool:
@@ -1225,24 +1227,30 @@ def euro_shaped(ink: np.ndarray | None) -> bool:
     left = ink[:, :max(1, int(round(EURO_BARS * w)))]
     if left[:int(0.25 * h)].any() or left[h - int(0.25 * h):].any():
         return False  # (the bars stand in the middle half)
-    runs = np.count_nonzero(np.diff(left.T.view(np.int8), axis=1, prepend=0) == 1, axis=1)
-    return np.count_nonzero(runs == 2) > left.shape[1] / 2
+    return np.count_nonzero(runs_per_row(left.T) == 2) > left.shape[1] / 2
 
 
-def balanced(a: int, b: int) -> bool:
-    """Are the bands on two opposite sides of a number sign's hole alike (HASH_STUBS)?"""
-    return HASH_STUBS * b <= a <= b / HASH_STUBS
+# A degree sign after a number ("25°") reads as a sure 0: a small ring written on to the top of
+# the number, at most DEGREE_MAX_H of the digit before it tall, all of it above that digit's
+# middle. Cents written small and raised on a cheque ("125⁰⁰") are two such 0s: the digit
+# before a degree sign is a full one.
+DEGREE_MAX_H = 0.5
+DEGREE_RATIO = (0.6, 1.7)  # (width / height) of the ring
 
 
-def two_strokes_across(band: np.ndarray) -> bool:
-    """Do most rows of the outer half of `band` (bool, its row 0 the outer edge), less its
-    outermost sixth (a stroke's rounded tip), cross exactly two runs of ink?"""
-    n = band.shape[0]
-    rows = band[n // 6:max(n // 6 + 1, n // 2)].view(np.int8)
-    if n < 2 or rows.shape[1] == 0:
-        return False
-    starts = np.count_nonzero(np.diff(rows, axis=1, prepend=0) == 1, axis=1)
-    return np.count_nonzero(starts == 2) > rows.shape[0] / 2
+def degree_signs(pieces: list[Piece], labels: list[int], apart: np.ndarray) -> np.ndarray:
+    """Per digit of a line (its pieces, labels and wide_gaps): a degree sign read as a 0 at the
+    end of a number (see DEGREE_MAX_H)?"""
+    n = len(pieces)
+    out = np.zeros(n, bool)
+    for j in range(1, n):
+        if labels[j] != 0 or apart[j - 1] or (j < n - 1 and not apart[j]):
+            continue
+        _, y, w, h = pieces[j].box
+        _, by, _, bh = pieces[j - 1].box
+        out[j] = (h <= DEGREE_MAX_H * bh and y + h <= by + bh / 2
+                  and DEGREE_RATIO[0] <= w / h <= DEGREE_RATIO[1])
+    return out
 
 
 def separator_digits(pieces: list[Piece], labels: list[int], line_h: float) -> np.ndarray:
