@@ -56,6 +56,8 @@ class BenchConfig:
     # `python -m realtime.evaluate` uses by default while the engine is tuned
     word_lines: int = 200  # numbers beside printed words (realtime.synth.labelled_number), seeds 0..
     form_pages: int = 200  # numbers on photographed forms (realtime.synth.form_page), seeds 0..
+    sign_numbers: int = 200  # numbers with a hand-drawn sign (realtime.synth.signed_number) ...
+    sign_seed: int = 1000  # ... seeds from here: the sign rules were tuned on 0..199
     tesseract: bool = True
     scaling_widths: tuple[int, ...] = (320, 640, 960, 1280, 1920, 2560)
     scaling_counts: tuple[int, ...] = (0, 5, 10, 20, 40, 80, 160)
@@ -69,7 +71,8 @@ class BenchConfig:
 
 FULL = BenchConfig()
 QUICK = BenchConfig(mnist_n=1000, nondigit_n=300, batch_sizes=(1, 16, 256), latency_min_s=0.05,
-                    orand_n=40, synth_pages=3, word_lines=3, form_pages=3, scaling_widths=(320, 1280),
+                    orand_n=40, synth_pages=3, word_lines=3, form_pages=3, sign_numbers=3,
+                    scaling_widths=(320, 1280),
                     scaling_counts=(0, 20),
                     scaling_repeats=1, live_frames=200, live_camera_s=1.0, worst_n=8)
 
@@ -87,6 +90,7 @@ class Components:
     versions: dict[str, str] = field(default_factory=dict)
     make_labelled: Callable | None = None  # realtime.synth.labelled_number
     make_form: Callable | None = None  # realtime.synth.form_page
+    make_signed: Callable | None = None  # realtime.synth.signed_number
 
 
 # --- machine and set-up -----------------------------------------------------------------------
@@ -218,9 +222,9 @@ def load_components(config: BenchConfig, models_dir: Path = MODELS) -> Component
         notes.append("No digits_int8_second.tflite in models/: the int8 model reads alone.")
     reader = DigitReader(classifier=next(iter(classifiers.values())))
     try:
-        from realtime.synth import form_page, labelled_number, make_page
+        from realtime.synth import form_page, labelled_number, make_page, signed_number
     except ImportError:
-        make_page = labelled_number = form_page = None
+        make_page = labelled_number = form_page = signed_number = None
         notes.append("realtime.synth is not in this checkout: synthetic pages skipped.")
     live = load_live(notes, models_dir)
     tess, versions = None, {}
@@ -231,7 +235,7 @@ def load_components(config: BenchConfig, models_dir: Path = MODELS) -> Component
     elif config.tesseract:
         notes.append("Tesseract is not installed (Debian: apt-get install tesseract-ocr): its column is skipped.")
     return Components(classifiers, reader, make_page, live, tess, notes, versions, labelled_number,
-                      form_page)
+                      form_page, signed_number)
 
 
 def load_live(notes: list[str], models_dir: Path = MODELS) -> Callable | None:
@@ -584,6 +588,15 @@ def word_items(cfg: BenchConfig, make_labelled: Callable) -> list[LabelledImage]
     return items
 
 
+def sign_items(cfg: BenchConfig, make_signed: Callable) -> list[LabelledImage]:
+    """Numbers with a hand-drawn sign (%, #, °, €): the truth is the number alone, one string."""
+    items = []
+    for seed in tqdm(range(cfg.sign_seed, cfg.sign_seed + cfg.sign_numbers), desc="signs", leave=False):
+        image, number, sign = make_signed(seed)
+        items.append(LabelledImage(f"signs_{seed} ({sign})", image, [number], kind="words"))
+    return items
+
+
 def form_items(cfg: BenchConfig, make_form: Callable) -> list[LabelledImage]:
     """Photographed forms: the truth is the handwritten numbers, line by line (no printed text)."""
     items = []
@@ -695,12 +708,14 @@ def bench_engine(cfg: BenchConfig, comp: Components, out: Path) -> dict:
                          word_items(cfg, comp.make_labelled), 7))
     if comp.make_form is not None and cfg.form_pages:
         datasets.append(("forms", "numbers on printed forms", form_items(cfg, comp.make_form), 6))
+    if comp.make_signed is not None and cfg.sign_numbers:
+        datasets.append(("signs", "numbers with a sign", sign_items(cfg, comp.make_signed), 7))
     for key, name, items, psm in tqdm(datasets, desc="engine datasets"):
         r = compare_readers(name, items, comp, psm)
         n_worst = min(cfg.worst_n, 9) if key in ("synth", "forms") else cfg.worst_n  # big pages
         sheet, worst = worst_misreads(items, r, n_worst, out, f"worst_{key}.png",
                                       f"{name}: our worst misreads",
-                                      cols={"orand": 4, "words": 2}.get(key, 3))
+                                      cols={"orand": 4, "words": 2, "signs": 2}.get(key, 3))
         r["plots"] = {"worst": sheet}
         r["worst"] = worst
         r["name"] = name
@@ -871,7 +886,12 @@ def engine_md(res: dict, notes: list[str]) -> str:
                       "month\", ...) in OpenCV's Hershey faces, 12-36 px tall, each with a "
                       "handwritten number of 2-7 MNIST test digits below it or after it on its "
                       "line, through the synthetic pages' camera. Right only when the reading is "
-                      "the numbers alone, line by line."}
+                      "the numbers alone, line by line.",
+             "signs": "A handwritten number of 1-5 MNIST test digits with a hand-drawn sign: a "
+                      "percent sign after it, a number or euro sign before it, or a degree sign at "
+                      "its top right (`realtime.synth.signed_number`, seeds from 1000: the engine's "
+                      "sign rules were tuned on seeds 0-199; `python -m realtime.evaluate --signs "
+                      "N`). Right only when the reading is the number alone."}
     for key, r in res["datasets"].items():
         (w0, h0), (w1, h1) = r["size_range"]
         psm = r["readers"].get("tesseract", {}).get("psm")

@@ -30,7 +30,7 @@ class LabelledImage:
     image: np.ndarray
     lines: list[str]
     digits: list[tuple[int, tuple[int, int, int, int]]] = field(default_factory=list)  # (label, box)
-    kind: str = "page"  # "orand", "words": one number per image, scored as one string (realtime.evaluate)
+    kind: str = "page"  # "orand", "words" (also signs): one number per image, scored as one string (realtime.evaluate)
 
     @property
     def text(self) -> str:

@@ -23,7 +23,8 @@ from realtime.reading import Digit, Reading
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = bench.BenchConfig(mnist_n=120, nondigit_n=40, batch_sizes=(1, 8), latency_min_s=0.0,
-                         orand_n=6, synth_pages=2, word_lines=3, scaling_widths=(160, 320),
+                         orand_n=6, synth_pages=2, word_lines=3, sign_numbers=2,
+                         scaling_widths=(160, 320),
                          scaling_counts=(0, 3),
                          scaling_repeats=1, live_frames=5, live_camera_s=0.2, worst_n=4)
 
@@ -62,6 +63,11 @@ def fake_make_page(seed: int):
 def fake_make_labelled(seed: int):
     number = str(1000 + 7 * seed)
     return page_with_digits([f"Km {number}"]), number, "Km"
+
+
+def fake_make_signed(seed: int):
+    number = str(200 + seed)
+    return page_with_digits([f"{number}7"]), number, "%"
 
 
 def fake_live(cfg):
@@ -161,7 +167,7 @@ def fake_components(tmp_notes=None) -> bench.Components:
     return bench.Components(classifiers={"int8": clf, "float": InkClassifier()},
                             reader=NaiveReader(clf), make_page=fake_make_page, live=fake_live,
                             tesseract=tess, notes=list(tmp_notes or []),
-                            make_labelled=fake_make_labelled)
+                            make_labelled=fake_make_labelled, make_signed=fake_make_signed)
 
 
 def assert_report(out: Path, results: dict, expect_sections: list[str]):
@@ -199,6 +205,11 @@ def test_tiny_run_with_stand_ins_writes_report_and_plots(tmp_path):
     assert words["readers"]["ours"]["images"] == TINY.word_lines
     assert "### numbers beside printed words" in md and "numbers beside printed words" in headline
     assert (tmp_path / "bench" / "worst_words.png").exists()
+    # numbers with a sign: seeds from sign_seed, the number alone is the truth
+    signs = data["engine"]["datasets"]["signs"]
+    assert signs["readers"]["ours"]["images"] == TINY.sign_numbers
+    assert "### numbers with a sign" in md and "sign_seed" not in md
+    assert [i.lines for i in bench.sign_items(TINY, fake_make_signed)] == [["1200"], ["1201"]]
 
 
 def test_numbers_beside_words_are_scored_as_the_number_alone():
