@@ -8,7 +8,10 @@ lists the units; the classifier reads them all in one batch; `plan_alternatives`
 and cuts around the units whose reading is in doubt, read in a second batch; then
 `solve_line` picks, by dynamic programming over the units, the segmentation the classifier is
 most confident in (each digit earns a bonus so that splitting a touching pair wins over calling
-it one blob; a unit may also be read as "not a digit": full stops, commas, dashes).
+it one blob; a unit may also be read as "not a digit": full stops, commas, dashes). Of the
+digits chosen, the reader leaves out those that are separators or signs by their shape and
+place: a date's slashes, parentheses, ticks, plus and dollar signs (`separator_digits`), and
+percent, number, euro and degree signs written on to a number (`signs_beside_numbers`).
 """
 from __future__ import annotations
 
