@@ -1236,24 +1236,37 @@ def euro_shaped(ink: np.ndarray | None) -> bool:
 # A degree sign after a number ("25°") reads as a sure 0: a small ring written on to the top of
 # the number, at most DEGREE_MAX_H of the digit before it tall, all of it above that digit's
 # middle. Cents written small and raised on a cheque ("125⁰⁰") are two such 0s: the digit
-# before a degree sign is a full one.
+# before a degree sign is a full one. A "C" written on after the ring ("25°C") reads as a 0
+# too; it has no loop (a 0 as written has one), and goes with the ring.
 DEGREE_MAX_H = 0.5
 DEGREE_RATIO = (0.6, 1.7)  # (width / height) of the ring
 
 
 def degree_signs(pieces: list[Piece], labels: list[int], apart: np.ndarray) -> np.ndarray:
     """Per digit of a line (its pieces, labels and wide_gaps): a degree sign read as a 0 at the
-    end of a number (see DEGREE_MAX_H)?"""
+    end of a number, or the "C" after it (see DEGREE_MAX_H)?"""
     n = len(pieces)
     out = np.zeros(n, bool)
     for j in range(1, n):
-        if labels[j] != 0 or apart[j - 1] or (j < n - 1 and not apart[j]):
+        if labels[j] != 0 or apart[j - 1]:
             continue
         _, y, w, h = pieces[j].box
         _, by, _, bh = pieces[j - 1].box
-        out[j] = (h <= DEGREE_MAX_H * bh and y + h <= by + bh / 2
-                  and DEGREE_RATIO[0] <= w / h <= DEGREE_RATIO[1])
+        at_end = j == n - 1 or apart[j]
+        celsius = (not at_end and labels[j + 1] == 0 and (j + 1 == n - 1 or apart[j + 1])
+                   and pieces[j + 1].crop is not None and not looped(pieces[j + 1].crop)
+                   and sum(pieces[j + 1].box[1::2]) > by + bh / 2)  # (the C stands on the line)
+        if not (at_end or celsius):
+            continue
+        if (h <= DEGREE_MAX_H * bh and y + h <= by + bh / 2
+                and DEGREE_RATIO[0] <= w / h <= DEGREE_RATIO[1]):
+            out[j:j + 1 + celsius] = True
     return out
+
+
+def looped(crop: np.ndarray | None) -> bool:
+    """Does a crop's ink hold a hole (a loop of any size)?"""
+    return crop is not None and hole_count(crop >= LOOP_PAPER) > 0
 
 
 def separator_digits(pieces: list[Piece], labels: list[int], line_h: float) -> np.ndarray:

@@ -131,6 +131,28 @@ def test_a_degree_sign_is_a_small_zero_raised_after_a_full_digit():
     assert degrees(full + [(56, 0, 12, 12)], [2, 5, 8]) == [False, False, False]  # not a 0
 
 
+def _ring_crop(start_deg: int, end_deg: int) -> np.ndarray:
+    crop = np.zeros((28, 28), np.uint8)
+    cv2.ellipse(crop, (14, 14), (8, 10), 0, start_deg, end_deg, 255, 3)
+    return crop
+
+
+def test_a_c_after_a_degree_sign_goes_with_it():
+    """"25°C": the C reads as a 0 with no loop, standing on the line after the ring; both are
+    left out. A 0 with its loop there ("25°0"?) stays, and so does an open 0 with no ring."""
+    boxes = [(0, 0, 24, 40), (30, 0, 24, 40), (56, 0, 12, 12), (72, 2, 22, 38)]
+    labels = [2, 5, 0, 0]
+    def read(last_crop, boxes=boxes):
+        pieces = [sg.Piece((i + 1,), box, None) for i, box in enumerate(boxes)]
+        pieces[-1] = sg.Piece((9,), boxes[-1], last_crop)
+        return sg.degree_signs(pieces, labels, sg.wide_gaps(pieces, 40.0)).tolist()
+    c_shape, o_shape = _ring_crop(45, 315), _ring_crop(0, 360)
+    assert read(c_shape) == [False, False, True, True]
+    assert read(o_shape) == [False, False, False, False]
+    no_ring = boxes[:2] + [(56, 2, 22, 38), (80, 2, 22, 38)]
+    assert read(c_shape, no_ring) == [False, False, False, False]
+
+
 def test_a_number_ending_in_eight_keeps_it():
     """"1928" and "3 8" end in an 8: the sign rules leave every digit."""
     from tests.engine_helpers import on_paper, render_number
