@@ -390,6 +390,26 @@ LABEL_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHE
                cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_COMPLEX_SMALL)
 
 
+def write_number(rng: np.random.Generator, ink: np.ndarray, labels, x: int, base: int,
+                 digit_h: int) -> int:
+    """Write MNIST test digits `labels`, `digit_h` px tall, on `ink` from column `x` along the
+    baseline `base`, a random small gap after each -> the column after the last gap."""
+    for label in labels:
+        glyph = digit_glyph(rng, label, digit_h)
+        paste_max(ink, glyph, x, base - digit_h)
+        x += glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
+    return x
+
+
+def plain_sheet_photo(rng: np.random.Generator, paper: np.ndarray, ink: np.ndarray,
+                      pen: int) -> np.ndarray:
+    """Ink alpha on a plain grey sheet (`paper`, float) in pen grey `pen`, slightly blurred and
+    noisy -> BGR uint8 (the words' and signs' sets, simpler than make_page's camera)."""
+    img = paper * (1 - ink) + pen * ink
+    img = cv2.GaussianBlur(img, (0, 0), 0.8) + rng.normal(0, 4, img.shape)
+    return cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
 def labelled_number(seed: int) -> tuple[np.ndarray, str, str]:
     """A printed word (LABEL_WORDS) before or after a handwritten number of 2-5 MNIST test
     digits, on plain grey paper -> (BGR image, the number: the truth, the word)."""
@@ -414,11 +434,7 @@ def labelled_number(seed: int) -> tuple[np.ndarray, str, str]:
         return x + word_w
 
     def put_number(x: int) -> int:
-        for label in labels:
-            glyph = digit_glyph(rng, label, digit_h)
-            paste_max(ink, glyph, x, base - digit_h)
-            x += glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
-        return x
+        return write_number(rng, ink, labels, x, base, digit_h)
 
     def gap() -> int:  # (drawn after what stands before it: the seeds' images stay as they were)
         return int(rng.integers(digit_h // 2, 2 * digit_h))
@@ -427,10 +443,7 @@ def labelled_number(seed: int) -> tuple[np.ndarray, str, str]:
         put_number(put_word(30) + gap())
     else:
         put_word(put_number(30) + gap())
-    img = img * (1 - ink) + 40 * ink
-    img = cv2.GaussianBlur(img, (0, 0), 0.8) + rng.normal(0, 4, img.shape)
-    image = cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
-    return image, "".join(map(str, labels)), word
+    return plain_sheet_photo(rng, img, ink, 40), "".join(map(str, labels)), word
 
 
 # What a printed form says above or before the numbers written on it (no figures: printed digits
@@ -616,17 +629,10 @@ def signed_number(seed: int, kind: str | None = None) -> tuple[np.ndarray, str, 
         paste_max(ink, glyph, x, base - glyph.shape[0] - int(rng.integers(0, max(1, digit_h // 8))))
         return x + glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
 
-    x = put_sign(30) if kind in BEFORE_NUMBER else 30
-    for label in labels:
-        glyph = digit_glyph(rng, label, digit_h)
-        paste_max(ink, glyph, x, base - digit_h)
-        x += glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
+    x = write_number(rng, ink, labels, put_sign(30) if kind in BEFORE_NUMBER else 30, base, digit_h)
     if kind not in BEFORE_NUMBER:
         put_sign(x)
-    img = img * (1 - ink) + int(rng.integers(20, 90)) * ink
-    img = cv2.GaussianBlur(img, (0, 0), 0.8) + rng.normal(0, 4, img.shape)
-    image = cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
-    return image, "".join(map(str, labels)), kind
+    return plain_sheet_photo(rng, img, ink, int(rng.integers(20, 90))), "".join(map(str, labels)), kind
 
 
 def contact_sheet(seeds, tile_w: int = 480, cols: int = 3, annotate=None) -> np.ndarray:

@@ -12,12 +12,15 @@ from realtime.synth import SIGNS, sign_glyph, signed_number
 from tests.engine_helpers import AnswerReader, real_reader
 
 
+def _cut_to_ink(mask: np.ndarray) -> np.ndarray:
+    """`mask` as bool, cut to the box round its ink."""
+    ys, xs = np.nonzero(mask)
+    return mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(bool)
+
+
 def _sign_ink(kind: str, seed: int, height: int = 60) -> np.ndarray:
     """A hand-drawn sign's ink (bool, cut to its box), as the engine's binarized mask sees it."""
-    glyph = sign_glyph(np.random.default_rng(seed), kind, height)
-    ink = glyph > 0.5
-    ys, xs = np.nonzero(ink)
-    return ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    return _cut_to_ink(sign_glyph(np.random.default_rng(seed), kind, height) > 0.5)
 
 
 def test_signed_number_is_reproducible_and_its_truth_is_the_number_alone():
@@ -50,9 +53,7 @@ def test_percent_number_and_euro_signs_are_told_by_their_shapes():
 def _digit_ink(image: np.ndarray, scale: int) -> np.ndarray:
     if scale > 1:
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
-    ink = image > 100
-    ys, xs = np.nonzero(ink)
-    return ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    return _cut_to_ink(image > 100)
 
 
 def test_no_written_digit_has_a_signs_shape(mnist_test_set):
@@ -73,8 +74,7 @@ def _drawn_percent(top: tuple[int, int], bottom: tuple[int, int]) -> np.ndarray:
     cv2.line(mask, (3, 57), (37, 2), 1, 4)
     cv2.circle(mask, top, 8, 1, 3)
     cv2.circle(mask, bottom, 8, 1, 3)
-    ys, xs = np.nonzero(mask)
-    return mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(bool)
+    return _cut_to_ink(mask)
 
 
 def test_a_sure_eight_is_a_percent_sign_only_when_its_loops_are_far_apart():
