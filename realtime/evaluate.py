@@ -8,6 +8,7 @@ the character error rate is the edit distance over the truth's characters.
     python -m realtime.evaluate --words 200                # numbers beside printed words
     python -m realtime.evaluate --forms 200                # numbers on printed forms
     python -m realtime.evaluate --signs 200                # numbers with a hand-drawn %, #, ° or €
+    python -m realtime.evaluate --signs 200 --spaced       # ... a space away: "25 %", "€ 25"
 
 Reusable pieces: `edit_distance`, `Score` (accumulates exact / CER / line count), and the runners
 `evaluate_orand(reader, dir)`, `evaluate_synth(reader, n, seed)`, `evaluate_labelled(reader, n,
@@ -189,14 +190,17 @@ def evaluate_labelled(reader, n: int = 200, seed: int = 0, progress: bool = True
     return result
 
 
-def evaluate_signs(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
+def evaluate_signs(reader, n: int = 200, seed: int = 0, progress: bool = True,
+                   spaced: bool = False) -> Result:
     """Read `n` numbers with a hand-drawn sign (realtime.synth.signed_number: "25%", "#12", "25°",
-    "€25"): right only when the reading is the number alone, the sign left out."""
+    "€25"; `spaced`: a space between the sign and the number, "25 %", "€ 25"): right only
+    when the reading is the number alone, the sign left out."""
     from realtime.synth import signed_number
 
-    result = Result("numbers with a sign (%, #, °, €)", Score())
+    result = Result("numbers with a sign (%, #, °, €)" + (", a space away" if spaced else ""),
+                    Score())
     for s in _progress(range(seed, seed + n), "signs", n, progress):
-        image, truth, sign = signed_number(s)
+        image, truth, sign = signed_number(s, spaced=spaced)
         _score_one_string(reader, image, truth, f"{s} ({sign})", result)
     return result
 
@@ -225,10 +229,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="evaluate on N photographed forms (right when no printed text is read)")
     ap.add_argument("--signs", type=int, default=0, metavar="N",
                     help="evaluate on N numbers with a hand-drawn %%, #, ° or € (right when the sign is left out)")
+    ap.add_argument("--spaced", action="store_true",
+                    help="with --signs: a space between each sign and its number (\"25 %%\", \"€ 25\")")
     ap.add_argument("--model", default=None, help="model path (default: the committed model)")
     ap.add_argument("--errors", type=int, default=0, metavar="K", help="print the first K errors")
     ap.add_argument("--json", action="store_true", help="print results as JSON")
     args = ap.parse_args(argv)
+    if args.spaced and not args.signs:
+        ap.error("--spaced goes with --signs N")
     if not (args.orand or args.synth or args.words or args.forms or args.signs):
         args.orand, args.synth = True, 200
     from realtime.reader import DigitReader
@@ -244,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.forms:
         results.append(evaluate_forms(reader, args.forms, args.seed))
     if args.signs:
-        results.append(evaluate_signs(reader, args.signs, args.seed))
+        results.append(evaluate_signs(reader, args.signs, args.seed, spaced=args.spaced))
     for r in results:
         if args.json:
             print(json.dumps({"name": r.name, **r.score.as_dict(), "median_ms": round(r.median_ms, 2)}))

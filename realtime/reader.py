@@ -364,7 +364,7 @@ class DigitReader:
                 read.append((label, conf, book.pieces[p]))
         # (a date's slashes, parentheses and a tick after the number are left out like a
         # dash, as strokes between digits; so are plus and dollar signs, and percent, number,
-        # euro and degree signs written on to a number)
+        # euro and degree signs written on to a number or a space away at the line's end)
         pieces, labels = [p for _, _, p in read], [label for label, _, _ in read]
         separators = (sg.separator_digits(pieces, labels, plan.line_h)
                       | sg.signs_beside_numbers(pieces, labels, plan.line_h, book.comps))

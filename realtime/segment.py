@@ -11,7 +11,8 @@ most confident in (each digit earns a bonus so that splitting a touching pair wi
 it one blob; a unit may also be read as "not a digit": full stops, commas, dashes). Of the
 digits chosen, the reader leaves out those that are separators or signs by their shape and
 place: a date's slashes, parentheses, ticks, plus and dollar signs (`separator_digits`), and
-percent, number, euro and degree signs written on to a number (`signs_beside_numbers`).
+percent, number, euro and degree signs written on to a number or, at a line's end or start, a
+space away from it (`signs_beside_numbers`).
 """
 from __future__ import annotations
 
@@ -1007,12 +1008,16 @@ def dollar_shaped(crop: np.ndarray | None) -> bool:
 # (hand-drawn signs, synth.signed_number, and OpenCV's script fonts); there, at the end or the
 # start of a number, the sign's shape is tested on all the ink round those digits (ink_round:
 # the components inside their box widened by SIGN_REACH of its height, the number's digit
-# beside them left out; a percent sign's loops are often specks apart from its slash). Every
+# beside them left out; a percent sign's loops are often specks apart from its slash). A sign
+# a space away ("25 %", "€ 25") is looked for only as the line's last group (after the number)
+# or its first (before it), at most SIGN_SPACE_MAX from the number: anywhere else its group
+# may be a number of its own, and looking at every group cost 0.1-0.2 ms a busy page. Every
 # threshold was checked against MNIST's digits and every tuning, held-out and fresh set
-# (docs/engine-history.md, 2026-12-06 17:05).
+# (docs/engine-history.md, 2026-12-06 17:05 and 19:35).
 SIGN_MIN_H = 0.5     # (x line height) a sign is at least this tall ...
 SIGN_MAX_H = 1.5     # ... and at most this
 SIGN_REACH = 0.3     # (x the digits' box height) how far round them its parts may lie
+SIGN_SPACE_MAX = 1.5  # (x line height) a sign a space away is at most this far from its number
 
 
 def signs_beside_numbers(pieces: list[Piece], labels: list[int], line_h: float,
@@ -1032,9 +1037,10 @@ def sign_digits(pieces: list[Piece], labels: list[int], line_h: float, comps: Co
                 shaped, loopless: bool = False) -> np.ndarray:
     """Per digit of a line: part of a sign read as one digit or as two that touch (their
     labels one of `read_as`), written on right after (`after_number`) or right before a number
-    (no wide gap between), whose ink (see ink_round) is `shaped`? A `loopless` sign read as one
-    digit is not looked for where that digit's crop holds a loop (a 6, 8 or 0 as written: the
-    crop's test costs a third of the ink's)."""
+    (no wide gap between), or a space away as the line's last (first) group, whose ink (see
+    ink_round) is `shaped`? A `loopless` sign read as one digit is not looked for where that
+    digit's crop holds a loop (a 6, 8 or 0 as written: the crop's test costs a third of the
+    ink's)."""
     n = len(pieces)
     out = np.zeros(n, bool)
     if n < 2:
@@ -1050,8 +1056,12 @@ def sign_digits(pieces: list[Piece], labels: list[int], line_h: float, comps: Co
     for first, last, beside in spans:
         if not 0 <= beside < n or tuple(labels[first:last + 1]) not in read_as or out[first]:
             continue
-        if apart[beside if after_number else last]:
-            continue  # (written on to the number: "25%", "#12"; "25 %" is not asked about)
+        gap = beside if after_number else last  # (the gap between sign and number)
+        if apart[gap] and (last < n - 1 if after_number else first > 0):
+            continue  # (a space away only at the line's end or start: "25 %", "€ 25")
+        if apart[gap] and (pieces[gap + 1].box[0] - sum(pieces[gap].box[::2])
+                           > SIGN_SPACE_MAX * line_h):
+            continue  # (too far off: a number of its own)
         if first < last and (pieces[last].box[0] > sum(pieces[first].box[::2]) or apart[first]):
             continue  # (two digits read from one sign touch)
         box = union_box([p.box for p in pieces[first:last + 1]])

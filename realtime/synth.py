@@ -534,6 +534,9 @@ def form_page(seed: int, with_hand: bool = False):
 # "7712", "25°" into "250" and "€25" into "625").
 SIGNS = ("%", "#", "°", "€")
 BEFORE_NUMBER = ("#", "€")  # (the others are written after it)
+# (x the digit height) a word's space between a sign and its number (signed_number's `spaced`;
+# a degree sign stays at the number's top right)
+SIGN_SPACE = (0.5, 1.0)
 
 
 def wobbly_stroke(rng: np.random.Generator, start, end, size: float, points: int = 6) -> np.ndarray:
@@ -605,12 +608,16 @@ def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
     return g.astype(np.float32) / 255
 
 
-def signed_number(seed: int, kind: str | None = None) -> tuple[np.ndarray, str, str]:
+def signed_number(seed: int, kind: str | None = None,
+                  spaced: bool = False) -> tuple[np.ndarray, str, str]:
     """A handwritten number of 1-5 MNIST test digits with a hand-drawn sign (`kind`, else one of
     SIGNS at random): a percent sign after it, a number or euro sign before it, or a degree
     sign at its top right; on plain grey paper -> (BGR image, the number: the truth, the
-    sign)."""
+    sign). `spaced`: a word's space (SIGN_SPACE digit heights) between the sign and the
+    number ("25 %", "€ 25"); the page is otherwise the same as without it."""
     rng = np.random.default_rng([seed, 20261206])
+    # (its own stream: the other draws, and so the page, stay those of the unspaced seed)
+    space = np.random.default_rng([seed, 20261206, 1]).uniform(*SIGN_SPACE) if spaced else 0.0
     kind = kind or SIGNS[int(rng.integers(len(SIGNS)))]
     h, w = 220, 800
     paper = int(rng.integers(190, 250))
@@ -629,9 +636,11 @@ def signed_number(seed: int, kind: str | None = None) -> tuple[np.ndarray, str, 
         paste_max(ink, glyph, x, base - glyph.shape[0] - int(rng.integers(0, max(1, digit_h // 8))))
         return x + glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3))
 
-    x = write_number(rng, ink, labels, put_sign(30) if kind in BEFORE_NUMBER else 30, base, digit_h)
+    gap = int(round(space * digit_h)) if kind != "°" else 0
+    x = write_number(rng, ink, labels, put_sign(30) + gap if kind in BEFORE_NUMBER else 30, base,
+                     digit_h)
     if kind not in BEFORE_NUMBER:
-        put_sign(x)
+        put_sign(x + gap)
     return plain_sheet_photo(rng, img, ink, int(rng.integers(20, 90))), "".join(map(str, labels)), kind
 
 
