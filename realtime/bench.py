@@ -58,6 +58,8 @@ class BenchConfig:
     form_pages: int = 200  # numbers on photographed forms (realtime.synth.form_page), seeds 0..
     sign_numbers: int = 200  # numbers with a hand-drawn sign (realtime.synth.signed_number) ...
     sign_seed: int = 1000  # ... seeds from here: the sign rules were tuned on 0..199
+    times_pairs: int = 200  # two numbers with a hand-drawn x between (realtime.synth.times_number) ...
+    times_seed: int = 2000  # ... seeds from here: the times rule was tuned on 0..199 and 1000..1199
     tesseract: bool = True
     scaling_widths: tuple[int, ...] = (320, 640, 960, 1280, 1920, 2560)
     scaling_counts: tuple[int, ...] = (0, 5, 10, 20, 40, 80, 160)
@@ -72,6 +74,7 @@ class BenchConfig:
 FULL = BenchConfig()
 QUICK = BenchConfig(mnist_n=1000, nondigit_n=300, batch_sizes=(1, 16, 256), latency_min_s=0.05,
                     orand_n=40, synth_pages=3, word_lines=3, form_pages=3, sign_numbers=3,
+                    times_pairs=3,
                     scaling_widths=(320, 1280),
                     scaling_counts=(0, 20),
                     scaling_repeats=1, live_frames=200, live_camera_s=1.0, worst_n=8)
@@ -91,6 +94,7 @@ class Components:
     make_labelled: Callable | None = None  # realtime.synth.labelled_number
     make_form: Callable | None = None  # realtime.synth.form_page
     make_signed: Callable | None = None  # realtime.synth.signed_number
+    make_times: Callable | None = None  # realtime.synth.times_number
 
 
 # --- machine and set-up -----------------------------------------------------------------------
@@ -222,9 +226,15 @@ def load_components(config: BenchConfig, models_dir: Path = MODELS) -> Component
         notes.append("No digits_int8_second.tflite in models/: the int8 model reads alone.")
     reader = DigitReader(classifier=next(iter(classifiers.values())))
     try:
-        from realtime.synth import form_page, labelled_number, make_page, signed_number
+        from realtime.synth import (
+            form_page,
+            labelled_number,
+            make_page,
+            signed_number,
+            times_number,
+        )
     except ImportError:
-        make_page = labelled_number = form_page = signed_number = None
+        make_page = labelled_number = form_page = signed_number = times_number = None
         notes.append("realtime.synth is not in this checkout: synthetic pages skipped.")
     live = load_live(notes, models_dir)
     tess, versions = None, {}
@@ -235,7 +245,7 @@ def load_components(config: BenchConfig, models_dir: Path = MODELS) -> Component
     elif config.tesseract:
         notes.append("Tesseract is not installed (Debian: apt-get install tesseract-ocr): its column is skipped.")
     return Components(classifiers, reader, make_page, live, tess, notes, versions, labelled_number,
-                      form_page, signed_number)
+                      form_page, signed_number, times_number)
 
 
 def load_live(notes: list[str], models_dir: Path = MODELS) -> Callable | None:
@@ -597,6 +607,15 @@ def sign_items(cfg: BenchConfig, make_signed: Callable) -> list[LabelledImage]:
     return items
 
 
+def times_items(cfg: BenchConfig, make_times: Callable) -> list[LabelledImage]:
+    """Two numbers with a hand-drawn x between: the truth is one line, the numbers apart."""
+    items = []
+    for seed in tqdm(range(cfg.times_seed, cfg.times_seed + cfg.times_pairs), desc="times", leave=False):
+        image, truth = make_times(seed)
+        items.append(LabelledImage(f"times_{seed}", image, [truth]))
+    return items
+
+
 def form_items(cfg: BenchConfig, make_form: Callable) -> list[LabelledImage]:
     """Photographed forms: the truth is the handwritten numbers, line by line (no printed text)."""
     items = []
@@ -710,12 +729,14 @@ def bench_engine(cfg: BenchConfig, comp: Components, out: Path) -> dict:
         datasets.append(("forms", "numbers on printed forms", form_items(cfg, comp.make_form), 6))
     if comp.make_signed is not None and cfg.sign_numbers:
         datasets.append(("signs", "numbers with a sign", sign_items(cfg, comp.make_signed), 7))
+    if comp.make_times is not None and cfg.times_pairs:
+        datasets.append(("times", "two numbers with an x between", times_items(cfg, comp.make_times), 7))
     for key, name, items, psm in tqdm(datasets, desc="engine datasets"):
         r = compare_readers(name, items, comp, psm)
         n_worst = min(cfg.worst_n, 9) if key in ("synth", "forms") else cfg.worst_n  # big pages
         sheet, worst = worst_misreads(items, r, n_worst, out, f"worst_{key}.png",
                                       f"{name}: our worst misreads",
-                                      cols={"orand": 4, "words": 2, "signs": 2}.get(key, 3))
+                                      cols={"orand": 4, "words": 2, "signs": 2, "times": 2}.get(key, 3))
         r["plots"] = {"worst": sheet}
         r["worst"] = worst
         r["name"] = name
@@ -891,7 +912,13 @@ def engine_md(res: dict, notes: list[str]) -> str:
                       "percent sign after it, a number or euro sign before it, or a degree sign at "
                       "its top right (`realtime.synth.signed_number`, seeds from 1000: the engine's "
                       "sign rules were tuned on seeds 0-199; `python -m realtime.evaluate --signs "
-                      "N`). Right only when the reading is the number alone."}
+                      "N`). Right only when the reading is the number alone.",
+             "times": "Two handwritten numbers of 1-4 MNIST test digits with a hand-drawn x between "
+                      "them, a small x on the line or a capital X, written on or a space away "
+                      "(`realtime.synth.times_number`, seeds from 2000: the engine's times rule was "
+                      "tuned on seeds 0-199 and 1000-1199; `python -m realtime.evaluate --times N`). "
+                      "Right only when the reading is one line, the two numbers with a space "
+                      "between."}
     for key, r in res["datasets"].items():
         (w0, h0), (w1, h1) = r["size_range"]
         psm = r["readers"].get("tesseract", {}).get("psm")

@@ -9,11 +9,12 @@ the character error rate is the edit distance over the truth's characters.
     python -m realtime.evaluate --forms 200                # numbers on printed forms
     python -m realtime.evaluate --signs 200                # numbers with a hand-drawn %, #, ° or €
     python -m realtime.evaluate --signs 200 --spaced       # ... a space away: "25 %", "€ 25"
+    python -m realtime.evaluate --times 200                # two numbers with an x between: "3x4"
 
 Reusable pieces: `edit_distance`, `Score` (accumulates exact / CER / line count), and the runners
 `evaluate_orand(reader, dir)`, `evaluate_synth(reader, n, seed)`, `evaluate_labelled(reader, n,
-seed)`, `evaluate_forms(reader, n, seed)` and `evaluate_signs(reader, n, seed)`, which return a
-`Result`.
+seed)`, `evaluate_forms(reader, n, seed)`, `evaluate_signs(reader, n, seed)` and
+`evaluate_times(reader, n, seed)`, which return a `Result`.
 """
 from __future__ import annotations
 
@@ -205,6 +206,23 @@ def evaluate_signs(reader, n: int = 200, seed: int = 0, progress: bool = True,
     return result
 
 
+def evaluate_times(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
+    """Read `n` pairs of numbers with a hand-drawn times sign between (realtime.synth.
+    times_number: "3x4", "20 x 30"): right only when the reading is one line, the two numbers
+    with a space between, the sign left out (the space counts here)."""
+    from realtime.synth import times_number
+
+    result = Result("two numbers with a times sign between", Score())
+    for s in _progress(range(seed, seed + n), "times", n, progress):
+        image, truth = times_number(s)
+        t0 = time.perf_counter()
+        predicted = reader.read(image).lines
+        result.times_ms.append((time.perf_counter() - t0) * 1000)
+        if not result.score.add(predicted, [truth]):
+            result.errors.append((str(s), [truth], predicted))
+    return result
+
+
 def evaluate_forms(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
     """Read `n` photographed forms (realtime.synth.form_page): right only when the reading is
     the handwritten numbers alone, line by line, none of the printed text read as digits."""
@@ -229,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="evaluate on N photographed forms (right when no printed text is read)")
     ap.add_argument("--signs", type=int, default=0, metavar="N",
                     help="evaluate on N numbers with a hand-drawn %%, #, ° or € (right when the sign is left out)")
+    ap.add_argument("--times", type=int, default=0, metavar="N",
+                    help="evaluate on N pairs of numbers with a hand-drawn x between (right when read apart)")
     ap.add_argument("--spaced", action="store_true",
                     help="with --signs: a space between each sign and its number (\"25 %%\", \"€ 25\")")
     ap.add_argument("--model", default=None, help="model path (default: the committed model)")
@@ -237,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.spaced and not args.signs:
         ap.error("--spaced goes with --signs N")
-    if not (args.orand or args.synth or args.words or args.forms or args.signs):
+    if not (args.orand or args.synth or args.words or args.forms or args.signs or args.times):
         args.orand, args.synth = True, 200
     from realtime.reader import DigitReader
 
@@ -253,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(evaluate_forms(reader, args.forms, args.seed))
     if args.signs:
         results.append(evaluate_signs(reader, args.signs, args.seed, spaced=args.spaced))
+    if args.times:
+        results.append(evaluate_times(reader, args.times, args.seed))
     for r in results:
         if args.json:
             print(json.dumps({"name": r.name, **r.score.as_dict(), "median_ms": round(r.median_ms, 2)}))

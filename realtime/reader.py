@@ -347,9 +347,10 @@ class DigitReader:
         return self._line_read(plan, book, probs, digit_bonus)[0]
 
     def _line_read(self, plan, book, probs, digit_bonus: float,
-                   scores: sg.PieceScores | None = None) -> tuple[list, set[int]]:
-        """_line_digits, and the label values of the components its digits were read from
-        (`scores`: sg.piece_scores(probs), shared by a page's lines)."""
+                   scores: sg.PieceScores | None = None) -> tuple[list, set[int], list]:
+        """_line_digits, the label values of the components its digits were read from, and the
+        boxes of the times signs between its numbers, each a space (`scores`:
+        sg.piece_scores(probs), shared by a page's lines)."""
         s = self.settings
         read = []  # (label, confidence, piece)
         chosen = sg.solve_line(plan, probs, book.pieces, digit_bonus, scores)
@@ -368,16 +369,22 @@ class DigitReader:
         pieces, labels = [p for _, _, p in read], [label for label, _, _ in read]
         separators = (sg.separator_digits(pieces, labels, plan.line_h)
                       | sg.signs_beside_numbers(pieces, labels, plan.line_h, book.comps))
-        read = [r for r, sep in zip(read, separators, strict=True) if not sep]
+        # a times sign between two numbers ("3x4") parts them: a space where it stood
+        times = sg.times_signs(pieces, labels, [c for _, c, _ in read], plan.line_h, book.comps)
+        signs = [p for p, x in zip(pieces, times, strict=True) if x]
+        read = [r for r, sep, x in zip(read, separators, times, strict=True) if not (sep or x)]
+        breaks = [p.box for p in signs] + sg.times_among_strokes(
+            plan.units, book.comps, [p for _, _, p in read], plan.line_h,
+            {i for p in signs for i in p.ids})
         kept = [(label, conf, p.box) for label, conf, p in read]
         used = {i for _, _, p in read for i in p.ids}
         if self._stray_lone(kept) or (kept and max(c for _, c, _ in kept) < s.weak_line_confidence):
-            return [], set()
+            return [], set(), []
         if len(plan.units) == 1 and kept and (
                 len(kept) < len(chosen)
                 or np.mean([c for _, c, _ in kept]) < s.lone_digit_confidence):
-            return [], set()  # ... and so is one blob alone on its line, cut into unsure "digits"
-        return kept, used
+            return [], set(), []  # ... and so is one blob alone on its line, cut into unsure "digits"
+        return kept, used, breaks
 
     def _without_printed_groups(self, read_lines, contrast, scale, shape, words) -> list:
         """Lines (kept, spaces) less the groups of digits (between spaces) the group model
@@ -413,36 +420,42 @@ class DigitReader:
         line_records = []
         scores = sg.piece_scores(probs)
         for plan in plans:
-            kept, used = self._line_read(plan, book, probs, s.digit_bonus, scores)
+            kept, used, breaks = self._line_read(plan, book, probs, s.digit_bonus, scores)
             if not kept and s.digit_bonus < 0:
                 # nothing sure at the usual price per digit (an unsure blob outscored two
                 # sure digits cut from it, then fell to the confidence floor): read the line
                 # again at no price; what that gives must pass the same tests
-                kept, used = self._line_read(plan, book, probs, 0.0, scores)
+                kept, used, breaks = self._line_read(plan, book, probs, 0.0, scores)
             if kept:
                 marks = (extents[free_units(plan.units, book.comps, used, kept, tilt)]
                          if extents is not None else None)
-                line_records.append((plan.line_h, kept, marks, plan.units, used))
+                line_records.append((plan.line_h, kept, marks, plan.units, used, breaks))
         # order lines top to bottom by their digits' de-rotated centres (pieces may have moved)
-        placed = [(line_h, kept, ln.derotate(box_centres(kept), tilt), marks, units, used)
-                  for line_h, kept, marks, units, used in line_records]
+        placed = [(line_h, kept, ln.derotate(box_centres(kept), tilt), marks, units, used, breaks)
+                  for line_h, kept, marks, units, used, breaks in line_records]
         placed.sort(key=lambda r: ln.median_of(r[2][:, 1].tolist()))
         read_lines = []
-        for line_h, kept, centres, marks, units, used in placed:
+        for line_h, kept, centres, marks, units, used, breaks in placed:
             along = centres[:, 0]
             order = np.argsort(along, kind="stable")
             kept = [kept[i] for i in order]
             along = along[order]
             kept, along, spaces = self._drop_isolated_specks(kept, along, line_h, marks)
-            if letter_boxes is not None and len(letter_boxes) and kept:
+            letters = letter_boxes
+            if breaks and kept:
+                spaces = with_breaks(spaces, along, ln.derotate(box_centres(
+                    [(0, 0.0, b) for b in breaks]), tilt)[:, 0])
+                if letters is not None:  # (a times sign the letter model calls an x is no word)
+                    letters = boxes_outside(letters, breaks)
+            if letters is not None and len(letters) and kept:
                 word = word_digits(kept, along, ln.median_of(centres[:, 1].tolist()), line_h,
-                                   tilt, letter_boxes, marks)
+                                   tilt, letters, marks)
                 word |= digits_in_print(kept, along,
                                         unread_strokes(units, book.comps, used, extents))
-                words += [_to_input(b, scale, shape) for b in word_boxes(kept, word, letter_boxes)]
+                words += [_to_input(b, scale, shape) for b in word_boxes(kept, word, letters)]
                 kept, spaces = without_words(kept, spaces, word)
                 kept, spaces = without_words(kept, spaces, print_remnants(
-                    kept, spaces, float(letter_boxes[:, 3].max())))
+                    kept, spaces, float(letters[:, 3].max())))
             if kept:
                 read_lines.append((kept, spaces))
         if self.group_detector is not None and book.contrast is not None and read_lines:
@@ -886,6 +899,24 @@ def rule_stub(comps, u: int, boxes, centres: np.ndarray, tilt: float) -> bool:
     heights = np.array([b[3] for b in boxes], np.float64)[near]
     rel = (p[:, 1] - centres[near, 1]) / heights
     return float(np.median(rel)) >= STUB_LOW
+
+
+def boxes_outside(boxes: np.ndarray, outer) -> np.ndarray:
+    """The rows of `boxes` (k x 4: x, y, w, h) that lie inside none of the boxes `outer`."""
+    inside = np.zeros(len(boxes), bool)
+    for x, y, w, h in outer:
+        inside |= ((boxes[:, 0] >= x) & (boxes[:, 1] >= y) & (boxes[:, 0] + boxes[:, 2] <= x + w)
+                   & (boxes[:, 1] + boxes[:, 3] <= y + h))
+    return boxes[~inside]
+
+
+def with_breaks(spaces: np.ndarray, along: np.ndarray, breaks: np.ndarray) -> np.ndarray:
+    """`spaces` (per gap between a line's digits, at `along`, left to right) with a space in
+    every gap a break (a times sign's centre along the line) stands in."""
+    gaps = np.searchsorted(along, breaks) - 1
+    spaces = spaces.copy()
+    spaces[gaps[(gaps >= 0) & (gaps < len(spaces))]] = True
+    return spaces
 
 
 def box_centres(kept) -> np.ndarray:

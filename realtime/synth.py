@@ -537,6 +537,7 @@ BEFORE_NUMBER = ("#", "€")  # (the others are written after it)
 # (x the digit height) a word's space between a sign and its number (signed_number's `spaced`;
 # a degree sign stays at the number's top right)
 SIGN_SPACE = (0.5, 1.0)
+TIMES = "x"  # a times sign between two numbers ("3x4", "20 x 30": times_number)
 
 
 def wobbly_stroke(rng: np.random.Generator, start, end, size: float, points: int = 6) -> np.ndarray:
@@ -560,8 +561,8 @@ def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
     its slash or stand a little apart; the number sign leans up to a quarter of its height; the
     euro sign's bars stick out left of its C and end about its middle; the degree sign is a
     ring 0.2-0.36 of `h` across."""
-    if kind not in SIGNS:
-        raise ValueError(f"unknown sign {kind!r}; expected one of {SIGNS}")
+    if kind not in SIGNS + (TIMES,):
+        raise ValueError(f"unknown sign {kind!r}; expected one of {SIGNS + (TIMES,)}")
     s = 4  # drawn at 4x, then shrunk: smooth pen edges
     H = h * s
     stroke = max(2, round(h * rng.uniform(0.07, 0.13))) * s
@@ -577,6 +578,14 @@ def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
         strokes.append(hand_ring(rng, (ox + r + 0.3 * gap, oy + r + 0.2 * gap), r * rng.uniform(0.8, 1.1), r))
         strokes.append(hand_ring(rng, (ox + wide - r - 0.3 * gap, oy + tall - r - 0.2 * gap),
                                  r * rng.uniform(0.8, 1.1), r))
+    elif kind == TIMES:  # (two strokes crossing, their ends a little off the box's corners)
+        tall = H * rng.uniform(0.8, 1.0)
+        wide = tall * rng.uniform(0.6, 1.0)
+        def off() -> float:
+            return rng.uniform(-0.08, 0.08) * tall
+        for (x0, y0), (x1, y1) in (((0, 0), (wide, tall)), ((wide, 0), (0, tall))):
+            strokes.append(wobbly_stroke(rng, (ox + x0 + off(), oy + y0 + off()),
+                                         (ox + x1 + off(), oy + y1 + off()), tall))
     elif kind == "°":
         r = H * rng.uniform(0.1, 0.18)
         strokes.append(hand_ring(rng, (ox + r, oy + r), r * rng.uniform(0.85, 1.15), r))
@@ -642,6 +651,31 @@ def signed_number(seed: int, kind: str | None = None,
     if kind not in BEFORE_NUMBER:
         put_sign(x + gap)
     return plain_sheet_photo(rng, img, ink, int(rng.integers(20, 90))), "".join(map(str, labels)), kind
+
+
+def times_number(seed: int) -> tuple[np.ndarray, str]:
+    """Two handwritten numbers of 1-4 MNIST test digits with a hand-drawn times sign between
+    them ("3x4", "20 x 30"): a small x standing on the line (0.45-0.7 of the digits' height)
+    or, one time in three, a capital X as tall as them; written on to both numbers or, one time
+    in three, a space away from each; on plain grey paper -> (BGR image, the truth: the two
+    numbers with a space between)."""
+    rng = np.random.default_rng([seed, 20261207])
+    h, w = 220, 900
+    paper = int(rng.integers(190, 250))
+    img = np.full((h, w), paper, np.float32)
+    digit_h = int(rng.integers(25, 70))
+    numbers = [[int(d) for d in rng.integers(0, 10, int(rng.integers(1, 5)))] for _ in range(2)]
+    base = 150
+    ink = np.zeros((h, w), np.float32)
+    size = rng.uniform(0.8, 1.0) if rng.random() < 1 / 3 else rng.uniform(0.45, 0.7)
+    space = int(rng.uniform(*SIGN_SPACE) * digit_h) if rng.random() < 1 / 3 else 0
+    x = write_number(rng, ink, numbers[0], 30, base, digit_h) + space
+    glyph = sign_glyph(rng, TIMES, digit_h * size)
+    paste_max(ink, glyph, x, base - glyph.shape[0] - int(rng.integers(0, max(1, digit_h // 10))))
+    x += glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3)) + space
+    write_number(rng, ink, numbers[1], x, base, digit_h)
+    truth = " ".join("".join(map(str, n)) for n in numbers)
+    return plain_sheet_photo(rng, img, ink, int(rng.integers(20, 90))), truth
 
 
 def contact_sheet(seeds, tile_w: int = 480, cols: int = 3, annotate=None) -> np.ndarray:

@@ -23,7 +23,7 @@ from realtime.reading import Digit, Reading
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = bench.BenchConfig(mnist_n=120, nondigit_n=40, batch_sizes=(1, 8), latency_min_s=0.0,
-                         orand_n=6, synth_pages=2, word_lines=3, sign_numbers=2,
+                         orand_n=6, synth_pages=2, word_lines=3, sign_numbers=2, times_pairs=2,
                          scaling_widths=(160, 320),
                          scaling_counts=(0, 3),
                          scaling_repeats=1, live_frames=5, live_camera_s=0.2, worst_n=4)
@@ -68,6 +68,10 @@ def fake_make_labelled(seed: int):
 def fake_make_signed(seed: int):
     number = str(200 + seed)
     return page_with_digits([f"{number}7"]), number, "%"
+
+
+def fake_make_times(seed: int):
+    return page_with_digits([f"{seed} 7 {seed + 1}"]), f"{seed} {seed + 1}"
 
 
 def fake_live(cfg):
@@ -167,7 +171,8 @@ def fake_components(tmp_notes=None) -> bench.Components:
     return bench.Components(classifiers={"int8": clf, "float": InkClassifier()},
                             reader=NaiveReader(clf), make_page=fake_make_page, live=fake_live,
                             tesseract=tess, notes=list(tmp_notes or []),
-                            make_labelled=fake_make_labelled, make_signed=fake_make_signed)
+                            make_labelled=fake_make_labelled, make_signed=fake_make_signed,
+                            make_times=fake_make_times)
 
 
 def assert_report(out: Path, results: dict, expect_sections: list[str]):
@@ -210,6 +215,11 @@ def test_tiny_run_with_stand_ins_writes_report_and_plots(tmp_path):
     assert signs["readers"]["ours"]["images"] == TINY.sign_numbers
     assert "### numbers with a sign" in md and "sign_seed" not in md
     assert [i.lines for i in bench.sign_items(TINY, fake_make_signed)] == [["1200"], ["1201"]]
+    # two numbers with an x between: seeds from times_seed, one line, the numbers apart
+    times = data["engine"]["datasets"]["times"]
+    assert times["readers"]["ours"]["images"] == TINY.times_pairs
+    assert "### two numbers with an x between" in md and "two numbers with an x between" in headline
+    assert [i.lines for i in bench.times_items(TINY, fake_make_times)] == [["2000 2001"], ["2001 2002"]]
 
 
 def test_numbers_beside_words_are_scored_as_the_number_alone():

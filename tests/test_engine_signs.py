@@ -36,7 +36,7 @@ def test_signed_number_is_reproducible_and_its_truth_is_the_number_alone():
         sign_glyph(np.random.default_rng(0), "&", 40)
 
 
-SHAPES = {"%": sg.percent_shaped, "#": sg.hash_shaped, "€": sg.euro_shaped}
+SHAPES = {"%": sg.percent_shaped, "#": sg.hash_shaped, "€": sg.euro_shaped, "x": sg.times_shaped}
 
 
 def test_percent_number_and_euro_signs_are_told_by_their_shapes():
@@ -60,12 +60,14 @@ def _digit_ink(image: np.ndarray, scale: int) -> np.ndarray:
 def test_no_written_digit_has_a_signs_shape(mnist_test_set):
     """The shapes fit none of MNIST's 10,000 test digits, as drawn and at twice the size (a
     back-slanted 8 with small loops is the nearest to a percent sign, a 2 with a loop in its
-    middle to a number sign, an open 6 to a euro sign)."""
+    middle to a number sign, an open 6 to a euro sign; the times sign's two arms apart on
+    every side fit none either)."""
     x, y = mnist_test_set
     for scale in (1, 2):
         inks = [_digit_ink(image, scale) for image in x]
         assert not [i for i, ink in enumerate(inks) if sg.percent_shaped(ink, [int(y[i])])]
-        assert not [i for i, ink in enumerate(inks) if sg.hash_shaped(ink) or sg.euro_shaped(ink)]
+        assert not [i for i, ink in enumerate(inks)
+                    if sg.hash_shaped(ink) or sg.euro_shaped(ink) or sg.times_shaped(ink)]
 
 
 def _drawn_percent(top: tuple[int, int], bottom: tuple[int, int]) -> np.ndarray:

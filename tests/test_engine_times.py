@@ -1,0 +1,93 @@
+"""A times sign between two numbers ("3x4", "20 x 30"): the generator, the shape, and the two
+numbers read apart."""
+from __future__ import annotations
+
+import numpy as np
+
+import realtime.segment as sg
+from realtime.reader import boxes_outside, with_breaks
+from realtime.synth import times_number
+from tests.engine_helpers import real_reader
+
+# ORAND held-out a_car_000873 ("21.749"): the ink round its small 7 (the bar, the stem and the
+# cheque's printed line under it) inks all four corners and the middle, with the sides'
+# middles empty, as an x does; but its top is one run, the bar, not two arms apart
+SEVEN_OVER_A_LINE = """
+.##...........#.......
+.##............#.#....
+.###################..
+.###################..
+..#.###############...
+.........#....####....
+..............####....
+..............###.....
+.............###......
+.............###......
+.............####.....
+....##...#.##########.
+.####################.
+############.#.#####..
+###......##......####.
+..#...............####
+....................#.
+"""
+
+
+def _mask(text: str) -> np.ndarray:
+    return np.array([[c == "#" for c in row] for row in text.split()], bool)
+
+
+def test_times_number_is_reproducible_and_its_truth_is_two_numbers():
+    a, truth = times_number(3)
+    b, truth_b = times_number(3)
+    assert np.array_equal(a, b) and truth == truth_b
+    first, second = truth.split(" ")
+    assert first.isdigit() and second.isdigit() and 1 <= len(first) <= 4 and 1 <= len(second) <= 4
+    assert not np.array_equal(a, times_number(4)[0])
+
+
+def test_a_sevens_bar_over_a_line_is_no_times_sign():
+    seven = _mask(SEVEN_OVER_A_LINE)
+    assert not sg.times_shaped(seven)
+    x = np.zeros((17, 17), np.uint8)
+    for i in range(17):  # two strokes crossing, 2 px thick
+        x[i, max(0, i - 1):i + 1] = x[i, max(0, 15 - i):17 - i] = 1
+    assert sg.times_shaped(x.astype(bool))
+    assert not sg.times_shaped(None) and not sg.times_shaped(np.ones((4, 4), bool))
+
+
+def test_a_times_sign_between_numbers_parts_them(monkeypatch):
+    """"86 x 476": an x read as a digit (2), left out as none with no space where it stood
+    (39), or called a printed letter, which took the whole line for a word (9): each reads as
+    the two numbers with a space between. Without the rule each reads otherwise."""
+    reader = real_reader()
+    pages = [times_number(seed) for seed in (2, 39, 9)]
+    assert [" ".join(reader.read(image).lines) for image, _ in pages] == [t for _, t in pages]
+    monkeypatch.setattr(sg, "TIMES_UNSURE", 0.0)
+    monkeypatch.setattr(sg, "times_among_strokes", lambda *args: [])
+    for image, truth in pages:
+        assert " ".join(reader.read(image).lines) != truth
+
+
+def test_breaks_make_spaces_and_hide_letters():
+    spaces = np.array([False, False, False])
+    along = np.array([10.0, 20.0, 40.0, 50.0])
+    assert with_breaks(spaces, along, np.array([30.0])).tolist() == [False, True, False]
+    assert with_breaks(spaces, along, np.array([5.0, 60.0])).tolist() == [False] * 3
+    assert not spaces.any()  # (a copy)
+    letters = np.array([[10, 10, 5, 5], [30, 10, 5, 5]])
+    assert boxes_outside(letters, [(28, 8, 10, 10)]).tolist() == [[10, 10, 5, 5]]
+    assert boxes_outside(letters, []).tolist() == letters.tolist()
+
+
+def test_evaluate_times_counts_the_space():
+    from realtime.evaluate import evaluate_times
+    from tests.engine_helpers import AnswerReader
+
+    pages = {times_number(s)[0].tobytes(): times_number(s)[1] for s in range(3)}
+    assert evaluate_times(AnswerReader(pages), n=3, progress=False).score.exact == 3
+    joined = {k: v.replace(" ", "") for k, v in pages.items()}
+    wrong = evaluate_times(AnswerReader(joined), n=3, progress=False)
+    assert wrong.score.exact == 0 and len(wrong.errors) == 3
+    as_lines = {k: v.split(" ") for k, v in pages.items()}  # (two lines are not one)
+    assert evaluate_times(AnswerReader(as_lines), n=3, progress=False).score.exact == 0
