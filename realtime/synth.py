@@ -556,11 +556,12 @@ def hand_ring(rng: np.random.Generator, centre, rx: float, ry: float, points: in
 
 
 def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
-    """A hand-drawn percent ("%"), number ("#") or euro sign ("€") about `h` px tall, or a degree
-    sign ("°") for digits `h` px tall: alpha 0..1, cut to its ink. The percent sign's loops touch
-    its slash or stand a little apart; the number sign leans up to a quarter of its height; the
-    euro sign's bars stick out left of its C and end about its middle; the degree sign is a
-    ring 0.2-0.36 of `h` across."""
+    """A hand-drawn percent ("%"), number ("#"), euro ("€") or times sign ("x") about `h` px
+    tall, or a degree sign ("°") for digits `h` px tall: alpha 0..1, cut to its ink. The percent
+    sign's loops touch its slash or stand a little apart; the number sign leans up to a quarter
+    of its height; the euro sign's bars stick out left of its C and end about its middle; the
+    times sign's two strokes cross, their ends a little off its box's corners; the degree sign
+    is a ring 0.2-0.36 of `h` across."""
     if kind not in SIGNS + (TIMES,):
         raise ValueError(f"unknown sign {kind!r}; expected one of {SIGNS + (TIMES,)}")
     s = 4  # drawn at 4x, then shrunk: smooth pen edges
