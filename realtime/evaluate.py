@@ -10,6 +10,7 @@ the character error rate is the edit distance over the truth's characters.
     python -m realtime.evaluate --signs 200                # numbers with a hand-drawn %, #, ° or €
     python -m realtime.evaluate --signs 200 --spaced       # ... a space away: "25 %", "€ 25"
     python -m realtime.evaluate --times 200                # two numbers with an x between: "3x4"
+    python -m realtime.evaluate --times 200 --times-where before   # ... an x before one: "x3"
 
 Reusable pieces: `edit_distance`, `Score` (accumulates exact / CER / line count), and the runners
 `evaluate_orand(reader, dir)`, `evaluate_synth(reader, n, seed)`, `evaluate_labelled(reader, n,
@@ -206,15 +207,20 @@ def evaluate_signs(reader, n: int = 200, seed: int = 0, progress: bool = True,
     return result
 
 
-def evaluate_times(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
+def evaluate_times(reader, n: int = 200, seed: int = 0, progress: bool = True,
+                   where: str = "between") -> Result:
     """Read `n` pairs of numbers with a hand-drawn times sign between (realtime.synth.
     times_number: "3x4", "20 x 30"): right only when the reading is one line, the two numbers
-    with a space between, the sign left out (the space counts here)."""
+    with a space between, the sign left out (the space counts here). `where` "before" or
+    "after": one number with the x before or after it ("x3", "2x"), right when it is read
+    alone."""
     from realtime.synth import times_number
 
-    result = Result("two numbers with a times sign between", Score())
+    name = {"between": "two numbers with a times sign between"}.get(
+        where, f"a number with a times sign {where} it")
+    result = Result(name, Score())
     for s in _progress(range(seed, seed + n), "times", n, progress):
-        image, truth = times_number(s)
+        image, truth = times_number(s, where)
         t0 = time.perf_counter()
         predicted = reader.read(image).lines
         result.times_ms.append((time.perf_counter() - t0) * 1000)
@@ -249,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="evaluate on N numbers with a hand-drawn %%, #, ° or € (right when the sign is left out)")
     ap.add_argument("--times", type=int, default=0, metavar="N",
                     help="evaluate on N pairs of numbers with a hand-drawn x between (right when read apart)")
+    ap.add_argument("--times-where", choices=("between", "before", "after"), default="between",
+                    help="with --times: the x between two numbers (default), or before or after one")
     ap.add_argument("--spaced", action="store_true",
                     help="with --signs: a space between each sign and its number (\"25 %%\", \"€ 25\")")
     ap.add_argument("--model", default=None, help="model path (default: the committed model)")
@@ -257,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.spaced and not args.signs:
         ap.error("--spaced goes with --signs N")
+    if args.times_where != "between" and not args.times:
+        ap.error("--times-where goes with --times N")
     if not (args.orand or args.synth or args.words or args.forms or args.signs or args.times):
         args.orand, args.synth = True, 200
     from realtime.reader import DigitReader
@@ -274,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.signs:
         results.append(evaluate_signs(reader, args.signs, args.seed, spaced=args.spaced))
     if args.times:
-        results.append(evaluate_times(reader, args.times, args.seed))
+        results.append(evaluate_times(reader, args.times, args.seed, where=args.times_where))
     for r in results:
         if args.json:
             print(json.dumps({"name": r.name, **r.score.as_dict(), "median_ms": round(r.median_ms, 2)}))

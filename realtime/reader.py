@@ -445,8 +445,10 @@ class DigitReader:
             if breaks and kept:
                 spaces = with_breaks(spaces, along, ln.derotate(box_centres(
                     [(0, 0.0, b) for b in breaks]), tilt)[:, 0])
-                if letters is not None:  # (a times sign the letter model calls an x is no word)
-                    letters = boxes_outside(letters, breaks)
+                if letters is not None:  # (a times sign the letter model calls an x is no word,
+                    # unless other letters stand beside it: the x of a printed "Fax")
+                    letters = boxes_outside(letters, [b for b in breaks
+                                                      if not letters_beside(b, letters, line_h)])
             if letters is not None and len(letters) and kept:
                 word = word_digits(kept, along, ln.median_of(centres[:, 1].tolist()), line_h,
                                    tilt, letters, marks)
@@ -908,6 +910,16 @@ def boxes_outside(boxes: np.ndarray, outer) -> np.ndarray:
         inside |= ((boxes[:, 0] >= x) & (boxes[:, 1] >= y) & (boxes[:, 0] + boxes[:, 2] <= x + w)
                    & (boxes[:, 1] + boxes[:, 3] <= y + h))
     return boxes[~inside]
+
+
+def letters_beside(box, letters: np.ndarray, reach: float) -> bool:
+    """Does a box of `letters` (k x 4) other than those inside `box` stand beside it: at most
+    `reach` px from it along the row, overlapping its rows?"""
+    x, y, w, h = box
+    others = boxes_outside(letters, [box])
+    gap = np.maximum(others[:, 0] - (x + w), x - (others[:, 0] + others[:, 2]))
+    rows = (others[:, 1] < y + h) & (others[:, 1] + others[:, 3] > y)
+    return bool(((gap <= reach) & rows).any())
 
 
 def with_breaks(spaces: np.ndarray, along: np.ndarray, breaks: np.ndarray) -> np.ndarray:

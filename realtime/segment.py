@@ -1275,17 +1275,20 @@ def degree_signs(pieces: list[Piece], labels: list[int], apart: np.ndarray) -> n
     return out
 
 
-# A times sign between two numbers ("3x4", "20 x 30") reads as an unsure 7, 8 or 4 (under
-# TIMES_UNSURE: every probe's x did, and most of a page's digits are surer), or is left out as
-# no digit at all and its gap was then no space ("3x4" read "34"). Its ink (ink_round, the
-# digits either side left out) is two strokes crossing: all four corners inked (TIMES_CORNER
-# of the box each way), the middle inked (TIMES_MIDDLE), the middles of the four sides empty
+# A times sign between two numbers ("3x4", "20 x 30"), or before or after one at most
+# SIGN_SPACE_MAX away ("x3", "2x"), reads as an unsure 7, 8 or 4 (under TIMES_UNSURE: every
+# probe's x did, and most of a page's digits are surer), or is left out as no digit, where its
+# strokes split the gap ("3x4" read "34") and the letter model may call it a letter (the number
+# beside it was then taken for a printed word and read nothing). Its ink (ink_round, the digits
+# either side left out) is two strokes crossing: all four corners inked (TIMES_CORNER of the
+# box each way), the middle inked (TIMES_MIDDLE), the middles of the four sides empty
 # (TIMES_SIDE of the box deep), two arms apart along every side (TIMES_ARMS: a 7's bar over a
-# cheque's printed line inks the corners too, ORAND a_car_000873), and no hole. It is left out
-# and the two numbers are read apart, with a space between (as the letter model's x between
-# figures, reader.infix_symbol). Probes (synth.times_number, seeds not tuned on): 56.0 -> 94.5 %
-# read right; the shape fits none of MNIST's 70,000 digits, as drawn or at twice the size
-# (side bands 0.12 deep fit 1-5 training digits; docs/engine-history.md, 2026-12-06 19:45).
+# cheque's printed line inks the corners too, ORAND a_car_000873), and no hole. It is left out;
+# two numbers either side are read apart, with a space between (as the letter model's x
+# between figures, reader.infix_symbol). Probes (synth.times_number, seeds not tuned on): 56.0
+# -> 94.5 % read right between, 28.5 -> 95.0 % before and 26.5 -> 97.0 % after a number. The
+# shape fits none of MNIST's 70,000 digits, as drawn or at twice the size (side bands 0.12 deep
+# fit 1-5 training digits; docs/engine-history.md, 2026-12-06 19:45).
 TIMES_READ_AS = {(7,), (8,), (4,), (1,), (7, 1), (1, 8)}
 TIMES_UNSURE = 0.9
 TIMES_MIN_H = 0.3      # (x line height) the sign is at least this tall ...
@@ -1330,40 +1333,53 @@ def times_shaped(ink: np.ndarray | None) -> bool:
 def times_signs(pieces: list[Piece], labels: list[int], confidences: list[float],
                 line_h: float, comps: Components) -> np.ndarray:
     """Per digit of a line (its pieces, labels and confidences, left to right): part of a
-    times sign between two digits, read as one unsure digit or two that touch (see
-    TIMES_READ_AS)?"""
+    times sign between two digits, or before the first or after the last ("x3", "2x"), read as
+    one unsure digit or two that touch (see TIMES_READ_AS)?"""
     n = len(pieces)
     out = np.zeros(n, bool)
-    for first in range(1, n - 1):
-        if confidences[first] >= TIMES_UNSURE or out[first - 1]:
+    if n < 2:
+        return out
+    for first in range(n):
+        if confidences[first] >= TIMES_UNSURE or (first and out[first - 1]):
             continue
         for last in (first, first + 1):
-            if last > n - 2 or tuple(labels[first:last + 1]) not in TIMES_READ_AS:
+            if last >= n or tuple(labels[first:last + 1]) not in TIMES_READ_AS:
                 continue
             if first < last and pieces[last].box[0] > sum(pieces[first].box[::2]):
                 continue  # (two digits read from one sign touch)
-            if times_between(comps, [p.box for p in pieces[first:last + 1]], pieces[first - 1],
-                             pieces[last + 1], line_h):
+            before = pieces[first - 1] if first else None
+            after = pieces[last + 1] if last < n - 1 else None
+            if (before or after) and times_between(
+                    comps, [p.box for p in pieces[first:last + 1]], before, after, line_h):
                 out[first:last + 1] = True
                 break
     return out
 
 
-def times_between(comps: Components, boxes, before: Piece, after: Piece, line_h: float) -> bool:
+def times_between(comps: Components, boxes, before: Piece | None, after: Piece | None,
+                  line_h: float) -> bool:
     """Is the ink in `boxes` (of digits read, or of strokes no digit was read from), between
-    the digits `before` and `after`, a times sign (see TIMES_READ_AS)?"""
+    the digits `before` and `after` (None: the line's start or end, the other digit at most
+    SIGN_SPACE_MAX away), a times sign (see TIMES_READ_AS)?"""
     box = union_box(boxes)
     if not TIMES_MIN_H * line_h <= box[3] <= TIMES_MAX_H * line_h:
         return False
-    return times_shaped(ink_round(comps, box, SIGN_REACH * box[3], {*before.ids, *after.ids}))
+    if before is None or after is None:
+        near = after.box[0] - (box[0] + box[2]) if before is None else box[0] - sum(before.box[::2])
+        if near > SIGN_SPACE_MAX * line_h:
+            return False
+    leave_out = {*(before.ids if before else ()), *(after.ids if after else ())}
+    return times_shaped(ink_round(comps, box, SIGN_REACH * box[3], leave_out))
 
 
 def times_among_strokes(units: list[int], comps: Components, digits: list[Piece], line_h: float,
                         skip: set[int]) -> list[tuple[int, int, int, int]]:
     """Boxes of a line's strokes that no digit was read from (its `units` less the components
-    of its `digits`, left to right, and of `skip`) lying between two digits, that are a times
-    sign (see TIMES_READ_AS): left out as no digit, but the two numbers are still apart."""
-    if len(digits) < 2:
+    of its `digits`, left to right, and of `skip`) lying between two digits, or before the
+    first or after the last, that are a times sign (see TIMES_READ_AS): left out as no digit,
+    but two numbers beside it are still apart (and a letter the letter model found there is
+    no printed word)."""
+    if not digits:
         return []
     used = {i for p in digits for i in p.ids} | skip
     rights = [p.box[0] + p.box[2] for p in digits]
@@ -1377,8 +1393,11 @@ def times_among_strokes(units: list[int], comps: Components, digits: list[Piece]
             continue
         centre = x + w / 2
         j = max((k for k, r in enumerate(rights) if r <= centre), default=-1)  # (before it)
-        if 0 <= j < len(digits) - 1 and centre <= lefts[j + 1] and times_between(
-                comps, [(x, y, w, h)], digits[j], digits[j + 1], line_h):
+        if j < len(digits) - 1 and centre > lefts[j + 1]:
+            continue  # (inside a digit's box, not between digits)
+        before = digits[j] if j >= 0 else None
+        after = digits[j + 1] if j < len(digits) - 1 else None
+        if times_between(comps, [(x, y, w, h)], before, after, line_h):
             out.append((x, y, w, h))
     return out
 

@@ -654,12 +654,18 @@ def signed_number(seed: int, kind: str | None = None,
     return plain_sheet_photo(rng, img, ink, int(rng.integers(20, 90))), "".join(map(str, labels)), kind
 
 
-def times_number(seed: int) -> tuple[np.ndarray, str]:
+TIMES_PLACES = ("between", "before", "after")
+
+
+def times_number(seed: int, where: str = "between") -> tuple[np.ndarray, str]:
     """Two handwritten numbers of 1-4 MNIST test digits with a hand-drawn times sign between
     them ("3x4", "20 x 30"): a small x standing on the line (0.45-0.7 of the digits' height)
     or, one time in three, a capital X as tall as them; written on to both numbers or, one time
     in three, a space away from each; on plain grey paper -> (BGR image, the truth: the two
-    numbers with a space between)."""
+    numbers with a space between). `where` "before" or "after": one number, the x before it
+    ("x3") or after it ("2x"); the truth is the number."""
+    if where not in TIMES_PLACES:
+        raise ValueError(f"where must be one of {TIMES_PLACES}, got {where!r}")
     rng = np.random.default_rng([seed, 20261207])
     h, w = 220, 900
     paper = int(rng.integers(190, 250))
@@ -670,11 +676,16 @@ def times_number(seed: int) -> tuple[np.ndarray, str]:
     ink = np.zeros((h, w), np.float32)
     size = rng.uniform(0.8, 1.0) if rng.random() < 1 / 3 else rng.uniform(0.45, 0.7)
     space = int(rng.uniform(*SIGN_SPACE) * digit_h) if rng.random() < 1 / 3 else 0
-    x = write_number(rng, ink, numbers[0], 30, base, digit_h) + space
+    if where == "before":
+        numbers = numbers[1:]
+    elif where == "after":
+        numbers = numbers[:1]
+    x = 30 if where == "before" else write_number(rng, ink, numbers[0], 30, base, digit_h) + space
     glyph = sign_glyph(rng, TIMES, digit_h * size)
     paste_max(ink, glyph, x, base - glyph.shape[0] - int(rng.integers(0, max(1, digit_h // 10))))
     x += glyph.shape[1] + int(rng.integers(digit_h // 8, digit_h // 3)) + space
-    write_number(rng, ink, numbers[1], x, base, digit_h)
+    if where != "after":
+        write_number(rng, ink, numbers[-1], x, base, digit_h)
     truth = " ".join("".join(map(str, n)) for n in numbers)
     return plain_sheet_photo(rng, img, ink, int(rng.integers(20, 90))), truth
 

@@ -3,9 +3,10 @@ numbers read apart."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import realtime.segment as sg
-from realtime.reader import boxes_outside, with_breaks
+from realtime.reader import boxes_outside, letters_beside, with_breaks
 from realtime.synth import times_number
 from tests.engine_helpers import real_reader
 
@@ -69,6 +70,42 @@ def test_a_times_sign_between_numbers_parts_them(monkeypatch):
         assert " ".join(reader.read(image).lines) != truth
 
 
+@pytest.mark.parametrize("where, seeds", [("before", (1, 6)), ("after", (6, 0))])
+def test_a_times_sign_before_or_after_a_number_is_left_out(monkeypatch, where, seeds):
+    """"x3" and "2x": the x read as a digit ("78049", "92628"), or called a printed letter,
+    which took the number for a word (nothing read), reads as the number alone. Without the
+    rule each reads otherwise."""
+    reader = real_reader()
+    pages = [times_number(seed, where) for seed in seeds]
+    assert [" ".join(reader.read(image).lines) for image, _ in pages] == [t for _, t in pages]
+    monkeypatch.setattr(sg, "TIMES_UNSURE", 0.0)
+    monkeypatch.setattr(sg, "times_among_strokes", lambda *args: [])
+    for image, truth in pages:
+        assert " ".join(reader.read(image).lines) != truth
+
+
+def test_the_x_of_a_printed_word_is_no_times_sign():
+    """"04243 Fax": the printed x after the number reads as an unsure 8 and has a times sign's
+    shape, but the letter F stands beside it: the word stays a word, and the number is read
+    alone."""
+    from realtime.synth import labelled_number
+
+    image, number, word = labelled_number(168)
+    assert word == "Fax" and real_reader().read(image).lines == [number]
+    letters = np.array([[403, 93, 34, 48], [477, 105, 36, 36]])
+    assert letters_beside((477, 105, 36, 36), letters, 48)
+    assert not letters_beside((477, 105, 36, 36), letters, 30)  # (F is 40 px off)
+    assert not letters_beside((477, 105, 36, 36), letters[1:], 48)
+
+
+def test_times_number_places_the_sign():
+    between, before, after = (times_number(5, where) for where in ("between", "before", "after"))
+    first, second = between[1].split(" ")
+    assert (before[1], after[1]) == (second, first)
+    with pytest.raises(ValueError, match="where must be one of"):
+        times_number(5, "above")
+
+
 def test_breaks_make_spaces_and_hide_letters():
     spaces = np.array([False, False, False])
     along = np.array([10.0, 20.0, 40.0, 50.0])
@@ -91,3 +128,15 @@ def test_evaluate_times_counts_the_space():
     assert wrong.score.exact == 0 and len(wrong.errors) == 3
     as_lines = {k: v.split(" ") for k, v in pages.items()}  # (two lines are not one)
     assert evaluate_times(AnswerReader(as_lines), n=3, progress=False).score.exact == 0
+
+
+def test_evaluate_times_scores_a_number_with_an_x_before_it(capsys):
+    from realtime.evaluate import evaluate_times, main
+    from tests.engine_helpers import AnswerReader
+
+    pages = {times_number(s, "before")[0].tobytes(): times_number(s, "before")[1] for s in range(2)}
+    result = evaluate_times(AnswerReader(pages), n=2, progress=False, where="before")
+    assert result.score.exact == 2 and "before" in result.name
+    with pytest.raises(SystemExit):
+        main(["--times-where", "after"])
+    assert "--times-where goes with --times N" in capsys.readouterr().err
