@@ -9,6 +9,7 @@ the character error rate is the edit distance over the truth's characters.
     python -m realtime.evaluate --forms 200                # numbers on printed forms
     python -m realtime.evaluate --signs 200                # numbers with a hand-drawn %, #, ° or €
     python -m realtime.evaluate --signs 200 --spaced       # ... a space away: "25 %", "€ 25"
+    python -m realtime.evaluate --signs 200 --sign £       # ... one sign only (the pound sign: only so)
     python -m realtime.evaluate --times 200                # two numbers with an x between: "3x4"
     python -m realtime.evaluate --times 200 --times-where before   # ... an x before one: "x3"
 
@@ -193,16 +194,17 @@ def evaluate_labelled(reader, n: int = 200, seed: int = 0, progress: bool = True
 
 
 def evaluate_signs(reader, n: int = 200, seed: int = 0, progress: bool = True,
-                   spaced: bool = False) -> Result:
+                   spaced: bool = False, kind: str | None = None) -> Result:
     """Read `n` numbers with a hand-drawn sign (realtime.synth.signed_number: "25%", "#12", "25°",
-    "€25"; `spaced`: a space between the sign and the number, "25 %", "€ 25"): right only
-    when the reading is the number alone, the sign left out."""
+    "€25"; `kind`: that sign only, "£25" too; `spaced`: a space between the sign and the
+    number, "25 %", "€ 25"): right only when the reading is the number alone, the sign left
+    out."""
     from realtime.synth import signed_number
 
-    result = Result("numbers with a sign (%, #, °, €)" + (", a space away" if spaced else ""),
-                    Score())
+    name = f"numbers with a sign ({kind or '%, #, °, €'})" + (", a space away" if spaced else "")
+    result = Result(name, Score())
     for s in _progress(range(seed, seed + n), "signs", n, progress):
-        image, truth, sign = signed_number(s, spaced=spaced)
+        image, truth, sign = signed_number(s, kind, spaced=spaced)
         _score_one_string(reader, image, truth, f"{s} ({sign})", result)
     return result
 
@@ -257,14 +259,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="evaluate on N pairs of numbers with a hand-drawn x between (right when read apart)")
     ap.add_argument("--times-where", choices=("between", "before", "after"), default="between",
                     help="with --times: the x between two numbers (default), or before or after one")
+    ap.add_argument("--sign", choices=("%", "#", "°", "€", "£"), default=None,
+                    help="with --signs: that sign only (default: %%, #, ° and € at random)")
     ap.add_argument("--spaced", action="store_true",
                     help="with --signs: a space between each sign and its number (\"25 %%\", \"€ 25\")")
     ap.add_argument("--model", default=None, help="model path (default: the committed model)")
     ap.add_argument("--errors", type=int, default=0, metavar="K", help="print the first K errors")
     ap.add_argument("--json", action="store_true", help="print results as JSON")
     args = ap.parse_args(argv)
-    if args.spaced and not args.signs:
-        ap.error("--spaced goes with --signs N")
+    if (args.spaced or args.sign) and not args.signs:
+        ap.error("--spaced and --sign go with --signs N")
     if args.times_where != "between" and not args.times:
         ap.error("--times-where goes with --times N")
     if not (args.orand or args.synth or args.words or args.forms or args.signs or args.times):
@@ -282,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.forms:
         results.append(evaluate_forms(reader, args.forms, args.seed))
     if args.signs:
-        results.append(evaluate_signs(reader, args.signs, args.seed, spaced=args.spaced))
+        results.append(evaluate_signs(reader, args.signs, args.seed, spaced=args.spaced,
+                                      kind=args.sign))
     if args.times:
         results.append(evaluate_times(reader, args.times, args.seed, where=args.times_where))
     for r in results:

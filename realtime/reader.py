@@ -365,12 +365,14 @@ class DigitReader:
                 read.append((label, conf, book.pieces[p]))
         # (a date's slashes, parentheses and a tick after the number are left out like a
         # dash, as strokes between digits; so are plus and dollar signs, and percent, number,
-        # euro and degree signs written on to a number or a space away at the line's end)
+        # euro, pound and degree signs written on to a number or a space away at the line's end)
         pieces, labels = [p for _, _, p in read], [label for label, _, _ in read]
+        confidences = [c for _, c, _ in read]
         separators = (sg.separator_digits(pieces, labels, plan.line_h)
-                      | sg.signs_beside_numbers(pieces, labels, plan.line_h, book.comps))
+                      | sg.signs_beside_numbers(pieces, labels, plan.line_h, book.comps,
+                                                confidences))
         # a times sign between two numbers ("3x4") parts them: a space where it stood
-        times = sg.times_signs(pieces, labels, [c for _, c, _ in read], plan.line_h, book.comps)
+        times = sg.times_signs(pieces, labels, confidences, plan.line_h, book.comps)
         signs = [p for p, x in zip(pieces, times, strict=True) if x]
         read = [r for r, sep, x in zip(read, separators, times, strict=True) if not (sep or x)]
         breaks = [p.box for p in signs] + sg.times_among_strokes(

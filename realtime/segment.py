@@ -10,10 +10,10 @@ and cuts around the units whose reading is in doubt, read in a second batch; the
 most confident in (each digit earns a bonus so that splitting a touching pair wins over calling
 it one blob; a unit may also be read as "not a digit": full stops, commas, dashes). Of the
 digits chosen, the reader leaves out those that are separators or signs by their shape and
-place: a date's slashes, parentheses, ticks, plus and dollar signs (`separator_digits`), and
-percent, number, euro and degree signs written on to a number or, at a line's end or start, a
-space away from it (`signs_beside_numbers`), and a times sign between two numbers, which parts
-them (`times_signs`, `times_among_strokes`).
+place: a date's slashes, parentheses, ticks, plus and dollar signs (`separator_digits`),
+percent, number, euro, pound and degree signs written on to a number or, at a line's end or
+start, a space away from it (`signs_beside_numbers`), and a times sign between two numbers or
+at a number's ends, which parts them (`times_signs`, `times_among_strokes`).
 """
 from __future__ import annotations
 
@@ -1022,15 +1022,19 @@ SIGN_SPACE_MAX = 1.5  # (x line height) a sign a space away is at most this far 
 
 
 def signs_beside_numbers(pieces: list[Piece], labels: list[int], line_h: float,
-                         comps: Components) -> np.ndarray:
+                         comps: Components, confidences: list[float] | None = None) -> np.ndarray:
     """Per digit of a line (its pieces and labels, left to right): part of a percent sign
-    after a number, of a number or euro sign before one, or a degree sign after one?"""
+    after a number, of a number, euro or pound sign before one (the pound sign only with the
+    digits' `confidences`), or a degree sign after one?"""
     if len(pieces) < 2:
         return np.zeros(len(pieces), bool)
     apart = wide_gaps(pieces, line_h)
-    return (percent_signs(pieces, labels, line_h, comps, apart)
-            | hash_signs(pieces, labels, line_h, comps, apart)
-            | euro_signs(pieces, labels, line_h, comps, apart) | degree_signs(pieces, labels, apart))
+    out = (percent_signs(pieces, labels, line_h, comps, apart)
+           | hash_signs(pieces, labels, line_h, comps, apart)
+           | euro_signs(pieces, labels, line_h, comps, apart) | degree_signs(pieces, labels, apart))
+    if confidences is not None:
+        out |= pound_signs(pieces, labels, confidences, line_h, comps, apart)
+    return out
 
 
 def sign_digits(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
@@ -1242,6 +1246,76 @@ def euro_shaped(ink: np.ndarray | None) -> bool:
     if left[:int(0.25 * h)].any() or left[h - int(0.25 * h):].any():
         return False  # (the bars stand in the middle half)
     return np.count_nonzero(runs_per_row(left.T) == 2) > left.shape[1] / 2
+
+
+# A pound sign before a number ("£25") reads as an unsure digit, mostly a 7, else a 1, 9, 4, 2
+# or 8 (never above 0.91 on 98 probes: only digits under POUND_UNSURE are looked at, which keeps
+# a page's sure 7s and 1s out of it). Its ink has no hole; a foot along its bottom (a run
+# POUND_FOOT[1] of the width long in the bottom POUND_FOOT[0] of the rows); above the bar, a
+# stem (one narrow run in each of the rows POUND_STEM, in the left middle); a bar across the
+# stem reaching POUND_BAR_OUT of the width past it on both sides (a 5's belly starts at its
+# stem and reaches right only); the hook of its top reaching the right (POUND_HOOK_X); and
+# nothing on the right between the bar and the foot (POUND_OPEN).
+POUND_READ_AS = {(7,), (1,), (9,), (4,), (2,), (8,)}
+POUND_UNSURE = 0.9
+POUND_RATIO = (0.45, 1.3)    # (width / height) of its box
+POUND_FOOT = (0.2, 0.6)
+POUND_STEM = (0.3, 0.42)
+POUND_STEM_ROWS = 2 / 3      # (the share of those rows)
+POUND_STEM_X = (0.15, 0.6)   # (x the width) where the stem's middle lies ...
+POUND_STEM_W = 0.35          # ... and how wide it is at most
+POUND_BAR = (0.4, 0.75)      # (x the height) the rows the bar crosses the stem in
+POUND_BAR_OUT = 0.25
+POUND_HOOK_X = 0.6
+POUND_OPEN = (0.68, 0.82, 0.65)  # (first row, last row, first column) x the box: no ink there
+
+
+def pound_signs(pieces: list[Piece], labels: list[int], confidences: list[float], line_h: float,
+                comps: Components, apart: np.ndarray | None = None) -> np.ndarray:
+    """Per digit of a line (as percent_signs, with its confidences): a pound sign before a
+    number, read as an unsure digit (see POUND_READ_AS)?"""
+    unsure = [label if conf < POUND_UNSURE else -1 for label, conf in zip(labels, confidences,
+                                                                          strict=True)]
+    return sign_digits(pieces, unsure, line_h, comps, apart, after_number=False,
+                       read_as=POUND_READ_AS, shaped=lambda ink, _: pound_shaped(ink))
+
+
+def row_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, first column, column past the end) of every run of ink in `mask` (bool), row by
+    row, left to right."""
+    edges = np.diff(np.pad(mask.view(np.int8), ((0, 0), (1, 1))), axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    return rows, starts, np.nonzero(edges == -1)[1]
+
+
+def pound_shaped(ink: np.ndarray | None) -> bool:
+    """Is `ink` (bool, cut to its box) a pound sign (see POUND_READ_AS)?"""
+    if ink is None or min(ink.shape) < 8:
+        return False
+    h, w = ink.shape
+    if not POUND_RATIO[0] <= w / h <= POUND_RATIO[1] or hole_count(ink) > 0:
+        return False
+    rows, starts, ends = row_runs(ink)
+    long = ends - starts
+    if not (long[rows >= h - max(1, int(POUND_FOOT[0] * h))] >= POUND_FOOT[1] * w).any():
+        return False  # (no foot)
+    r0, r1 = int(POUND_STEM[0] * h), int(POUND_STEM[1] * h)
+    ones = np.flatnonzero(np.bincount(rows, minlength=h)[r0:r1 + 1] == 1) + r0
+    if len(ones) < POUND_STEM_ROWS * (r1 + 1 - r0):
+        return False  # (the stem is one run in most of its rows)
+    stem = np.isin(rows, ones)
+    middles = (starts[stem] + ends[stem]) / 2
+    if (middles.min() < POUND_STEM_X[0] * w or middles.max() > POUND_STEM_X[1] * w
+            or long[stem].max() > POUND_STEM_W * w):
+        return False
+    x = float(np.median(middles))
+    bar = (rows >= int(POUND_BAR[0] * h)) & (rows <= int(POUND_BAR[1] * h))
+    if not ((starts[bar] <= x - POUND_BAR_OUT * w) & (ends[bar] >= x + POUND_BAR_OUT * w)).any():
+        return False  # (no bar across the stem)
+    if not ink[:max(1, int(0.2 * h)), int(POUND_HOOK_X * w):].any():
+        return False  # (no hook to the right at its top)
+    o0, o1, ox = POUND_OPEN
+    return not ink[int(o0 * h):int(o1 * h), int(ox * w):].any()
 
 
 # A degree sign after a number ("25°") reads as a sure 0: a small ring written on to the top of

@@ -533,11 +533,13 @@ def form_page(seed: int, with_hand: bool = False):
 # what the engine makes of them (read as digits, they turned "25%" into "2590", "#12" into
 # "7712", "25°" into "250" and "€25" into "625").
 SIGNS = ("%", "#", "°", "€")
-BEFORE_NUMBER = ("#", "€")  # (the others are written after it)
+BEFORE_NUMBER = ("#", "€", "£")  # (the others are written after it)
 # (x the digit height) a word's space between a sign and its number (signed_number's `spaced`;
 # a degree sign stays at the number's top right)
 SIGN_SPACE = (0.5, 1.0)
 TIMES = "x"  # a times sign between two numbers ("3x4", "20 x 30": times_number)
+POUND = "£"  # a pound sign before a number: signed_number(seed, POUND) only (not among SIGNS,
+# so the seeds' other signs stay as they were)
 
 
 def wobbly_stroke(rng: np.random.Generator, start, end, size: float, points: int = 6) -> np.ndarray:
@@ -556,14 +558,15 @@ def hand_ring(rng: np.random.Generator, centre, rx: float, ry: float, points: in
 
 
 def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
-    """A hand-drawn percent ("%"), number ("#"), euro ("€") or times sign ("x") about `h` px
-    tall, or a degree sign ("°") for digits `h` px tall: alpha 0..1, cut to its ink. The percent
-    sign's loops touch its slash or stand a little apart; the number sign leans up to a quarter
-    of its height; the euro sign's bars stick out left of its C and end about its middle; the
-    times sign's two strokes cross, their ends a little off its box's corners; the degree sign
-    is a ring 0.2-0.36 of `h` across."""
-    if kind not in SIGNS + (TIMES,):
-        raise ValueError(f"unknown sign {kind!r}; expected one of {SIGNS + (TIMES,)}")
+    """A hand-drawn percent ("%"), number ("#"), euro ("€"), pound ("£") or times sign ("x")
+    about `h` px tall, or a degree sign ("°") for digits `h` px tall: alpha 0..1, cut to its
+    ink. The percent sign's loops touch its slash or stand a little apart; the number sign leans
+    up to a quarter of its height; the euro sign's bars stick out left of its C and end about
+    its middle; the pound sign's stem hooks over to the right at its top, with a bar across it
+    and a foot; the times sign's two strokes cross, their ends a little off its box's corners;
+    the degree sign is a ring 0.2-0.36 of `h` across."""
+    if kind not in SIGNS + (TIMES, POUND):
+        raise ValueError(f"unknown sign {kind!r}; expected one of {SIGNS + (TIMES, POUND)}")
     s = 4  # drawn at 4x, then shrunk: smooth pen edges
     H = h * s
     stroke = max(2, round(h * rng.uniform(0.07, 0.13))) * s
@@ -587,6 +590,21 @@ def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
         for (x0, y0), (x1, y1) in (((0, 0), (wide, tall)), ((wide, 0), (0, tall))):
             strokes.append(wobbly_stroke(rng, (ox + x0 + off(), oy + y0 + off()),
                                          (ox + x1 + off(), oy + y1 + off()), tall))
+    elif kind == POUND:  # (a stem hooked over to the right at its top, a bar across it, a foot)
+        tall = H * rng.uniform(0.85, 1.0)
+        wide = tall * rng.uniform(0.6, 0.8)
+        path = np.array([(0.85, 0.18), (0.75, 0.03), (0.55, 0.0), (0.4, 0.08), (0.33, 0.3),
+                         (0.33, 0.55), (0.3, 0.78), (0.18, 0.95), (0.05, 1.0)])
+        path = np.stack([ox + path[:, 0] * wide, oy + path[:, 1] * tall], 1)
+        path += rng.normal(0, 0.02 * tall, path.shape)
+        t, along = np.linspace(0, 1, len(path)), np.linspace(0, 1, 40)
+        strokes.append(np.stack([np.interp(along, t, path[:, 0]), np.interp(along, t, path[:, 1])], 1))
+        strokes.append(wobbly_stroke(rng, (ox + 0.05 * wide, oy + tall * rng.uniform(0.97, 1.0)),
+                                     (ox + wide * rng.uniform(0.9, 1.0), oy + tall * rng.uniform(0.92, 1.0)),
+                                     tall))
+        strokes.append(wobbly_stroke(rng, (ox + 0.08 * wide, oy + tall * rng.uniform(0.5, 0.6)),
+                                     (ox + wide * rng.uniform(0.6, 0.75), oy + tall * rng.uniform(0.5, 0.6)),
+                                     tall))
     elif kind == "°":
         r = H * rng.uniform(0.1, 0.18)
         strokes.append(hand_ring(rng, (ox + r, oy + r), r * rng.uniform(0.85, 1.15), r))
@@ -621,14 +639,16 @@ def sign_glyph(rng: np.random.Generator, kind: str, h: float) -> np.ndarray:
 def signed_number(seed: int, kind: str | None = None,
                   spaced: bool = False) -> tuple[np.ndarray, str, str]:
     """A handwritten number of 1-5 MNIST test digits with a hand-drawn sign (`kind`, else one of
-    SIGNS at random): a percent sign after it, a number or euro sign before it, or a degree
-    sign at its top right; on plain grey paper -> (BGR image, the number: the truth, the
-    sign). `spaced`: a word's space (SIGN_SPACE digit heights) between the sign and the
+    SIGNS at random): a percent sign after it, a number, euro or pound ("£", asked for by name
+    only) sign before it, or a degree sign at its top right; on plain grey paper -> (BGR image,
+    the number: the truth, the sign). `spaced`: a word's space (SIGN_SPACE digit heights) between the sign and the
     number ("25 %", "€ 25"); the page is otherwise the same as without it."""
     rng = np.random.default_rng([seed, 20261206])
     # (its own stream: the other draws, and so the page, stay those of the unspaced seed)
     space = np.random.default_rng([seed, 20261206, 1]).uniform(*SIGN_SPACE) if spaced else 0.0
     kind = kind or SIGNS[int(rng.integers(len(SIGNS)))]
+    if kind not in SIGNS + (POUND,):
+        raise ValueError(f"unknown sign {kind!r}; expected one of {SIGNS + (POUND,)}")
     h, w = 220, 800
     paper = int(rng.integers(190, 250))
     img = np.full((h, w), paper, np.float32)
