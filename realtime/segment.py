@@ -1230,13 +1230,18 @@ def euro_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Com
                        read_as=EURO_READ_AS, shaped=lambda ink, _: euro_shaped(ink), loopless=True)
 
 
+def holeless_sign(ink: np.ndarray | None, ratio: tuple[float, float]) -> bool:
+    """Is `ink` (bool, cut to its box) worth a holeless sign's test: 8 px or more each way, its
+    width / height within `ratio`, no hole?"""
+    return (ink is not None and min(ink.shape) >= 8
+            and ratio[0] <= ink.shape[1] / ink.shape[0] <= ratio[1] and hole_count(ink) == 0)
+
+
 def euro_shaped(ink: np.ndarray | None) -> bool:
     """Is `ink` (bool, cut to its box) a euro sign (see EURO_OPEN)?"""
-    if ink is None or min(ink.shape) < 8:
+    if not holeless_sign(ink, EURO_RATIO):
         return False
     h, w = ink.shape
-    if not EURO_RATIO[0] <= w / h <= EURO_RATIO[1] or hole_count(ink) > 0:
-        return False
     right = ink[:, w - max(1, int(EURO_OPEN * w)):]
     if right[int(0.4 * h):int(0.6 * h) + 1].any():
         return False  # (closed on the right)
@@ -1290,11 +1295,9 @@ def row_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def pound_shaped(ink: np.ndarray | None) -> bool:
     """Is `ink` (bool, cut to its box) a pound sign (see POUND_READ_AS)?"""
-    if ink is None or min(ink.shape) < 8:
+    if not holeless_sign(ink, POUND_RATIO):
         return False
     h, w = ink.shape
-    if not POUND_RATIO[0] <= w / h <= POUND_RATIO[1] or hole_count(ink) > 0:
-        return False
     rows, starts, ends = row_runs(ink)
     long = ends - starts
     if not (long[rows >= h - max(1, int(POUND_FOOT[0] * h))] >= POUND_FOOT[1] * w).any():
