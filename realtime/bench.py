@@ -581,48 +581,46 @@ def bench_classifier(cfg: BenchConfig, comp: Components, out: Path) -> dict:
 
 # --- section: engine vs baselines -------------------------------------------------------------
 
+def generated_items(seeds: range, desc: str, item: Callable) -> list[LabelledImage]:
+    """`item(seed)` for each of `seeds`, with a progress bar: one generated benchmark set."""
+    return [item(seed) for seed in tqdm(seeds, desc=desc, leave=False)]
+
+
 def synth_items(cfg: BenchConfig, make_page: Callable) -> list[LabelledImage]:
-    items = []
-    for seed in tqdm(range(cfg.synth_seed, cfg.synth_seed + cfg.synth_pages), desc="synth pages", leave=False):
-        image, lines = make_page(seed)
-        items.append(synth_item(seed, image, lines))
-    return items
+    return generated_items(range(cfg.synth_seed, cfg.synth_seed + cfg.synth_pages), "synth pages",
+                           lambda seed: synth_item(seed, *make_page(seed)))
 
 
 def word_items(cfg: BenchConfig, make_labelled: Callable) -> list[LabelledImage]:
     """Numbers beside printed words: the truth is the number alone, scored as one string."""
-    items = []
-    for seed in tqdm(range(cfg.word_lines), desc="words", leave=False):
+    def item(seed: int) -> LabelledImage:
         image, number, word = make_labelled(seed)
-        items.append(LabelledImage(f"words_{seed} ({word})", image, [number], kind="words"))
-    return items
+        return LabelledImage(f"words_{seed} ({word})", image, [number], kind="words")
+    return generated_items(range(cfg.word_lines), "words", item)
 
 
 def sign_items(cfg: BenchConfig, make_signed: Callable) -> list[LabelledImage]:
     """Numbers with a hand-drawn sign (%, #, °, €): the truth is the number alone, one string."""
-    items = []
-    for seed in tqdm(range(cfg.sign_seed, cfg.sign_seed + cfg.sign_numbers), desc="signs", leave=False):
+    def item(seed: int) -> LabelledImage:
         image, number, sign = make_signed(seed)
-        items.append(LabelledImage(f"signs_{seed} ({sign})", image, [number], kind="words"))
-    return items
+        return LabelledImage(f"signs_{seed} ({sign})", image, [number], kind="words")
+    return generated_items(range(cfg.sign_seed, cfg.sign_seed + cfg.sign_numbers), "signs", item)
 
 
 def times_items(cfg: BenchConfig, make_times: Callable) -> list[LabelledImage]:
     """Two numbers with a hand-drawn x between: the truth is one line, the numbers apart."""
-    items = []
-    for seed in tqdm(range(cfg.times_seed, cfg.times_seed + cfg.times_pairs), desc="times", leave=False):
+    def item(seed: int) -> LabelledImage:
         image, truth = make_times(seed)
-        items.append(LabelledImage(f"times_{seed}", image, [truth]))
-    return items
+        return LabelledImage(f"times_{seed}", image, [truth])
+    return generated_items(range(cfg.times_seed, cfg.times_seed + cfg.times_pairs), "times", item)
 
 
 def form_items(cfg: BenchConfig, make_form: Callable) -> list[LabelledImage]:
     """Photographed forms: the truth is the handwritten numbers, line by line (no printed text)."""
-    items = []
-    for seed in tqdm(range(cfg.form_pages), desc="forms", leave=False):
+    def item(seed: int) -> LabelledImage:
         image, lines = make_form(seed)
-        items.append(LabelledImage(f"forms_{seed}", image, list(lines), kind="forms"))
-    return items
+        return LabelledImage(f"forms_{seed}", image, list(lines), kind="forms")
+    return generated_items(range(cfg.form_pages), "forms", item)
 
 
 def synth_item(seed: int, image: np.ndarray, lines) -> LabelledImage:

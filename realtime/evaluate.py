@@ -218,17 +218,13 @@ def evaluate_times(reader, n: int = 200, seed: int = 0, progress: bool = True,
     alone."""
     from realtime.synth import times_number
 
+    def one_line(s: int):
+        image, truth = times_number(s, where)
+        return image, [truth]
+
     name = {"between": "two numbers with a times sign between"}.get(
         where, f"a number with a times sign {where} it")
-    result = Result(name, Score())
-    for s in _progress(range(seed, seed + n), "times", n, progress):
-        image, truth = times_number(s, where)
-        t0 = time.perf_counter()
-        predicted = reader.read(image).lines
-        result.times_ms.append((time.perf_counter() - t0) * 1000)
-        if not result.score.add(predicted, [truth]):
-            result.errors.append((str(s), [truth], predicted))
-    return result
+    return _evaluate_pages(reader, one_line, name, "times", n, seed, progress)
 
 
 def evaluate_forms(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:

@@ -1255,12 +1255,13 @@ def euro_shaped(ink: np.ndarray | None) -> bool:
 
 # A pound sign before a number ("£25") reads as an unsure digit, mostly a 7, else a 1, 9, 4, 2,
 # 5 or 8 (never above 0.91 on 98 probes: only digits under POUND_UNSURE are looked at, which
-# keeps a page's sure 7s and 1s out of it; the three MNIST training 5s with its shape read 0.996). Its ink has no hole; a foot along its bottom (a run
-# POUND_FOOT[1] of the width long in the bottom POUND_FOOT[0] of the rows); above the bar, a
-# stem (one narrow run in each of the rows POUND_STEM, in the left middle); a bar across the
-# stem reaching POUND_BAR_OUT of the width past it on both sides (a 5's belly starts at its
-# stem and reaches right only); the hook of its top reaching the right (POUND_HOOK_X); and
-# nothing on the right between the bar and the foot (POUND_OPEN).
+# keeps a page's sure 7s and 1s out of it; the three MNIST training 5s with its shape read
+# 0.996). Its ink has no hole; a foot along its bottom (a run POUND_FOOT[1] of the width long in
+# the bottom POUND_FOOT[0] of the rows); above the bar, a stem (one narrow run in most of the
+# rows POUND_STEM, in the left middle); a bar across the stem reaching POUND_BAR_OUT of the
+# width past it on both sides (a 5's belly starts at its stem and reaches right only); the hook
+# of its top reaching the right (POUND_HOOK_X); and nothing on the right between the bar and the
+# foot (POUND_OPEN).
 POUND_READ_AS = {(7,), (1,), (9,), (4,), (2,), (8,), (5,)}
 POUND_UNSURE = 0.9
 POUND_RATIO = (0.45, 1.3)    # (width / height) of its box
@@ -1426,7 +1427,7 @@ def times_signs(pieces: list[Piece], labels: list[int], confidences: list[float]
                 continue  # (two digits read from one sign touch)
             before = pieces[first - 1] if first else None
             after = pieces[last + 1] if last < n - 1 else None
-            if (before or after) and times_between(
+            if (before is not None or after is not None) and times_between(
                     comps, [p.box for p in pieces[first:last + 1]], before, after, line_h):
                 out[first:last + 1] = True
                 break
