@@ -1024,14 +1024,15 @@ SIGN_SPACE_MAX = 1.5  # (x line height) a sign a space away is at most this far 
 def signs_beside_numbers(pieces: list[Piece], labels: list[int], line_h: float,
                          comps: Components, confidences: list[float] | None = None) -> np.ndarray:
     """Per digit of a line (its pieces and labels, left to right): part of a percent sign
-    after a number, of a number, euro or pound sign before one (the pound sign only with the
-    digits' `confidences`), or a degree sign after one?"""
+    after a number, of a number, euro or pound sign before one (the pound sign, and a euro
+    sign read as a 7 alone, only with the digits' `confidences`), or a degree sign after one?"""
     if len(pieces) < 2:
         return np.zeros(len(pieces), bool)
     apart = wide_gaps(pieces, line_h)
     out = (percent_signs(pieces, labels, line_h, comps, apart)
            | hash_signs(pieces, labels, line_h, comps, apart)
-           | euro_signs(pieces, labels, line_h, comps, apart) | degree_signs(pieces, labels, apart))
+           | euro_signs(pieces, labels, line_h, comps, apart, confidences)
+           | degree_signs(pieces, labels, apart))
     if confidences is not None:
         out |= pound_signs(pieces, labels, confidences, line_h, comps, apart)
     return out
@@ -1039,13 +1040,14 @@ def signs_beside_numbers(pieces: list[Piece], labels: list[int], line_h: float,
 
 def sign_digits(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
                 apart: np.ndarray | None, after_number: bool, read_as: set[tuple[int, ...]],
-                shaped, loopless: bool = False) -> np.ndarray:
+                shaped, loopless: bool = False, whole_strokes: bool = False) -> np.ndarray:
     """Per digit of a line: part of a sign read as one digit or as two that touch (their
     labels one of `read_as`), written on right after (`after_number`) or right before a number
     (no wide gap between), or a space away as the line's last (first) group, whose ink (see
     ink_round) is `shaped`? A `loopless` sign read as one digit is not looked for where that
     digit's crop holds a loop (a 6, 8 or 0 as written: the crop's test costs a third of the
-    ink's)."""
+    ink's). `whole_strokes`: the ink holds the digits' own strokes whole, also where they
+    reach out of the digits' box (a euro sign's bars, whose tips a cut left out)."""
     n = len(pieces)
     out = np.zeros(n, bool)
     if n < 2:
@@ -1074,19 +1076,24 @@ def sign_digits(pieces: list[Piece], labels: list[int], line_h: float, comps: Co
             continue
         if loopless and first == last and enclosed_loops(pieces[first].crop):
             continue
-        if shaped(ink_round(comps, box, SIGN_REACH * box[3], set(pieces[beside].ids)),
+        leave_out = set(pieces[beside].ids)
+        own = {i for p in pieces[first:last + 1] for i in p.ids} if whole_strokes else set()
+        if shaped(ink_round(comps, box, SIGN_REACH * box[3], leave_out, own - leave_out),
                   labels[first:last + 1]):
             out[first:last + 1] = True
     return out
 
 
 def ink_round(comps: Components, box: tuple[int, int, int, int], reach: float,
-              leave_out: set[int]) -> np.ndarray | None:
+              leave_out: set[int], also: set[int] = frozenset()) -> np.ndarray | None:
     """Bool mask of the components (but `leave_out`, label values) that lie inside `box`
-    widened by `reach` on every side, cut to their own box; None if none."""
+    widened by `reach` on every side, and of the components `also` wherever they lie, cut to
+    their own box; None if none."""
     x, y, w, h = box
     starts, sizes = comps.boxes[:, :2], comps.boxes[:, 2:]
     inside = ((starts >= (x - reach, y - reach)) & (starts + sizes <= (x + w + reach, y + h + reach))).all(1)
+    for i in also:  # (a few ids: np.isin costs ~10x more)
+        inside |= comps.ids == i
     found = [(int(i), k) for i, k in zip(comps.ids[inside].tolist(), np.flatnonzero(inside).tolist(),
                                           strict=True) if i not in leave_out]
     if not found:
@@ -1212,22 +1219,41 @@ def runs_per_row(mask: np.ndarray) -> np.ndarray:
 
 
 # A euro sign before a number ("€25") reads as a 6 or an 8: a C with two bars across its back.
-# It has no hole; the C is open on the right (no ink in the right EURO_OPEN of the box in the
-# middle fifth of its rows) while its ends reach there above and below; the bars stick out on
-# the left (the left EURO_BARS of the box holds ink only in the middle half of the rows, in two
-# runs down each column, for most of those columns).
-EURO_OPEN = 0.25
+# The C is open on the right (no ink in the right EURO_OPEN of the box in the middle fifth of
+# its rows: the bars may reach far into the C, a 6's or a 0's loop closes there) while its ends
+# reach there above and below; the bars stick out on the left (the left EURO_BARS of the box
+# holds ink only in the middle half of the rows, in two runs down each column, for more than
+# EURO_TWO_BARS of those columns). Its only holes are small ones between the bars, where they
+# touch (each at most EURO_BAR_HOLE of the height tall, its middle within EURO_BAR_ROWS). A
+# bar's tip that a cut left out of the digit read is taken back (sign_digits' whole_strokes).
+# Before 2026-12-07 (open 0.25, no hole, the digit's box only) 54.5 % of the euro probes of
+# seeds 1000-1199 read right: "€0" read "60" where the bars reached into the right quarter, met
+# between them, or a cut had left their tips out.
+EURO_OPEN = 0.15
 EURO_BARS = 0.12
+EURO_TWO_BARS = 0.3
+EURO_BAR_HOLE = 0.1
+EURO_BAR_ROWS = (0.3, 0.7)
 EURO_RATIO = (0.6, 1.6)  # (width / height) of its box
-EURO_READ_AS = {(6,), (8,), (0,), (7, 3), (6, 3)}  # (as HASH_READ_AS)
+# It reads as a 6, 8 or 0, or as two digits that touch (as HASH_READ_AS), or as a 7 alone
+# under EURO_SEVEN_UNSURE (the sign's 7s on the probes read 0.11-0.70; a page's 7s are mostly
+# sure, and asking about them all cost 50 us a page): such a 7 is labelled UNSURE_SEVEN here.
+UNSURE_SEVEN = -7
+EURO_SEVEN_UNSURE = 0.9
+EURO_READ_AS = {(6,), (8,), (0,), (UNSURE_SEVEN,), (7, 3), (UNSURE_SEVEN, 3), (6, 3)}
 
 
 def euro_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Components,
-               apart: np.ndarray | None = None) -> np.ndarray:
-    """Per digit of a line (as percent_signs): part of a euro sign before a number (see
-    EURO_OPEN)?"""
+               apart: np.ndarray | None = None,
+               confidences: list[float] | None = None) -> np.ndarray:
+    """Per digit of a line (as percent_signs, with its confidences if known): part of a euro
+    sign before a number (see EURO_OPEN)?"""
+    if confidences is not None:
+        labels = [UNSURE_SEVEN if label == 7 and conf < EURO_SEVEN_UNSURE else label
+                  for label, conf in zip(labels, confidences, strict=True)]
     return sign_digits(pieces, labels, line_h, comps, apart, after_number=False,
-                       read_as=EURO_READ_AS, shaped=lambda ink, _: euro_shaped(ink), loopless=True)
+                       read_as=EURO_READ_AS, shaped=lambda ink, _: euro_shaped(ink),
+                       loopless=True, whole_strokes=True)
 
 
 def holeless_sign(ink: np.ndarray | None, ratio: tuple[float, float]) -> bool:
@@ -1239,7 +1265,7 @@ def holeless_sign(ink: np.ndarray | None, ratio: tuple[float, float]) -> bool:
 
 def euro_shaped(ink: np.ndarray | None) -> bool:
     """Is `ink` (bool, cut to its box) a euro sign (see EURO_OPEN)?"""
-    if not holeless_sign(ink, EURO_RATIO):
+    if ink is None or min(ink.shape) < 8 or not EURO_RATIO[0] <= ink.shape[1] / ink.shape[0] <= EURO_RATIO[1]:
         return False
     h, w = ink.shape
     right = ink[:, w - max(1, int(EURO_OPEN * w)):]
@@ -1250,7 +1276,11 @@ def euro_shaped(ink: np.ndarray | None) -> bool:
     left = ink[:, :max(1, int(round(EURO_BARS * w)))]
     if left[:int(0.25 * h)].any() or left[h - int(0.25 * h):].any():
         return False  # (the bars stand in the middle half)
-    return np.count_nonzero(runs_per_row(left.T) == 2) > left.shape[1] / 2
+    if np.count_nonzero(runs_per_row(left.T) == 2) <= EURO_TWO_BARS * left.shape[1]:
+        return False
+    return hole_count(ink) == 0 or all(
+        bh <= EURO_BAR_HOLE * h and EURO_BAR_ROWS[0] * h <= y + bh / 2 <= EURO_BAR_ROWS[1] * h
+        for _, y, _, bh, _ in holes(ink).tolist())
 
 
 # A pound sign before a number ("£25") reads as an unsure digit, mostly a 7, else a 1, 9, 4, 2,

@@ -121,6 +121,33 @@ def test_a_sign_beside_a_number_is_left_out(monkeypatch, kind, seeds, rule):
         assert len(read) > len(truth), (truth, read)
 
 
+_FIRST_EURO_RULE = sg.EURO_READ_AS - {(sg.UNSURE_SEVEN,)}
+
+
+@pytest.mark.parametrize("setting, before, seeds", [
+    ("EURO_OPEN", 0.25, (1, 8, 9)),            # the bars reach into the C's right quarter
+    ("EURO_BAR_HOLE", 0.0, (2, 5, 12)),        # the bars touch: a small hole between them
+    ("EURO_TWO_BARS", 0.5, (63, 123, 175)),    # the bars run together at their tips
+    ("EURO_READ_AS", _FIRST_EURO_RULE, (46, 52, 134)),  # the sign read as a 7
+    ("ink_round", None, (15, 56, 69)),         # a cut left the bars' tips out of the digit
+])
+def test_a_euro_sign_is_told_as_its_bars_are_drawn(monkeypatch, setting, before, seeds):
+    """"€25" as people write it: the bars reach into the C, touch, run together, or stick out
+    of the digit the segmenter read the sign as. Each of these pages reads right, and reads
+    the sign as a digit with that part of the rule as it was first written."""
+    reader = real_reader()
+    pages = [signed_number(seed, "€") for seed in seeds]
+    assert [reader.read(image).text for image, _, _ in pages] == [t for _, t, _ in pages]
+    if setting == "ink_round":  # (the digits' own strokes no longer taken whole)
+        ink_round = sg.ink_round
+        before = lambda comps, box, reach, leave_out, also=frozenset(): ink_round(  # noqa: E731
+            comps, box, reach, leave_out)
+    monkeypatch.setattr(sg, setting, before)
+    for image, truth, _ in pages:
+        read = reader.read(image).text.replace(" ", "")
+        assert len(read) > len(truth), (setting, truth, read)
+
+
 def test_spaced_signed_number_is_the_same_page_with_the_sign_moved():
     for seed in range(8):
         plain, truth, kind = signed_number(seed)
