@@ -185,6 +185,19 @@ def test_a_thick_number_sign_with_a_small_hole_is_left_out(monkeypatch):
         assert len(read) > len(truth), (truth, read)
 
 
+def test_a_pound_sign_whose_thick_foot_rises_to_the_right_is_left_out(monkeypatch):
+    """A thick foot rising to the right reaches up to 0.8 of the sign's height on its right:
+    the open part between bar and foot is looked for above it. With the open part reaching
+    0.82 of the height, as first written, these read the sign as a digit."""
+    reader = real_reader()
+    pages = [signed_number(seed, "£") for seed in (2, 42, 55)]
+    assert [reader.read(image).text for image, _, _ in pages] == [t for _, t, _ in pages]
+    monkeypatch.setattr(sg, "POUND_OPEN", (0.68, 0.82, 0.65))
+    for image, truth, _ in pages:
+        read = reader.read(image).text.replace(" ", "")
+        assert len(read) > len(truth), (truth, read)
+
+
 def test_spaced_signed_number_is_the_same_page_with_the_sign_moved():
     for seed in range(8):
         plain, truth, kind = signed_number(seed)
