@@ -1112,7 +1112,10 @@ PERCENT_APART_X = 0.25  # (x its width, height) the loops' middles lie this far 
 PERCENT_APART_Y = 0.45  # one on the left ...
 PERCENT_GAP_Y = 0.2     # ... with this share of the height between them (an 8's meet at its
 PERCENT_EIGHT_GAP_Y = 0.3  # waist; read as an 8, this: a back-slanted 8 with small loops is the
-PERCENT_OVERLAP_X = 0.05   # nearest digit) and overlapping at most this share of the width
+PERCENT_OVERLAP_X = 0.25   # nearest digit) and overlapping at most this share of the width
+# (the overlap was 0.05 until 2026-12-06 23:30: loops wide for their sign overlap by up to 0.22
+# of its width; the same three MNIST training digits, two 8s and a 2, have the shape as before,
+# no test digit. An 8's gap of 0.25 read 2 more probes but took two synthetic pages' 8s)
 PERCENT_CORNER = 0.3    # the slash's ends ink the bottom-left and top-right corners, this far in
 # what it reads as on the probes: one digit, or two that touch ("90", "96", "60", "18"; a "0"
 # alone never)
