@@ -1199,7 +1199,7 @@ def percent_dots(ink: np.ndarray, read_as: list[int] | tuple[int, ...] = ()) -> 
     rows, starts, ends = row_runs(ink)
     if rows.size == 0:
         return False
-    first = np.ones(rows.size, bool)  # (each row's first run, and below its last)
+    first = np.ones(rows.size, bool)  # (True at each row's first run; `last` at its last)
     np.not_equal(rows[1:], rows[:-1], out=first[1:])
     last = np.ones(rows.size, bool)
     last[:-1] = first[1:]
@@ -1236,8 +1236,8 @@ def percent_dots(ink: np.ndarray, read_as: list[int] | tuple[int, ...] = ()) -> 
     if stats[lower, 1] - (stats[upper, 1] + stats[upper, 3]) < gap_y * h:
         return False
     (x1, y1), (x2, y2) = middles[upper], middles[lower]
-    c = PERCENT_DOT_CORNER
-    return bool(x1 <= c * w and x2 >= (1 - c) * w and y1 <= c * h and y2 >= (1 - c) * h
+    near = PERCENT_DOT_CORNER
+    return bool(x1 <= near * w and x2 >= (1 - near) * w and y1 <= near * h and y2 >= (1 - near) * h
                 and x2 - x1 >= PERCENT_APART_X * w and y2 - y1 >= PERCENT_APART_Y * h)
 
 
@@ -1312,8 +1312,8 @@ def runs_per_row(mask: np.ndarray) -> np.ndarray:
 # EURO_TWO_BARS of those columns). Its only holes are small ones between the bars, where they
 # touch (each at most EURO_BAR_HOLE of the height tall, its middle within EURO_BAR_ROWS). A
 # bar's tip that a cut left out of the digit read is taken back (sign_digits' whole_strokes).
-# Before 2026-12-07 (open 0.25, no hole, the digit's box only) 54.5 % of the euro probes of
-# seeds 1000-1199 read right: "€0" read "60" where the bars reached into the right quarter, met
+# Until 2026-12-06 22:00 (open 0.25, no hole, the digit's box only) 54.5 % of the euro probes
+# of seeds 1000-1199 read right: "€0" read "60" where the bars reached into the right quarter, met
 # between them, or a cut had left their tips out.
 EURO_OPEN = 0.15
 EURO_BARS = 0.12
@@ -1351,9 +1351,11 @@ def holeless_sign(ink: np.ndarray | None, ratio: tuple[float, float]) -> bool:
 
 def euro_shaped(ink: np.ndarray | None) -> bool:
     """Is `ink` (bool, cut to its box) a euro sign (see EURO_OPEN)?"""
-    if ink is None or min(ink.shape) < 8 or not EURO_RATIO[0] <= ink.shape[1] / ink.shape[0] <= EURO_RATIO[1]:
+    if ink is None or min(ink.shape) < 8:
         return False
     h, w = ink.shape
+    if not EURO_RATIO[0] <= w / h <= EURO_RATIO[1]:
+        return False
     right = ink[:, w - max(1, int(EURO_OPEN * w)):]
     if right[int(0.4 * h):int(0.6 * h) + 1].any():
         return False  # (closed on the right)
