@@ -1266,11 +1266,9 @@ def hash_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Com
 
 def hash_shaped(ink: np.ndarray | None) -> bool:
     """Is `ink` (bool, cut to its box) a number sign (see HASH_HOLE)?"""
-    if ink is None or min(ink.shape) < 8:
+    if not sign_sized(ink, HASH_RATIO) or hole_count(ink) == 0:
         return False
     h, w = ink.shape
-    if not HASH_RATIO[0] <= w / h <= HASH_RATIO[1] or hole_count(ink) == 0:
-        return False
     loops = holes(ink)
     x, y, lw, lh, _ = loops[np.argmax(loops[:, 4])].tolist()
     if not (abs(x + lw / 2 - w / 2) <= HASH_HOLE * w and abs(y + lh / 2 - h / 2) <= HASH_HOLE * h
@@ -1342,20 +1340,18 @@ def euro_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Com
                        loopless=True, whole_strokes=True)
 
 
-def holeless_sign(ink: np.ndarray | None, ratio: tuple[float, float]) -> bool:
-    """Is `ink` (bool, cut to its box) worth a holeless sign's test: 8 px or more each way, its
-    width / height within `ratio`, no hole?"""
-    return (ink is not None and min(ink.shape) >= 8
-            and ratio[0] <= ink.shape[1] / ink.shape[0] <= ratio[1] and hole_count(ink) == 0)
+def sign_sized(ink: np.ndarray | None, ratio: tuple[float, float], least: int = 8) -> bool:
+    """Is `ink` (bool, cut to its box) worth a sign's shape test: `least` px or more each way,
+    its width / height within `ratio`?"""
+    return (ink is not None and min(ink.shape) >= least
+            and ratio[0] <= ink.shape[1] / ink.shape[0] <= ratio[1])
 
 
 def euro_shaped(ink: np.ndarray | None) -> bool:
     """Is `ink` (bool, cut to its box) a euro sign (see EURO_OPEN)?"""
-    if ink is None or min(ink.shape) < 8:
+    if not sign_sized(ink, EURO_RATIO):
         return False
     h, w = ink.shape
-    if not EURO_RATIO[0] <= w / h <= EURO_RATIO[1]:
-        return False
     right = ink[:, w - max(1, int(EURO_OPEN * w)):]
     if right[int(0.4 * h):int(0.6 * h) + 1].any():
         return False  # (closed on the right)
@@ -1421,7 +1417,7 @@ def row_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def pound_shaped(ink: np.ndarray | None) -> bool:
     """Is `ink` (bool, cut to its box) a pound sign (see POUND_READ_AS)?"""
-    if not holeless_sign(ink, POUND_RATIO):
+    if not sign_sized(ink, POUND_RATIO) or hole_count(ink):
         return False
     h, w = ink.shape
     rows, starts, ends = row_runs(ink)
@@ -1506,11 +1502,9 @@ TIMES_ARMS_SHARE = 0.5    # ... in this share of their lines or more
 
 def times_shaped(ink: np.ndarray | None) -> bool:
     """Is `ink` (bool, cut to its box) a times sign, two strokes crossing (see TIMES_CORNER)?"""
-    if ink is None or min(ink.shape) < 6:
+    if not sign_sized(ink, TIMES_RATIO, least=6):
         return False
     h, w = ink.shape
-    if not TIMES_RATIO[0] <= w / h <= TIMES_RATIO[1]:
-        return False
     ch, cw = max(1, int(TIMES_CORNER * h)), max(1, int(TIMES_CORNER * w))
     if not (ink[:ch, :cw].any() and ink[:ch, w - cw:].any() and ink[h - ch:, :cw].any()
             and ink[h - ch:, w - cw:].any()):

@@ -102,11 +102,10 @@ def test_a_sure_eight_is_a_percent_sign_only_when_its_loops_are_far_apart():
     assert not sg.percent_shaped(third)
 
 
-def test_a_percent_sign_with_its_loops_filled_in_is_told_by_its_dots(monkeypatch):
+def test_a_percent_sign_with_its_loops_filled_in_is_told_by_its_dots():
     """Small or thick writing fills a percent sign's loops in: no holes, two dots at opposite
     corners of a slash. Drawn so it is a percent sign; with the dots moved where a 2's hook and
-    foot lie, or joined into one, it is not. Pages of such signs read right, and read the sign
-    as a digit without the dots' test."""
+    foot lie, or joined into one, it is not (its pages: test_a_sign_drawn_as_people_draw_it)."""
     def drawn(top, bottom, radius=6):
         mask = np.zeros((60, 40), np.uint8)
         cv2.line(mask, (3, 57), (37, 2), 1, 4)
@@ -117,13 +116,6 @@ def test_a_percent_sign_with_its_loops_filled_in_is_told_by_its_dots(monkeypatch
     assert sg.hole_count(dots) == 0 and sg.percent_shaped(dots) and sg.percent_dots(dots)
     assert not sg.percent_shaped(drawn((20, 8), (20, 52)))      # one above the other
     assert not sg.percent_shaped(drawn((9, 22), (31, 38), 9))   # so big they run together
-    reader = real_reader()
-    pages = [signed_number(seed, "%") for seed in (76, 156, 189)]
-    assert [reader.read(image).text for image, _, _ in pages] == [t for _, t, _ in pages]
-    monkeypatch.setattr(sg, "percent_dots", lambda ink, read_as=(): False)
-    for image, truth, _ in pages:
-        read = reader.read(image).text.replace(" ", "")
-        assert len(read) > len(truth), (truth, read)
 
 
 @pytest.mark.parametrize("kind, seeds, rule", [
@@ -146,69 +138,41 @@ def test_a_sign_beside_a_number_is_left_out(monkeypatch, kind, seeds, rule):
 
 
 _FIRST_EURO_RULE = sg.EURO_READ_AS - {(sg.UNSURE_SEVEN,)}
+_INK_ROUND = sg.ink_round
 
 
-@pytest.mark.parametrize("setting, before, seeds", [
-    ("EURO_OPEN", 0.25, (1, 8, 9)),            # the bars reach into the C's right quarter
-    ("EURO_BAR_HOLE", 0.0, (2, 5, 12)),        # the bars touch: a small hole between them
-    ("EURO_TWO_BARS", 0.5, (63, 123, 175)),    # the bars run together at their tips
-    ("EURO_READ_AS", _FIRST_EURO_RULE, (46, 52, 134)),  # the sign read as a 7
-    ("ink_round", None, (15, 56, 69)),         # a cut left the bars' tips out of the digit
+def _ink_round_in_box_only(comps, box, reach, leave_out, also=frozenset()):
+    """ink_round as first written: the digits' own strokes not taken whole."""
+    return _INK_ROUND(comps, box, reach, leave_out)
+
+
+@pytest.mark.parametrize("kind, setting, before, seeds", [
+    # "€25": the bars reach into the C's right quarter, touch (a small hole between them), run
+    # together at their tips, the sign reads as a 7, or a cut left the bars' tips out of it
+    ("€", "EURO_OPEN", 0.25, (1, 8, 9)),
+    ("€", "EURO_BAR_HOLE", 0.0, (2, 5, 12)),
+    ("€", "EURO_TWO_BARS", 0.5, (63, 123, 175)),
+    ("€", "EURO_READ_AS", _FIRST_EURO_RULE, (46, 52, 134)),
+    ("€", "ink_round", _ink_round_in_box_only, (15, 56, 69)),
+    # "6%": loops filled in by small or thick writing; loops wide for their sign, overlapping
+    # by up to a fifth of its width (read as an 8)
+    ("%", "percent_dots", lambda ink, read_as=(): False, (76, 156, 189)),
+    ("%", "PERCENT_OVERLAP_X", 0.05, (26, 161)),
+    # "#3": drawn thick or small, a hole 0.05 of its box wide ("773")
+    ("#", "HASH_HOLE_MIN", 0.08, (88, 131, 169)),
+    # "£25": a thick foot rising to the right reaches 0.8 of its height on the right
+    ("£", "POUND_OPEN", (0.68, 0.82, 0.65), (2, 42, 55)),
 ])
-def test_a_euro_sign_is_told_as_its_bars_are_drawn(monkeypatch, setting, before, seeds):
-    """"€25" as people write it: the bars reach into the C, touch, run together, or stick out
-    of the digit the segmenter read the sign as. Each of these pages reads right, and reads
-    the sign as a digit with that part of the rule as it was first written."""
+def test_a_sign_drawn_as_people_draw_it_is_left_out(monkeypatch, kind, setting, before, seeds):
+    """Each of these pages reads right, and reads the sign as digits with that part of its
+    rule as it was first written."""
     reader = real_reader()
-    pages = [signed_number(seed, "€") for seed in seeds]
+    pages = [signed_number(seed, kind) for seed in seeds]
     assert [reader.read(image).text for image, _, _ in pages] == [t for _, t, _ in pages]
-    if setting == "ink_round":  # (the digits' own strokes no longer taken whole)
-        ink_round = sg.ink_round
-        before = lambda comps, box, reach, leave_out, also=frozenset(): ink_round(  # noqa: E731
-            comps, box, reach, leave_out)
     monkeypatch.setattr(sg, setting, before)
     for image, truth, _ in pages:
         read = reader.read(image).text.replace(" ", "")
         assert len(read) > len(truth), (setting, truth, read)
-
-
-def test_a_percent_sign_with_wide_loops_is_left_out(monkeypatch):
-    """Loops wide for their sign overlap by up to a fifth of its width; they still stand as
-    far apart as a sign's must. With the loops kept from overlapping by more than 0.05 of the
-    width, as first written, these read the sign as an 8."""
-    reader = real_reader()
-    pages = [signed_number(seed, "%") for seed in (26, 161)]
-    assert [reader.read(image).text for image, _, _ in pages] == [t for _, t, _ in pages]
-    monkeypatch.setattr(sg, "PERCENT_OVERLAP_X", 0.05)
-    for image, truth, _ in pages:
-        read = reader.read(image).text.replace(" ", "")
-        assert len(read) > len(truth), (truth, read)
-
-
-def test_a_thick_number_sign_with_a_small_hole_is_left_out(monkeypatch):
-    """A "#" drawn thick or small keeps only a small hole between its strokes (0.05 of its box
-    wide): it is still a number sign; with the hole at least 0.08 of the box each way, as first
-    written, it read as 7s ("773")."""
-    reader = real_reader()
-    pages = [signed_number(seed, "#") for seed in (88, 131, 169)]
-    assert [reader.read(image).text for image, _, _ in pages] == [t for _, t, _ in pages]
-    monkeypatch.setattr(sg, "HASH_HOLE_MIN", 0.08)
-    for image, truth, _ in pages:
-        read = reader.read(image).text.replace(" ", "")
-        assert len(read) > len(truth), (truth, read)
-
-
-def test_a_pound_sign_whose_thick_foot_rises_to_the_right_is_left_out(monkeypatch):
-    """A thick foot rising to the right reaches up to 0.8 of the sign's height on its right:
-    the open part between bar and foot is looked for above it. With the open part reaching
-    0.82 of the height, as first written, these read the sign as a digit."""
-    reader = real_reader()
-    pages = [signed_number(seed, "£") for seed in (2, 42, 55)]
-    assert [reader.read(image).text for image, _, _ in pages] == [t for _, t, _ in pages]
-    monkeypatch.setattr(sg, "POUND_OPEN", (0.68, 0.82, 0.65))
-    for image, truth, _ in pages:
-        read = reader.read(image).text.replace(" ", "")
-        assert len(read) > len(truth), (truth, read)
 
 
 def test_spaced_signed_number_is_the_same_page_with_the_sign_moved():
