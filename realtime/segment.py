@@ -508,9 +508,14 @@ def hangs_below(boxes: np.ndarray, units: list[int], a: int, line_h: float) -> b
 # tuning sets read exactly the same (ORAND training images and synthetic 5000-5599, every
 # page), fresh pages 6000-6399 one better (a lost "1"), 1000-1199 and the held-out sets the
 # same, with 7 % fewer crops to classify on the speed pages (10 % fewer alternatives); 0.8 /
-# 1.6 read the same too, 0.7 / 2.0 broke a tuning page.
+# 1.6 read the same too, 0.7 / 2.0 broke a tuning page. DOUBT_WIDE 1.4 -> 2.0 (2026-12-07): a
+# sure digit 1.4-2 line heights wide is one digit written wide (a cut of it almost never won),
+# and its ~17 slices were a tenth of the crops of the speed pages (2,051 -> 1,868 on the 40);
+# 6,480 pages read the same but for three of the fresh ones: two more right (synthetic 7528,
+# form 10186), one wrong another way (form 10079). 1.8 saved as many crops and read one page
+# more right; 3.0 read five pages worse (a space lost or a digit cut off).
 DOUBT_SURE = 0.85
-DOUBT_WIDE = 1.4
+DOUBT_WIDE = 2.0
 
 
 def whole_readings(plan: LinePlan, probs: np.ndarray):

@@ -1885,12 +1885,13 @@ def test_only_doubtful_units_get_alternatives():
 
 def test_doubt_needs_an_unsure_reading_or_a_unit_wider_than_doubt_wide():
     line_h = 40
-    boxes = [(10, 5, 40, 40), (60, 5, int(1.3 * line_h), 40), (130, 5, int(1.5 * line_h), 40)]
+    narrow, wide = int(0.9 * sg.DOUBT_WIDE * line_h), int(1.1 * sg.DOUBT_WIDE * line_h)
+    boxes = [(10, 5, 40, 40), (60, 5, narrow, 40), (70 + narrow, 5, wide, 40)]
     plan, book = _plan(boxes, line_h=line_h)
     probs = np.full((len(book.pieces), 11), 0.001, np.float32)
     for p in plan.single:
         probs[p, 0] = 0.95
-    # sure, and the 1.3-line-height unit not wide enough to be two digits: only the widest
+    # sure, and the unit under DOUBT_WIDE line heights a digit written wide: only the widest
     assert sg.doubtful_units(plan, probs, book.pieces).tolist() == [False, False, True]
     probs[plan.single[0], 0] = sg.DOUBT_SURE + 0.02
     probs[plan.single[1], 0] = sg.DOUBT_SURE - 0.02
