@@ -511,9 +511,9 @@ def hangs_below(boxes: np.ndarray, units: list[int], a: int, line_h: float) -> b
 # 1.6 read the same too, 0.7 / 2.0 broke a tuning page. DOUBT_WIDE 1.4 -> 2.0 (2026-12-07): a
 # sure digit 1.4-2 line heights wide is one digit written wide (a cut of it almost never won),
 # and its ~17 slices were a tenth of the crops of the speed pages (2,051 -> 1,868 on the 40);
-# 6,480 pages read the same but for three of the fresh ones, each with an error fewer: form
-# 10186 now right, synthetic 7528 and form 10079 still wrong. 1.8 saved as many crops and
-# changed 7528 only; 3.0 read two right pages wrong (a space lost, a digit cut off).
+# 6,480 pages read the same but for three outside the tuning and held-out sets, each with an
+# error fewer: form 10186 now right, synthetic 7528 and form 10079 still wrong. 1.8 saved as
+# many crops and changed 7528 only; 3.0 read two right pages wrong (a space lost, a digit cut).
 DOUBT_SURE = 0.85
 DOUBT_WIDE = 2.0
 
