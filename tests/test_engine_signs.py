@@ -155,9 +155,11 @@ def _ink_round_in_box_only(comps, box, reach, leave_out, also=frozenset()):
     ("€", "EURO_READ_AS", _FIRST_EURO_RULE, (46, 52, 134)),
     ("€", "ink_round", _ink_round_in_box_only, (15, 56, 69)),
     # "6%": loops filled in by small or thick writing; loops wide for their sign, overlapping
-    # by up to a fifth of its width (read as an 8)
+    # by up to a fifth of its width (read as an 8); a narrow sign's loops nearly one above the
+    # other (read as an 8)
     ("%", "percent_dots", lambda ink, read_as=(): False, (76, 156, 189)),
     ("%", "PERCENT_OVERLAP_X", 0.05, (26, 161)),
+    ("%", "PERCENT_APART_X", 0.25, (3, 65, 103)),
     # "#3": drawn thick or small, a hole 0.05 of its box wide ("773")
     ("#", "HASH_HOLE_MIN", 0.08, (88, 131, 169)),
     # "£25": a thick foot rising to the right reaches 0.8 of its height on the right
