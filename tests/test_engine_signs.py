@@ -162,8 +162,10 @@ def _ink_round_in_box_only(comps, box, reach, leave_out, also=frozenset()):
     ("%", "PERCENT_APART_X", 0.25, (3, 65, 103)),
     # "#3": drawn thick or small, a hole 0.05 of its box wide ("773")
     ("#", "HASH_HOLE_MIN", 0.08, (88, 131, 169)),
-    # "£25": a thick foot rising to the right reaches 0.8 of its height on the right
+    # "£25": a thick foot rising to the right reaches 0.8 of its height on the right; a thick
+    # or leaning stem is 0.35-0.45 of its width wide
     ("£", "POUND_OPEN", (0.68, 0.82, 0.65), (2, 42, 55)),
+    ("£", "POUND_STEM_W", 0.35, (17, 141, 147)),
 ])
 def test_a_sign_drawn_as_people_draw_it_is_left_out(monkeypatch, kind, setting, before, seeds):
     """Each of these pages reads right, and reads the sign as digits with that part of its
