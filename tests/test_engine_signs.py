@@ -166,6 +166,10 @@ def _ink_round_in_box_only(comps, box, reach, leave_out, also=frozenset()):
     # or leaning stem is 0.35-0.45 of its width wide
     ("£", "POUND_OPEN", (0.68, 0.82, 0.65), (2, 42, 55)),
     ("£", "POUND_STEM_W", 0.35, (17, 141, 147)),
+    # "25%", "#12": the sign touches the number's digit beside it, a stroke of it left with that
+    # digit (read as a 6 after the number, a 7 before it)
+    ("%", "left_out_of_sign", lambda sign_ids, beside_ids, whole_strokes: beside_ids, (4, 20, 66)),
+    ("#", "left_out_of_sign", lambda sign_ids, beside_ids, whole_strokes: beside_ids, (46, 89)),
 ])
 def test_a_sign_drawn_as_people_draw_it_is_left_out(monkeypatch, kind, setting, before, seeds):
     """Each of these pages reads right, and reads the sign as digits with that part of its
