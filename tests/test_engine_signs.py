@@ -164,6 +164,8 @@ def _ink_round_in_box_only(comps, box, reach, leave_out, also=frozenset()):
     ("%", "PERCENT_PINHOLE_UNSURE", 0.0, (27, 29, 122)),
     # "#3": drawn thick or small, a hole 0.05 of its box wide ("773")
     ("#", "HASH_HOLE_MIN", 0.08, (88, 131, 169)),
+    # "#375": cut in two pieces read as "34"
+    ("#", "HASH_READ_AS", {(7,), (7, 7), (1, 7), (7, 1), (7, 4)}, (1044, 1168)),
     # "£25": a thick foot rising to the right reaches 0.8 of its height on the right; a thick
     # or leaning stem is 0.35-0.45 of its width wide
     ("£", "POUND_OPEN", (0.68, 0.82, 0.65), (2, 42, 55)),
