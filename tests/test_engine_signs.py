@@ -161,8 +161,10 @@ def _ink_round_in_box_only(comps, box, reach, leave_out, also=frozenset()):
     ("%", "percent_dots", lambda ink, read_as=(): False, (76, 156, 189)),
     ("%", "PERCENT_OVERLAP_X", 0.05, (26, 161)),
     ("%", "PERCENT_APART_X", 0.25, (3, 65, 103)),
-    # "34%": small writing closed the sign's loops to pinholes, and it reads as an unsure 8
+    # "34%": small writing closed the sign's loops to pinholes, and it reads as an unsure 8;
+    # thick writing filled them in to dots over half the sign's width
     ("%", "PERCENT_PINHOLE_UNSURE", 0.0, (27, 29, 122)),
+    ("%", "PERCENT_DOT", (0.08, 0.4, 0.5), (33, 96, 177)),
     # "#3": drawn thick or small, a hole 0.05 of its box wide ("773")
     ("#", "HASH_HOLE_MIN", 0.08, (88, 131, 169)),
     # "#375": cut in two pieces read as "34"
