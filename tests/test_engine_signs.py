@@ -147,6 +147,26 @@ def _ink_round_in_box_only(comps, box, reach, leave_out, also=frozenset()):
     return _INK_ROUND(comps, box, reach, leave_out)
 
 
+def test_a_sign_split_off_by_the_segmenter_is_taken_whole():
+    """A "#" the segmenter split, its right half read with the digit after it (a component of
+    its own), reaches out of the sign's box: it is the sign's whole. Joined to that digit (no
+    component of the digit's own), or overlapping it across, it is not."""
+    import realtime.components as cp
+    mask = np.zeros((40, 100), bool)
+    mask[10:30, 10:50] = True      # the sign
+    mask[10:30, 60:80] = True      # the digit after it
+    comps = cp.find_components(mask)
+    sign, digit = (int(comps.ids[k]) for k in np.argsort(comps.boxes[:, 0]))
+    assert sg.split_off(comps, {sign}, {digit}) == {sign}
+    assert sg.split_off(comps, {sign}, set()) == set()
+    assert sg.split_off(comps, {sign}, {sign + digit + 7}) == set()  # (no such component)
+    mask[10:30, 60:80] = False
+    mask[32:40, 40:70] = True      # a digit reaching under the sign's end: not apart across
+    comps = cp.find_components(mask)
+    sign, digit = (int(comps.ids[k]) for k in np.argsort(comps.boxes[:, 0]))
+    assert sg.split_off(comps, {sign}, {digit}) == set()
+
+
 @pytest.mark.parametrize("kind, setting, before, seeds", [
     # "€25": the bars reach into the C's right quarter, touch (a small hole between them), run
     # together at their tips, the sign reads as a 7, or a cut left the bars' tips out of it
@@ -167,8 +187,9 @@ def _ink_round_in_box_only(comps, box, reach, leave_out, also=frozenset()):
     ("%", "PERCENT_DOT", (0.08, 0.4, 0.5), (33, 96, 177)),
     # "#3": drawn thick or small, a hole 0.05 of its box wide ("773")
     ("#", "HASH_HOLE_MIN", 0.08, (88, 131, 169)),
-    # "#375": cut in two pieces read as "34"
+    # "#375": cut in two pieces read as "34"; its right half read with the digit after it
     ("#", "HASH_READ_AS", _FIRST_HASH_READ_AS, (1044, 1168)),
+    ("#", "split_off", lambda comps, sign_ids, digit_ids: set(), (94, 127, 197)),
     # "£25": a thick foot rising to the right reaches 0.8 of its height on the right; a thick
     # or leaning stem is 0.35-0.45 of its width wide
     ("£", "POUND_OPEN", (0.68, 0.82, 0.65), (2, 42, 55)),
