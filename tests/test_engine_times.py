@@ -140,3 +140,15 @@ def test_evaluate_times_scores_a_number_with_an_x_before_it(capsys):
     with pytest.raises(SystemExit):
         main(["--times-where", "after"])
     assert "--times-where goes with --times N" in capsys.readouterr().err
+
+
+def test_a_number_left_out_as_a_printed_word_is_still_reported_as_one():
+    """Times probe 2089, "27x57": the letter model calls its x a letter, and the number goes
+    as a printed word. The other ink sign, read too since nothing was read, finds nothing
+    either: the first reading's printed word stays reported (the overlay shows what was left
+    out), where the reading used to hold nothing at all."""
+    reading = real_reader().read(times_number(2089)[0])
+    assert reading.lines == []
+    assert len(reading.words) == 1
+    x, y, w, h = reading.words[0]
+    assert w > 3 * h  # (the whole number, not the x alone)
