@@ -1131,8 +1131,9 @@ def ink_round(comps: Components, box: tuple[int, int, int, int], reach: float,
     widened by `reach` on every side, and of the components `also` wherever they lie, cut to
     their own box; None if none."""
     x, y, w, h = box
-    starts, sizes = comps.boxes[:, :2], comps.boxes[:, 2:]
-    inside = ((starts >= (x - reach, y - reach)) & (starts + sizes <= (x + w + reach, y + h + reach))).all(1)
+    left, top, right, bottom = comps.sides
+    inside = ((left >= x - reach) & (top >= y - reach)
+              & (right <= x + w + reach) & (bottom <= y + h + reach))
     for i in also:  # (a few ids: np.isin costs ~10x more)
         inside |= comps.ids == i
     found = [(int(i), k) for i, k in zip(comps.ids[inside].tolist(), np.flatnonzero(inside).tolist(),
