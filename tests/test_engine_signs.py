@@ -88,12 +88,15 @@ def _drawn_percent(top: tuple[int, int], bottom: tuple[int, int]) -> np.ndarray:
     return _cut_to_ink(mask)
 
 
-def test_a_sure_eight_is_a_percent_sign_only_when_its_loops_are_far_apart():
+def test_a_sure_eight_is_a_percent_sign_only_when_its_loops_are_far_apart(monkeypatch):
     """A back-slanted 8 with small loops is the shape nearest to a percent sign, but its loops
-    meet at its waist: read as an 8, a sign's loops must be further apart than otherwise."""
+    meet at its waist: read as an 8, a sign's loops must be further apart than otherwise,
+    unless its slash's tails reach the box's far corners (PERCENT_TAILS), where an 8 has none."""
     far = _drawn_percent((10, 10), (30, 50))     # ~0.45 of its height between the loops
     near = _drawn_percent((12, 16), (28, 44))    # ~0.25
-    assert sg.percent_shaped(far) and sg.percent_shaped(near)
+    assert sg.percent_shaped(far) and sg.percent_shaped(near) and sg.percent_shaped(near, [9])
+    assert sg.slash_tails(near) and sg.percent_shaped(far, [8]) and sg.percent_shaped(near, [8])
+    monkeypatch.setattr(sg, "PERCENT_TAILS", 0.0)  # (no tails looked for)
     assert sg.percent_shaped(far, [8]) and not sg.percent_shaped(near, [8])
     assert sg.percent_shaped(near, [9])
     # a third loop as big as the others: two digits' loops ("98"), not a sign
@@ -183,6 +186,8 @@ def test_a_sign_split_off_by_the_segmenter_is_taken_whole():
     ("%", "percent_dots", lambda ink, read_as=(): False, (76, 156, 189)),
     ("%", "PERCENT_OVERLAP_X", 0.05, (26, 161)),
     ("%", "PERCENT_APART_X", 0.25, (3, 65, 103)),
+    # ... read as a sure 8, its loops touching the slash, whose tails ink the far corners
+    ("%", "PERCENT_TAILS", 0.0, (60, 69, 114)),
     # "34%": small writing closed the sign's loops to pinholes, and it reads as an unsure 8;
     # thick writing filled them in to dots over half the sign's width
     ("%", "PERCENT_PINHOLE_UNSURE", 0.0, (27, 29, 122)),
