@@ -185,9 +185,11 @@ def test_a_sign_split_off_by_the_segmenter_is_taken_whole():
     # other (read as an 8)
     ("%", "percent_dots", lambda ink, read_as=(): False, (76, 156, 189)),
     ("%", "PERCENT_OVERLAP_X", 0.05, (26, 161)),
-    ("%", "PERCENT_APART_X", 0.25, (3, 65, 103)),
+    ("%", ("PERCENT_APART_X", "PERCENT_TAILED_APART_X"), (0.25, 0.25), (3, 65, 103)),
     # ... read as a sure 8, its loops touching the slash, whose tails ink the far corners
     ("%", "PERCENT_TAILS", 0.0, (60, 69, 114)),
+    # ... read as an 8, narrow, its loops nearly one above the other, with the slash's tails
+    ("%", "PERCENT_TAILED_APART_X", sg.PERCENT_APART_X, (64, 159)),
     # "34%": small writing closed the sign's loops to pinholes, and it reads as an unsure 8;
     # thick writing filled them in to dots over half the sign's width
     ("%", "PERCENT_PINHOLE_UNSURE", 0.0, (27, 29, 122)),
