@@ -1420,6 +1420,8 @@ EURO_OPEN = 0.15
 EURO_BARS = 0.12
 EURO_TWO_BARS = 0.3
 EURO_BAR_HOLE = 0.1
+EURO_BAR_ROWS = (0.3, 0.7)
+EURO_RATIO = (0.6, 1.6)  # (width / height) of its box
 # A small sign drawn with a thick pen has its bars run together into one, apart only at their
 # tips: where some column of the left band holds two runs, a column with one run of ink this
 # many times the height tall counts as holding both (the fused bars of the probes: 0.29-0.36 of
@@ -1428,8 +1430,6 @@ EURO_BAR_HOLE = 0.1
 # probe and no page of the standing sets read worse; the same one MNIST training 4 has the
 # shape as before (without the tips' two runs: 80 digits, 11 of them test digits, mostly 4s)
 EURO_FUSED_BARS = 0.25
-EURO_BAR_ROWS = (0.3, 0.7)
-EURO_RATIO = (0.6, 1.6)  # (width / height) of its box
 # It reads as a 6, 8 or 0, or as two digits that touch (as HASH_READ_AS), or as a 7 alone
 # under EURO_SEVEN_UNSURE (the sign's 7s on the probes read 0.11-0.70; a page's 7s are mostly
 # sure, and asking about them all cost 50 us a page): such a 7 is labelled UNSURE_SEVEN here.
