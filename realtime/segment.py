@@ -1496,7 +1496,10 @@ POUND_UNSURE = 0.9
 POUND_RATIO = (0.45, 1.3)    # (width / height) of its box
 POUND_FOOT = (0.2, 0.6)
 POUND_STEM = (0.3, 0.42)
-POUND_STEM_ROWS = 2 / 3      # (the share of those rows)
+POUND_STEM_ROWS = 0.5        # (the share of those rows)
+# (2/3 until 2026-12-07: a small sign's stem band is 4 rows, and its hook's curl makes two runs
+# in one more of them; `--sign £` seeds 1000-1199 4 more right, 0-199 3, fresh 3000-3199 1; no
+# probe and no page of the standing sets read worse; the same four MNIST training 5s fit)
 POUND_STEM_X = (0.15, 0.6)   # (x the width) where the stem's middle lies ...
 POUND_STEM_W = 0.45          # ... and how wide it is at most
 # (0.35 until 2026-12-07: a thick pen's stem, or a stem leaning across its rows, is wider; 13

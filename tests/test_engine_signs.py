@@ -203,6 +203,8 @@ def test_a_sign_split_off_by_the_segmenter_is_taken_whole():
     # or leaning stem is 0.35-0.45 of its width wide
     ("£", "POUND_OPEN", (0.68, 0.82, 0.65), (2, 42, 55)),
     ("£", "POUND_STEM_W", 0.35, (17, 141, 147)),
+    # ... or, small, its hook's curl making two runs in a row of its short stem band
+    ("£", "POUND_STEM_ROWS", 2 / 3, (97, 180, 191)),
     # "25%", "#12": the sign touches the number's digit beside it, a stroke of it left with that
     # digit (read as a 6 after the number, a 7 before it)
     ("%", "left_out_of_sign", lambda sign_ids, beside_ids, whole_strokes: beside_ids, (4, 20, 66)),
