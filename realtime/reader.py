@@ -161,6 +161,12 @@ class DigitReader:
         dark, in_doubt = ink_polarity(work, s.polarity)
         auto = s.polarity == "auto"
         lines, digits, marks, words = read_sign(dark)
+
+        def loses_nothing(other) -> bool:
+            # (neither reading a digit, the first one's printed words stay reported: "27x57",
+            # its x taken for a letter, was left out as a printed word and showed nothing at all)
+            return bool(digits or other[1] or not words)
+
         if auto and marks <= FEW_COMPONENTS:
             # next to nothing found: with a few small digits on a page, a hard shadow's edge
             # can outvote the ink in the polarity guess. Read the other sign too, and keep it
@@ -168,16 +174,14 @@ class DigitReader:
             # marks. (Finding more marks alone is no sign: a lone "3" beside a soft shadow's
             # edge gave way to twelve unsure digits along the edge.)
             other = read_sign(not dark)
-            if (sure_over_unsure(other[1]), other[2]) > (sure_over_unsure(digits), marks) and (
-                    digits or other[1] or not words):  # (neither reads a digit: as below)
+            if ((sure_over_unsure(other[1]), other[2]) > (sure_over_unsure(digits), marks)
+                    and loses_nothing(other)):
                 lines, digits, words = other[0], other[1], other[3]
         elif auto and not lines and FEW_COMPONENTS < marks <= FEW_MARKS:
             # ink found but nothing read: a hard shadow across a page of a few digits can
-            # outvote the ink in the polarity guess; read the other sign too (reading nothing
-            # either, the first reading's printed words stay reported: "27x57" with its x taken
-            # for a letter was left out as a printed word, and showed nothing at all)
+            # outvote the ink in the polarity guess; read the other sign too
             other = read_sign(not dark)
-            if other[0] or not words:
+            if loses_nothing(other):
                 lines, digits, words = other[0], other[1], other[3]
         elif auto and in_doubt and not dark:
             # a chalk guess in doubt: read it as paper too (see SURE_DIGIT)

@@ -1220,11 +1220,11 @@ PERCENT_TAILS = 0.1
 PERCENT_TAILED_APART_X = 0.15
 
 
-def slash_tails(ink: np.ndarray) -> bool:
-    """Does `ink` (bool, cut to its box) reach the bottom-left and top-right PERCENT_TAILS of
-    its box (a percent sign's slash, see PERCENT_TAILS)?"""
+def slash_tails(ink: np.ndarray, share: float | None = None) -> bool:
+    """Does `ink` (bool, cut to its box) reach the bottom-left and top-right `share` of its box
+    each way, where a percent sign's slash ends (PERCENT_TAILS unless given)?"""
     h, w = ink.shape
-    t = PERCENT_TAILS
+    t = PERCENT_TAILS if share is None else share
     return bool(ink[int((1 - t) * h):, :max(1, int(t * w))].any()
                 and ink[:max(1, int(t * h)), int((1 - t) * w):].any())
 
@@ -1257,9 +1257,7 @@ def percent_loops(ink: np.ndarray, read_as: list[int] | tuple[int, ...] = (),
     if (bottom[1] - (top[1] + top[3]) < gap_y * h
             or bottom[0] - (top[0] + top[2]) < -PERCENT_OVERLAP_X * w):
         return False
-    c = PERCENT_CORNER
-    return bool(ink[int((1 - c) * h):, :max(1, int(c * w))].any()
-                and ink[:max(1, int(c * h)), int((1 - c) * w):].any())
+    return slash_tails(ink, PERCENT_CORNER)
 
 
 # A percent sign whose loops are filled in or closed to pinholes (small or thick writing, "3%"
@@ -1292,10 +1290,8 @@ PERCENT_DOTS_MIN_W = 0.45  # (x its height) the sign is at least this wide (0.57
 def percent_dots(ink: np.ndarray, read_as: list[int] | tuple[int, ...] = ()) -> bool:
     """percent_shaped's test of a sign whose loops are filled in (see PERCENT_DOT)."""
     h, w = ink.shape
-    c = PERCENT_CORNER
     if (min(h, w) < 8 or w < PERCENT_DOTS_MIN_W * h  # (cheap tests first: most asked are 1s)
-            or not (ink[int((1 - c) * h):, :max(1, int(c * w))].any()
-                    and ink[:max(1, int(c * h)), int((1 - c) * w):].any())):
+            or not slash_tails(ink, PERCENT_CORNER)):
         return False
     rows, starts, ends = row_runs(ink)
     if rows.size == 0:
