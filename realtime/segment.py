@@ -1756,11 +1756,11 @@ STACKED_MAX_H = 0.6  # (x line height) each of two stacked parts is at most this
 STACKED_MIN_H = 0.7  # ... and together at least this
 
 
-def stacked_halves(plan: LinePlan, pieces: list[Piece]) -> np.ndarray:
-    """Per unit: one of two neighbouring parts written one above the other, each well short
-    of the line and together about as tall as it (an 8 whose loops came apart reads as two
-    sure zeros, so neither is in doubt and the merge was never tried: "38153" read "300153")."""
-    out = np.zeros(len(plan.units), bool)
+def stacked_pairs(plan: LinePlan, pieces: list[Piece]) -> list[int]:
+    """Units a whose neighbour a+1 is written right above or below them, each well short of
+    the line and together about as tall as it: the two halves of one digit (an 8 whose loops
+    came apart)."""
+    out = []
     h = plan.line_h
     for a in range(len(plan.units) - 1):
         p, q = plan.single[a], plan.single[a + 1]
@@ -1772,7 +1772,17 @@ def stacked_halves(plan: LinePlan, pieces: list[Piece]) -> np.ndarray:
         overlap = min(x0 + w0, x1 + w1) - max(x0, x1)
         top, bottom = max(y0 + h0, y1 + h1), min(y0, y1)
         if overlap >= 0.5 * min(w0, w1) and top - bottom >= STACKED_MIN_H * h:
-            out[a] = out[a + 1] = True
+            out.append(a)
+    return out
+
+
+def stacked_halves(plan: LinePlan, pieces: list[Piece]) -> np.ndarray:
+    """Per unit: one of two stacked halves (see stacked_pairs): an 8 whose loops came apart
+    reads as two sure zeros, so neither is in doubt and the merge was never tried ("38153"
+    read "300153")."""
+    out = np.zeros(len(plan.units), bool)
+    for a in stacked_pairs(plan, pieces):
+        out[a] = out[a + 1] = True
     return out
 
 
@@ -2734,6 +2744,28 @@ def piece_scores(probs: np.ndarray) -> PieceScores:
                        ((best_digit == 1) | (best_digit == 7)).tolist())
 
 
+# Two stacked halves (see stacked_pairs) that a merge reads as one sure digit (SURE_CUT) are
+# that digit, not two digits one above the other: two sure zeros outscored the 8 they were
+# (ORAND "5468" read "54600", the 8's loops apart, its lower loop two marks merged at no price).
+# Tuning (2026-12-07): that ORAND training cheque and times probe 166 ("32x712" read "3218712")
+# right; 7,180 pages (the standing sets, the sign probes, synthetic 7000-7399) otherwise read
+# right or wrong as before.
+STACKED_SPLIT_COST = 3.0
+
+
+def stacked_split_price(plan: LinePlan, lp_digit: list[float], pieces: list[Piece]) -> dict[int, float]:
+    """{boundary: price} for reading a line apart between two stacked halves that a merge
+    reads as one sure digit (boundary a+1 lies between units a and a+1)."""
+    if not STACKED_SPLIT_COST or not plan.merges:
+        return {}
+    sure = math.log(SURE_CUT)
+    out = {}
+    for a in stacked_pairs(plan, pieces):
+        if any(i <= a and jj >= a + 2 and lp_digit[q] >= sure for (i, jj), q in plan.merges.items()):
+            out[a + 1] = STACKED_SPLIT_COST
+    return out
+
+
 def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                digit_bonus: float = 0.3, scores: PieceScores | None = None) -> list[int]:
     """Best segmentation of the line -> the pieces read as digits, left to right.
@@ -2841,6 +2873,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                              and loop_of_stem(probs, pieces, whole, part))
         return 0.0 if loop_off_its_stem else JOIN_COST
 
+    held_together = stacked_split_price(plan, lp_digit, pieces)
     best = [-math.inf] * (n + 1)
     best[0] = 0.0
     back: list[tuple[int, list[int]]] = [(0, [])] * (n + 1)
@@ -2880,7 +2913,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                 options.append((as_digit(q) - digit_bonus * marks + digit_bonus * swallowed,
                                 i, [q]))
         for score, i, chosen in options:
-            total = best[i] + score
+            total = best[i] + score - held_together.get(i, 0.0)
             if total > best[j]:
                 best[j] = total
                 back[j] = (i, chosen)

@@ -1833,6 +1833,39 @@ def test_loops_of_an_8_written_apart_are_in_doubt():
     assert not sg.stacked_halves(plan, book.pieces).any()
 
 
+def _an_8_apart(merged_8: float):
+    """A line "5", an 8 whose loops came apart (each a sure 0), "1"; the 8's halves merged read
+    as an 8 this sure -> (plan, book, probs)."""
+    boxes = [(5, 3, 37, 39), (47, 11, 35, 14), (47, 26, 36, 16), (101, 7, 18, 39)]
+    plan, book = _plan(boxes, line_h=36.5)
+    merged = plan.merges[(1, 3)]
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    for p, label in ((plan.single[0], 5), (plan.single[1], 0), (plan.single[2], 0),
+                     (plan.single[3], 1)):
+        probs[p, label] = 0.99
+    probs[merged, 8], probs[merged, sg.NON_DIGIT] = merged_8, 0.98 - merged_8
+    return plan, book, probs
+
+
+def test_an_8_whose_loops_came_apart_is_read_as_one_8_not_two_zeros():
+    """Without a price for each digit two sure zeros outscore a sure 8 (ORAND "5468" read
+    "54600"). A line read apart between stacked halves that a merge reads as one sure digit
+    pays STACKED_SPLIT_COST."""
+    plan, book, probs = _an_8_apart(0.95)
+    assert sg.stacked_pairs(plan, book.pieces) == [1]
+    assert sg.solve_line(plan, probs, book.pieces, 0.0) == [
+        plan.single[0], plan.merges[(1, 3)], plan.single[3]]
+    # an unsure merge leaves the halves as they read
+    plan, book, probs = _an_8_apart(0.5)
+    assert sg.solve_line(plan, probs, book.pieces, 0.0) == plan.single
+
+
+def test_stacked_halves_read_apart_without_the_price(monkeypatch):
+    monkeypatch.setattr(sg, "STACKED_SPLIT_COST", 0.0)
+    plan, book, probs = _an_8_apart(0.95)
+    assert sg.solve_line(plan, probs, book.pieces, 0.0) == plan.single
+
+
 def test_a_one_beside_a_short_zero_is_in_doubt():
     """A 6 whose loop came off its stem reads as a sure "1" and a sure "0": neither in doubt, so
     the merge was never tried ("6" read "10"). A short 0 close beside a 1 is in doubt; a 0 as
