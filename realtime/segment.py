@@ -1364,9 +1364,11 @@ def hash_signs(pieces: list[Piece], labels: list[int], line_h: float, comps: Com
 
 
 def hash_shaped(ink: np.ndarray | None) -> bool:
-    """Is `ink` (bool, cut to its box) a number sign (see HASH_HOLE)?"""
-    if not sign_sized(ink, HASH_RATIO) or hole_count(ink) == 0:
+    """Is `ink` (bool, cut to its box) a number sign (see HASH_HOLE, HASH_SOLID_BAND)?"""
+    if not sign_sized(ink, HASH_RATIO):
         return False
+    if hole_count(ink) == 0:
+        return solid_hash(ink)
     h, w = ink.shape
     loops = holes(ink)
     x, y, lw, lh, _ = loops[np.argmax(loops[:, 4])].tolist()
@@ -1381,19 +1383,50 @@ def hash_shaped(ink: np.ndarray | None) -> bool:
             and two_strokes_across(ink[:, :x].T) and two_strokes_across(ink[:, x + lw:][:, ::-1].T))
 
 
+# A number sign drawn so thick that its hole filled in: a blob with two stubs on each side,
+# the stems' ends above and below it and the bars' ends left and right. Each side's outer
+# HASH_SOLID_BAND of the box crosses two strokes whose middles lie at most HASH_SOLID_APART of
+# the box's side apart (0.27-0.36 on the probes; an x's arms end near its corners, 0.7 or
+# more). 0: not looked for. Tuning (2026-12-07): `--sign #` seeds 1000-1199 3 of the 6 probes
+# with no hole (in the other three the stems ran together but for their tips), 0-199 1 more,
+# fresh 3000-3199 3; no probe and no page of the standing sets read worse; no MNIST digit (test
+# or training, as drawn or twice the size) has the shape (without HASH_SOLID_APART a training 3,
+# and every drawn x)
+HASH_SOLID_BAND = 0.25
+HASH_SOLID_APART = 0.5
+
+
+def solid_hash(ink: np.ndarray) -> bool:
+    """Is `ink` (bool, cut to its box, with no hole) a number sign whose hole filled in (see
+    HASH_SOLID_BAND)?"""
+    if not HASH_SOLID_BAND:
+        return False
+    h, w = ink.shape
+    bh, bw = max(2, int(HASH_SOLID_BAND * h)), max(2, int(HASH_SOLID_BAND * w))
+    return all(two_strokes_across(band, HASH_SOLID_APART)
+               for band in (ink[:bh], ink[h - bh:][::-1], ink[:, :bw].T, ink[:, w - bw:][:, ::-1].T))
+
+
 def balanced(a: int, b: int) -> bool:
     """Are the bands on two opposite sides of a number sign's hole alike (HASH_STUBS)?"""
     return HASH_STUBS * b <= a <= b / HASH_STUBS
 
 
-def two_strokes_across(band: np.ndarray) -> bool:
+def two_strokes_across(band: np.ndarray, apart: float | None = None) -> bool:
     """Do most rows of the outer half of `band` (bool, its row 0 the outer edge), less its
-    outermost sixth (a stroke's rounded tip), cross exactly two runs of ink?"""
+    outermost sixth (a stroke's rounded tip), cross exactly two runs of ink (with `apart`:
+    their middles at most that share of the band's length apart)?"""
     n = band.shape[0]
     rows = band[n // 6:max(n // 6 + 1, n // 2)]
     if n < 2 or rows.shape[1] == 0:
         return False
-    return np.count_nonzero(runs_per_row(rows) == 2) > rows.shape[0] / 2
+    if apart is None:
+        return np.count_nonzero(runs_per_row(rows) == 2) > rows.shape[0] / 2
+    row, starts, ends = row_runs(rows)
+    counts = np.bincount(row, minlength=rows.shape[0])
+    first = (np.cumsum(counts) - counts)[counts == 2]  # (each such row's first run)
+    gaps = (starts[first + 1] + ends[first + 1] - starts[first] - ends[first]) / 2
+    return np.count_nonzero(gaps <= apart * rows.shape[1]) > rows.shape[0] / 2
 
 
 def runs_per_row(mask: np.ndarray) -> np.ndarray:

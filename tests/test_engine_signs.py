@@ -78,6 +78,36 @@ def test_no_written_digit_has_a_signs_shape(mnist_test_set):
                     if (int(y[i]),) in sg.POUND_READ_AS and sg.pound_shaped(ink)]
 
 
+def _strokes(ends: list[tuple[tuple[int, int], tuple[int, int]]], thickness: int,
+             blot: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    """Strokes from each (start, end) pair on a 40 x 40 canvas, `thickness` px wide, with the
+    `blot` (x0, y0, x1, y1) inked over them, cut to their box."""
+    mask = np.zeros((40, 40), np.uint8)
+    for start, end in ends:
+        cv2.line(mask, start, end, 1, thickness)
+    if blot is not None:
+        cv2.rectangle(mask, blot[:2], blot[2:], 1, -1)
+    return _cut_to_ink(mask)
+
+
+def test_a_number_sign_whose_hole_filled_in_is_told_by_its_stubs(monkeypatch):
+    """Thick writing fills a number sign's hole where its strokes cross: a blob with two stubs
+    on each side, close together (its stems' and bars' ends). An x drawn as thick has two arms
+    on each side too, but they end near its corners."""
+    stems_and_bars = [((15, 2), (14, 37)), ((25, 2), (24, 37)), ((2, 15), (37, 14)), ((2, 25), (37, 24))]
+    opened = _strokes(stems_and_bars, 5)    # its hole open: the hole's test, as before
+    assert sg.hole_count(opened) == 1 and sg.hash_shaped(opened)
+    filled = _strokes(stems_and_bars, 5, blot=(13, 13, 27, 27))
+    assert sg.hole_count(filled) == 0 and sg.hash_shaped(filled)
+    x = _strokes([((3, 3), (36, 36)), ((36, 3), (3, 36))], 8)
+    assert sg.hole_count(x) == 0 and not sg.hash_shaped(x)
+    assert not sg.hash_shaped(_cut_to_ink(np.ones((30, 30), bool)))  # a blot
+    monkeypatch.setattr(sg, "HASH_SOLID_APART", 1.0)
+    assert sg.hash_shaped(x)   # (the arms' ends far apart across are what tell it)
+    monkeypatch.setattr(sg, "HASH_SOLID_BAND", 0.0)
+    assert not sg.hash_shaped(filled) and sg.hash_shaped(opened)
+
+
 def _drawn_percent(top: tuple[int, int], bottom: tuple[int, int]) -> np.ndarray:
     """A 60 x 40 percent sign: a slash corner to corner, loops of radius 8 round `top` and
     `bottom` (x, y); its ink cut to its box."""
@@ -196,6 +226,8 @@ def test_a_sign_split_off_by_the_segmenter_is_taken_whole():
     ("%", "PERCENT_DOT", (0.08, 0.4, 0.5), (33, 96, 177)),
     # "#3": drawn thick or small, a hole 0.05 of its box wide ("773")
     ("#", "HASH_HOLE_MIN", 0.08, (88, 131, 169)),
+    # ... drawn so thick that its hole filled in: two stubs on each side ("7730335")
+    ("#", "HASH_SOLID_BAND", 0.0, (1085, 1089, 1165)),
     # "#375": cut in two pieces read as "34"; its right half read with the digit after it
     ("#", "HASH_READ_AS", _FIRST_HASH_READ_AS, (1044, 1168)),
     ("#", "split_off", lambda comps, sign_ids, digit_ids: set(), (94, 127, 197)),
