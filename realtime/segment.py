@@ -2602,6 +2602,24 @@ def ones_side_by_side(plan: LinePlan, a: int, b: int, merged: int, probs: np.nda
     return sum(tall) >= 2
 
 
+# A merge read as "not a digit" is dropped from the reading, and with it every unit it holds:
+# where one of them reads alone as a sure digit (SURE_CUT) at least SHORT_ONE line heights
+# tall, the merge is no option. A thin number sign before a number, read as not a digit, was
+# merged with the number's first digit at one digit's price less than the two apart, and both
+# were dropped ("#905" read "05").
+
+
+def erases_a_digit(plan: LinePlan, a: int, b: int, merged: int, probs: np.ndarray,
+                   pieces: list[Piece]) -> bool:
+    """Is the merge of units a..b-1 read as not a digit though one of them alone reads as a
+    sure digit (see above)?"""
+    if int(probs[merged].argmax()) != NON_DIGIT:
+        return False
+    return any(int(probs[p].argmax()) != NON_DIGIT and probs[p].max() >= SURE_CUT
+               and pieces[p].box[3] >= SHORT_ONE * plan.line_h
+               for p in plan.single[a:b] if p is not None)
+
+
 # A merge that reads as one of its parts alone does (the same digit) gains nothing from its
 # other parts; where one of those reads alone as a sure digit (SURE_CUT) at least SHORT_ONE
 # line heights tall, the merge swallows a digit, and pays the digit price for it (ORAND
@@ -2935,7 +2953,8 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                     total -= digit_bonus * (len(digits) - 1)  # (see UNSURE_WHOLE)
                 options.append((total, a, digits))
         for (i, jj), q in plan.merges.items():
-            if jj == j and not ones_side_by_side(plan, i, jj, q, probs, pieces):
+            if (jj == j and not ones_side_by_side(plan, i, jj, q, probs, pieces)
+                    and not erases_a_digit(plan, i, jj, q, probs, pieces)):
                 # parts that may each be punctuation compete with being marks, not with
                 # other digits: no price for fewer digits (a small zero written in two
                 # strokes was left out as two marks); so does a sure digit and the mark under

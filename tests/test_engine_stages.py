@@ -1833,6 +1833,25 @@ def test_loops_of_an_8_written_apart_are_in_doubt():
     assert not sg.stacked_halves(plan, book.pieces).any()
 
 
+def test_a_merge_read_as_no_digit_does_not_take_a_sure_digit_with_it():
+    """A thin "#" before "905" reads as not a digit, and so does its merge with the 9; taken,
+    the merge drops both, at one digit's price less than the sign and the 9 apart ("05"). A
+    merge read as not a digit is no option where one of its units reads as a sure digit."""
+    plan, book = _plan([(30, 33, 29, 33), (68, 24, 28, 47), (111, 24, 34, 47),
+                        (157, 25, 48, 46)], line_h=46.5)
+    merged = plan.merges[(0, 2)]
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    for p, label in ((plan.single[0], sg.NON_DIGIT), (plan.single[1], 9), (plan.single[2], 0),
+                     (plan.single[3], 5), (merged, sg.NON_DIGIT)):
+        probs[p, label] = 0.99
+    assert sg.erases_a_digit(plan, 0, 2, merged, probs, book.pieces)
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == plan.single
+    # an unsure 9 may be part of something that is no digit
+    probs[plan.single[1], 9], probs[plan.single[1], sg.NON_DIGIT] = 0.6, 0.39
+    assert not sg.erases_a_digit(plan, 0, 2, merged, probs, book.pieces)
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [merged] + plan.single[2:]
+
+
 def _an_8_apart(merged_8: float):
     """A line "5", an 8 whose loops came apart (each a sure 0), "1"; the 8's halves merged read
     as an 8 this sure -> (plan, book, probs)."""
