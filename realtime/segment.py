@@ -2620,6 +2620,34 @@ def erases_a_digit(plan: LinePlan, a: int, b: int, merged: int, probs: np.ndarra
                for p in plan.single[a:b] if p is not None)
 
 
+# A merge that reads as one of its parts alone reads surely (SURE_CUT), and less surely than
+# that part, where every other part of it reads as a digit of its own standing beside that
+# part (not over or under it), took in a neighbour: the merge is no option. A small x written
+# onto the 2 of "5x2920" read as one 2 with it, and the times sign was gone ("52920").
+MERGE_NEIGHBOURS = True
+
+
+def takes_in_a_neighbour(plan: LinePlan, a: int, b: int, merged: int, probs: np.ndarray,
+                         pieces: list[Piece]) -> bool:
+    """Does the merge of units a..b-1 read as one of them alone does, only less surely, with
+    its other units digits beside that one (see above)?"""
+    label = int(probs[merged].argmax())
+    if not MERGE_NEIGHBOURS or label == NON_DIGIT:
+        return False
+    parts = [p for p in plan.single[a:b] if p is not None]
+    for p in parts:
+        if (int(probs[p].argmax()) != label or probs[p].max() < SURE_CUT
+                or probs[p].max() <= probs[merged].max()):
+            continue
+        x, _, w, _ = pieces[p].box
+        others = [o for o in parts if o != p]
+        if others and all(int(probs[o].argmax()) != NON_DIGIT
+                          and (pieces[o].box[0] >= x + w or sum(pieces[o].box[::2]) <= x)
+                          for o in others):
+            return True
+    return False
+
+
 # A merge that reads as one of its parts alone does (the same digit) gains nothing from its
 # other parts; where one of those reads alone as a sure digit (SURE_CUT) at least SHORT_ONE
 # line heights tall, the merge swallows a digit, and pays the digit price for it (ORAND
@@ -2954,7 +2982,8 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                 options.append((total, a, digits))
         for (i, jj), q in plan.merges.items():
             if (jj == j and not ones_side_by_side(plan, i, jj, q, probs, pieces)
-                    and not erases_a_digit(plan, i, jj, q, probs, pieces)):
+                    and not erases_a_digit(plan, i, jj, q, probs, pieces)
+                    and not takes_in_a_neighbour(plan, i, jj, q, probs, pieces)):
                 # parts that may each be punctuation compete with being marks, not with
                 # other digits: no price for fewer digits (a small zero written in two
                 # strokes was left out as two marks); so does a sure digit and the mark under

@@ -1852,6 +1852,40 @@ def test_a_merge_read_as_no_digit_does_not_take_a_sure_digit_with_it():
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [merged] + plan.single[2:]
 
 
+def _an_x_written_onto_a_2(merged_2: float):
+    """A line "5", a small x, "2", "9" ("5x29"): the x reads as an unsure 8, its merge with
+    the 2 as a 2 this sure -> (plan, book, probs)."""
+    plan, book = _plan([(29, 27, 52, 53), (90, 53, 18, 27), (118, 26, 54, 54), (189, 26, 24, 54)],
+                       line_h=54)
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    for p, label, sure in ((plan.single[0], 5, 0.99), (plan.single[1], 8, 0.5),
+                           (plan.single[2], 2, 0.99), (plan.single[3], 9, 0.99),
+                           (plan.merges[(0, 2)], 5, 0.4), (plan.merges[(1, 3)], 2, merged_2)):
+        probs[p, label] = sure
+    return plan, book, probs
+
+
+def test_a_merge_that_only_takes_in_a_neighbour_is_no_option(monkeypatch):
+    """A small x written onto the 2 of "5x29" merged with it reads as a 2, less surely than the
+    2 alone: at a digit's price less, the merge won and the x was gone ("529"). A merge that
+    reads as one of its parts already reads surely, with its other parts digits beside that
+    one, is no option; the x stays for the times sign's rule."""
+    plan, book, probs = _an_x_written_onto_a_2(0.94)
+    assert sg.takes_in_a_neighbour(plan, 1, 3, plan.merges[(1, 3)], probs, book.pieces)
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == plan.single
+    # surer merged than alone: a broken 2's part, taken in
+    plan, book, probs = _an_x_written_onto_a_2(0.999)
+    assert not sg.takes_in_a_neighbour(plan, 1, 3, plan.merges[(1, 3)], probs, book.pieces)
+    # a part read as no digit may be a stroke of the 2 itself
+    plan, book, probs = _an_x_written_onto_a_2(0.94)
+    probs[plan.single[1], 8], probs[plan.single[1], sg.NON_DIGIT] = 0.01, 0.9
+    assert not sg.takes_in_a_neighbour(plan, 1, 3, plan.merges[(1, 3)], probs, book.pieces)
+    monkeypatch.setattr(sg, "MERGE_NEIGHBOURS", False)
+    plan, book, probs = _an_x_written_onto_a_2(0.94)
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [
+        plan.single[0], plan.merges[(1, 3)], plan.single[3]]
+
+
 def _an_8_apart(merged_8: float):
     """A line "5", an 8 whose loops came apart (each a sure 0), "1"; the 8's halves merged read
     as an 8 this sure -> (plan, book, probs)."""
