@@ -2606,7 +2606,9 @@ def ones_side_by_side(plan: LinePlan, a: int, b: int, merged: int, probs: np.nda
 # where one of them reads alone as a sure digit (SURE_CUT) at least SHORT_ONE line heights
 # tall, the merge is no option. A thin number sign before a number, read as not a digit, was
 # merged with the number's first digit at one digit's price less than the two apart, and both
-# were dropped ("#905" read "05").
+# were dropped ("#905" read "05"). Tuning (2026-12-07): 18 pages of the standing sets and probes
+# right that were wrong (7 `--sign #`, 10 times probes, synthetic 5120), none the other way;
+# ORAND the same.
 
 
 def erases_a_digit(plan: LinePlan, a: int, b: int, merged: int, probs: np.ndarray,
@@ -2623,7 +2625,10 @@ def erases_a_digit(plan: LinePlan, a: int, b: int, merged: int, probs: np.ndarra
 # A merge that reads as one of its parts alone reads surely (SURE_CUT), and less surely than
 # that part, where every other part of it reads as a digit of its own standing beside that
 # part (not over or under it), took in a neighbour: the merge is no option. A small x written
-# onto the 2 of "5x2920" read as one 2 with it, and the times sign was gone ("52920").
+# onto the 2 of "5x2920" read as one 2 with it, and the times sign was gone ("52920"). Tuning
+# (2026-12-07): 7 pages right that were wrong (6 times probes, synthetic 1051), none the other
+# way; ORAND the same. Without "beside" and "a digit of its own" 6 were right and 3 wrong (a
+# 6's own stroke, a piece under a 1, ORAND "14000" read "146000"). False: not looked for.
 MERGE_NEIGHBOURS = True
 
 
@@ -2952,7 +2957,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                              and loop_of_stem(probs, pieces, whole, part))
         return 0.0 if loop_off_its_stem else JOIN_COST
 
-    held_together = stacked_split_price(plan, lp_digit, pieces)
+    split_price = stacked_split_price(plan, lp_digit, pieces)
     best = [-math.inf] * (n + 1)
     best[0] = 0.0
     back: list[tuple[int, list[int]]] = [(0, [])] * (n + 1)
@@ -2994,7 +2999,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                 options.append((as_digit(q) - digit_bonus * marks + digit_bonus * swallowed,
                                 i, [q]))
         for score, i, chosen in options:
-            total = best[i] + score - held_together.get(i, 0.0)
+            total = best[i] + score - split_price.get(i, 0.0)
             if total > best[j]:
                 best[j] = total
                 back[j] = (i, chosen)
