@@ -200,6 +200,17 @@ def test_a_sign_split_off_by_the_segmenter_is_taken_whole():
     assert sg.split_off(comps, {sign}, {digit}) == set()
 
 
+def test_a_percent_sign_read_as_its_slash_and_a_one_of_dots_is_left_out(monkeypatch):
+    """"3%" read "311": the slash read as a 1, and the two filled loops, merged, taken for a 1
+    broken into dots (segment.dotted_ones). Read as "11" the sign is looked at too."""
+    image, truth, kind = signed_number(1170)
+    assert kind == "%" and truth == "3"
+    reader = real_reader()
+    assert reader.read(image).lines == [truth]
+    monkeypatch.setattr(sg, "PERCENT_READ_AS", sg.PERCENT_READ_AS - {(1, 1)})
+    assert reader.read(image).lines == [truth + "11"]
+
+
 @pytest.mark.parametrize("kind, setting, before, seeds", [
     # "€25": the bars reach into the C's right quarter, touch (a small hole between them), run
     # together at their tips, the sign reads as a 7, or a cut left the bars' tips out of it
