@@ -1106,9 +1106,12 @@ def split_off(comps: Components, sign_ids: set[int], digit_ids: set[int]) -> set
     if not all(i in ids for i in sign_ids | digit_ids):
         return set()
     spans = {i: comps.boxes[ids.index(i), 0:3:2].tolist() for i in sign_ids | digit_ids}
-    return {i for i in sign_ids
-            if not any(dx < spans[i][0] + spans[i][1] and spans[i][0] < dx + dw
-                       for dx, dw in (spans[d] for d in digit_ids))}
+    return {i for i in sign_ids if not any(columns_meet(*spans[i], *spans[d]) for d in digit_ids)}
+
+
+def columns_meet(x0: int, w0: int, x1: int, w1: int) -> bool:
+    """Do the columns [x0, x0 + w0) and [x1, x1 + w1) share one?"""
+    return x0 < x1 + w1 and x1 < x0 + w0
 
 
 def left_out_of_sign(sign_ids: set[int], beside_ids: set[int], whole_strokes: bool) -> set[int]:
@@ -1383,8 +1386,14 @@ def hash_shaped(ink: np.ndarray | None) -> bool:
     if not (balanced(above, below) and balanced(left, right)):
         return False
     # (each band from its outer edge: its half by the hole holds a thick bar)
-    return (two_strokes_across(ink[:y]) and two_strokes_across(ink[y + lh:][::-1])
-            and two_strokes_across(ink[:, :x].T) and two_strokes_across(ink[:, x + lw:][:, ::-1].T))
+    return all(two_strokes_across(band) for band in side_bands(ink, above, below, left, right))
+
+
+def side_bands(ink: np.ndarray, above: int, below: int, left: int, right: int) -> tuple:
+    """The bands of `ink` along its four sides, this many rows or columns deep, each turned so
+    that its row 0 is the box's outer edge (as two_strokes_across reads them)."""
+    h, w = ink.shape
+    return (ink[:above], ink[h - below:][::-1], ink[:, :left].T, ink[:, w - right:][:, ::-1].T)
 
 
 # A number sign drawn so thick that its hole filled in: a blob with two stubs on each side,
@@ -1407,8 +1416,7 @@ def solid_hash(ink: np.ndarray) -> bool:
         return False
     h, w = ink.shape
     bh, bw = max(2, int(HASH_SOLID_BAND * h)), max(2, int(HASH_SOLID_BAND * w))
-    return all(two_strokes_across(band, HASH_SOLID_APART)
-               for band in (ink[:bh], ink[h - bh:][::-1], ink[:, :bw].T, ink[:, w - bw:][:, ::-1].T))
+    return all(two_strokes_across(band, HASH_SOLID_APART) for band in side_bands(ink, bh, bh, bw, bw))
 
 
 def balanced(a: int, b: int) -> bool:
@@ -2651,7 +2659,7 @@ def takes_in_a_neighbour(plan: LinePlan, a: int, b: int, merged: int, probs: np.
         x, _, w, _ = pieces[p].box
         others = [o for o in parts if o != p]
         if others and all(int(probs[o].argmax()) != NON_DIGIT
-                          and (pieces[o].box[0] >= x + w or sum(pieces[o].box[::2]) <= x)
+                          and not columns_meet(x, w, *pieces[o].box[::2])
                           for o in others):
             return True
     return False
