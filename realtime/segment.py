@@ -685,32 +685,37 @@ def upright_one(piece: Piece, line_h: float) -> bool:
             and line[1] <= BESIDE_STRAIGHT * MNIST_BOX)
 
 
-def row_middles(stroke: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the inked rows of `stroke`, the weighted middle column of each)."""
-    rows = np.nonzero(stroke.any(1))[0]
-    cols = np.arange(stroke.shape[1], dtype=np.float64)
-    weights = stroke[rows].astype(np.float64)
-    return rows, (weights * cols).sum(1) / weights.sum(1)
+def row_middles(stroke: np.ndarray, counts: list[int] | None = None) -> tuple[list[int], list[float]]:
+    """(the inked rows of `stroke`, the weighted middle column of each), as lists: a stroke
+    has a few dozen rows, where numpy's cost per call would outweigh the arithmetic.
+    `counts`: the ink in each of its rows, if known."""
+    if counts is None:
+        counts = stroke.sum(1).tolist()
+    sums = (stroke.view(np.uint8) @ np.arange(stroke.shape[1])).tolist()
+    rows = [i for i, count in enumerate(counts) if count]
+    return rows, [sums[i] / counts[i] for i in rows]
 
 
 def stroke_line(stroke: np.ndarray) -> tuple[float, float] | None:
     """The least-squares line through the middles of `stroke`'s inked rows -> (its slant,
     columns per row; how far the farthest middle strays from it, px); None under 3 rows."""
     rows, middles = row_middles(stroke)
-    if rows.size < 3:
+    if len(rows) < 3:
         return None
     slant, strays = fitted_slant(rows, middles)
-    return slant, float(np.abs(strays).max())
+    return slant, max(abs(v) for v in strays)
 
 
-def fitted_slant(rows: np.ndarray, middles: np.ndarray) -> tuple[float, np.ndarray]:
+def fitted_slant(rows: list[int], middles: list[float]) -> tuple[float, list[float]]:
     """The least-squares slant (columns per row) of the middles over the rows, and how far
     each middle strays from that line (px)."""
-    # closed form (np.polyfit costs ~10x more)
-    r = rows - rows.mean()
-    m = middles - middles.mean()
-    slant = float((r * m).sum()) / float((r * r).sum())
-    return slant, m - slant * r
+    # (closed form, in plain floats: np.polyfit costs ~10x more, numpy's calls ~3x)
+    n = len(rows)
+    row_mean, middle_mean = sum(rows) / n, sum(middles) / n
+    r = [v - row_mean for v in rows]
+    m = [v - middle_mean for v in middles]
+    slant = sum(a * b for a, b in zip(r, m, strict=True)) / sum(a * a for a in r)
+    return slant, [b - slant * a for a, b in zip(r, m, strict=True)]
 
 
 # Separators a number is written with read as sure 1s: a date's slashes ("12/05/2026" read
@@ -747,18 +752,20 @@ def stroke_shape(crop: np.ndarray | None) -> tuple[float, float] | None:
     if crop is None:
         return None
     mask = crop >= LOOP_PAPER
-    widths = mask.sum(1)
-    if np.count_nonzero(widths) < 8 or float(widths[widths > 0].mean()) > SEPARATOR_STROKE:
+    counts = mask.sum(1).tolist()
+    rows, middles = row_middles(mask, counts)
+    n = len(rows)
+    if n < 8 or sum(counts) / n > SEPARATOR_STROKE:
         return None
-    rows, middles = row_middles(mask)
     slant, _ = fitted_slant(rows, middles)
-    k = max(1, rows.size // 8)
-    top_r, top_m = rows[:k].mean(), middles[:k].mean()
-    bottom_r, bottom_m = rows[-k:].mean(), middles[-k:].mean()
-    chord = top_m + (rows - top_r) * (bottom_m - top_m) / (bottom_r - top_r)
-    quarter = rows.size // 4
-    bow = float((middles - chord)[quarter:rows.size - quarter].mean()) / rows.size
-    return slant, bow
+    k = max(1, n // 8)
+    top_r, top_m = sum(rows[:k]) / k, sum(middles[:k]) / k
+    bottom_r, bottom_m = sum(rows[-k:]) / k, sum(middles[-k:]) / k
+    rise, run = bottom_m - top_m, bottom_r - top_r
+    quarter = n // 4
+    off_chord = [m - (top_m + (r - top_r) * rise / run)
+                 for r, m in zip(rows[quarter:n - quarter], middles[quarter:n - quarter], strict=True)]
+    return slant, sum(off_chord) / len(off_chord) / n
 
 
 def digit_lean(crop: np.ndarray | None) -> float:
@@ -788,11 +795,12 @@ def calendar_date(labels: list[int], first: int, second: int) -> bool:
             and (len(year) == 2 or number(year[:2]) in (19, 20)))
 
 
-def date_slashes(labels: list[int], shapes: list, leans: list[float], heights: list[int],
+def date_slashes(labels: list[int], shapes: list, crops: list, heights: list[int],
                  apart: np.ndarray) -> list[int]:
-    """Indices of a date's two slashes among a line's digits (label, stroke_shape, digit_lean
-    and box height of each, left to right; `apart`: is the gap after each wider than
-    SEPARATOR_GAP), or []: see SLASH_LEAN."""
+    """Indices of a date's two slashes among a line's digits (label, stroke_shape, crop (its
+    digit_lean is asked only where a date's labels and slashes' shapes fit) and box height of
+    each, left to right; `apart`: is the gap after each wider than SEPARATOR_GAP), or []: see
+    SLASH_LEAN."""
     n = len(labels)
     if apart.any():
         return []
@@ -803,7 +811,7 @@ def date_slashes(labels: list[int], shapes: list, leans: list[float], heights: l
             continue
         rest = [j for j in range(n) if j not in pair]
         least = min(-shapes[j][0] for j in pair)
-        writer = median_of([leans[j] for j in rest])
+        writer = median_of([digit_lean(crops[j]) for j in rest])
         usual_h = median_of([float(heights[j]) for j in rest])
         if (least >= writer + SLASH_LEAN
                 and min(heights[j] for j in pair) >= SLASH_TALL * usual_h
@@ -895,11 +903,11 @@ def plus_signs(pieces: list[Piece], labels: list[int], line_h: float) -> np.ndar
     out = np.zeros(len(pieces), bool)
     if len(pieces) < 2:
         return out  # (a lone piece has no line's middle to stand on)
-    middles = np.array([p.box[1] + p.box[3] / 2 for p in pieces], np.float64)
+    middles = [p.box[1] + p.box[3] / 2 for p in pieces]
     for j, p in enumerate(pieces):
         if labels[j] not in PLUS_READ_AS or p.box[3] > PLUS_MAX_H * line_h:
             continue
-        others = median_of(np.delete(middles, j).tolist())
+        others = median_of(middles[:j] + middles[j + 1:])
         out[j] = abs(middles[j] - others) <= PLUS_OFF_MIDDLE * line_h and plus_shaped(p.crop)
     return out
 
@@ -926,29 +934,38 @@ def plus_shaped(crop: np.ndarray | None) -> bool:
     h, w = ink.shape
     if not 0.6 <= w / h <= 1.6:
         return False
-    row_ink, col_ink = ink.sum(1), ink.sum(0)
-    bar = float(np.flatnonzero(row_ink >= 0.7 * row_ink.max()).mean())   # the bar's row
-    stem = float(np.flatnonzero(col_ink >= 0.7 * col_ink.max()).mean())  # the stem's column
+    bar = heaviest_line(ink.sum(1).tolist())   # the bar's row
+    stem = heaviest_line(ink.sum(0).tolist())  # the stem's column
     if not (0.25 * h <= bar <= 0.75 * h and 0.25 * w <= stem <= 0.75 * w):
         return False
     return (one_arm(ink, bar, stem, max(2.0, 0.15 * h))
             and one_arm(np.ascontiguousarray(ink.T), stem, bar, max(2.0, 0.15 * w)))
 
 
+def heaviest_line(ink_per_line: list[int]) -> float:
+    """The mean index of the lines (rows or columns) holding 0.7 of the most ink or more."""
+    least = 0.7 * max(ink_per_line)
+    heavy = [i for i, ink in enumerate(ink_per_line) if ink >= least]
+    return sum(heavy) / len(heavy)
+
+
 def one_arm(ink: np.ndarray, crossing_row: float, crossing_col: float, near: float) -> bool:
     """Are the rows of `ink` further than `near` from `crossing_row` (three or more) each one
     narrow run centred near `crossing_col` (PLUS_ARM_SHARE of them, see PLUS_ARM_WIDTH)?"""
     h, w = ink.shape
-    far = np.flatnonzero(np.abs(np.arange(h) - crossing_row) > near)
-    if far.size < 3:
+    far = [i for i in range(h) if abs(i - crossing_row) > near]
+    if len(far) < 3:
         return False
-    edges = np.diff(ink[far].view(np.int8), axis=1, prepend=0, append=0)
     good = 0
-    for row in edges:
-        starts, ends = np.flatnonzero(row == 1), np.flatnonzero(row == -1)
-        good += bool(starts.size == 1 and ends[0] - starts[0] <= PLUS_ARM_WIDTH * w
-                     and abs((starts[0] + ends[0] - 1) / 2 - crossing_col) <= PLUS_ARM_OFF * w)
-    return good >= PLUS_ARM_SHARE * far.size
+    for row in ink[far].tolist():  # (plain lists: numpy's calls per row cost more than the work)
+        if True not in row:
+            continue
+        start = row.index(True)
+        end = row.index(False, start) if False in row[start:] else w
+        good += (True not in row[end:]  # (one run)
+                 and end - start <= PLUS_ARM_WIDTH * w
+                 and abs((start + end - 1) / 2 - crossing_col) <= PLUS_ARM_OFF * w)
+    return good >= PLUS_ARM_SHARE * len(far)
 
 
 def wide_gaps(pieces: list[Piece], line_h: float) -> np.ndarray:
@@ -1294,33 +1311,41 @@ PERCENT_DOT_CORNER = 0.4
 PERCENT_DOTS_MIN_W = 0.45  # (x its height) the sign is at least this wide (0.57-0.82 on the probes)
 
 
+def end_run_middles(block: np.ndarray, last: bool) -> list[float]:
+    """The middle column of each inked row's first run of ink in `block` (bool), or of its
+    last run. (Plain lists: a slash's end is a few rows, where numpy's calls cost more.)"""
+    w = block.shape[1]
+    out = []
+    for row in block.tolist():
+        if True not in row:
+            continue
+        if last:
+            row.reverse()
+        start = row.index(True)
+        end = row.index(False, start) if False in row[start:] else w
+        out.append((2 * w - start - end - 1) / 2 if last else (start + end - 1) / 2)
+    return out
+
+
 def percent_dots(ink: np.ndarray, read_as: list[int] | tuple[int, ...] = ()) -> bool:
     """percent_shaped's test of a sign whose loops are filled in (see PERCENT_DOT)."""
     h, w = ink.shape
     if (min(h, w) < 8 or w < PERCENT_DOTS_MIN_W * h  # (cheap tests first: most asked are 1s)
             or not slash_tails(ink, PERCENT_CORNER)):
         return False
-    rows, starts, ends = row_runs(ink)
-    if rows.size == 0:
-        return False
-    first = np.ones(rows.size, bool)  # (True at each row's first run; `last` at its last)
-    np.not_equal(rows[1:], rows[:-1], out=first[1:])
-    last = np.ones(rows.size, bool)
-    last[:-1] = first[1:]
-    centres = (starts + ends - 1) / 2
     band = max(1, int(round(PERCENT_SLASH_ENDS * h)))
-    bottom = centres[first & (rows >= h - band)]
-    top = centres[last & (rows < band)]
-    if bottom.size == 0 or top.size == 0:
+    bottom, top = end_run_middles(ink[h - band:], last=False), end_run_middles(ink[:band], last=True)
+    if not bottom or not top:
         return False
-    foot, head = order_stats.median(bottom), order_stats.median(top)
+    foot, head = median_of(bottom), median_of(top)
     if head - foot < PERCENT_SLASH_LEAN * w:
         return False
-    middle = (rows >= int(0.4 * h)) & (rows <= int(0.6 * h))
-    if not middle.any():
+    rows, starts, ends = row_runs(ink[int(0.4 * h):int(0.6 * h) + 1])  # (the middle rows)
+    if rows.size == 0:
         return False
-    thick = order_stats.median(np.minimum.reduceat((ends - starts)[middle],
-                                                   np.flatnonzero(first[middle])))
+    first = np.ones(rows.size, bool)  # (True at each row's first run)
+    np.not_equal(rows[1:], rows[:-1], out=first[1:])
+    thick = order_stats.median(np.minimum.reduceat(ends - starts, np.flatnonzero(first)))
     slash = np.zeros(ink.shape, np.uint8)
     cv2.line(slash, (int(round(foot)), h - 1), (int(round(head)), 0), 1, max(1, int(round(thick + 2))))
     n, _, stats, middles = cv2.connectedComponentsWithStats(
@@ -1432,8 +1457,9 @@ def two_strokes_across(band: np.ndarray, apart: float | None = None) -> bool:
     rows = band[n // 6:max(n // 6 + 1, n // 2)]
     if n < 2 or rows.shape[1] == 0:
         return False
-    if apart is None:
-        return np.count_nonzero(runs_per_row(rows) == 2) > rows.shape[0] / 2
+    two = np.count_nonzero(runs_per_row(rows) == 2)
+    if apart is None or two <= rows.shape[0] / 2:
+        return two > rows.shape[0] / 2  # (with `apart`, too few rows cross two strokes at all)
     row, starts, ends = row_runs(rows)
     counts = np.bincount(row, minlength=rows.shape[0])
     first = (np.cumsum(counts) - counts)[counts == 2]  # (each such row's first run)
@@ -1443,7 +1469,9 @@ def two_strokes_across(band: np.ndarray, apart: float | None = None) -> bool:
 
 def runs_per_row(mask: np.ndarray) -> np.ndarray:
     """How many runs of ink each row of `mask` (bool) holds."""
-    return np.count_nonzero(np.diff(mask.view(np.int8), axis=1, prepend=0) == 1, axis=1)
+    # (a run starts at an inked column after a paper one, or at the first column; np.diff
+    # with its prepend costs ~3x more on a sign's band)
+    return np.count_nonzero(mask[:, 1:] > mask[:, :-1], axis=1) + mask[:, 0]
 
 
 # A euro sign before a number ("€25") reads as a 6 or an 8: a C with two bars across its back.
@@ -1784,8 +1812,7 @@ def separator_digits(pieces: list[Piece], labels: list[int], line_h: float) -> n
               for p, label in zip(pieces, labels, strict=True)]
     heights = [p.box[3] for p in pieces]
     if a_date:
-        out[date_slashes(labels, shapes, [digit_lean(p.crop) for p in pieces], heights,
-                         apart)] = True
+        out[date_slashes(labels, shapes, [p.crop for p in pieces], heights, apart)] = True
     out[parentheses(labels, shapes, heights, apart)] = True
     return out
 
