@@ -402,8 +402,11 @@ class DigitReader:
         calls printed text at group_confidence or more, asked in one batch (a lone digit only
         where it may be print, worth_asking; `words`: the boxes of the printed words found so
         far); their boxes (input px) are added to `words`. Lines left empty are dropped."""
-        groups = [(li, g) for li, (kept, spaces) in enumerate(read_lines)
-                  for g in digit_groups(spaces, len(kept)) if worth_asking(g, kept, words)]
+        groups = []
+        for li, (kept, spaces) in enumerate(read_lines):
+            usual = ln.median_of([box[3] for _, _, box in kept])
+            groups += [(li, g) for g in digit_groups(spaces, len(kept))
+                       if worth_asking(g, kept, words, usual)]
         if not groups:
             return read_lines
         boxes = [sg.union_box([read_lines[li][0][j][2] for j in g]) for li, g in groups]
@@ -754,16 +757,17 @@ SURE_GROUP_DIGIT = 0.995
 WORD_LIKE_DIGITS = frozenset({0, 5, 8})
 
 
-def worth_asking(group: range, kept, words) -> bool:
+def worth_asking(group: range, kept, words, usual: float | None = None) -> bool:
     """Is this group of a line's digits `kept` (label, confidence, box) worth asking the group
     model about? (See LONE_ASKED_HEIGHT, SURE_GROUP_DIGIT and WORD_LIKE_DIGITS; `words`: the
-    printed words found so far.)"""
+    printed words found so far; `usual`: the median height of the line's digits, if known.)"""
     if words:
         return True
     if len(group) > 1:
         return (any(kept[j][1] < SURE_GROUP_DIGIT for j in group)
                 or all(kept[j][0] in WORD_LIKE_DIGITS for j in group))
-    usual = ln.median_of([box[3] for _, _, box in kept])
+    if usual is None:
+        usual = ln.median_of([box[3] for _, _, box in kept])
     return kept[group[0]][2][3] < LONE_ASKED_HEIGHT * usual
 
 

@@ -386,6 +386,12 @@ class PieceBook:
         self._index[key] = len(self.pieces) - 1
         return len(self.pieces) - 1
 
+    def unit_mask(self, i: int) -> np.ndarray:
+        """comps.own_mask(i), as made for the piece of component i whole (shared: not to be
+        changed)."""
+        return self._box_mask((int(self.comps.ids[i]),),
+                              tuple(map(int, self.comps.boxes[i].tolist())))[0]
+
     def _box_mask(self, ids: tuple[int, ...], box: tuple[int, int, int, int]):
         """(bool mask of components `ids` in `box`, bool mask of its paper or None without a
         contrast map), made once per (ids, box); neither may be changed."""
@@ -598,7 +604,7 @@ def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook) -> np.ndarray
         if (best in (1, 4, NON_DIGIT) or w <= BESIDE_MIN_W * plan.line_h
                 or h < BESIDE_MIN_H * plan.line_h):
             continue
-        mask = book.comps.own_mask(plan.units[a])
+        mask = book.unit_mask(plan.units[a])
         proj = middle_projection(mask)
         out[a] = any(stroke_beside(mask, c, proj) for c in side_valleys(mask, proj))
     return out
