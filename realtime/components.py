@@ -32,6 +32,12 @@ class Components:
         x, y, w, h = (np.ascontiguousarray(c) for c in self.boxes.T)
         return x, y, x + w, y + h
 
+    @cached_property
+    def listed(self) -> tuple[list[int], list[list[int]]]:
+        """(ids, boxes) as plain lists, made once: the sign tests pick out a few components
+        ~10 times a busy page, where numpy's fancy indexing costs more than the picking."""
+        return self.ids.tolist(), self.boxes.tolist()
+
     @property
     def centres(self) -> np.ndarray:
         """N x 2 float box centres (x, y)."""

@@ -1125,10 +1125,10 @@ def split_off(comps: Components, sign_ids: set[int], digit_ids: set[int]) -> set
     and no page of the standing sets read worse."""
     if not digit_ids or not sign_ids:
         return set()
-    ids = comps.ids.tolist()  # (a few ids each side: list lookups beat numpy's per-call cost)
+    ids, boxes = comps.listed  # (a few ids each side: list lookups beat numpy's per-call cost)
     if not all(i in ids for i in sign_ids | digit_ids):
         return set()
-    spans = {i: comps.boxes[ids.index(i), 0:3:2].tolist() for i in sign_ids | digit_ids}
+    spans = {i: boxes[ids.index(i)][0:3:2] for i in sign_ids | digit_ids}
     return {i for i in sign_ids if not any(columns_meet(*spans[i], *spans[d]) for d in digit_ids)}
 
 
@@ -1162,12 +1162,12 @@ def ink_round(comps: Components, box: tuple[int, int, int, int], reach: float,
               & (right <= x + w + reach) & (bottom <= y + h + reach))
     for i in also:  # (a few ids: np.isin costs ~10x more)
         inside |= comps.ids == i
-    found = [(int(i), k) for i, k in zip(comps.ids[inside].tolist(), np.flatnonzero(inside).tolist(),
-                                          strict=True) if i not in leave_out]
+    ids, boxes = comps.listed
+    found = [k for k in np.flatnonzero(inside).tolist() if ids[k] not in leave_out]
     if not found:
         return None
-    ux, uy, uw, uh = union_box(comps.boxes[[k for _, k in found]])
-    return ids_mask(comps.labels[uy:uy + uh, ux:ux + uw], tuple(i for i, _ in found))
+    ux, uy, uw, uh = union_box([boxes[k] for k in found])
+    return ids_mask(comps.labels[uy:uy + uh, ux:ux + uw], tuple(ids[k] for k in found))
 
 
 # A percent sign after a number ("25%" read "2590", "258"): two small loops, one high on the left
