@@ -210,16 +210,18 @@ class DigitReader:
         # second pass: merges and cuts only where the whole-unit reading is in doubt
         n_first = len(book.pieces)
         for plan in plans:
-            pairs = sg.maybe_two_ones(plan, probs, book.pieces)
-            beside = sg.one_beside(plan, probs, book)
-            doubtful = (sg.doubtful_units(plan, probs, book.pieces) | pairs
+            whole = sg.whole_readings(plan, probs)  # (read once for the tests below)
+            pairs = sg.maybe_two_ones(plan, probs, book.pieces, whole=whole)
+            beside = sg.one_beside(plan, probs, book, whole)
+            doubtful = (sg.doubtful_units(plan, probs, book.pieces, whole=whole) | pairs
                         | sg.stacked_halves(plan, book.pieces)
                         | sg.stem_and_loop(plan, probs, book.pieces))
             if doubtful.any() or beside.any():
-                sg.plan_alternatives(book, plan, doubtful, lefts, rights, s.split_ratio,
-                                     narrow_split=pairs, beside=beside,
-                                     joined_ones=pairs & sg.unsure_ones(plan, probs, book.pieces),
-                                     unsure=sg.unsure_full_height(plan, probs, book.pieces))
+                sg.plan_alternatives(
+                    book, plan, doubtful, lefts, rights, s.split_ratio, narrow_split=pairs,
+                    beside=beside,
+                    joined_ones=pairs & sg.unsure_ones(plan, probs, book.pieces, whole),
+                    unsure=sg.unsure_full_height(plan, probs, book.pieces, whole=whole))
                 sg.plan_joins(book, plan, lefts, rights)
         clock.lap("segment")
         probs = np.concatenate([probs, self._classify(book, n_first)])

@@ -537,38 +537,41 @@ def whole_readings(plan: LinePlan, probs: np.ndarray):
 
 
 def doubtful_units(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
-                   sure: float = DOUBT_SURE, wide: float = DOUBT_WIDE) -> np.ndarray:
+                   sure: float = DOUBT_SURE, wide: float = DOUBT_WIDE,
+                   whole: tuple | None = None) -> np.ndarray:
     """Per unit: is its reading as one whole digit in doubt? (not confidently a digit, or wider
     than a digit). Only doubtful units get merge and cut alternatives, which keeps the number
-    of crops to classify close to the number of digits."""
+    of crops to classify close to the number of digits. `whole`: whole_readings(plan, probs),
+    if known (as for each of the second pass's tests)."""
     out = np.zeros(len(plan.units), bool)
-    units, singles, _, top = whole_readings(plan, probs)
+    units, singles, _, top = whole or whole_readings(plan, probs)
     if units:
         widths = np.array([pieces[p].box[2] for p in singles], np.int64)
         out[units] = (top < sure) | (widths > wide * plan.line_h)
     return out
 
 
-def read_as_ones(plan: LinePlan, probs: np.ndarray):
+def read_as_ones(plan: LinePlan, probs: np.ndarray, whole: tuple | None = None):
     """(unit, its piece) of each unit whose whole reading is a "1"."""
-    units, singles, best, _ = whole_readings(plan, probs)
+    units, singles, best, _ = whole or whole_readings(plan, probs)
     return [(a, p) for a, p, b in zip(units, singles, best, strict=True) if b == 1]
 
 
 def maybe_two_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
-                   min_width: float = 0.45) -> np.ndarray:
+                   min_width: float = 0.45, whole: tuple | None = None) -> np.ndarray:
     """Per unit: read as a "1" but wide enough to be two touching 1s (a thin "11" squeezed
     into one crop looks like one thick 1)."""
     out = np.zeros(len(plan.units), bool)
-    for a, p in read_as_ones(plan, probs):
+    for a, p in read_as_ones(plan, probs, whole):
         out[a] = pieces[p].box[2] > min_width * plan.line_h
     return out
 
 
-def unsure_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece]) -> np.ndarray:
+def unsure_ones(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
+                whole: tuple | None = None) -> np.ndarray:
     """Per unit: read as a "1", but under DOUBT_SURE (see ones_joined_at_top)."""
     out = np.zeros(len(plan.units), bool)
-    for a, p in read_as_ones(plan, probs):
+    for a, p in read_as_ones(plan, probs, whole):
         out[a] = probs[p, 1] < DOUBT_SURE
     return out
 
@@ -593,12 +596,13 @@ BESIDE_STRAIGHT = 0.06   # (x unit height) how far the 1's middle may stray from
 # (0.045: the "81" page lost again; 0.09: 2 pages broken)
 
 
-def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook) -> np.ndarray:
+def one_beside(plan: LinePlan, probs: np.ndarray, book: PieceBook,
+               whole: tuple | None = None) -> np.ndarray:
     """Per unit: read as one digit other than 1 (or 4, itself a stroke beside a stroke), wide
     and tall enough to be that digit with a 1 touching it, and its stroke mask shows that 1
     (side_valleys, stroke_beside)."""
     out = np.zeros(len(plan.units), bool)
-    units, singles, bests, _ = whole_readings(plan, probs)
+    units, singles, bests, _ = whole or whole_readings(plan, probs)
     for a, p, best in zip(units, singles, bests, strict=True):
         _, _, w, h = book.pieces[p].box
         if (best in (1, 4, NON_DIGIT) or w <= BESIDE_MIN_W * plan.line_h
@@ -1910,13 +1914,14 @@ SURE_CUT = 0.9
 
 
 def unsure_full_height(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
-                       min_width: float = 0.5, min_height: float = 0.7) -> np.ndarray:
+                       min_width: float = 0.5, min_height: float = 0.7,
+                       whole: tuple | None = None) -> np.ndarray:
     """Per unit: read as "not a digit", or as no digit better than UNSURE_WHOLE, though it is
     as tall as the line's digits and wider than half a digit height: two touching digits
     narrow enough to pass for one ("81", "14", "71"), worth cutting even below the usual
     split width."""
     out = np.zeros(len(plan.units), bool)
-    units, singles, best, top = whole_readings(plan, probs)
+    units, singles, best, top = whole or whole_readings(plan, probs)
     unsure = (top < UNSURE_WHOLE).tolist()
     for a, p, b, low in zip(units, singles, best, unsure, strict=True):
         if b == NON_DIGIT or low:
