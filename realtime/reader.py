@@ -888,7 +888,8 @@ def free_units(units: list[int], comps, used: set[int], kept, tilt: float) -> li
     boxes = [b for _, _, b in kept]
     # (most components lie inside one digit's box: nothing of them is left over, and the
     # digits' centres are only needed for the others)
-    leftover = [u for u in units if int(comps.ids[u]) in used and not inside_a_box(comps, u, boxes)]
+    ids = comps.listed[0]
+    leftover = [u for u in units if ids[u] in used and not inside_a_box(comps, u, boxes)]
     if not leftover:
         return list(units)
     centres = ln.derotate(box_centres(kept), tilt)
@@ -898,7 +899,7 @@ def free_units(units: list[int], comps, used: set[int], kept, tilt: float) -> li
 
 def inside_a_box(comps, u: int, boxes) -> bool:
     """Does component u lie wholly inside one of `boxes`?"""
-    x, y, w, h = map(int, comps.boxes[u].tolist())
+    x, y, w, h = comps.listed[1][u]
     return any(bx <= x and by <= y and x + w <= bx + bw and y + h <= by + bh
                for bx, by, bw, bh in boxes)
 

@@ -229,7 +229,7 @@ def unit_skew(mask: np.ndarray) -> float:
     m = cv2.moments(mask.view(np.uint8), binaryImage=True)
     if m["mu02"] < 1e-2:
         return 0.0
-    skew = float(np.clip(m["mu11"] / m["mu02"], -0.7, 0.7))
+    skew = min(max(m["mu11"] / m["mu02"], -0.7), 0.7)
     return skew if abs(skew) >= MIN_CUT_SKEW else 0.0
 
 
@@ -1361,7 +1361,8 @@ def percent_dots(ink: np.ndarray, read_as: list[int] | tuple[int, ...] = ()) -> 
     n, _, stats, middles = cv2.connectedComponentsWithStats(
         (ink & ~slash.view(bool)).view(np.uint8), connectivity=8)
     least, most_h, most_w = PERCENT_DOT
-    blobs = [k for k in range(1, n) if stats[k, 4] >= max(3, (least * h) ** 2 / 2)]
+    smallest = max(3, (least * h) ** 2 / 2)
+    blobs = [k for k, area in enumerate(stats[:, 4].tolist()) if k and area >= smallest]
     if len(blobs) != 2:
         return False
     for k in blobs:
