@@ -2308,6 +2308,48 @@ def test_stroke_shape_measures_lean_and_bow():
     assert sg.stroke_shape(None) is None
 
 
+def _runs_of(row) -> list[tuple[int, int]]:
+    """(start, past the end) of each run of True in a list, by walking it."""
+    runs, start = [], None
+    for i, v in enumerate([*row, False]):
+        if v and start is None:
+            start = i
+        elif not v and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+def test_row_run_helpers_agree_with_walking_each_row():
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        h, w = (int(v) for v in rng.integers(1, 30, 2))
+        mask = rng.random((h, w)) < rng.random()
+        runs = [_runs_of(row) for row in mask.tolist()]
+        assert sg.runs_per_row(mask).tolist() == [len(r) for r in runs]
+        assert sg.runs_per_row(mask.T).tolist() == [len(_runs_of(col)) for col in mask.T.tolist()]
+        for last in (False, True):
+            ends = [r[-1] if last else r[0] for r in runs if r]
+            assert sg.end_run_middles(mask, last) == [(a + b - 1) / 2 for a, b in ends]
+
+
+def test_fitted_slant_is_the_least_squares_line_through_the_row_middles():
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        mask = np.zeros((28, 28), bool)
+        for r in sorted(rng.choice(28, size=int(rng.integers(3, 28)), replace=False).tolist()):
+            a = int(rng.integers(0, 26))
+            mask[r, a:a + int(rng.integers(1, 3))] = True
+        rows, middles = sg.row_middles(mask)
+        ys, xs = np.nonzero(mask)
+        assert rows == sorted(set(ys.tolist()))
+        assert middles == pytest.approx([xs[ys == r].mean() for r in rows])
+        slant, strays = sg.fitted_slant(rows, middles)
+        fit = np.polyfit(rows, middles, 1)
+        assert slant == pytest.approx(fit[0], abs=1e-9)
+        assert strays == pytest.approx(np.asarray(middles) - np.polyval(fit, rows), abs=1e-9)
+
+
 def _separators(strokes, labels, heights=None, gaps=None) -> list[int]:
     return np.flatnonzero(sg.separator_digits(_written(strokes, heights, gaps), labels, 40)).tolist()
 
