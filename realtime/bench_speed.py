@@ -133,6 +133,31 @@ def run(pages, reader, repeats: int, min_digits: int) -> dict:
                          for (s, _, _), t in zip(pages, times, strict=True)]}
 
 
+# A fixed one-thread job timed before and after the pages: the host under this VM changes
+# pace by a third within minutes, more than most code changes move the median, so two runs
+# compare only at the same pace. The job is the background estimate's own filter (a 21-px
+# median of a 256 x 144 image, of noise: a fixed input).
+PACE_SHAPE = (144, 256)
+PACE_KERNEL = 21
+
+
+def host_pace_us(reps: int = 40) -> float:
+    """Median time (microseconds) of the pace job on one thread."""
+    import cv2
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        image = np.random.default_rng(0).integers(0, 256, PACE_SHAPE, dtype=np.uint8)
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            cv2.medianBlur(image, PACE_KERNEL)
+            times.append(1e6 * (time.perf_counter() - t0))
+        return statistics.median(times)
+    finally:
+        cv2.setNumThreads(threads)
+
+
 def load_avg() -> float:
     try:
         return os.getloadavg()[0]
@@ -172,9 +197,10 @@ def main(argv: list[str] | None = None) -> int:
 
     pages = load_pages(args.cache, args.pages, args.max_digits)
     reader = DigitReader(args.model, num_threads=1)
-    load_before = load_avg()
+    load_before, pace_before = load_avg(), host_pace_us()
     res = run(pages, reader, args.repeats, args.min_digits)
     res["load_avg"] = [load_before, load_avg()]
+    res["host_pace_us"] = [pace_before, host_pace_us()]
     res["cpus"] = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     res["int8_dot"] = int8_dot_product(cpu_flags())
     if args.json:
@@ -184,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load average {res['load_avg'][0]:.2f} -> {res['load_avg'][1]:.2f}, cpus {res['cpus']}, "
               f"minor page faults per read {res['faults_per_read']:.1f}, "
               f"int8 dot-product instructions: {res['int8_dot']}")
+        print("host pace ({0}-px median of a {2}x{1} image, one thread): {3:.0f} us before, "
+              "{4:.0f} us after".format(PACE_KERNEL, *PACE_SHAPE, *res["host_pace_us"]))
     return 0
 
 

@@ -92,3 +92,23 @@ def test_crops_per_digit_is_none_for_a_classifier_without_counters():
     res = bs.run(pages, FakeReader(), repeats=1, min_digits=25)
     assert res["crops_per_digit"] is None
     assert "crops classified" not in bs.format_result(res)
+
+
+def test_host_pace_times_the_fixed_job_on_one_thread_and_restores_opencvs_threads():
+    import cv2
+    threads = cv2.getNumThreads()
+    seen = []
+    real_median = cv2.medianBlur
+
+    def counting(image, k):
+        seen.append((image.shape, k, cv2.getNumThreads()))
+        return real_median(image, k)
+
+    cv2.medianBlur = counting
+    try:
+        pace = bs.host_pace_us(reps=3)
+    finally:
+        cv2.medianBlur = real_median
+    assert pace > 0
+    assert seen == [(bs.PACE_SHAPE, bs.PACE_KERNEL, 1)] * 3
+    assert cv2.getNumThreads() == threads
