@@ -389,8 +389,8 @@ class PieceBook:
     def unit_mask(self, i: int) -> np.ndarray:
         """comps.own_mask(i), as made for the piece of component i whole (shared: not to be
         changed)."""
-        return self._box_mask((int(self.comps.ids[i]),),
-                              tuple(map(int, self.comps.boxes[i].tolist())))[0]
+        ids, boxes = self.comps.listed
+        return self._box_mask((ids[i],), tuple(boxes[i]))[0]
 
     def _box_mask(self, ids: tuple[int, ...], box: tuple[int, int, int, int]):
         """(bool mask of components `ids` in `box`, bool mask of its paper or None without a
@@ -968,10 +968,10 @@ def one_arm(ink: np.ndarray, crossing_row: float, crossing_col: float, near: flo
         return False
     good = 0
     for row in ink[far].tolist():  # (plain lists: numpy's calls per row cost more than the work)
-        if True not in row:
+        run = first_run(row)
+        if run is None:
             continue
-        start = row.index(True)
-        end = row.index(False, start) if False in row[start:] else w
+        start, end = run
         good += (True not in row[end:]  # (one run)
                  and end - start <= PLUS_ARM_WIDTH * w
                  and abs((start + end - 1) / 2 - crossing_col) <= PLUS_ARM_OFF * w)
@@ -1321,19 +1321,27 @@ PERCENT_DOT_CORNER = 0.4
 PERCENT_DOTS_MIN_W = 0.45  # (x its height) the sign is at least this wide (0.57-0.82 on the probes)
 
 
+def first_run(row: list[bool]) -> tuple[int, int] | None:
+    """(first column, column past its end) of the first run of ink in a row given as a list;
+    None for a row without ink."""
+    if True not in row:
+        return None
+    start = row.index(True)
+    return start, row.index(False, start) if False in row[start:] else len(row)
+
+
 def end_run_middles(block: np.ndarray, last: bool) -> list[float]:
     """The middle column of each inked row's first run of ink in `block` (bool), or of its
     last run. (Plain lists: a slash's end is a few rows, where numpy's calls cost more.)"""
     w = block.shape[1]
     out = []
     for row in block.tolist():
-        if True not in row:
-            continue
         if last:
             row.reverse()
-        start = row.index(True)
-        end = row.index(False, start) if False in row[start:] else w
-        out.append((2 * w - start - end - 1) / 2 if last else (start + end - 1) / 2)
+        run = first_run(row)
+        if run is not None:
+            start, end = run
+            out.append((2 * w - start - end - 1) / 2 if last else (start + end - 1) / 2)
     return out
 
 
