@@ -2676,9 +2676,14 @@ def erases_a_digit(plan: LinePlan, a: int, b: int, merged: int, probs: np.ndarra
     sure digit (see above)?"""
     if int(probs[merged].argmax()) != NON_DIGIT:
         return False
-    return any(int(probs[p].argmax()) != NON_DIGIT and probs[p].max() >= SURE_CUT
-               and pieces[p].box[3] >= SHORT_ONE * plan.line_h
-               for p in plan.single[a:b] if p is not None)
+    return any(sure_tall_digit(plan, p, probs, pieces) for p in plan.single[a:b] if p is not None)
+
+
+def sure_tall_digit(plan: LinePlan, p: int, probs: np.ndarray, pieces: list[Piece]) -> bool:
+    """Does piece p read alone as a digit, at SURE_CUT or better, and stand at least SHORT_ONE
+    line heights tall (a digit a merge must not erase or swallow)?"""
+    return (int(probs[p].argmax()) != NON_DIGIT and probs[p].max() >= SURE_CUT
+            and pieces[p].box[3] >= SHORT_ONE * plan.line_h)
 
 
 # A merge that reads as one of its parts alone reads surely (SURE_CUT), and less surely than
@@ -2728,9 +2733,7 @@ def swallowed_digits(plan: LinePlan, i: int, j: int, merged: int, probs: np.ndar
     if not any(int(probs[p].argmax()) == label for p in parts):
         return 0
     return sum(1 for p in parts
-               if int(probs[p].argmax()) not in (label, NON_DIGIT)
-               and probs[p].max() >= SURE_CUT
-               and pieces[p].box[3] >= SHORT_ONE * plan.line_h)
+               if int(probs[p].argmax()) != label and sure_tall_digit(plan, p, probs, pieces))
 
 
 # A thin 1 cut off the digit it touches ("16", "31") often reads "not a digit", 1 second:
