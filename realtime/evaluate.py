@@ -193,6 +193,19 @@ def evaluate_labelled(reader, n: int = 200, seed: int = 0, progress: bool = True
     return result
 
 
+def evaluate_printed(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
+    """Read `n` printed labels with a printed number (realtime.synth.printed_number: "Total
+    480", "250 kWh", one font, a typed space between): right only when the reading is the
+    number alone (spaces ignored), the word left out."""
+    from realtime.synth import printed_number
+
+    result = Result("printed numbers with their label", Score())
+    for s in _progress(range(seed, seed + n), "printed", n, progress):
+        image, truth, text = printed_number(s)
+        _score_one_string(reader, image, truth, f"{s} ({text})", result)
+    return result
+
+
 def evaluate_signs(reader, n: int = 200, seed: int = 0, progress: bool = True,
                    spaced: bool = False, kind: str | None = None) -> Result:
     """Read `n` numbers with a hand-drawn sign (realtime.synth.signed_number: "25%", "#12", "25°",
@@ -247,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="first synthetic page (or word) seed")
     ap.add_argument("--words", type=int, default=0, metavar="N",
                     help="evaluate on N numbers beside printed words (right when the word is left out)")
+    ap.add_argument("--printed", type=int, default=0, metavar="N",
+                    help="evaluate on N printed labels with a printed number (\"Total 480\")")
     ap.add_argument("--forms", type=int, default=0, metavar="N",
                     help="evaluate on N photographed forms (right when no printed text is read)")
     ap.add_argument("--signs", type=int, default=0, metavar="N",
@@ -267,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--spaced and --sign go with --signs N")
     if args.times_where != "between" and not args.times:
         ap.error("--times-where goes with --times N")
-    if not (args.orand or args.synth or args.words or args.forms or args.signs or args.times):
+    if not (args.orand or args.synth or args.words or args.forms or args.signs or args.times
+            or args.printed):
         args.orand, args.synth = True, 200
     from realtime.reader import DigitReader
 
@@ -281,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(evaluate_labelled(reader, args.words, args.seed))
     if args.forms:
         results.append(evaluate_forms(reader, args.forms, args.seed))
+    if args.printed:
+        results.append(evaluate_printed(reader, args.printed, args.seed))
     if args.signs:
         results.append(evaluate_signs(reader, args.signs, args.seed, spaced=args.spaced,
                                       kind=args.sign))

@@ -399,25 +399,43 @@ class DigitReader:
             return [], set(), []  # ... and so is one blob alone on its line, cut into unsure "digits"
         return kept, used, breaks
 
-    def _without_printed_groups(self, read_lines, contrast, scale, shape, words) -> list:
+    def _without_printed_groups(self, read_lines, contrast, scale, shape, words,
+                                figure_boxes=frozenset()) -> list:
         """Lines (kept, spaces) less the groups of digits (between spaces) the group model
         calls printed text at group_confidence or more, asked in one batch (a lone digit only
         where it may be print, worth_asking; `words`: the boxes of the printed words found so
-        far); their boxes (input px) are added to `words`. Lines left empty are dropped."""
-        groups = []
+        far); their boxes (input px) are added to `words`. A group split at a typed space is
+        judged by its parts (see typed_space_parts); one holding a printed word's figures
+        (`figure_boxes`, see printed_figures) is asked always, and left out at FIGURES_TEXT.
+        Lines left empty are dropped."""
+        asks = []  # (line, group, its parts at a typed space or [], holds figures?)
         for li, (kept, spaces) in enumerate(read_lines):
             usual = ln.median_of([box[3] for _, _, box in kept])
-            groups += [(li, g) for g in digit_groups(spaces, len(kept))
-                       if worth_asking(g, kept, words, usual)]
-        if not groups:
+            for g in digit_groups(spaces, len(kept)):
+                figures = any(kept[j][2] in figure_boxes for j in g)
+                if figures or worth_asking(g, kept, words, usual):
+                    asks.append((li, g, [] if figures else typed_space_parts(g, kept), figures))
+        if not asks:
             return read_lines
-        boxes = [sg.union_box([read_lines[li][0][j][2] for j in g]) for li, g in groups]
-        p_text = self.group_detector.text_probabilities(
-            np.stack([group_strip(contrast, b) for b in boxes]))
+        ranges = [(li, r) for li, g, parts, _ in asks for r in (g, *parts)]
+        boxes = [sg.union_box([read_lines[li][0][j][2] for j in r]) for li, r in ranges]
+        p_text = iter(self.group_detector.text_probabilities(
+            np.stack([group_strip(contrast, b) for b in boxes])).tolist())
+        box_of = iter(boxes)
+        sure = self.settings.group_confidence
         printed = [np.zeros(len(kept), bool) for kept, _ in read_lines]
-        for (li, g), box, p in zip(groups, boxes, p_text, strict=True):
-            if p >= self.settings.group_confidence:
-                printed[li][list(g)] = True
+        for li, g, parts, figures in asks:
+            p_whole, whole_box = next(p_text), next(box_of)
+            if not parts:
+                gone = [(g, whole_box)] if p_whole >= (FIGURES_TEXT if figures else sure) else []
+            else:
+                read_parts = [(r, next(p_text), next(box_of)) for r in parts]
+                gone = [(r, box) for r, p, box in read_parts
+                        if p >= sure or (len(r) == 1 and p_whole >= sure and p >= LONE_FIGURE)]
+                if len(gone) == len(parts):
+                    gone = [(g, whole_box)]  # (one word, one box)
+            for r, box in gone:
+                printed[li][list(r)] = True
                 words.append(_to_input(box, scale, shape))
         out = [without_words(kept, spaces, gone)
                for (kept, spaces), gone in zip(read_lines, printed, strict=True)]
@@ -433,6 +451,7 @@ class DigitReader:
         lines: list[str] = []
         digits: list[Digit] = []
         words: list[tuple[int, int, int, int]] = []
+        figure_boxes: set[tuple] = set()  # (the boxes of printed figures, see printed_figures)
         line_records = []
         scores = sg.piece_scores(probs)
         for plan in plans:
@@ -466,8 +485,9 @@ class DigitReader:
                     letters = boxes_outside(letters, [b for b in breaks
                                                       if not letters_beside(b, letters, line_h)])
             if letters is not None and len(letters) and kept:
-                word = word_digits(kept, along, ln.median_of(centres[:, 1].tolist()), line_h,
-                                   tilt, letters, marks)
+                word, figures = word_and_figures(kept, along, ln.median_of(centres[:, 1].tolist()),
+                                                 line_h, tilt, letters, marks)
+                figure_boxes.update(kept[j][2] for j in np.flatnonzero(figures).tolist())
                 word |= digits_in_print(kept, along,
                                         unread_strokes(units, book.comps, used, extents))
                 words += [_to_input(b, scale, shape) for b in word_boxes(kept, word, letters)]
@@ -478,7 +498,7 @@ class DigitReader:
                 read_lines.append((kept, spaces))
         if self.group_detector is not None and book.contrast is not None and read_lines:
             read_lines = self._without_printed_groups(read_lines, book.contrast, scale, shape,
-                                                      words)
+                                                      words, figure_boxes)
         for li, (kept, spaces) in enumerate(read_lines):
             text = []
             for j, (label, conf, box) in enumerate(kept):
@@ -568,15 +588,25 @@ def word_digits(kept, along: np.ndarray, line_y: float, line_h: float, tilt: flo
     a printed letter's unit (working-px `letter_boxes`) on this line, or of another such digit
     or of one of the line's other strokes (`marks`, m x 2 left and right along the line: a
     letter the digit model read as no digit), in a run with two letter units or one among
-    unsure digits (WORD_MEAN_CONFIDENCE)."""
+    unsure digits (WORD_MEAN_CONFIDENCE); a word's printed figures a typed space away are not
+    (printed_figures)."""
+    return word_and_figures(kept, along, line_y, line_h, tilt, letter_boxes, marks)[0]
+
+
+def word_and_figures(kept, along: np.ndarray, line_y: float, line_h: float, tilt: float,
+                     letter_boxes: np.ndarray, marks: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(word_digits, per digit: is it one of a printed word's figures, set a typed space from
+    it and so not left out with it (printed_figures)?)."""
     word = np.zeros(len(kept), bool)
+    figures = np.zeros(len(kept), bool)
     if not len(letter_boxes) or not len(kept):
-        return word
+        return word, figures
     lb = letter_boxes.astype(np.float64)
     centres = ln.derotate(np.stack([lb[:, 0] + lb[:, 2] / 2, lb[:, 1] + lb[:, 3] / 2], axis=1), tilt)
     on_line = np.abs(centres[:, 1] - line_y) <= WORD_ON_LINE * line_h
     if not on_line.any():
-        return word
+        return word, figures
     # (left, right along the line, digit index or _LETTER / _STROKE), swept left to right in
     # runs that end at a gap of WORD_GAP line heights
     half = np.array([k[2][2] for k in kept], np.float64) / 2
@@ -587,21 +617,95 @@ def word_digits(kept, along: np.ndarray, line_y: float, line_h: float, tilt: flo
         items += [(float(a), float(b), _STROKE) for a, b in marks]
     items.sort()
     letter_spans = [(a, b) for a, b, j in items if j == _LETTER]
+
+    def infix(run, letters, left, right) -> list[int]:
+        return (infix_symbol(kept, run, along, half,
+                             next(sp for sp in letter_spans if left <= sp[0] <= right))
+                if letters == 1 and run else [])
+
+    def worded(run, letters) -> bool:
+        return letters >= 2 or (letters == 1 and bool(run) and np.mean(
+            [kept[i][1] for i in run]) < WORD_MEAN_CONFIDENCE)
+
+    runs = []
+    for whole in item_runs(items, WORD_GAP * line_h):
+        # (a sign between a number's digits first: "3 x 4" is no label set beside a "4")
+        parts = ([whole] if not worded(*whole[:2]) or infix(whole[0], whole[1], *whole[2])
+                 else printed_figures(items, whole, kept, line_h))
+        if len(parts) > 1:
+            figures[parts[1][0]] = True
+        runs += parts
     word_runs, long_run = 0, False
-    for run, letters, (left, right) in item_runs(items, WORD_GAP * line_h):
-        symbol = (infix_symbol(kept, run, along, half,
-                               next(sp for sp in letter_spans if left <= sp[0] <= right))
-                  if letters == 1 and run else [])
+    for run, letters, (left, right) in runs:
+        symbol = infix(run, letters, left, right)
         if symbol:  # (a sign between the digits of a number, not a word: only it goes)
             word[symbol] = True
-        elif letters >= 2 or (letters == 1 and run and np.mean([kept[i][1] for i in run])
-                              < WORD_MEAN_CONFIDENCE):
+        elif worded(run, letters):
             word[run] = True
             word_runs += 1
             long_run |= letters >= TEXT_LETTERS and right - left >= TEXT_LENGTH * line_h
     if word_runs >= TEXT_RUNS or long_run:
         word |= sentence_digits(kept, items, word, lb[on_line, 3])
-    return word
+    return word, figures & ~word
+
+
+# A printed label and its printed number ("Item 3920", "Qty: 12", "250 kWh") are set one typed
+# space apart, far narrower than a handwritten number's space (space_factor) and than WORD_GAP:
+# the word's run took the figures with it, and the whole line read nothing. A run's widest gap
+# is a typed space when it is TYPED_SPACE line heights wide or more and TYPED_SPACE_RATIO
+# times its other gaps (their median, 1 px at least): a printed word's letters stand a few px
+# apart. The part beyond it is the word's figures, not the word, when the other part holds
+# the run's printed letters and it holds none, only digits read surely (WORD_MEAN_CONFIDENCE
+# on average) and of one height (FIGURES_EVEN: a word's lookalike letters, "by" read "64",
+# rise and fall about the x-height). Not on a sentence's line (TEXT_RUNS, TEXT_LENGTH): there
+# a word of lookalike letters only ("Total" in "Total to pay") is kept with the next word by
+# the run. The group model must agree that such figures are a number (FIGURES_TEXT).
+TYPED_SPACE = 0.2
+TYPED_SPACE_RATIO = 3.0
+FIGURES_EVEN = 0.85
+
+
+def typed_space(gaps: list[float], height: float) -> int | None:
+    """Index of the gap (of `gaps`, left to right) that is a typed space among letters or
+    figures `height` px tall (see TYPED_SPACE), or None."""
+    if not gaps:
+        return None
+    k = max(range(len(gaps)), key=gaps.__getitem__)
+    others = gaps[:k] + gaps[k + 1:]
+    usual = max(1.0, ln.median_of(others)) if others else 1.0
+    if gaps[k] >= TYPED_SPACE * height and gaps[k] >= TYPED_SPACE_RATIO * usual:
+        return k
+    return None
+
+
+def printed_figures(items, run, kept, line_h: float) -> list:
+    """item_runs' `run` (digit indices, letter units, (left, right)) of word_digits' `items`,
+    as [word part, figures part] when its widest gap is the typed space between a printed word
+    and its figures (see TYPED_SPACE), else [run]."""
+    _, _, (left, right) = run
+    inside = [item for item in items if left <= item[0] and item[1] <= right]
+    if len(inside) < 2:  # (item_runs yields empty runs too)
+        return [run]
+    gaps, reach = [], inside[0][1]
+    for a, b, _ in inside[1:]:
+        gaps.append(a - reach)
+        reach = max(reach, b)
+    k = typed_space(gaps, line_h)
+    if k is None:
+        return [run]
+    parts = [([j for _, _, j in part if j >= 0], sum(j == _LETTER for _, _, j in part),
+              (min(a for a, _, _ in part), max(b for _, b, _ in part)))
+             for part in (inside[:k + 1], inside[k + 1:])]
+    worded = [part for part in parts if part[1]]
+    bare = [part for part in parts if not part[1] and part[0]]
+    if len(worded) != 1 or len(bare) != 1:
+        return [run]
+    figures = bare[0][0]
+    heights = [kept[j][2][3] for j in figures]
+    if (np.mean([kept[j][1] for j in figures]) < WORD_MEAN_CONFIDENCE
+            or min(heights) < FIGURES_EVEN * max(heights)):
+        return [run]
+    return [worded[0], bare[0]]
 
 
 # A letter between the digits of a number is a sign, not a word: "3x4", an "x" the letter
@@ -771,6 +875,27 @@ def worth_asking(group: range, kept, words, usual: float | None = None) -> bool:
     if usual is None:
         usual = ln.median_of([box[3] for _, _, box in kept])
     return kept[group[0]][2][3] < LONE_ASKED_HEIGHT * usual
+
+
+# The group model knows printed text from a number, but it was not trained on a group that is
+# both ("Total 480" set with a typed space, one group of "digits": 0.29 text). Such a group, split
+# at its typed space (TYPED_SPACE, in the group's usual height), is judged by its parts: each
+# part called text at group_confidence goes. A lone part goes too, where the whole was called
+# text, unless the model is sure it is a number (under LONE_FIGURE: a lone figure read 0.000
+# on the printed probes, an "s" split off "Notes" 0.039). A printed word's figures (see
+# printed_figures) go where it calls them text at FIGURES_TEXT ("by" read "64": 0.80).
+FIGURES_TEXT = 0.5
+LONE_FIGURE = 0.01
+
+
+def typed_space_parts(group: range, kept) -> list[range]:
+    """The two parts of a line's group of digits (`kept`: label, confidence, box) either side
+    of a typed space (see typed_space), or []."""
+    gaps = [kept[j + 1][2][0] - (kept[j][2][0] + kept[j][2][2]) for j in group[:-1]]
+    k = typed_space(gaps, ln.median_of([kept[j][2][3] for j in group]))
+    if k is None:
+        return []
+    return [range(group.start, group.start + k + 1), range(group.start + k + 1, group.stop)]
 
 
 def print_remnants(kept, spaces: np.ndarray, letter_h: float) -> np.ndarray:

@@ -446,6 +446,33 @@ def labelled_number(seed: int) -> tuple[np.ndarray, str, str]:
     return plain_sheet_photo(rng, img, ink, 40), "".join(map(str, labels)), word
 
 
+def printed_number(seed: int) -> tuple[np.ndarray, str, str]:
+    """A printed label and a printed number on one line, set in one font with a typed space
+    between ("Total 480", "Qty: 12", "250 kWh"; LABEL_WORDS in OpenCV's Hershey faces), on
+    plain grey paper -> (BGR image, the number: the truth, the printed text). A receipt's,
+    meter's or form's own print: its figures are read, its word is not. The typed space is
+    far narrower than a handwritten one, so word and number make one group of "digits"."""
+    rng = np.random.default_rng([seed, 20261207])
+    h, w = 220, 1000
+    paper = int(rng.integers(200, 250))
+    img = np.full((h, w), paper, np.float32)
+    text_h = int(rng.integers(20, 70))
+    number = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(1, 6))))
+    word = str(LABEL_WORDS[rng.integers(len(LABEL_WORDS))])
+    text = f"{word}{':' if rng.random() < 0.3 else ''} {number}" if rng.random() < 0.7 \
+        else f"{number} {word}"
+    font = int(LABEL_FONTS[rng.integers(len(LABEL_FONTS))])
+    thickness = int(rng.integers(1, 4))
+    scale = cv2.getFontScaleFromHeight(font, text_h, thickness)
+    (text_w, _), _ = cv2.getTextSize(text, font, scale, thickness)
+    if text_w > w - 60:  # (a long label in a big face: smaller, to fit the sheet)
+        scale *= (w - 60) / text_w
+    printed = np.zeros((h, w), np.uint8)  # (putText draws on 8-bit images only)
+    cv2.putText(printed, text, (30, 140), font, scale, 255, thickness, cv2.LINE_AA)
+    ink = printed / np.float32(255)
+    return plain_sheet_photo(rng, img, ink, int(rng.integers(20, 60))), number, text
+
+
 # What a printed form says above or before the numbers written on it (no figures: printed digits
 # are read, as they should be). For `form_page`, a measure of how much of a form's text is read as
 # digits; OpenCV's Hershey faces, which the letter detector never saw.
