@@ -651,15 +651,18 @@ def word_and_figures(kept, along: np.ndarray, line_y: float, line_h: float, tilt
 
 # A printed label and its printed number ("Item 3920", "Qty: 12", "250 kWh") are set one typed
 # space apart, far narrower than a handwritten number's space (space_factor) and than WORD_GAP:
-# the word's run took the figures with it, and the whole line read nothing. A run's widest gap
-# is a typed space when it is TYPED_SPACE line heights wide or more and TYPED_SPACE_RATIO
-# times its other gaps (their median, 1 px at least): a printed word's letters stand a few px
-# apart. The part beyond it is the word's figures, not the word, when the other part holds
-# the run's printed letters and it holds none, only digits read surely (WORD_MEAN_CONFIDENCE
-# on average) and of one height (FIGURES_EVEN: a word's lookalike letters, "by" read "64",
-# rise and fall about the x-height). Not on a sentence's line (TEXT_RUNS, TEXT_LENGTH): there
-# a word of lookalike letters only ("Total" in "Total to pay") is kept with the next word by
-# the run. The group model must agree that such figures are a number (FIGURES_TEXT).
+# the word's run took the figures with it, and the whole line read nothing. A run that would be
+# a word is split at its widest gap (between clusters of overlapping items: a digit overlaps its
+# own stroke among the line's marks) when that gap is TYPED_SPACE line heights or more. The
+# part beyond it is the word's figures, not the word, when the other part holds the run's
+# printed letters and it holds none, only digits read surely (WORD_MEAN_CONFIDENCE on average)
+# and all of one height (FIGURES_EVEN: "only" read "014", its "o" 12 px and its "l" 15). These
+# tests, not the gap, tell figures from the lookalike letters of the next word of a sentence
+# ("Total" in "Total to pay", unsure). The group model must agree that the figures are a
+# number (FIGURES_TEXT: "by" after "taken" read "64", sure and even). A group of digits (whose
+# boxes do not overlap) is split where its widest gap is also TYPED_SPACE_RATIO times its other
+# gaps (their median, 1 px at least): a printed word's letters stand a few px apart (see
+# typed_space, typed_space_parts).
 TYPED_SPACE = 0.2
 TYPED_SPACE_RATIO = 3.0
 FIGURES_EVEN = 0.85
@@ -683,19 +686,24 @@ def printed_figures(items, run, kept, line_h: float) -> list:
     as [word part, figures part] when its widest gap is the typed space between a printed word
     and its figures (see TYPED_SPACE), else [run]."""
     _, _, (left, right) = run
-    inside = [item for item in items if left <= item[0] and item[1] <= right]
-    if len(inside) < 2:  # (item_runs yields empty runs too)
+    # (the items overlap, a digit and its own stroke among the line's marks: the gaps are
+    # those between clusters of overlapping items)
+    clusters: list[tuple[float, float, list]] = []
+    for item in (item for item in items if left <= item[0] and item[1] <= right):
+        if clusters and item[0] < clusters[-1][1]:
+            a, b, members = clusters[-1]
+            clusters[-1] = (a, max(b, item[1]), members + [item[2]])
+        else:
+            clusters.append((item[0], item[1], [item[2]]))
+    if len(clusters) < 2:  # (item_runs yields empty runs too)
         return [run]
-    gaps, reach = [], inside[0][1]
-    for a, b, _ in inside[1:]:
-        gaps.append(a - reach)
-        reach = max(reach, b)
-    k = typed_space(gaps, line_h)
-    if k is None:
+    gaps = [after[0] - before[1] for before, after in zip(clusters, clusters[1:], strict=False)]
+    k = max(range(len(gaps)), key=gaps.__getitem__)
+    if gaps[k] < TYPED_SPACE * line_h:
         return [run]
-    parts = [([j for _, _, j in part if j >= 0], sum(j == _LETTER for _, _, j in part),
-              (min(a for a, _, _ in part), max(b for _, b, _ in part)))
-             for part in (inside[:k + 1], inside[k + 1:])]
+    parts = [(sorted({j for c in part for j in c[2] if j >= 0}),
+              sum(j == _LETTER for c in part for j in c[2]), (part[0][0], part[-1][1]))
+             for part in (clusters[:k + 1], clusters[k + 1:])]
     worded = [part for part in parts if part[1]]
     bare = [part for part in parts if not part[1] and part[0]]
     if len(worded) != 1 or len(bare) != 1:
