@@ -181,14 +181,18 @@ def evaluate_synth(reader, n: int = 200, seed: int = 0, progress: bool = True) -
     return _evaluate_pages(reader, make_page, "synthetic pages", "synth", n, seed, progress)
 
 
-def evaluate_labelled(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
-    """Read `n` numbers written beside a printed word (realtime.synth.labelled_number): right
-    only when the reading is the number alone (spaces ignored), every letter left out."""
+def evaluate_labelled(reader, n: int = 200, seed: int = 0, progress: bool = True,
+                      gap: tuple[float, float] | None = None) -> Result:
+    """Read `n` numbers written beside a printed word (realtime.synth.labelled_number; `gap`:
+    the space between them in digit heights, default 0.5-2): right only when the reading is
+    the number alone (spaces ignored), every letter left out."""
     from realtime.synth import labelled_number
 
-    result = Result("numbers beside printed words", Score())
+    name = "numbers beside printed words" + (f", {gap[0]:g}-{gap[1]:g} digit heights away"
+                                             if gap else "")
+    result = Result(name, Score())
     for s in _progress(range(seed, seed + n), "words", n, progress):
-        image, truth, word = labelled_number(s)
+        image, truth, word = labelled_number(s, gap)
         _score_one_string(reader, image, truth, f"{s} ({word})", result)
     return result
 
@@ -260,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="first synthetic page (or word) seed")
     ap.add_argument("--words", type=int, default=0, metavar="N",
                     help="evaluate on N numbers beside printed words (right when the word is left out)")
+    ap.add_argument("--word-gap", default=None, metavar="LOW,HIGH",
+                    help="with --words: the space between word and number, in digit heights "
+                         "(default 0.5,2; 0.1,0.3: written right after the label)")
     ap.add_argument("--printed", type=int, default=0, metavar="N",
                     help="evaluate on N printed labels with a printed number (\"Total 480\")")
     ap.add_argument("--forms", type=int, default=0, metavar="N",
@@ -282,6 +289,14 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--spaced and --sign go with --signs N")
     if args.times_where != "between" and not args.times:
         ap.error("--times-where goes with --times N")
+    word_gap = None
+    if args.word_gap is not None:
+        try:
+            word_gap = tuple(float(v) for v in args.word_gap.split(","))
+        except ValueError:
+            word_gap = ()
+        if len(word_gap) != 2 or not 0 <= word_gap[0] < word_gap[1] or not args.words:
+            ap.error("--word-gap takes LOW,HIGH digit heights (0 <= LOW < HIGH) with --words N")
     if not (args.orand or args.synth or args.words or args.forms or args.signs or args.times
             or args.printed):
         args.orand, args.synth = True, 200
@@ -294,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.synth:
         results.append(evaluate_synth(reader, args.synth, args.seed))
     if args.words:
-        results.append(evaluate_labelled(reader, args.words, args.seed))
+        results.append(evaluate_labelled(reader, args.words, args.seed, gap=word_gap))
     if args.forms:
         results.append(evaluate_forms(reader, args.forms, args.seed))
     if args.printed:

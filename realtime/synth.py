@@ -410,9 +410,12 @@ def plain_sheet_photo(rng: np.random.Generator, paper: np.ndarray, ink: np.ndarr
     return cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
 
 
-def labelled_number(seed: int) -> tuple[np.ndarray, str, str]:
+def labelled_number(seed: int, gap: tuple[float, float] | None = None
+                    ) -> tuple[np.ndarray, str, str]:
     """A printed word (LABEL_WORDS) before or after a handwritten number of 2-5 MNIST test
-    digits, on plain grey paper -> (BGR image, the number: the truth, the word)."""
+    digits, on plain grey paper -> (BGR image, the number: the truth, the word). The gap
+    between them is 0.5-2 digit heights, or `gap` (low, high) digit heights: (0.1, 0.3) is a
+    number written right after its label."""
     rng = np.random.default_rng([seed, 20261205])
     h, w = 220, 1000
     paper = int(rng.integers(200, 250))
@@ -436,13 +439,15 @@ def labelled_number(seed: int) -> tuple[np.ndarray, str, str]:
     def put_number(x: int) -> int:
         return write_number(rng, ink, labels, x, base, digit_h)
 
-    def gap() -> int:  # (drawn after what stands before it: the seeds' images stay as they were)
+    def space() -> int:  # (drawn after what stands before it: the seeds' images stay as they were)
+        if gap is not None:
+            return int(rng.uniform(*gap) * digit_h)
         return int(rng.integers(digit_h // 2, 2 * digit_h))
 
     if rng.random() < 0.6:
-        put_number(put_word(30) + gap())
+        put_number(put_word(30) + space())
     else:
-        put_word(put_number(30) + gap())
+        put_word(put_number(30) + space())
     return plain_sheet_photo(rng, img, ink, 40), "".join(map(str, labels)), word
 
 
