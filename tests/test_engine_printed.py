@@ -75,8 +75,23 @@ def test_a_printed_words_figures_a_typed_space_away_are_not_left_out_with_it():
     assert rd.word_digits(kept, along, 30.0, 20.0, 0.0, letters).tolist() == [False] * 3
 
 
+def test_a_number_written_right_after_its_label_keeps_its_first_digits():
+    """ "Mark95725": the number's digits stand further apart (6 px) than it stands from the
+    word (4 px, 0.2 line heights): the gap just past the word's letters is tried first."""
+    letters = np.array([[x, 20, 10, 20] for x in (0, 12, 24, 36)])
+    kept = [(9, 0.99, (x, 20, 10, 20)) for x in (50, 66, 82)]
+    along = np.array([b[0] + 5 for _, _, b in kept], np.float64)
+    word, figures = rd.word_and_figures(kept, along, 30.0, 20.0, 0.0, letters)
+    assert word.tolist() == [False] * 3 and figures.tolist() == [True] * 3
+    # one digit alone 3 px past the word's letters (under TYPED_SPACE, over LETTER_EDGE_GAP)
+    # is not split off this way: the "I" of "Invoice" read as a 1
+    lone = [(1, 0.99, (49, 20, 10, 20))]
+    word, figures = rd.word_and_figures(lone, np.array([54.0]), 30.0, 20.0, 0.0, letters)
+    assert word.tolist() == [True] and not figures.any()
+
+
 @pytest.mark.parametrize("why, line", [
-    ("letter-spaced: no typed space", dict(gap=3)),
+    ("as close as its letters stand", dict(gap=2)),
     ("read unsure: lookalike letters", dict(figures_conf=(0.5, 0.6, 0.99))),
     ("of uneven height: letters about the x-height", dict(figures_h=(20, 14, 20))),
 ])
