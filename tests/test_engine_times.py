@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import realtime.reader as rd
 import realtime.segment as sg
 from realtime.reader import boxes_outside, letters_beside, with_breaks
 from realtime.synth import times_number
@@ -74,12 +75,15 @@ def test_a_times_sign_between_numbers_parts_them(monkeypatch):
 def test_a_times_sign_before_or_after_a_number_is_left_out(monkeypatch, where, seeds):
     """"x3" and "2x": the x read as a digit ("78049", "92628"), or called a printed letter,
     which took the number for a word (nothing read), reads as the number alone. Without the
-    rule each reads otherwise."""
+    rule each reads otherwise (with the typed space off too: it also keeps a number apart from
+    an x called a letter, rd.printed_figures)."""
     reader = real_reader()
     pages = [times_number(seed, where) for seed in seeds]
     assert [" ".join(reader.read(image).lines) for image, _ in pages] == [t for _, t in pages]
     monkeypatch.setattr(sg, "TIMES_UNSURE", 0.0)
     monkeypatch.setattr(sg, "times_among_strokes", lambda *args: [])
+    monkeypatch.setattr(rd, "TYPED_SPACE", 99.0)
+    monkeypatch.setattr(rd, "LETTER_EDGE_GAP", 99.0)
     for image, truth in pages:
         assert " ".join(reader.read(image).lines) != truth
 
@@ -143,11 +147,12 @@ def test_evaluate_times_scores_a_number_with_an_x_before_it(capsys):
 
 
 def test_a_number_left_out_as_a_printed_word_is_still_reported_as_one():
-    """Times probe 2089, "27x57": the letter model calls its x a letter, and the number goes
+    """Times probe 1515, "76x60": the letter model calls its x a letter, and the number goes
     as a printed word. The other ink sign, read too since nothing was read, finds nothing
     either: the first reading's printed word stays reported (the overlay shows what was left
-    out), where the reading used to hold nothing at all."""
-    reading = real_reader().read(times_number(2089)[0])
+    out), where the reading used to hold nothing at all. (Probe 2089, "27x57", the first such
+    page, now reads "57": the typed space keeps the figures after "27x" apart.)"""
+    reading = real_reader().read(times_number(1515)[0])
     assert reading.lines == []
     assert len(reading.words) == 1
     x, y, w, h = reading.words[0]
