@@ -693,8 +693,9 @@ def typed_space(gaps: list[float], height: float) -> int | None:
 
 def printed_figures(items, run, kept, line_h: float) -> list:
     """item_runs' `run` (digit indices, letter units, (left, right)) of word_digits' `items`,
-    as [word part, figures part] when its widest gap is the typed space between a printed word
-    and its figures (see TYPED_SPACE), else [run]."""
+    as [word part, figures part] where a gap in it is the space between a printed word and its
+    figures (the gap just past the word's letters, see LETTER_EDGE_GAP, else the widest, see
+    TYPED_SPACE), else [run]."""
     _, _, (left, right) = run
     # (the items overlap, a digit and its own stroke among the line's marks: the gaps are
     # those between clusters of overlapping items)
@@ -710,6 +711,8 @@ def printed_figures(items, run, kept, line_h: float) -> list:
     gaps = [after[0] - before[1] for before, after in zip(clusters, clusters[1:], strict=False)]
     # (where the gap falls: just past the word's printed letters first, then the widest)
     lettered = [i for i, c in enumerate(clusters) if _LETTER in c[2]]
+    if not lettered:  # (a run that would be a word holds a letter unit; kept for safety)
+        return [run]
     after, before = lettered[-1], lettered[0] - 1
     candidates = [k for k, inner, bare in ((after, gaps[:after], clusters[after + 1:]),
                                            (before, gaps[before + 1:], clusters[:before + 1]))
