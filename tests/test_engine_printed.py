@@ -90,6 +90,19 @@ def test_a_number_written_right_after_its_label_keeps_its_first_digits():
     assert word.tolist() == [True] and not figures.any()
 
 
+@pytest.mark.parametrize("figures_h, kept_apart", [(20, True), (14, False)])
+def test_a_line_of_labels_keeps_each_labels_figures(figures_h, kept_apart):
+    """ "Room 12   Floor 3": two printed words make the line a sentence, whose runs took the
+    values with them. Figures as tall as the capitals stay; x-height "figures" (a word of
+    lookalike letters such as "was") go with the sentence."""
+    letters = np.array([[x, 20, 10, 20] for x in (0, 12, 24, 36, 114, 126, 138, 150, 162)])
+    kept = [(d, 0.99, (x, 40 - figures_h, 10, figures_h))
+            for d, x in ((1, 52), (2, 64), (3, 178))]
+    along = np.array([b[0] + 5 for _, _, b in kept], np.float64)
+    word, figures = rd.word_and_figures(kept, along, 30.0, 20.0, 0.0, letters)
+    assert word.tolist() == [not kept_apart] * 3 and figures.tolist() == [kept_apart] * 3
+
+
 @pytest.mark.parametrize("why, line", [
     ("as close as its letters stand", dict(gap=2)),
     ("read unsure: lookalike letters", dict(figures_conf=(0.5, 0.6, 0.99))),
