@@ -210,6 +210,18 @@ def evaluate_printed(reader, n: int = 200, seed: int = 0, progress: bool = True)
     return result
 
 
+def evaluate_pairs(reader, n: int = 200, seed: int = 0, progress: bool = True,
+                   printed: bool = False) -> Result:
+    """Read `n` lines of two labels and their values (realtime.synth.label_pairs: "Room 12
+    Floor 3", the values handwritten or, `printed`, printed): right only when the reading is
+    one line, the two values with a space between, no letter read as a digit."""
+    from realtime.synth import label_pairs
+
+    name = "two labels and their " + ("printed" if printed else "handwritten") + " values"
+    return _evaluate_pages(reader, lambda s: label_pairs(s, printed), name, "pairs", n, seed,
+                           progress)
+
+
 def evaluate_signs(reader, n: int = 200, seed: int = 0, progress: bool = True,
                    spaced: bool = False, kind: str | None = None) -> Result:
     """Read `n` numbers with a hand-drawn sign (realtime.synth.signed_number: "25%", "#12", "25°",
@@ -267,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--word-gap", default=None, metavar="LOW,HIGH",
                     help="with --words: the space between word and number, in digit heights "
                          "(default 0.5,2; 0.1,0.3: written right after the label)")
+    ap.add_argument("--pairs", type=int, default=0, metavar="N",
+                    help="evaluate on N lines of two labels with their handwritten values "
+                         "(\"Room 12   Floor 3\"); --printed-values: printed values")
+    ap.add_argument("--printed-values", action="store_true")
     ap.add_argument("--printed", type=int, default=0, metavar="N",
                     help="evaluate on N printed labels with a printed number (\"Total 480\")")
     ap.add_argument("--forms", type=int, default=0, metavar="N",
@@ -297,8 +313,10 @@ def main(argv: list[str] | None = None) -> int:
             word_gap = ()
         if len(word_gap) != 2 or not 0 <= word_gap[0] < word_gap[1] or not args.words:
             ap.error("--word-gap takes LOW,HIGH digit heights (0 <= LOW < HIGH) with --words N")
+    if args.printed_values and not args.pairs:
+        ap.error("--printed-values goes with --pairs N")
     if not (args.orand or args.synth or args.words or args.forms or args.signs or args.times
-            or args.printed):
+            or args.printed or args.pairs):
         args.orand, args.synth = True, 200
     from realtime.reader import DigitReader
 
@@ -314,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(evaluate_forms(reader, args.forms, args.seed))
     if args.printed:
         results.append(evaluate_printed(reader, args.printed, args.seed))
+    if args.pairs:
+        results.append(evaluate_pairs(reader, args.pairs, args.seed, printed=args.printed_values))
     if args.signs:
         results.append(evaluate_signs(reader, args.signs, args.seed, spaced=args.spaced,
                                       kind=args.sign))

@@ -451,6 +451,39 @@ def labelled_number(seed: int, gap: tuple[float, float] | None = None
     return plain_sheet_photo(rng, img, ink, 40), "".join(map(str, labels)), word
 
 
+def label_pairs(seed: int, printed: bool = False) -> tuple[np.ndarray, list[str]]:
+    """A line of two labels, each with its value after it ("Room 12   Floor 3": LABEL_WORDS in
+    one of OpenCV's faces, 30-60 px; a value of 1-4 MNIST test digits as tall as the capitals,
+    0.5-1 digit heights after its label, or with `printed` set in the label's font), the pairs
+    1.5-3 digit heights apart, on plain grey paper -> (BGR image, truth: one line, the two
+    values with a space between)."""
+    rng = np.random.default_rng([seed, 4242])
+    h, w = 220, 1400
+    paper = int(rng.integers(200, 250))
+    img = np.full((h, w), paper, np.float32)
+    digit_h = int(rng.integers(30, 60))
+    font = int(LABEL_FONTS[rng.integers(len(LABEL_FONTS))])
+    thickness = int(rng.integers(2, 4))
+    scale = cv2.getFontScaleFromHeight(font, digit_h, thickness)
+    ink = np.zeros((h, w), np.float32)
+
+    def put_text(text: str, x: int) -> int:
+        printed_ink = np.zeros((h, w), np.uint8)  # (putText draws on 8-bit images only)
+        cv2.putText(printed_ink, text, (x, 140), font, scale, 255, thickness, cv2.LINE_AA)
+        np.maximum(ink, printed_ink / np.float32(255), out=ink)
+        return x + cv2.getTextSize(text, font, scale, thickness)[0][0]
+
+    x, values = 30, []
+    for _ in range(2):
+        word = str(LABEL_WORDS[rng.integers(len(LABEL_WORDS))])
+        x = put_text(word, x) + int(rng.uniform(0.5, 1.0) * digit_h)
+        labels = [int(d) for d in rng.integers(0, 10, int(rng.integers(1, 5)))]
+        values.append("".join(map(str, labels)))
+        x = put_text(values[-1], x) if printed else write_number(rng, ink, labels, x, 140, digit_h)
+        x += int(rng.uniform(1.5, 3) * digit_h)
+    return plain_sheet_photo(rng, img, ink, 40), [" ".join(values)]
+
+
 def printed_number(seed: int) -> tuple[np.ndarray, str, str]:
     """A printed label and a printed number on one line, set in one font with a typed space
     between ("Total 480", "Qty: 12", "250 kWh"; LABEL_WORDS in OpenCV's Hershey faces), on

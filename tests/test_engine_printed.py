@@ -200,3 +200,31 @@ def test_reader_reads_a_printed_number_and_leaves_its_printed_label_out(reader):
     plain = DigitReader(num_threads=1, drop_words=False)
     leaks = [printed_number(s) for s in range(10)]
     assert sum(plain.read(im).text.replace(" ", "") != truth for im, truth, _ in leaks) >= 5
+
+
+# ---- a line of labels and their values (realtime.synth.label_pairs) --------------------------------
+
+
+def test_label_pairs_is_reproducible_and_its_truth_is_the_two_values():
+    from realtime.synth import label_pairs
+
+    a, truth = label_pairs(3)
+    b, truth_b = label_pairs(3)
+    assert np.array_equal(a, b) and truth == truth_b
+    assert len(truth) == 1 and len(truth[0].split(" ")) == 2 and truth[0].replace(" ", "").isdigit()
+    printed, truth_p = label_pairs(3, printed=True)
+    assert truth_p[0].replace(" ", "").isdigit() and not np.array_equal(printed, a)
+
+
+def test_only_the_two_values_with_a_space_between_count_as_read(capsys):
+    from realtime.evaluate import evaluate_pairs
+    from realtime.evaluate import main as evaluate_main
+    from realtime.synth import label_pairs
+
+    truths = {label_pairs(s)[0].tobytes(): label_pairs(s)[1] for s in range(3)}
+    assert evaluate_pairs(AnswerReader(truths), n=3, progress=False).score.exact == 3
+    joined = {k: [v[0].replace(" ", "")] for k, v in truths.items()}
+    assert evaluate_pairs(AnswerReader(joined), n=3, progress=False).score.exact == 0
+    with pytest.raises(SystemExit):
+        evaluate_main(["--printed-values"])
+    assert "--printed-values goes with --pairs N" in capsys.readouterr().err
