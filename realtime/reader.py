@@ -627,17 +627,19 @@ def word_and_figures(kept, along: np.ndarray, line_y: float, line_h: float, tilt
         return letters >= 2 or (letters == 1 and bool(run) and np.mean(
             [kept[i][1] for i in run]) < WORD_MEAN_CONFIDENCE)
 
-    runs = []
+    runs = []  # (run, the digits of its infix sign)
     for whole in item_runs(items, WORD_GAP * line_h):
         # (a sign between a number's digits first: "3 x 4" is no label set beside a "4")
-        parts = ([whole] if not worded(*whole[:2]) or infix(whole[0], whole[1], *whole[2])
+        symbol = infix(whole[0], whole[1], *whole[2])
+        parts = ([whole] if symbol or not worded(*whole[:2])
                  else printed_figures(items, whole, kept, line_h))
         if len(parts) > 1:
             figures[parts[1][0]] = True
-        runs += parts
+            runs += [(part, infix(part[0], part[1], *part[2])) for part in parts]
+        else:
+            runs.append((whole, symbol))
     word_runs, long_run = 0, False
-    for run, letters, (left, right) in runs:
-        symbol = infix(run, letters, left, right)
+    for (run, letters, (left, right)), symbol in runs:
         if symbol:  # (a sign between the digits of a number, not a word: only it goes)
             word[symbol] = True
         elif worded(run, letters):
