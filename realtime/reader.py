@@ -204,7 +204,8 @@ class DigitReader:
         book, plans, lefts, rights = self._plan_lines(comps, clock, contrast=contrast)
 
         probs = self._classify(book, 0)
-        letter_boxes = self._letter_units(book, plans, probs)
+        letter_boxes, letter_units = self._letter_units(book, plans, probs)
+        word_letters = words_letter_units(plans, letter_units, book.comps.boxes)
         clock.lap("classify")
 
         # second pass: merges and cuts only where the whole-unit reading is in doubt
@@ -216,6 +217,11 @@ class DigitReader:
             doubtful = (sg.doubtful_units(plan, probs, book.pieces, whole=whole) | pairs
                         | sg.stacked_halves(plan, book.pieces)
                         | sg.stem_and_loop(plan, probs, book.pieces))
+            if word_letters:  # (a word's letters are read whole: see WORD_LETTER_UNITS)
+                letter = np.array([u in word_letters for u in plan.units], bool)
+                doubtful &= ~letter
+                beside &= ~letter
+                pairs &= ~letter
             if doubtful.any() or beside.any():
                 sg.plan_alternatives(
                     book, plan, doubtful, lefts, rights, s.split_ratio, narrow_split=pairs,
@@ -227,24 +233,25 @@ class DigitReader:
         probs = np.concatenate([probs, self._classify(book, n_first)])
         clock.lap("classify")
 
-        lines, digits, words = self._assemble(plans, book, probs, book.tilt, scale, shape,
-                                              np.stack([lefts, rights], axis=1), letter_boxes)
+        lines, digits, words = self._assemble(
+            plans, book, probs, book.tilt, scale, shape, np.stack([lefts, rights], axis=1),
+            letter_boxes, word_letters)
         clock.lap("assemble")
         return lines, digits, marks, words
 
-    def _letter_units(self, book, plans, probs) -> np.ndarray:
-        """Boxes (working px, k x 4) of the units the letter model calls a printed letter at
+    def _letter_units(self, book, plans, probs) -> tuple[np.ndarray, list[int]]:
+        """(boxes (working px, k x 4), component indices) of the units the letter model calls a printed letter at
         letter_confidence or more, or at PRINTED_LETTER on a line of printed text
         (printed_lines); none without a letter detector. Units the digit model reads as a sure
         digit (LETTER_ASK_BELOW) are not asked about."""
         if self.letter_detector is None:
-            return np.zeros((0, 4), np.int64)
+            return np.zeros((0, 4), np.int64), []
         lines = [[(u, p) for u, p in zip(plan.units, plan.single, strict=True)
                   if p is not None and book.pieces[p].crop is not None] for plan in plans]
         unsure = (probs[:, :sg.NON_DIGIT].max(axis=1) < LETTER_ASK_BELOW).tolist()
         asked = [(li, u, p) for li, units in enumerate(lines) for u, p in units if unsure[p]]
         if not asked:
-            return np.zeros((0, 4), np.int64)
+            return np.zeros((0, 4), np.int64), []
         p_letter = self.letter_detector.letter_probabilities(
             np.stack([book.pieces[p].crop for _, _, p in asked]))
         line_letters = [[] for _ in lines]
@@ -254,7 +261,7 @@ class DigitReader:
         printed = printed_lines([plan.line_h for plan in plans], conf, line_letters)
         sure = [u for (li, u, _), pl in zip(asked, p_letter, strict=True)
                 if pl >= (PRINTED_LETTER if printed[li] else self.settings.letter_confidence)]
-        return book.comps.boxes[sure].astype(np.int64).reshape(-1, 4)
+        return book.comps.boxes[sure].astype(np.int64).reshape(-1, 4), sure
 
     def _plan_lines(self, comps, clock, extend=None, contrast=None) -> tuple:
         """Stroke components -> (PieceBook, one LinePlan per line with each unit read whole,
@@ -441,13 +448,18 @@ class DigitReader:
                for (kept, spaces), gone in zip(read_lines, printed, strict=True)]
         return [(kept, spaces) for kept, spaces in out if kept]
 
-    def _assemble(self, plans, book, probs, tilt, scale, shape, extents=None, letter_boxes=None):
+    def _assemble(self, plans, book, probs, tilt, scale, shape, extents=None, letter_boxes=None,
+                  word_letters=frozenset()):
         """Chosen pieces -> (line strings with spaces, Digit objects, boxes of the printed words
         left out; boxes in input pixels).
         `extents`: each component's (left, right) along its line; a line's components split
         the gaps between its digits (see ln.space_after). The digits read from a printed word
-        (word_digits: near the printed letters' units `letter_boxes`) are left out."""
+        (word_digits: near the printed letters' units `letter_boxes`; `word_letters`, those of
+        them read whole only, see WORD_LETTER_UNITS) are left out."""
         s = self.settings
+        boxes = book.comps.boxes
+        whole_letters = {tuple(boxes[u].tolist()) for u in word_letters}
+        reported = []  # (the printed words' boxes, working px)
         lines: list[str] = []
         digits: list[Digit] = []
         words: list[tuple[int, int, int, int]] = []
@@ -486,16 +498,20 @@ class DigitReader:
                                                       if not letters_beside(b, letters, line_h)])
             if letters is not None and len(letters) and kept:
                 word, figures = word_and_figures(kept, along, ln.median_of(centres[:, 1].tolist()),
-                                                 line_h, tilt, letters, marks)
+                                                 line_h, tilt, letters, marks, whole_letters)
                 figure_boxes.update(kept[j][2] for j in np.flatnonzero(figures).tolist())
                 word |= digits_in_print(kept, along,
                                         unread_strokes(units, book.comps, used, extents))
-                words += [_to_input(b, scale, shape) for b in word_boxes(kept, word, letters)]
+                reported += word_boxes(kept, word, letters)
                 kept, spaces = without_words(kept, spaces, word)
                 kept, spaces = without_words(kept, spaces, print_remnants(
                     kept, spaces, float(letters[:, 3].max())))
             if kept:
                 read_lines.append((kept, spaces))
+        if word_letters:  # (a word whose letters gave no digit to leave out is reported too)
+            reported = with_unread_letters([[boxes[u] for u in plan.units if u in word_letters]
+                                            for plan in plans], reported)
+        words += [_to_input(b, scale, shape) for b in reported]
         if self.group_detector is not None and book.contrast is not None and read_lines:
             read_lines = self._without_printed_groups(read_lines, book.contrast, scale, shape,
                                                       words, figure_boxes)
@@ -578,26 +594,57 @@ WORD_ON_LINE = 0.6
 # digits. So a run of digits with a single letter unit is a word only when its digits were read
 # at under this mean confidence.
 WORD_MEAN_CONFIDENCE = 0.85
+# A line with this many units the letter model calls printed letters holds printed words, and
+# those of them no wider than one letter (LETTER_WHOLE_MAX_W line heights) are read whole
+# only: no merges or cuts are tried for them, which can only give a letter's pieces, read as
+# digits to be left out with the word. A wider letter unit (letters touching, or a printed
+# number's touching figures the letter model took for letters: "Amount: 70087" read nothing
+# when its "008" went uncut) is still cut, and so is a lone letter unit (an "x" between
+# numbers, a handwritten 4 with a closed top): its pieces read as unsure digits are what tell
+# a one-letter word from a number (WORD_MEAN_CONFIDENCE), and a letter read whole that gave no
+# digit counts in its run as a digit read at confidence 0.
+WORD_LETTER_UNITS = 2
+LETTER_WHOLE_MAX_W = 1.0
+
+
+def words_letter_units(plans, letter_units, boxes: np.ndarray) -> set[int]:
+    """The letter units (component indices, of `letter_units`; `boxes` x, y, w, h of every
+    component) to read whole: those no wider than LETTER_WHOLE_MAX_W line heights on the lines
+    (`plans`) that hold WORD_LETTER_UNITS letter units or more."""
+    letters = set(letter_units)
+    out: set[int] = set()
+    for plan in plans:
+        on_line = letters.intersection(plan.units)
+        if len(on_line) >= WORD_LETTER_UNITS:
+            out |= {u for u in on_line if boxes[u, 2] <= LETTER_WHOLE_MAX_W * plan.line_h}
+    return out
+
+
 _LETTER, _STROKE = -1, -2  # word_digits' items that are not digits
 
 
 def word_digits(kept, along: np.ndarray, line_y: float, line_h: float, tilt: float,
-                letter_boxes: np.ndarray, marks: np.ndarray | None = None) -> np.ndarray:
+                letter_boxes: np.ndarray, marks: np.ndarray | None = None,
+                whole_letters=frozenset()) -> np.ndarray:
     """Per digit of a line (left to right, `along` its de-rotated centres, `line_y` the line's
     de-rotated height): was it read from a printed word? Those within WORD_GAP line heights of
     a printed letter's unit (working-px `letter_boxes`) on this line, or of another such digit
     or of one of the line's other strokes (`marks`, m x 2 left and right along the line: a
     letter the digit model read as no digit), in a run with two letter units or one among
-    unsure digits (WORD_MEAN_CONFIDENCE); a word's printed figures a typed space away are not
+    unsure digits (WORD_MEAN_CONFIDENCE; a letter read whole, of `whole_letters`, that no digit
+    was read from counts as one read at 0); a word's printed figures a typed space away are not
     (printed_figures)."""
-    return word_and_figures(kept, along, line_y, line_h, tilt, letter_boxes, marks)[0]
+    return word_and_figures(kept, along, line_y, line_h, tilt, letter_boxes, marks,
+                            whole_letters)[0]
 
 
 def word_and_figures(kept, along: np.ndarray, line_y: float, line_h: float, tilt: float,
-                     letter_boxes: np.ndarray, marks: np.ndarray | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
+                     letter_boxes: np.ndarray, marks: np.ndarray | None = None,
+                     whole_letters=frozenset()) -> tuple[np.ndarray, np.ndarray]:
     """(word_digits, per digit: is it one of a printed word's figures, set a typed space from
-    it and so not left out with it (printed_figures)?)."""
+    it and so not left out with it (printed_figures)?). `whole_letters`: the boxes (tuples) of
+    the letter units read whole only (WORD_LETTER_UNITS); one no digit was read from counts
+    in its run as a digit read at confidence 0."""
     word = np.zeros(len(kept), bool)
     figures = np.zeros(len(kept), bool)
     if not len(letter_boxes) or not len(kept):
@@ -617,21 +664,29 @@ def word_and_figures(kept, along: np.ndarray, line_y: float, line_h: float, tilt
         items += [(float(a), float(b), _STROKE) for a, b in marks]
     items.sort()
     letter_spans = [(a, b) for a, b, j in items if j == _LETTER]
+    # (the letters read whole only, which no merge or cut of theirs made digits of)
+    whole_spans = [(c - w / 2, c + w / 2) for c, w, box in zip(
+        centres[on_line, 0], lb[on_line, 2], letter_boxes[on_line].tolist(), strict=True)
+        if tuple(box) in whole_letters]
 
     def infix(run, letters, left, right) -> list[int]:
         return (infix_symbol(kept, run, along, half,
                              next(sp for sp in letter_spans if left <= sp[0] <= right))
                 if letters == 1 and run else [])
 
-    def worded(run, letters) -> bool:
+    def unread(run, left, right) -> int:  # (whole-read letters of the run no digit is from)
+        return sum(1 for a, b in whole_spans if left <= a and b <= right and not any(
+            min(b, along[j] + half[j]) - max(a, along[j] - half[j]) >= half[j] for j in run))
+
+    def worded(run, letters, span) -> bool:
         return letters >= 2 or (letters == 1 and bool(run) and np.mean(
-            [kept[i][1] for i in run]) < WORD_MEAN_CONFIDENCE)
+            [kept[i][1] for i in run] + [0.0] * unread(run, *span)) < WORD_MEAN_CONFIDENCE)
 
     runs = []  # (run, the digits of its infix sign)
     for whole in item_runs(items, WORD_GAP * line_h):
         # (a sign between a number's digits first: "3 x 4" is no label set beside a "4")
         symbol = infix(whole[0], whole[1], *whole[2])
-        parts = ([whole] if symbol or not worded(*whole[:2])
+        parts = ([whole] if symbol or not worded(*whole)
                  else printed_figures(items, whole, kept, line_h))
         if len(parts) > 1:
             figures[parts[1][0]] = True
@@ -642,7 +697,7 @@ def word_and_figures(kept, along: np.ndarray, line_y: float, line_h: float, tilt
     for (run, letters, (left, right)), symbol in runs:
         if symbol:  # (a sign between the digits of a number, not a word: only it goes)
             word[symbol] = True
-        elif worded(run, letters):
+        elif worded(run, letters, (left, right)):
             word[run] = True
             word_runs += 1
             long_run |= letters >= TEXT_LETTERS and right - left >= TEXT_LENGTH * line_h
@@ -848,6 +903,32 @@ def item_runs(items, gap: float, breaks=None):
             run.append(j)
         letters += j == _LETTER
         run_left, run_right = min(run_left, left), max(run_right, right)
+
+
+def with_unread_letters(line_letters, reported: list) -> list[tuple[int, int, int, int]]:
+    """`reported` (the printed words' boxes x, y, w, h) grown over the letter units read whole
+    (`line_letters`: per line, their boxes left to right) that stand within WORD_GAP of their
+    height beside one, the others boxed one per run of such neighbours: a word, or the part of
+    one, whose letters the digit model read as no digit at all, so that word_boxes found no
+    digits of it to box."""
+    out = [tuple(int(v) for v in b) for b in reported]
+
+    def near(a, b) -> bool:  # (side by side along x, within the gap, rows shared)
+        gap = max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
+        return (gap <= WORD_GAP * max(a[3], b[3])
+                and a[1] < b[1] + b[3] and b[1] < a[1] + a[3])
+
+    for letters in line_letters:
+        for box in (tuple(int(v) for v in b) for b in letters):
+            k = next((k for k, r in enumerate(out) if near(box, r)), None)
+            if k is None:
+                out.append(box)
+                continue
+            r = out[k]
+            x0, y0 = min(r[0], box[0]), min(r[1], box[1])
+            out[k] = (x0, y0, max(r[0] + r[2], box[0] + box[2]) - x0,
+                      max(r[1] + r[3], box[1] + box[3]) - y0)
+    return out
 
 
 def word_boxes(kept, word: np.ndarray, letter_boxes: np.ndarray) -> list[tuple[int, int, int, int]]:

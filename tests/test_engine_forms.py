@@ -262,3 +262,73 @@ def test_a_pencil_number_beside_black_print_is_read(pencil):
         assert reader.read(page).lines == ["70425"], seed
     image, truth = form_page(5106)
     assert truth == ["76450"] and reader.read(image).lines == truth
+
+
+# ---- a printed word's letters read whole (WORD_LETTER_UNITS) -----------------------------------
+class _Plan:
+    def __init__(self, units, line_h=20.0):
+        self.units = units
+        self.line_h = line_h
+
+
+def test_letter_units_are_read_whole_only_on_a_line_with_a_word_of_them():
+    """Two letter units on a line make it hold printed words, whose letters no wider than one
+    line height are read whole; a lone one (an "x" between numbers, a handwritten 4 with a
+    closed top) and a wider one (touching letters, or a printed number's touching figures the
+    letter model took for letters) keep their merges and cuts."""
+    boxes = np.array([[11 * i, 20, 12, 20] for i in range(9)])
+    boxes[3, 2] = 21  # over one line height (20) wide
+    plans = [_Plan([0, 1, 2, 3]), _Plan([4, 5, 6]), _Plan([7, 8])]
+    assert rd.words_letter_units(plans, [1, 2, 3, 5, 7, 8], boxes) == {1, 2, 7, 8}
+    assert rd.words_letter_units(plans, [5], boxes) == set()
+    assert rd.words_letter_units(plans, [], boxes) == set()
+
+
+def test_a_letter_read_whole_as_no_digit_counts_as_an_unsure_digit_of_its_run():
+    """ "No. 54": the N a letter unit read as no digit, the o a sure 0 beside it. Cut, the N's
+    pieces read as unsure digits and made the run a word; read whole, the N counts as a digit
+    read at 0, so the run (mean 0.5) is still a word and the 0 goes with it. Without that (a
+    letter unit that was cut and gave no digit) the one letter beside a sure digit is a
+    handwritten lookalike's, and the digit stays."""
+    kept = _kept((22, 14, 0.996), (150, 40, 0.99), (162, 40, 0.99))
+    n_box = (10, 20, 10, 20)
+    letters = np.array([n_box])
+    along = _along(kept)
+    word = rd.word_digits(kept, along, 30.0, 20.0, 0.0, letters, whole_letters={n_box})
+    assert word.tolist() == [True, False, False]
+    assert rd.word_digits(kept, along, 30.0, 20.0, 0.0, letters).tolist() == [False] * 3
+    # a whole-read letter a digit was read from (its own unsure reading) is not counted twice
+    on_n = _kept((10, 20, 0.95), (22, 14, 0.996), (150, 40, 0.99))
+    word = rd.word_digits(on_n, _along(on_n), 30.0, 20.0, 0.0, letters, whole_letters={n_box})
+    assert word.tolist() == [False] * 3
+
+
+def test_a_forms_printed_letters_are_not_cut_and_its_numbers_read_the_same(monkeypatch):
+    """Form pages 0-2 read as they did with every letter unit cut, the letters of their printed
+    words read whole now, from fewer crops."""
+    from realtime.reader import DigitReader
+
+    reader = DigitReader(num_threads=1)
+    pages = [form_page(s) for s in range(3)]
+
+    def crops_and_lines():
+        before = sum(reader.classifier.crops_read.values())
+        lines = [reader.read(image).lines for image, _ in pages]
+        return sum(reader.classifier.crops_read.values()) - before, lines
+
+    crops, lines = crops_and_lines()
+    monkeypatch.setattr(rd, "WORD_LETTER_UNITS", 10 ** 6)  # every letter unit cut as before
+    crops_cut, lines_cut = crops_and_lines()
+    assert lines == lines_cut and all(lines)
+    assert crops < 0.9 * crops_cut
+
+
+def test_a_word_whose_letters_gave_no_digit_is_still_reported_as_left_out():
+    """Letters read whole as no digit leave word_boxes nothing to box: beside a reported word
+    (within WORD_GAP of their height) they grow its box, elsewhere they make boxes of their
+    own, one per run of neighbours; another line's word is not grown."""
+    reported = [(100, 20, 50, 20), (100, 80, 50, 20)]
+    line = [(60, 22, 12, 18), (74, 22, 10, 18), (153, 20, 10, 20), (300, 20, 12, 20)]
+    out = rd.with_unread_letters([line], reported)
+    assert out == [(100, 20, 63, 20), (100, 80, 50, 20), (60, 22, 24, 18), (300, 20, 12, 20)]
+    assert rd.with_unread_letters([[]], reported) == reported
