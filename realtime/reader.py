@@ -204,7 +204,8 @@ class DigitReader:
         book, plans, lefts, rights = self._plan_lines(comps, clock, contrast=contrast)
 
         probs = self._classify(book, 0)
-        letter_boxes, letter_units = self._letter_units(book, plans, probs)
+        letter_units = self._letter_units(book, plans, probs)
+        letter_boxes = book.comps.boxes[letter_units].astype(np.int64).reshape(-1, 4)
         word_letters = words_letter_units(plans, letter_units, book.comps.boxes)
         clock.lap("classify")
 
@@ -239,19 +240,19 @@ class DigitReader:
         clock.lap("assemble")
         return lines, digits, marks, words
 
-    def _letter_units(self, book, plans, probs) -> tuple[np.ndarray, list[int]]:
-        """(boxes (working px, k x 4), component indices) of the units the letter model calls a printed letter at
+    def _letter_units(self, book, plans, probs) -> list[int]:
+        """Component indices of the units the letter model calls a printed letter at
         letter_confidence or more, or at PRINTED_LETTER on a line of printed text
         (printed_lines); none without a letter detector. Units the digit model reads as a sure
         digit (LETTER_ASK_BELOW) are not asked about."""
         if self.letter_detector is None:
-            return np.zeros((0, 4), np.int64), []
+            return []
         lines = [[(u, p) for u, p in zip(plan.units, plan.single, strict=True)
                   if p is not None and book.pieces[p].crop is not None] for plan in plans]
         unsure = (probs[:, :sg.NON_DIGIT].max(axis=1) < LETTER_ASK_BELOW).tolist()
         asked = [(li, u, p) for li, units in enumerate(lines) for u, p in units if unsure[p]]
         if not asked:
-            return np.zeros((0, 4), np.int64), []
+            return []
         p_letter = self.letter_detector.letter_probabilities(
             np.stack([book.pieces[p].crop for _, _, p in asked]))
         line_letters = [[] for _ in lines]
@@ -261,7 +262,7 @@ class DigitReader:
         printed = printed_lines([plan.line_h for plan in plans], conf, line_letters)
         sure = [u for (li, u, _), pl in zip(asked, p_letter, strict=True)
                 if pl >= (PRINTED_LETTER if printed[li] else self.settings.letter_confidence)]
-        return book.comps.boxes[sure].astype(np.int64).reshape(-1, 4), sure
+        return sure
 
     def _plan_lines(self, comps, clock, extend=None, contrast=None) -> tuple:
         """Stroke components -> (PieceBook, one LinePlan per line with each unit read whole,
@@ -675,8 +676,8 @@ def word_and_figures(kept, along: np.ndarray, line_y: float, line_h: float, tilt
                 if letters == 1 and run else [])
 
     def unread(run, left, right) -> int:  # (whole-read letters of the run no digit is from)
-        return sum(1 for a, b in whole_spans if left <= a and b <= right and not any(
-            min(b, along[j] + half[j]) - max(a, along[j] - half[j]) >= half[j] for j in run))
+        return sum(1 for a, b in whole_spans
+                   if left <= a and b <= right and not read_from((a, b), run, along, half))
 
     def worded(run, letters, span) -> bool:
         return letters >= 2 or (letters == 1 and bool(run) and np.mean(
@@ -814,14 +815,22 @@ def printed_figures(items, run, kept, line_h: float) -> list:
 INFIX_SHORT = 0.75
 
 
+def read_from(letter: tuple[float, float], run: list[int], along: np.ndarray,
+              half: np.ndarray) -> list[int]:
+    """The digits of `run` (indices, `along` their centres, `half` their half widths) read from
+    a letter unit (`letter`: its left and right along the line): those overlapping it over half
+    their width."""
+    l0, l1 = letter
+    return [j for j in run if min(l1, along[j] + half[j]) - max(l0, along[j] - half[j]) >= half[j]]
+
+
 def infix_symbol(kept, run: list[int], along: np.ndarray, half: np.ndarray,
                  letter: tuple[float, float]) -> list[int]:
     """The digits of word_digits' `run` (indices into `kept`) read from its one printed letter's
     unit (`letter`: its left and right along the line; a digit overlapping it over half its
     width), when that letter is a sign between the run's other digits (see INFIX_SHORT); else
     []."""
-    l0, l1 = letter
-    on_letter = [j for j in run if min(l1, along[j] + half[j]) - max(l0, along[j] - half[j]) >= half[j]]
+    on_letter = read_from(letter, run, along, half)
     others = [j for j in run if j not in on_letter]
     if not (on_letter and others and min(others) < min(on_letter) and max(others) > max(on_letter)):
         return []
@@ -924,10 +933,7 @@ def with_unread_letters(line_letters, reported: list) -> list[tuple[int, int, in
             if k is None:
                 out.append(box)
                 continue
-            r = out[k]
-            x0, y0 = min(r[0], box[0]), min(r[1], box[1])
-            out[k] = (x0, y0, max(r[0] + r[2], box[0] + box[2]) - x0,
-                      max(r[1] + r[3], box[1] + box[3]) - y0)
+            out[k] = sg.union_box([out[k], box])
     return out
 
 
