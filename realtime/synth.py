@@ -410,6 +410,16 @@ def plain_sheet_photo(rng: np.random.Generator, paper: np.ndarray, ink: np.ndarr
     return cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
 
 
+def put_text(ink: np.ndarray, text: str, x: int, base: int, font: int, scale: float,
+             thickness: int) -> int:
+    """Print `text` onto the float ink map `ink` (0..1, changed in place), its baseline at
+    `base` and its left at `x`, anti-aliased -> the x just past it."""
+    printed = np.zeros(ink.shape, np.uint8)  # (putText draws on 8-bit images only)
+    cv2.putText(printed, text, (x, base), font, scale, 255, thickness, cv2.LINE_AA)
+    np.maximum(ink, printed / np.float32(255), out=ink)
+    return x + cv2.getTextSize(text, font, scale, thickness)[0][0]
+
+
 def labelled_number(seed: int, gap: tuple[float, float] | None = None
                     ) -> tuple[np.ndarray, str, str]:
     """A printed word (LABEL_WORDS) before or after a handwritten number of 2-5 MNIST test
@@ -426,15 +436,11 @@ def labelled_number(seed: int, gap: tuple[float, float] | None = None
     font = int(LABEL_FONTS[rng.integers(len(LABEL_FONTS))])
     thickness = int(rng.integers(2, 5))
     scale = cv2.getFontScaleFromHeight(font, digit_h, thickness)
-    (word_w, _), _ = cv2.getTextSize(word, font, scale, thickness)
     base = 140
     ink = np.zeros((h, w), np.float32)
 
     def put_word(x: int) -> int:
-        printed = np.zeros((h, w), np.uint8)  # (putText draws on 8-bit images only)
-        cv2.putText(printed, word, (x, base), font, scale, 255, thickness, cv2.LINE_AA)
-        np.maximum(ink, printed / np.float32(255), out=ink)
-        return x + word_w
+        return put_text(ink, word, x, base, font, scale, thickness)
 
     def put_number(x: int) -> int:
         return write_number(rng, ink, labels, x, base, digit_h)
@@ -466,20 +472,14 @@ def label_pairs(seed: int, printed: bool = False) -> tuple[np.ndarray, list[str]
     thickness = int(rng.integers(2, 4))
     scale = cv2.getFontScaleFromHeight(font, digit_h, thickness)
     ink = np.zeros((h, w), np.float32)
-
-    def put_text(text: str, x: int) -> int:
-        printed_ink = np.zeros((h, w), np.uint8)  # (putText draws on 8-bit images only)
-        cv2.putText(printed_ink, text, (x, 140), font, scale, 255, thickness, cv2.LINE_AA)
-        np.maximum(ink, printed_ink / np.float32(255), out=ink)
-        return x + cv2.getTextSize(text, font, scale, thickness)[0][0]
-
     x, values = 30, []
     for _ in range(2):
         word = str(LABEL_WORDS[rng.integers(len(LABEL_WORDS))])
-        x = put_text(word, x) + int(rng.uniform(0.5, 1.0) * digit_h)
+        x = put_text(ink, word, x, 140, font, scale, thickness) + int(rng.uniform(0.5, 1.0) * digit_h)
         labels = [int(d) for d in rng.integers(0, 10, int(rng.integers(1, 5)))]
         values.append("".join(map(str, labels)))
-        x = put_text(values[-1], x) if printed else write_number(rng, ink, labels, x, 140, digit_h)
+        x = (put_text(ink, values[-1], x, 140, font, scale, thickness) if printed
+             else write_number(rng, ink, labels, x, 140, digit_h))
         x += int(rng.uniform(1.5, 3) * digit_h)
     return plain_sheet_photo(rng, img, ink, 40), [" ".join(values)]
 
@@ -505,9 +505,8 @@ def printed_number(seed: int) -> tuple[np.ndarray, str, str]:
     (text_w, _), _ = cv2.getTextSize(text, font, scale, thickness)
     if text_w > w - 60:  # (a long label in a big face: smaller, to fit the sheet)
         scale *= (w - 60) / text_w
-    printed = np.zeros((h, w), np.uint8)  # (putText draws on 8-bit images only)
-    cv2.putText(printed, text, (30, 140), font, scale, 255, thickness, cv2.LINE_AA)
-    ink = printed / np.float32(255)
+    ink = np.zeros((h, w), np.float32)
+    put_text(ink, text, 30, 140, font, scale, thickness)
     return plain_sheet_photo(rng, img, ink, int(rng.integers(20, 60))), number, text
 
 
