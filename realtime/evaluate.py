@@ -265,7 +265,7 @@ def evaluate_forms(reader, n: int = 200, seed: int = 0, progress: bool = True) -
                            progress)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m realtime.evaluate", description=__doc__.split("\n")[0])
     ap.add_argument("--orand", action="store_true", help="evaluate on ORAND-CAR-A")
     ap.add_argument("--orand-dir", default=str(DEFAULT_ORAND))
@@ -300,6 +300,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=None, help="model path (default: the committed model)")
     ap.add_argument("--errors", type=int, default=0, metavar="K", help="print the first K errors")
     ap.add_argument("--json", action="store_true", help="print results as JSON")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
     args = ap.parse_args(argv)
     if (args.spaced or args.sign) and not args.signs:
         ap.error("--spaced and --sign go with --signs N")

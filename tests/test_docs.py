@@ -6,6 +6,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from realtime.cli import build_parser
+from realtime.evaluate import build_parser as build_evaluate_parser
 from realtime.reader import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,14 +60,28 @@ def test_settings_drift_is_caught():
     assert settings_drift(left_out) == {"digit_bonus": (None, Settings().digit_bonus)}
 
 
+def long_options(parser) -> set[str]:
+    options = {s for a in parser._actions for s in a.option_strings if s.startswith("--")}
+    return options - {"--help"}
+
+
 def test_command_line_usage_lists_every_option():
     usage = section("Command line")
     read = build_parser()._subparsers._group_actions[0].choices["read"]
-    options = {s for a in read._actions for s in a.option_strings if s.startswith("--")}
-    options.discard("--help")
+    options = long_options(read)
     documented = set(re.findall(r"--[a-z][a-z-]*", usage))
     assert options <= documented, f"options missing from the README: {sorted(options - documented)}"
     assert documented <= options, f"README options the CLI lacks: {sorted(documented - options)}"
+
+
+def test_evaluate_usage_lists_every_option():
+    text = section("Test data and scoring")
+    usage = text[text.index("CLI `python -m realtime.evaluate"):]
+    usage = usage[:usage.index("`.") + 1]
+    options = long_options(build_evaluate_parser())
+    documented = set(re.findall(r"--[a-z][a-z-]*", usage))
+    assert options == documented, (f"missing from the README: {sorted(options - documented)}, "
+                                   f"not in the CLI: {sorted(documented - options)}")
 
 
 def test_ci_runs_the_readme_test_command():
