@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -24,6 +25,7 @@ from realtime.reading import Digit, Reading
 ROOT = Path(__file__).resolve().parents[1]
 TINY = bench.BenchConfig(mnist_n=120, nondigit_n=40, batch_sizes=(1, 8), latency_min_s=0.0,
                          orand_n=6, synth_pages=2, word_lines=3, sign_numbers=2, times_pairs=2,
+                         fresh_pages=3,
                          scaling_widths=(160, 320),
                          scaling_counts=(0, 3),
                          scaling_repeats=1, live_frames=5, live_camera_s=0.2, worst_n=4)
@@ -203,6 +205,9 @@ def test_tiny_run_with_stand_ins_writes_report_and_plots(tmp_path):
     assert (tmp_path / "bench" / "worst_synth.png").exists()
     assert "640x480" in md and "live.png" in md
     assert "images read exactly" in headline
+    fresh = data["engine"]["fresh_synth"]
+    assert fresh["pages"] == TINY.fresh_pages and fresh["first_seed"] == TINY.fresh_seed
+    assert "3 more (seeds 3000–3002), ours alone" in headline
     if tesseract_path():
         assert "Tesseract 5" in md and "tesseract" in synth
     # numbers beside words: one string per image, the number alone is the truth
@@ -294,3 +299,32 @@ def test_mnist_rates_print_to_a_hundredth_so_a_near_miss_does_not_round_up():
     assert bench.pct_mnist(0.9955) == "99.55 %"  # the target is 99.6 %: 99.55 must not print so
     assert bench.pct_mnist(0.996) == "99.60 %"
     assert bench.pct_mnist(float("nan")) == "n/a"
+
+
+class EvenSeedsReader:
+    """Reads fake_make_page's pages right when their first digit is even, else drops a line."""
+
+    def read(self, image):
+        return Reading(lines=list(self.truth[:1] if int(self.truth[0][0]) % 2 else self.truth))
+
+
+def test_fresh_synthetic_pages_are_scored_like_evaluate():
+    reader = EvenSeedsReader()
+
+    def make_page(seed):
+        image, lines = fake_make_page(seed)
+        reader.truth = lines
+        return image, lines
+
+    comp = bench.Components(classifiers={}, reader=reader, make_page=make_page)
+    cfg = replace(TINY, fresh_pages=40, fresh_seed=7)
+    fresh = bench.bench_fresh_synth(cfg, comp)
+    pages = [fake_make_page(seed)[1] for seed in range(7, 47)]
+    right = sum(int(lines[0][0]) % 2 == 0 for lines in pages)
+    assert 0 < right < 40
+    assert fresh["pages"] == 40 and fresh["exact_match"] == pytest.approx(right / 40)
+    assert fresh["line_count"] == pytest.approx(right / 40)  # a wrong page lost its second line
+    p = right / 40
+    assert fresh["exact_ci95"] == pytest.approx(1.96 * (p * (1 - p) / 40) ** 0.5)
+    assert "40 more (seeds 7–46)" in bench.fresh_synth_line(fresh)
+    assert bench.bench_fresh_synth(replace(cfg, fresh_pages=0), comp) is None
