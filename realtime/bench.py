@@ -34,7 +34,7 @@ from tqdm import tqdm
 from realtime import bench_data, bench_plots
 from realtime.baselines import NaiveReader, TesseractReader, tesseract_path, tesseract_version
 from realtime.bench_data import LabelledImage
-from realtime.evaluate import Score, edit_distance
+from realtime.evaluate import Score, edit_distance, evaluate_pages
 from realtime.soak import rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -765,11 +765,8 @@ def bench_fresh_synth(cfg: BenchConfig, comp: Components) -> dict | None:
     points from seed to seed; this is the number to expect."""
     if comp.make_page is None or cfg.fresh_pages <= 0:
         return None
-    score = Score()
-    seeds = range(cfg.fresh_seed, cfg.fresh_seed + cfg.fresh_pages)
-    for seed in tqdm(seeds, desc="fresh synthetic pages", leave=False):
-        image, lines = comp.make_page(seed)
-        score.add(list(comp.reader.read(image).lines), list(lines))
+    score = evaluate_pages(comp.reader, comp.make_page, "synthetic pages", "fresh synthetic pages",
+                           cfg.fresh_pages, cfg.fresh_seed, progress=True).score
     exact = score.exact_rate
     return {"pages": score.n, "first_seed": cfg.fresh_seed, "exact_match": exact,
             "exact_ci95": 1.96 * (exact * (1 - exact) / score.n) ** 0.5, "cer": score.cer,

@@ -14,9 +14,10 @@ the character error rate is the edit distance over the truth's characters.
     python -m realtime.evaluate --times 200 --times-where before   # ... an x before one: "x3"
 
 Reusable pieces: `edit_distance`, `Score` (accumulates exact / CER / line count), and the runners
-`evaluate_orand(reader, dir)`, `evaluate_synth(reader, n, seed)`, `evaluate_labelled(reader, n,
-seed)`, `evaluate_forms(reader, n, seed)`, `evaluate_signs(reader, n, seed)` and
-`evaluate_times(reader, n, seed)`, which return a `Result`.
+`evaluate_pages(reader, make, ...)` (pages of any maker), `evaluate_orand(reader, dir)`,
+`evaluate_synth(reader, n, seed)`, `evaluate_labelled(reader, n, seed)`, `evaluate_forms(reader,
+n, seed)`, `evaluate_signs(reader, n, seed)` and `evaluate_times(reader, n, seed)`, which return
+a `Result`.
 """
 from __future__ import annotations
 
@@ -159,7 +160,7 @@ def evaluate_orand(reader, orand_dir: Path | str = DEFAULT_ORAND, limit: int | N
     return result
 
 
-def _evaluate_pages(reader, make, name: str, desc: str, n: int, seed: int,
+def evaluate_pages(reader, make, name: str, desc: str, n: int, seed: int,
                     progress: bool) -> Result:
     """Read the pages `make(seed)` -> (image, truth lines) of seeds seed .. seed+n-1 and
     compare line by line."""
@@ -178,7 +179,7 @@ def evaluate_synth(reader, n: int = 200, seed: int = 0, progress: bool = True) -
     """Read `n` synthetic camera pages (seeds seed .. seed+n-1) and compare with their truth."""
     from realtime.synth import make_page
 
-    return _evaluate_pages(reader, make_page, "synthetic pages", "synth", n, seed, progress)
+    return evaluate_pages(reader, make_page, "synthetic pages", "synth", n, seed, progress)
 
 
 def evaluate_labelled(reader, n: int = 200, seed: int = 0, progress: bool = True,
@@ -218,7 +219,7 @@ def evaluate_pairs(reader, n: int = 200, seed: int = 0, progress: bool = True,
     from realtime.synth import label_pairs
 
     name = "two labels and their " + ("printed" if printed else "handwritten") + " values"
-    return _evaluate_pages(reader, lambda s: label_pairs(s, printed), name, "pairs", n, seed,
+    return evaluate_pages(reader, lambda s: label_pairs(s, printed), name, "pairs", n, seed,
                            progress)
 
 
@@ -253,7 +254,7 @@ def evaluate_times(reader, n: int = 200, seed: int = 0, progress: bool = True,
 
     name = {"between": "two numbers with a times sign between"}.get(
         where, f"a number with a times sign {where} it")
-    return _evaluate_pages(reader, one_line, name, "times", n, seed, progress)
+    return evaluate_pages(reader, one_line, name, "times", n, seed, progress)
 
 
 def evaluate_forms(reader, n: int = 200, seed: int = 0, progress: bool = True) -> Result:
@@ -261,7 +262,7 @@ def evaluate_forms(reader, n: int = 200, seed: int = 0, progress: bool = True) -
     the handwritten numbers alone, line by line, none of the printed text read as digits."""
     from realtime.synth import form_page
 
-    return _evaluate_pages(reader, form_page, "numbers on printed forms", "forms", n, seed,
+    return evaluate_pages(reader, form_page, "numbers on printed forms", "forms", n, seed,
                            progress)
 
 
