@@ -309,8 +309,10 @@ class DigitReader:
             # (no clearing of "row bands", rows inked across most of the width: in a number as
             # wide as its image, a row along the digits' feet is one, and clearing it erased the
             # bases of 2s)
-            comps = bz.strip_lines(comps, typical, ink)
+            ruled: list = []  # (the lines cleared, followed across the page for their stubs)
+            comps = bz.strip_lines(comps, typical, ink, ruled)
             comps = bz.strip_faint_lines(comps, typical, ink)
+            comps = bz.strip_line_stubs(comps, ruled, typical, ink)
             written = cp.typical_height(comps.boxes, comps.areas)
             if written < RESTRIP_BELOW * typical:
                 # the usual height was a grid's, whose lines are gone now: an upright line is

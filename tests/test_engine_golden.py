@@ -443,6 +443,16 @@ def test_page_with_a_faint_dashed_ruled_line_reads_exactly(reader, seed):
     assert reader.read(image).lines == truth
 
 
+# Pages whose ruled line broke in a shadow, a stub of it joined to the digits standing on it;
+# read exactly only since binarize.strip_line_stubs follows the lines found across the page:
+# before, the stub joined "94153 4" across its space (2340), "00397 14137" likewise (2944),
+# and "36527 8499" read "365228429" (2651).
+@pytest.mark.parametrize("seed", [2340, 2651, 2944])
+def test_page_with_a_stub_of_a_broken_ruled_line_reads_exactly(reader, seed):
+    image, truth = make_page(seed)
+    assert reader.read(image).lines == truth
+
+
 # A page whose thick ruled lines in a hard shadow were cleared but for a column here and there
 # a pixel or two thicker: four lines of 1-px slivers read as 1s (binarize.ragged_edge).
 def test_page_with_thick_ruled_lines_in_shadow_reads_no_slivers(reader):

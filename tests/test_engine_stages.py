@@ -925,6 +925,46 @@ def test_a_few_faint_dashes_are_no_line():
     assert np.array_equal(bz.strip_faint_lines(comps, 40.0, contrast).mask(), before)
 
 
+def _ruled_line_broken_under_digits():
+    """A ruled line (rows 100-101) from x 10 to 300, broken there (a shadow's edge); past the
+    break two upright strokes (42 px digits) stand on it, joined by a 55 px stub of it; a third
+    stands on it with a 15 px flat foot lying along it (a 2's base)."""
+    mask = np.zeros((160, 640), bool)
+    mask[100:102, 10:300] = True           # the line, a component of its own
+    mask[60:102, 340:346] = True           # a digit ...
+    mask[60:102, 400:406] = True           # ... and another
+    mask[100:102, 346:400] = True          # the stub of line joining them
+    mask[60:102, 500:506] = True           # a digit with a flat foot on the line
+    mask[100:102, 506:521] = True
+    return mask
+
+
+def test_stub_of_a_ruled_line_found_elsewhere_is_cleared():
+    mask = _ruled_line_broken_under_digits()
+    found: list = []
+    comps = bz.strip_lines(cp.find_components(mask, min_area=1), 42.0, found=found)
+    assert len(found) == 1
+    coef, thickness = found[0]
+    assert abs(coef[0]) < 0.01 and abs(np.polyval(coef, 200.5) - 101.0) < 0.6 and thickness == 2
+    # the stub is too short next to the digits to be taken for a line on its own
+    assert comps.mask()[100:102, 360:390].all()
+    cleaned = bz.strip_line_stubs(comps, found, 42.0)
+    left = cleaned.mask()
+    assert not left[:, 350:396].any()                       # the stub is gone ...
+    assert left[60:100, 340:346].all() and left[60:100, 400:406].all()  # ... the digits stay
+    assert left[100:102, 506:521].all()                     # ... and so does the short foot
+    assert sorted(int(x) for x in cleaned.boxes[:, 0]) == [340, 400, 500]
+
+
+def test_line_stubs_need_a_line_found():
+    comps = cp.find_components(_ruled_line_broken_under_digits()[:, 320:], min_area=1)
+    found: list = []
+    comps = bz.strip_lines(comps, 42.0, found=found)
+    assert found == []                                      # (no ruled line on this crop)
+    before = comps.mask().copy()
+    assert np.array_equal(bz.strip_line_stubs(comps, found, 42.0).mask(), before)
+
+
 def test_faint_lines_follow_a_tilted_line_among_specks():
     contrast, _, _ = _digits_on_a_faint_dashed_line(rise=-0.2)
     rng = np.random.default_rng(3)
