@@ -956,6 +956,18 @@ def test_stub_of_a_ruled_line_found_elsewhere_is_cleared():
     assert sorted(int(x) for x in cleaned.boxes[:, 0]) == [340, 400, 500]
 
 
+def test_a_loop_lying_on_a_found_line_keeps_its_bottom():
+    # a 0 (a loop 30 px wide, 2 px strokes) whose flat bottom lies along the line's path past
+    # the break: its bottom is alone in the line's band, but the rest of the loop is above it
+    mask = _ruled_line_broken_under_digits()
+    cv2.rectangle(mask.view(np.uint8), (560, 70), (590, 101), 1, 2)
+    found: list = []
+    comps = bz.strip_lines(cp.find_components(mask, min_area=1), 42.0, found=found)
+    left = bz.strip_line_stubs(comps, found, 42.0).mask()
+    assert left[100:102, 562:589].all()
+    assert not left[:, 350:396].any()                       # (the stub beside it still goes)
+
+
 def test_line_stubs_need_a_line_found():
     comps = cp.find_components(_ruled_line_broken_under_digits()[:, 320:], min_area=1)
     found: list = []
