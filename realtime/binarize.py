@@ -918,8 +918,9 @@ def strip_lines(comps: Components, typical_height: float = 0.0,
             fits: list | None = None if found is None else []
             changed = (strip_horizontal_line(roi, fits=fits)
                        or strip_covered_line(roi, typical_height))
-            if fits:
-                found.extend(straight_line(*fits[0], x, y, typical_height))
+            line = straight_line(*fits[0], x, y, typical_height) if fits else None
+            if line is not None:
+                found.append(line)
         elif not changed and tall[k]:
             t = np.ascontiguousarray(roi.T)
             changed = strip_horizontal_line(t)
@@ -1294,26 +1295,38 @@ def strip_faint_lines(comps: Components, typical_height: float,
     if not lines:
         return comps
     boxes = comps.boxes.astype(np.float64)
-    x0, y0 = boxes[:, 0], boxes[:, 1]
-    x1, y1 = x0 + boxes[:, 2] - 1, y0 + boxes[:, 3] - 1
     masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # index -> (what is left, own mask)
     for coef, thickness, first, last in lines:
-        # the components whose box the line's band crosses (it is straight: its rows at the
-        # box's first and last columns bound it there)
-        a, b = np.maximum(x0, first), np.minimum(x1, last)
-        ya, yb = np.polyval(coef, a + 0.5) - 0.5, np.polyval(coef, b + 0.5) - 0.5
-        reach = thickness / 2 + 2.0
-        crossed = ((a <= b) & (np.maximum(ya, yb) + reach >= y0)
-                   & (np.minimum(ya, yb) - reach <= y1))
+        crossed, a, b = crossed_boxes(boxes, coef, thickness, first, last)
         for k in np.nonzero(crossed)[0]:
             x, y = (int(v) for v in comps.boxes[k, :2])
             cols = np.arange(int(np.ceil(a[k])), int(b[k]) + 1)
-            rows = np.rint(np.polyval(coef, cols + 0.5) - 0.5).astype(np.int64)
+            rows = np.rint(line_rows(coef, cols)).astype(np.int64)
             if k not in masks:
                 own = comps.own_mask(k)
                 masks[k] = (own.copy(), own)
             clear_line_alone(masks[k][0], cols - x, rows - y, thickness)
     return strip_cleared(comps, masks, contrast)
+
+
+def line_rows(coef: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The row of a line (coefficients (slope, offset) of its centre row over the column, in
+    pixel-centre coordinates) in each of columns `cols` (pixel indices)."""
+    return coef[0] * (cols + 0.5) + coef[1] - 0.5
+
+
+def crossed_boxes(boxes: np.ndarray, coef: np.ndarray, thickness: float,
+                  first: float = -np.inf, last: float = np.inf):
+    """Which of `boxes` (N x 4 float) the band of a line (see line_rows; `thickness`), from
+    column `first` to `last`, crosses -> (bool per box, and the first and last column of the
+    line in each box). The line is straight: its rows at those columns bound it there."""
+    x0, y0 = boxes[:, 0], boxes[:, 1]
+    x1, y1 = x0 + boxes[:, 2] - 1, y0 + boxes[:, 3] - 1
+    a, b = np.maximum(x0, first), np.minimum(x1, last)
+    ya, yb = line_rows(coef, a), line_rows(coef, b)
+    reach = thickness / 2 + 2.0
+    crossed = (a <= b) & (np.maximum(ya, yb) + reach >= y0) & (np.minimum(ya, yb) - reach <= y1)
+    return crossed, a, b
 
 
 def strip_cleared(comps: Components, masks: dict, contrast: np.ndarray | None) -> Components:
@@ -1352,22 +1365,22 @@ STUB_MIN_LENGTH = 2.5    # centres from the straight line fitted, over at least 
 
 
 def straight_line(xs: np.ndarray, centres: np.ndarray, thickness: float, x: int, y: int,
-                  typical_height: float) -> list[tuple[np.ndarray, float]]:
+                  typical_height: float) -> tuple[np.ndarray, float] | None:
     """A line strip_horizontal_line cleared (its thin columns `xs` and their `centres`, in the
-    box of its component at x, y) as [(coefficients (slope, offset) of its centre row over the
-    column, thickness)] in page pixels; [] unless it is long, thin and straight."""
-    if xs.size < max(20.0, STUB_MIN_LENGTH * typical_height) or xs.size < 2:
-        return []
+    box of its component at x, y) as (coefficients (slope, offset) of its centre row over the
+    column, thickness) in page pixels; None unless it is long, thin and straight."""
+    if xs.size < max(20.0, STUB_MIN_LENGTH * typical_height):
+        return None
     if thickness > max(3.0, 0.25 * typical_height):
-        return []
+        return None
     cols, rows = xs + (x + 0.5), centres + (y + 0.5)
     # (least squares by hand: np.polyfit costs ~0.1 ms a call, a ruled page has a dozen lines)
     slope = order_stats.slope(cols, rows)
     coef = np.array([slope, float(rows.mean()) - slope * float(cols.mean())])
     residual = order_stats.median(np.abs(coef[0] * cols + coef[1] - rows))
     if residual > STUB_MAX_RESIDUAL * max(1.0, thickness):
-        return []
-    return [(coef, float(thickness))]
+        return None
+    return coef, float(thickness)
 
 
 def strip_line_stubs(comps: Components, lines: list, typical_height: float,
@@ -1378,19 +1391,15 @@ def strip_line_stubs(comps: Components, lines: list, typical_height: float,
     if not lines or not len(comps):
         return comps
     boxes = comps.boxes.astype(np.float64)
-    x0, y0 = boxes[:, 0], boxes[:, 1]
-    x1, y1 = x0 + boxes[:, 2] - 1, y0 + boxes[:, 3] - 1
     min_runs = STUB_MIN_RUN * np.clip(boxes[:, 3], 0.5 * typical_height, typical_height)
+    wide_enough = boxes[:, 2] >= min_runs
     masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # index -> (what is left, own mask)
     for coef, thickness in lines:
-        ya, yb = coef[0] * (x0 + 0.5) + (coef[1] - 0.5), coef[0] * (x1 + 0.5) + (coef[1] - 0.5)
-        reach = thickness / 2 + 2.0
-        crossed = ((np.maximum(ya, yb) + reach >= y0) & (np.minimum(ya, yb) - reach <= y1)
-                   & (boxes[:, 2] >= min_runs))
-        for k in np.nonzero(crossed)[0]:
+        crossed, _, last_cols = crossed_boxes(boxes, coef, thickness)  # (followed page-wide)
+        for k in np.nonzero(crossed & wide_enough)[0]:
             x, y = (int(v) for v in comps.boxes[k, :2])
-            cols = np.arange(x, int(x1[k]) + 1)
-            rows = np.rint(coef[0] * (cols + 0.5) + (coef[1] - 0.5)).astype(np.int64)
+            cols = np.arange(x, int(last_cols[k]) + 1)
+            rows = np.rint(line_rows(coef, cols)).astype(np.int64)
             min_run = max(2, int(round(min_runs[k])))
             if not stub_along(comps.labels, comps.ids[k], cols, rows, min_run):
                 continue  # (most digits on a ruled page stand on its lines: no mask for them)
