@@ -430,7 +430,8 @@ class LinePlan:
     joins: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
     hanging: set[int] = field(default_factory=set)  # comma-like units (see hangs_below)
     feet: set[tuple[int, int]] = field(default_factory=set)  # merges (i, i+2) of a digit and
-    # a flat mark under its foot or over its top (see foot_apart, cap_apart)
+    # a flat mark under its foot or over its top (see foot_apart, cap_apart) ...
+    caps: set[tuple[int, int]] = field(default_factory=set)  # ... those with it over its top
 
 
 # A straight stroke far longer than the line's digits are tall is no digit: the pen lying on
@@ -2183,7 +2184,16 @@ def foot_apart(left: np.ndarray, right: np.ndarray, line_h: float) -> bool:
 # the sure merge of the two competes as a digit and a mark under its foot does (foot_apart).
 # Tuning (2026-12-05): synthetic 5000-5599 86.2 -> 86.3 % (5223 fixed, none broken), ORAND
 # training, 6000-6399 and 1000-1199 page for page the same.
+# A bar drawn apart makes a merge less sure than a whole 5 or 7: merged with the body it read
+# 5 at 0.72 and 0.83, while the body alone read a sure 6 and the bar a dash (synthetic 2457,
+# 2737). So a merge with a mark over the top that reads a digit with a bar (CAP_DIGITS) needs
+# only CAP_SURE. Only those digits: a 5 with a stub of a ruled line over it merged into a 3 at
+# 0.74 (2647). Tuning (2026-12-07): synthetic 2000-2999 819 -> 822 pages (3 fixed, none broken;
+# with any digit 821: 2647 broken); 3000-3999 the same, 4000-4999 803 -> 804, seeds 0-199 173 ->
+# 174; ORAND held-out, forms and words page for page the same.
 CAP_ABOVE = 0.25  # (x the digit's height) the mark's foot is at most this far down the digit
+CAP_DIGITS = (5, 7)
+CAP_SURE = 0.5
 
 
 def cap_apart(left: np.ndarray, right: np.ndarray, line_h: float) -> bool:
@@ -2302,9 +2312,11 @@ def plan_alternatives(book: PieceBook, plan: LinePlan, doubtful: np.ndarray,
             piece = book.add(ids, box)
             if piece is not None:
                 plan.merges[(a, b)] = piece
-                if b == a + 2 and (foot_apart(boxes[units[a]], boxes[units[a + 1]], line_h)
-                                   or cap_apart(boxes[units[a]], boxes[units[a + 1]], line_h)):
+                if b == a + 2 and foot_apart(boxes[units[a]], boxes[units[a + 1]], line_h):
                     plan.feet.add((a, b))
+                if b == a + 2 and cap_apart(boxes[units[a]], boxes[units[a + 1]], line_h):
+                    plan.feet.add((a, b))
+                    plan.caps.add((a, b))
     # wide units: touching digits, cut at projection valleys. Any run of neighbouring cuts may
     # be one digit, so a chain of touching zeros (a bank amount's "0000") can be cut into as
     # many digits as it holds; solve_line finds the best path through these pieces.
@@ -2943,6 +2955,7 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
     # (a refund only where there is a price: with a positive bonus more digits gain anyway)
     refund_unsure = digit_bonus < 0
     unsure_lp, sure_cut_lp = math.log(UNSURE_WHOLE), math.log(SURE_CUT)
+    cap_sure_lp = math.log(CAP_SURE)
     stems = stems_on_marks(plan, probs, pieces)
 
     def no_one(p: int) -> bool:
@@ -3054,9 +3067,12 @@ def solve_line(plan: LinePlan, probs: np.ndarray, pieces: list[Piece],
                 # parts that may each be punctuation compete with being marks, not with
                 # other digits: no price for fewer digits (a small zero written in two
                 # strokes was left out as two marks); so does a sure digit and the mark under
-                # its foot (see foot_apart)
+                # its foot (see foot_apart), or a 5 or 7 and its bar (see CAP_SURE)
                 marks = (all(plan.punct_ok[i:jj])
-                         or ((i, jj) in plan.feet and lp_digit[q] >= sure_cut_lp)) and digit_bonus < 0
+                         or ((i, jj) in plan.feet and lp_digit[q] >= sure_cut_lp)
+                         or ((i, jj) in plan.caps and lp_digit[q] >= cap_sure_lp
+                             and int(np.argmax(probs[q, :NON_DIGIT])) in CAP_DIGITS)
+                         ) and digit_bonus < 0
                 swallowed = swallowed_digits(plan, i, jj, q, probs, pieces)
                 options.append((as_digit(q) - digit_bonus * marks + digit_bonus * swallowed,
                                 i, [q]))

@@ -1608,7 +1608,32 @@ def test_a_seven_whose_bar_came_off_is_read_whole():
         probs[p, label] = sure
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [merged]
     plan.feet.clear()
+    plan.caps.clear()
     assert sg.solve_line(plan, probs, book.pieces, -1.0) == [plan.single[1]]
+
+
+def test_a_five_whose_bar_came_off_is_read_whole_though_unsure():
+    """The body alone reads a sure 6 and the bar a mark; merged they read a 5, but unsure
+    (0.72, as on synthetic page 2457). A mark over the top joins a 5 or a 7 at CAP_SURE;
+    a merge read as any other digit still needs SURE_CUT (a stub of a ruled line over a 5
+    read as a 3)."""
+    line_h = 56
+    mask = np.zeros((line_h + 4, 60), bool)
+    mask[2:8, 24:52] = True      # the bar, apart
+    mask[12:56, 20:44] = True    # the body (a blob will do: the probabilities are given)
+    plan, book = _plan_of_two_parts(mask, line_h)
+    assert (0, 2) in plan.caps
+    merged = plan.merges[(0, 2)]
+    body, bar = sorted(plan.single, key=lambda p: -book.pieces[p].box[3])
+    probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+    probs[bar, sg.NON_DIGIT] = 0.99
+    probs[body, 6] = 0.99
+    probs[merged, 5], probs[merged, 6] = 0.72, 0.27
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [merged]
+    probs[merged, 5], probs[merged, 3] = 0.26, 0.72   # the merge reads as a 3: no bar's digit
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [body]
+    probs[merged, 3], probs[merged, 5] = 0.001, 0.45  # a 5, but too unsure
+    assert sg.solve_line(plan, probs, book.pieces, -1.0) == [body]
 
 
 def test_a_tall_figure_joined_to_small_zeros_may_hold_more_digits():
