@@ -25,7 +25,7 @@ import numpy as np
 FIRST_SEED = 1000
 PAGE_SIZE = (1280, 720)
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "realtime" / "speed_pages.npz"
-STAGES = ("input", "light", "binarize", "lines", "segment", "classify", "assemble")
+STAGES = ("input", "light", "binarize", "lines", "segment", "classify", "assemble", "reread")
 
 
 def digit_count(lines: list[str]) -> int:

@@ -1,5 +1,6 @@
 """Each engine stage on its own (no classifier needed)."""
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -10,6 +11,7 @@ from realtime import components as cp
 from realtime import image as im
 from realtime import light
 from realtime import lines as ln
+from realtime import reader as rd
 from realtime import segment as sg
 from realtime.overlay import draw
 from realtime.reading import Digit, Reading
@@ -3262,3 +3264,53 @@ def test_a_merge_read_as_a_new_digit_or_with_a_short_tail_swallows_nothing():
     # a zero's closing tail, read a sure 1 but shorter than a 1 may be, is no digit it hides
     plan, book, probs, merged = _two_then_one(one_h=15)
     assert sg.swallowed_digits(plan, 0, 2, merged, probs, book.pieces) == 0
+
+
+# ---- small lines read again, twice as large (reader.SMALL_LINE_H) ---------------------------
+
+def _digit(label: int, x: int, y: int, w: int = 10, h: int = 18, line: int = 0,
+           confidence: float = 0.99) -> Digit:
+    return Digit(label, confidence, (x, y, w, h), line)
+
+
+def test_only_a_small_line_with_a_digit_in_doubt_is_read_again():
+    small = [_digit(1, 10, 10), _digit(2, 25, 10, confidence=0.6)]
+    assert rd.small_line_in_doubt(small, 1.0)
+    assert not rd.small_line_in_doubt([replace(d, confidence=0.99) for d in small], 1.0)
+    tall = [replace(d, box=(d.box[0], d.box[1], 20, 40)) for d in small]
+    assert not rd.small_line_in_doubt(tall, 1.0)
+    # heights are judged in working pixels: a large input shrunk to the working size
+    assert rd.small_line_in_doubt(tall, 0.5)
+    assert not rd.small_line_in_doubt([], 1.0)
+
+
+def test_bands_of_small_lines_that_overlap_are_read_as_one():
+    band = rd.SMALL_LINE_BAND
+    first = [_digit(1, 10, 100)]                       # rows 100-118
+    second = [_digit(2, 10, 100 + 18 + band)]          # its band overlaps the first's
+    far = [_digit(3, 10, 600)]
+    bands = rd.line_bands([far, first, second], [7, 0, 1], 1.0, 1000)
+    assert bands == [((100 - band, 100 + 18 + band + 18 + band), [0, 1]),
+                     ((600 - band, 618 + band), [7])]
+    # clipped to the image, and in working pixels
+    assert rd.line_bands([[_digit(1, 10, 4)]], [0], 0.5, 20) == [((0, 20), [0])]
+
+
+def test_a_line_read_again_is_found_and_kept_to_its_course():
+    first = [_digit(1, 100, 50), _digit(7, 115, 50), _digit(0, 160, 52)]
+    # read again: the same line (one digit more, another read better), a digit of the line
+    # below caught in the band, and one far along the band beyond the line's end
+    # and one off its course (another line's, joined to it in the band)
+    again = [_digit(1, 100, 50), _digit(1, 113, 50), _digit(2, 121, 50), _digit(8, 140, 95),
+             _digit(6, 160, 52), _digit(9, 400, 50), _digit(5, 130, 90, line=1)]
+    text, kept = rd.line_again(first, ["1128 6 9", "5"], again)
+    assert text == "112 6"
+    assert [d.label for d in kept] == [1, 1, 2, 6]
+    # nothing of the first reading's line in the second: no line
+    assert rd.line_again(first, ["5"], [_digit(5, 130, 90)]) is None
+
+
+def test_digits_left_out_of_a_line_take_an_emptied_group_with_them():
+    assert rd.without_digits("12 3 45", [True, False, False, True, True]) == "1 45"
+    assert rd.without_digits("12 3 45", [True] * 5) == "12 3 45"
+    assert rd.without_digits("7", [False]) == ""
