@@ -99,17 +99,20 @@ class Settings:
 
 
 # Small writing is read again from a band of the page scaled up twice (cubic), and what that
-# reads replaces the line: a threshold, a ruled line's removal and a crop on a 15-25 px digit
-# work at whole pixels, coarse against its strokes, and 2x keeps a small 6's loop on a ruled
-# line, the gap that makes a 0 not a 6, a 1's stroke apart from the digit beside it. The band
-# spans the page's width (a crop round the line alone read worse: 826 against 834 of the
-# tuning pages 2000-2999, its threshold and light set by little paper) and SMALL_LINE_BAND
-# working px above and below the line's digits. Of its reading, the line that holds most of
-# the first reading's digits' centres is kept, without the digits more than SMALL_LINE_REACH
-# line heights before or after it or off its course (another line's, in a band that holds
-# it). Only lines with a digit read under SMALL_LINE_UNSURE are read again (a fifth of the
-# pages; every small line: the same tuning pages, 5 more fresh ones of 1,000, at twice the
-# cost). Tuning (2026-12-07): see the engine history.
+# reads replaces the line: thresholds, a ruled line's removal and crops work in whole pixels,
+# coarse against a 15-25 px digit's strokes, and at 2x a small 6 keeps its loop on a ruled
+# line, a 0 the gap that makes it no 6, a 1 its own stroke. The band spans the page's width:
+# a crop round the line alone read worse (tuning pages 2000-2999: 826 against 834 exact), its
+# threshold and light set by little paper. Of its reading, the line holding most of the first
+# reading's digits' centres is kept, less the digits more than SMALL_LINE_REACH line heights
+# before or after them or off their course (another line's, joined to it in the band), and
+# only if it has as many digits as the first reading or more (a digit lost at 2x was more
+# often a digit lost than a mark read as one: 834 -> 836 tuning pages, 837 -> 840 fresh). Only
+# lines with a digit read under SMALL_LINE_UNSURE are read again: a quarter of the pages
+# instead of over half, for the same tuning pages (834) and 5 fewer fresh ones of 1,000.
+# Tuning (2026-12-07): synthetic 2000-2999 822 -> 836 exact pages, 5000-5599 507 -> 514;
+# fresh 3000-4999 1633 -> 1668, CER 1.02 -> 0.90 %; seeds 0-199 174 -> 176; ORAND held-out
+# 176 -> 180 of 216, CER 4.89 -> 4.47 % (see the engine history).
 SMALL_LINE_H = 26         # (working px) lines whose digits' median height is under this ...
 SMALL_LINE_UNSURE = 0.95  # ... and that hold a digit read under this are read again ...
 SMALL_LINE_SCALE = 2.0    # ... this many times larger
@@ -1308,7 +1311,7 @@ def line_again(first: list[Digit], lines: list[str], digits: list[Digit]
     """The line of a second reading (`lines`, `digits`, boxes in the same pixels) that is the
     line of `first` (the first reading's digits of it): the one holding most of their
     centres, without the digits off its course (SMALL_LINE_REACH) -> (its string, its digits
-    left to right) or None when it holds none of them."""
+    left to right) or None when it holds none of them or fewer digits than `first`."""
     boxes = [d.box for d in first]
 
     def inside(d: Digit) -> bool:
@@ -1325,8 +1328,8 @@ def line_again(first: list[Digit], lines: list[str], digits: list[Digit]
     found = sorted((d for d in digits if d.line == best), key=lambda d: d.box[0])
     on = on_course(first, found)
     kept = [d for d, ok in zip(found, on, strict=True) if ok]
-    if not kept:
-        return None
+    if len(kept) < len(first):
+        return None  # (a digit lost at 2x: the first reading found it, see SMALL_LINE_H)
     return without_digits(lines[best], on), kept
 
 

@@ -3308,6 +3308,8 @@ def test_a_line_read_again_is_found_and_kept_to_its_course():
     assert [d.label for d in kept] == [1, 1, 2, 6]
     # nothing of the first reading's line in the second: no line
     assert rd.line_again(first, ["5"], [_digit(5, 130, 90)]) is None
+    # a digit fewer than the first reading: it is kept
+    assert rd.line_again(first, ["12"], again[:1] + again[2:3]) is None
 
 
 def test_digits_left_out_of_a_line_take_an_emptied_group_with_them():
