@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--keep-words", action="store_true",
                     help="read printed words as digits too (by default printed words, like a "
                          "form's labels and sentences, are left out)")
+    rd.add_argument("--read-once", action="store_true",
+                    help="read small writing once (by default a small line with a digit in doubt "
+                         "is read again twice as large: more often right, up to ~3x the time)")
     return ap
 
 
@@ -158,6 +161,8 @@ def read_command(args) -> int:
         settings["min_confidence"] = args.min_confidence
     if args.keep_words:
         settings["drop_words"] = False
+    if args.read_once:
+        settings["reread_small"] = False
     try:
         with quiet_native_stderr():
             reader = DigitReader(args.model, **settings)

@@ -162,3 +162,16 @@ def test_printed_words_are_left_out_unless_keep_words(tmp_path):
     assert default.returncode == kept.returncode == 0, default.stderr + kept.stderr
     assert "".join(default.stdout.split()) == number
     assert len("".join(kept.stdout.split())) > len(number)
+
+
+def test_read_once_reads_a_small_line_in_doubt_once(tmp_path):
+    """Page 2156's second line ("0 356", ~20 px): its small 6 on a ruled line reads 1 in one
+    reading and 6 when the line is read again twice as large (the default)."""
+    image, truth = make_page(2156)
+    path = tmp_path / "small.png"
+    cv2.imwrite(str(path), image)
+    default = run_cli(path)
+    once = run_cli("--read-once", path)
+    assert default.returncode == once.returncode == 0, default.stderr + once.stderr
+    assert default.stdout.splitlines() == truth
+    assert once.stdout.splitlines()[1] != truth[1]
