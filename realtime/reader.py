@@ -14,7 +14,7 @@ import numpy as np
 from realtime import binarize as bz
 from realtime import components as cp
 from realtime import image as im
-from realtime import light
+from realtime import light, order_stats
 from realtime import lines as ln
 from realtime import segment as sg
 from realtime.groups import group_strip
@@ -1315,7 +1315,7 @@ def line_again(first: list[Digit], lines: list[str], digits: list[Digit]
     boxes = [d.box for d in first]
 
     def inside(d: Digit) -> bool:
-        cx, cy = d.box[0] + d.box[2] / 2, d.box[1] + d.box[3] / 2
+        cx, cy = digit_centre(d)
         return any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in boxes)
 
     votes: dict[int, int] = {}
@@ -1336,17 +1336,23 @@ def line_again(first: list[Digit], lines: list[str], digits: list[Digit]
 def on_course(first: list[Digit], found: list[Digit]) -> list[bool]:
     """Per digit of `found`: does it lie along the line of `first`, at most SMALL_LINE_REACH
     line heights before or after its digits and off the straight line through their centres?"""
+    if not found:
+        return []
     h = float(np.median([d.box[3] for d in first]))
-    cx = np.array([d.box[0] + d.box[2] / 2 for d in first], np.float64)
-    cy = np.array([d.box[1] + d.box[3] / 2 for d in first], np.float64)
-    slope, at = np.polyfit(cx, cy, 1) if len(first) >= 2 and np.ptp(cx) > 0 else (0.0, cy.mean())
+    cx, cy = np.array([digit_centre(d) for d in first], np.float64).T
+    x, y = np.array([digit_centre(d) for d in found], np.float64).T
+    # (the line through the first reading's centres, level where they share one column)
+    course = order_stats.fit_at(cx, cy, 1, x) if np.ptp(cx) > 0 else np.full(len(x), cy.mean())
     left = min(d.box[0] for d in first) - SMALL_LINE_REACH[0] * h
     right = max(d.box[0] + d.box[2] for d in first) + SMALL_LINE_REACH[0] * h
-    out = []
-    for d in found:
-        x, y = d.box[0] + d.box[2] / 2, d.box[1] + d.box[3] / 2
-        out.append(bool(left <= x <= right and abs(y - (slope * x + at)) <= SMALL_LINE_REACH[1] * h))
-    return out
+    on = (x >= left) & (x <= right) & (np.abs(y - course) <= SMALL_LINE_REACH[1] * h)
+    return on.tolist()
+
+
+def digit_centre(d: Digit) -> tuple[float, float]:
+    """The centre (x, y) of a digit's box."""
+    x, y, w, h = d.box
+    return x + w / 2, y + h / 2
 
 
 def without_digits(text: str, keep: list[bool]) -> str:
