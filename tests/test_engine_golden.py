@@ -715,6 +715,15 @@ def test_page_with_small_writing_in_doubt_reads_exactly(reader, seed):
     assert reader.read(image).lines == truth
 
 
+# The same MNIST 8, its faint upper loop broken off and read as a sure 7 half the line's height
+# ("887" read "8877", "18" read "187"): right since a short unit sitting high beside a tall one
+# is in doubt (segment.sits_high) and its merge with the 8 is read.
+@pytest.mark.parametrize("seed", [2375, 2854])
+def test_page_with_the_top_of_a_digit_broken_off_reads_exactly(reader, seed):
+    image, truth = make_page(seed)
+    assert reader.read(image).lines == truth
+
+
 @pytest.mark.parametrize("upscale", [1, 2])
 def test_digits_of_a_line_read_again_are_boxed_in_input_pixels(reader, upscale):
     """Page 2156's second line ("0 356", ~20 px digits, its 6 read 1 in doubt) read again: its

@@ -2063,6 +2063,28 @@ def test_doubt_needs_an_unsure_reading_or_a_unit_wider_than_doubt_wide():
     assert sg.doubtful_units(plan, probs, book.pieces).tolist() == [False, True, True]
 
 
+def test_a_short_digit_sitting_high_beside_a_tall_one_is_in_doubt():
+    """The top of an 8 whose faint upper stroke broke off reads as a sure 7 half the line's
+    height beside the rest ("18" read "187"): short and high beside a tall neighbour, it is in
+    doubt, so its merge with the neighbour is read too. The same mark down on the line, one as
+    tall as the line, one beside no tall neighbour or one too small to be a digit alone is
+    not."""
+    def doubt(boxes):
+        plan, book = _plan(boxes, line_h=40)
+        probs = np.full((len(book.pieces), 11), 0.001, np.float32)
+        for p in plan.single:
+            probs[p, 7] = 0.99
+        return sg.doubtful_units(plan, probs, book.pieces).tolist()
+
+    eight = (10, 5, 24, 40)
+    assert doubt([eight, (36, 5, 20, 20)]) == [False, True]             # high, half as tall
+    assert doubt([(36, 5, 20, 20), (60, 5, 24, 40)]) == [True, False]   # ... before it
+    assert doubt([eight, (36, 22, 20, 20)]) == [False, False]           # low on the line
+    assert doubt([eight, (36, 5, 20, 36)]) == [False, False]            # as tall as the line
+    assert doubt([(10, 20, 24, 25), (36, 5, 20, 20)]) == [False, False]  # no tall neighbour
+    assert doubt([eight, (36, 5, 10, 12)]) == [False, False]            # small: a mark alone
+
+
 def _eight_and_one():
     """An "8" (two rings) joined to a "1", narrower than the split width -> (comps, box)."""
     mask = np.zeros((60, 60), np.uint8)
