@@ -1439,6 +1439,26 @@ THIN_ASPECT = 3.0  # only components at least this many times longer than wide a
 MIN_EDGE_LENGTH = 8  # ... and this long (working px): shorter ones are specks, dropped anyway
 
 
+def beside_long_sides(ring: np.ndarray, window, box) -> np.ndarray:
+    """The part of `ring` (ring_around's, over `window`) beside the long sides of `box`: the
+    rows the box spans for a tall box, its columns for a wide one. A shadow's edge runs along
+    its strip, dark on one long side and light on the other; past the strip's ends lie only
+    the strip's own ends. A thin '1' standing with its foot on a hard shadow's edge had the
+    shadow under its foot in its ring, and was dropped as an edge (synthetic page 2883: "31"
+    read "3")."""
+    x, y, w, h = (int(v) for v in box)
+    ring = ring.copy()
+    if h >= w:
+        top = y - window[0].start
+        ring[:top] = False
+        ring[top + h:] = False
+    else:
+        left = x - window[1].start
+        ring[:, :left] = False
+        ring[:, left + w:] = False
+    return ring
+
+
 # Show-through: on thin paper, or held up against the light, the writing on the back of the
 # sheet shows through, mirrored, faint and soft (the paper spreads it), and read as a line of
 # digits of its own ("15 4288" under "52 7190"). Faint writing on the front is as sharp as the
@@ -1515,6 +1535,7 @@ def drop_step_edges(comps: Components, gray: np.ndarray, dark_ink: bool) -> Comp
 def is_step_edge(comps: Components, k: int, gray: np.ndarray, dark_ink: bool) -> bool:
     """Is component k a brightness step (shadow edge) rather than a stroke? See drop_step_edges."""
     window, own, ring = ring_around(comps.labels, comps.ids[k], comps.boxes[k])
+    ring = beside_long_sides(ring, window, comps.boxes[k])
     values = gray[window]
     if not dark_ink:
         values = 255 - values

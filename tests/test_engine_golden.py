@@ -724,6 +724,13 @@ def test_page_with_the_top_of_a_digit_broken_off_reads_exactly(reader, seed):
     assert reader.read(image).lines == truth
 
 
+def test_page_with_a_one_standing_on_a_shadow_edge_reads_exactly(reader):
+    # page 2883: a thin 1 (4 x 18 px) whose foot stands in a hard shadow's soft edge was
+    # dropped as the edge ("31" read "3"); only the ring beside its long sides is judged now
+    image, truth = make_page(2883)
+    assert reader.read(image).lines == truth
+
+
 @pytest.mark.parametrize("upscale", [1, 2])
 def test_digits_of_a_line_read_again_are_boxed_in_input_pixels(reader, upscale):
     """Page 2156's second line ("0 356", ~20 px digits, its 6 read 1 in doubt) read again: its

@@ -1008,6 +1008,22 @@ def test_shadow_edge_strip_is_dropped_but_thin_strokes_are_kept():
     assert sorted(int(x) for x in board.boxes[:, 0]) == [140, 150]
 
 
+def test_one_standing_on_a_shadow_edge_is_kept():
+    # a short thin '1' whose foot stands in a hard shadow's edge running across under it:
+    # paper along most of both its long sides, the shadow past its foot (a fifth of the ring
+    # round it). The same strip lying along the edge (shadow on one long side, paper on the
+    # other) is still an edge.
+    gray = np.full((120, 200), 200, np.uint8)
+    gray[88:, :] = 90                       # the shadow, under the writing
+    gray[70:90, 100:104] = 60               # a '1' standing in its edge
+    mask = np.zeros(gray.shape, bool)
+    mask[70:90, 100:104] = True
+    mask[88:91, 10:70] = True               # a strip along the edge, on its dark side
+    comps = cp.find_components(mask)
+    kept = bz.drop_step_edges(comps, gray, dark_ink=True)
+    assert [int(x) for x in kept.boxes[:, 0]] == [100]
+
+
 def test_one_drawn_along_a_shadow_edge_is_kept():
     # a pencilled '1' right on a shadow's edge: the contrast map's strip is the stroke, darker
     # than the shadow beside it; its soft sides are as dark as the shadow, like an edge's strip
