@@ -1024,6 +1024,26 @@ def test_one_standing_on_a_shadow_edge_is_kept():
     assert [int(x) for x in kept.boxes[:, 0]] == [100]
 
 
+def test_a_slanting_shadow_edge_strip_is_dropped_but_a_slanting_stroke_is_kept():
+    # a hard shadow's edge slanting across the page: the strip the contrast map finds along it
+    # has a nearly square upright box (it read as a sure "1"); a slanting '1' of the same shape
+    # with paper on both sides stays
+    gray = np.full((140, 260), 215, np.uint8)
+    cols = np.arange(260)[None, :]
+    rows = np.arange(140)[:, None]
+    gray[cols < 20 + 0.8 * rows] = 95                 # the shadow, left of a slanting edge
+    mask = np.zeros(gray.shape, bool)
+    for r in range(20, 100):
+        c = int(20 + 0.8 * r)
+        mask[r, c - 3:c] = True                       # the strip on the edge's dark side
+        gray[r, 150 + int(0.8 * r) - 3:150 + int(0.8 * r)] = 50
+        mask[r, 150 + int(0.8 * r) - 3:150 + int(0.8 * r)] = True  # a slanting '1'
+    comps = cp.find_components(mask)
+    assert (comps.boxes[:, 3] < bz.THIN_ASPECT * comps.boxes[:, 2]).all()  # square-ish boxes
+    kept = bz.drop_step_edges(comps, gray, dark_ink=True)
+    assert [int(x) for x in kept.boxes[:, 0]] == [163]
+
+
 def test_one_drawn_along_a_shadow_edge_is_kept():
     # a pencilled '1' right on a shadow's edge: the contrast map's strip is the stroke, darker
     # than the shadow beside it; its soft sides are as dark as the shadow, like an edge's strip
