@@ -30,7 +30,6 @@ FEW_MARKS = 8
 # small digits on textured paper beside a hard shadow were taken for chalk and the paper's
 # streaks read as 1s. Paper is the likelier page, so a dark guess in doubt is not checked
 # (a dark page whose shadow read as four sure "chalk" digits would have lost its two).
-SURE_DIGIT = 0.9
 # Blank paper photographed (light falling off across it, sensor noise, JPEG) has no ink to
 # guess the polarity by, and was often guessed chalk: its grain then read as lines of unsure
 # "digits" ("78 18 3 8 / 148 3 18 / 4768" on an empty sheet). A reading whose unsure digits
@@ -40,6 +39,7 @@ SURE_DIGIT = 0.9
 # such a reading. Blank sheets (300 photographed as the synthetic pages are): 26 -> 19 read
 # anything, the multi-line garbage gone (a "1" along a hard shadow's edge remains); every
 # tuning, fresh and held-out set page for page the same (blackboards among them).
+SURE_DIGIT = 0.9
 # The letter model reads only the units the digit model does not read as a sure digit (top
 # digit probability under this): a printed letter never reads that surely, so this changed no
 # tuning reading and cut the model's cost on the speed pages by about three quarters.
