@@ -158,6 +158,30 @@ def host_pace_us(reps: int = 40) -> float:
         cv2.setNumThreads(threads)
 
 
+# The pace job above is OpenCV's; the classify stage is LiteRT's int8 kernels, whose pace moves
+# apart from it between hosts: on 2026-12-08 an Intel Xeon host ran the median filter faster than
+# the AMD EPYC host of 2026-12-07 (1.0 against 1.3-1.4 ms) and the digit model 1.7 x slower
+# (0.093 against 0.055 ms a crop). So the model is timed too: the first model alone, one thread,
+# batches of MODEL_PACE_BATCH fixed crops.
+MODEL_PACE_BATCH = 40
+
+
+def model_pace_us(classifier, reps: int = 30) -> float | None:
+    """Median microseconds a crop for the classifier's first model (None for a classifier
+    without one: a stand-in, or a model of another kind)."""
+    model = getattr(classifier, "_model", None)
+    if model is None or not hasattr(model, "probabilities"):
+        return None
+    crops = np.random.default_rng(0).integers(0, 256, (MODEL_PACE_BATCH, 28, 28), dtype=np.uint8)
+    model.probabilities(crops)  # (the first invoke at a batch size plans the kernels)
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        model.probabilities(crops)
+        times.append(1e6 * (time.perf_counter() - t0) / MODEL_PACE_BATCH)
+    return statistics.median(times)
+
+
 def load_avg() -> float:
     try:
         return os.getloadavg()[0]
@@ -192,16 +216,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    from realtime.bench import cpu_flags, int8_dot_product
+    from realtime.bench import cpu_flags, cpu_model, int8_dot_product
     from realtime.reader import DigitReader
 
     pages = load_pages(args.cache, args.pages, args.max_digits)
     reader = DigitReader(args.model, num_threads=1)
     load_before, pace_before = load_avg(), host_pace_us()
+    model_before = model_pace_us(reader.classifier)
     res = run(pages, reader, args.repeats, args.min_digits)
     res["load_avg"] = [load_before, load_avg()]
     res["host_pace_us"] = [pace_before, host_pace_us()]
+    res["model_pace_us"] = [model_before, model_pace_us(reader.classifier)]
     res["cpus"] = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    res["cpu"] = cpu_model()
     res["int8_dot"] = int8_dot_product(cpu_flags())
     if args.json:
         print(json.dumps(res))
@@ -212,6 +239,12 @@ def main(argv: list[str] | None = None) -> int:
               f"int8 dot-product instructions: {res['int8_dot']}")
         print("host pace ({0}-px median of a {2}x{1} image, one thread): {3:.0f} us before, "
               "{4:.0f} us after".format(PACE_KERNEL, *PACE_SHAPE, *res["host_pace_us"]))
+        if None not in res["model_pace_us"]:
+            before, after = res["model_pace_us"]
+            print(f"model pace (first model, one thread, batches of {MODEL_PACE_BATCH}): "
+                  f"{before:.1f} us a crop before, {after:.1f} us after; cpu: {res['cpu']}")
+        else:
+            print(f"cpu: {res['cpu']}")
     return 0
 
 

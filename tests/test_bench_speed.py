@@ -112,3 +112,22 @@ def test_host_pace_times_the_fixed_job_on_one_thread_and_restores_opencvs_thread
     assert pace > 0
     assert seen == [(bs.PACE_SHAPE, bs.PACE_KERNEL, 1)] * 3
     assert cv2.getNumThreads() == threads
+
+
+def test_model_pace_times_the_first_model_per_crop_and_none_without_one():
+    class Model:
+        def __init__(self):
+            self.batches = []
+
+        def probabilities(self, crops):
+            self.batches.append(crops.shape)
+            return np.zeros((len(crops), 11), np.float32)
+
+    class Classifier:
+        _model = Model()
+
+    pace = bs.model_pace_us(Classifier(), reps=3)
+    assert pace is not None and pace >= 0
+    # one untimed read, then the timed ones, each of MODEL_PACE_BATCH 28 x 28 crops
+    assert Classifier._model.batches == [(bs.MODEL_PACE_BATCH, 28, 28)] * 4
+    assert bs.model_pace_us(object()) is None
